@@ -34,9 +34,17 @@ export interface ResolvedProject {
 /** A fleet spec with every default filled in. */
 export interface ResolvedFleet extends Omit<FleetSpec, 'network' | 'tls' | 'authelia' | 'ssh'> {
   readonly network: { readonly cidr: string };
-  readonly tls: { readonly mode: 'on_demand' | 'wildcard_dns'; readonly email?: string; readonly dns_provider?: 'hetzner' | 'cloudflare' };
+  readonly tls: {
+    readonly mode: 'on_demand' | 'wildcard_dns';
+    readonly email?: string;
+    readonly dns_provider?: 'hetzner' | 'cloudflare';
+  };
   readonly authelia: { readonly enabled: boolean };
-  readonly ssh: { readonly user: string; readonly authorized_keys: readonly string[]; readonly workers_public: boolean };
+  readonly ssh: {
+    readonly user: string;
+    readonly authorized_keys: readonly string[];
+    readonly workers_public: boolean;
+  };
 }
 
 /** Fills the schema defaults into a (valid) project spec. Pure; does not validate. */
