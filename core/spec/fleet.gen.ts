@@ -14,7 +14,7 @@ export interface FleetSpec {
    */
   name: string;
   /**
-   * Base domain. Projects are served at https://<subdomain>.<domain>; the master's Studio and API at studio.<domain> and fleet.<domain>.
+   * Base domain. Projects are served at https://<subdomain>.<domain>; the master's Studio and API at studio.<domain> and fleet.<domain>. Lowercase.
    */
   domain: string;
   /**
@@ -114,11 +114,11 @@ export interface FleetSpec {
    */
   ssh?: {
     /**
-     * Name of the deploy user (a POSIX user name).
+     * Name of the deploy user (a POSIX user name, not root).
      */
     user?: string;
     /**
-     * OpenSSH public keys of the operators.
+     * OpenSSH public keys of the operators (lines of their .pub files).
      *
      * @maxItems 20
      */

@@ -19,7 +19,7 @@ export interface ProjectSpec {
    */
   name: string;
   /**
-   * Subdomain under the fleet domain where the project's API is served (https://<subdomain>.<domain>). Defaults to the name; unique across the fleet.
+   * Subdomain under the fleet domain where the project's API is served (https://<subdomain>.<domain>). Defaults to the name; unique across the fleet. Same rules as the name.
    */
   subdomain?: string;
   /**
@@ -48,7 +48,7 @@ export interface ProjectSpec {
      */
     site_url?: string;
     /**
-     * Extra URLs that auth may redirect to after sign-in. Each an https URL (a trailing * wildcard is allowed in the path).
+     * Extra URLs that auth may redirect to after sign-in. Each an https URL, http only for localhost, or an app link with a reverse-DNS scheme (com.acme.app://callback). * and ** wildcards may stand in the path, and *. may start the host.
      *
      * @maxItems 50
      */
@@ -87,7 +87,7 @@ export interface ProjectSpec {
        */
       pass: string;
       /**
-       * From address of auth e-mails.
+       * From address of auth e-mails (a plain address, no display name).
        */
       sender: string;
       /**
@@ -96,9 +96,12 @@ export interface ProjectSpec {
       sender_name?: string;
     };
     /**
-     * OAuth providers, keyed by GoTrue provider name.
+     * OAuth providers, keyed by GoTrue provider name. The client secret is a sealed value.
      */
     external?: {
+      /**
+       * One OAuth provider: its client id and sealed client secret.
+       */
       [k: string]: {
         /**
          * OAuth client id (public).
@@ -135,7 +138,7 @@ export interface ProjectSpec {
      */
     verify_jwt?: boolean;
     /**
-     * Function secrets, exposed to functions as environment variables. Names match ^[A-Z_][A-Z0-9_]*$; values are sealed with `supafleet seal --project <name> --field functions.secrets.<NAME>`.
+     * Function secrets, exposed to functions as environment variables. Names match ^[A-Z_][A-Z0-9_]*$ and may not start with SUPABASE_ (the runtime sets those); values are sealed with `supafleet seal --project <name> --field functions.secrets.<NAME>`.
      */
     secrets?: {
       [k: string]: Sealed;
@@ -155,7 +158,7 @@ export interface ProjectSpec {
    */
   backup?: {
     /**
-     * Five-field cron expression (UTC) for the daily backup.
+     * Five-field cron expression (UTC) for the daily backup: minute hour day-of-month month day-of-week.
      */
     schedule?: string;
     /**

@@ -5,3 +5,4 @@
  */
 export type { ProjectSpec, Sealed } from './project.gen.ts';
 export type { FleetSpec } from './fleet.gen.ts';
+export { DEFAULT_BACKUP_SCHEDULE, DEFAULT_CIDR } from './defaults.ts';

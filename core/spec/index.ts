@@ -1,0 +1,13 @@
+/** Spec loading and validation: `fleet.yaml` and `projects/*.yaml`. */
+export { loadFleetDir, FLEET_FILE, PROJECTS_DIR, MAX_PROJECTS } from './load.ts';
+export type { LoadResult } from './load.ts';
+export { validateProjectObject } from './validate-project.ts';
+export type { ValidateProjectOptions } from './validate-project.ts';
+export type { SpecError } from './errors.ts';
+export { compareErrors } from './errors.ts';
+export { MAX_FILE_BYTES, MAX_ALIASES, MAX_DEPTH } from './yaml-source.ts';
+export { RESERVED_NAMES } from './rules/dns.ts';
+export { isSecretPath } from './rules/sealed.ts';
+export type { FleetSpec, ProjectSpec } from './types.ts';
+export { resolveFleet, resolveProject } from './defaults.ts';
+export type { ResolvedFleet, ResolvedProject } from './defaults.ts';
