@@ -1,0 +1,9 @@
+export { startFakeHetzner } from './server.ts';
+export type {
+  FakeCall,
+  FakeHetzner,
+  FakeHetznerOptions,
+  FakeState,
+  Fault,
+  ServerCreatedHook,
+} from './server.ts';

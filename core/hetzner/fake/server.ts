@@ -1,0 +1,412 @@
+/**
+ * A fake Hetzner Cloud API on 127.0.0.1 for tests and the demo: real paths, shapes,
+ * error bodies and status codes, pagination with `meta.pagination` and a `Link` header,
+ * label selectors, actions that progress over time, `RateLimit-*` headers from a token
+ * bucket, and injectable faults. The real `hcloud` CLI runs against it.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { datacenterShape, imageShapes, locationShapes, serverTypeShapes } from './catalogue-shapes.ts';
+import { DEFAULT_ERROR_CODES, FaultQueue, type Fault } from './faults.ts';
+import { FakeApiError, FakeModel } from './model.ts';
+import { TokenBucket, type RateLimitOptions } from './rate-limit.ts';
+import { callKind } from '../http.ts';
+
+export type { Fault } from './faults.ts';
+
+/** Called when a server's create action succeeds, with its API shape and its user_data. */
+export type ServerCreatedHook = (server: Record<string, unknown>, userData: string | undefined) => void;
+
+export interface FakeHetznerOptions {
+  /** The accepted bearer token; when absent any non-empty token is accepted. */
+  readonly token?: string;
+  /** How long actions stay `running` (default 1000 ms; 0 = done on the next read). */
+  readonly actionDurationMs?: number;
+  /** Faults armed from the start. */
+  readonly faults?: readonly Fault[];
+  /** Token bucket (default Hetzner's: 3600, refilled 1 per second). */
+  readonly rateLimit?: RateLimitOptions;
+  /** Clock in ms since the epoch (default Date.now). */
+  readonly now?: () => number;
+  readonly onServerCreated?: ServerCreatedHook;
+  /** Port on 127.0.0.1 (default: a free one). */
+  readonly port?: number;
+}
+
+/** One request the fake saw. */
+export interface FakeCall {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly kind: string;
+  readonly status: number;
+}
+
+/** A snapshot of the fake's project. */
+export interface FakeState {
+  readonly servers: readonly {
+    id: number;
+    name: string;
+    status: string;
+    server_type: string;
+    location: string;
+    labels: Record<string, string>;
+    user_data_bytes: number;
+    firewall_ids: number[];
+  }[];
+  readonly firewalls: readonly Record<string, unknown>[];
+  readonly actions: readonly Record<string, unknown>[];
+}
+
+export interface FakeHetzner {
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`. */
+  readonly url: string;
+  close(): Promise<void>;
+  state(): FakeState;
+  inject(fault: Fault): void;
+  calls(): FakeCall[];
+  /** Sets (or replaces) the hook called when a server finishes booting. */
+  onServerCreated(hook: ServerCreatedHook | undefined): void;
+}
+
+const MAX_BODY = 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new FakeApiError(400, 'json_error', `request body larger than ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function paginate(
+  items: readonly unknown[],
+  key: string,
+  url: URL,
+  base: string,
+): { body: Record<string, unknown>; link: string } {
+  const perPage = Math.min(50, Math.max(1, Number(url.searchParams.get('per_page') ?? 25) || 25));
+  const total = items.length;
+  const last = Math.max(1, Math.ceil(total / perPage));
+  const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+  const slice = items.slice((page - 1) * perPage, page * perPage);
+  const pageUrl = (p: number): string => {
+    const u = new URL(`${base}${url.pathname}${url.search}`);
+    u.searchParams.set('page', String(p));
+    u.searchParams.set('per_page', String(perPage));
+    return u.toString();
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(`<${pageUrl(page - 1)}>; rel="prev"`);
+  if (page < last) links.push(`<${pageUrl(page + 1)}>; rel="next"`);
+  links.push(`<${pageUrl(last)}>; rel="last"`);
+  return {
+    body: {
+      [key]: slice,
+      meta: {
+        pagination: {
+          page,
+          per_page: perPage,
+          previous_page: page > 1 ? page - 1 : null,
+          next_page: page < last ? page + 1 : null,
+          last_page: last,
+          total_entries: total,
+        },
+      },
+    },
+    link: links.join(', '),
+  };
+}
+
+function byName<T extends Record<string, unknown>>(items: T[], url: URL): T[] {
+  const name = url.searchParams.get('name');
+  return name === null ? items : items.filter((i) => i.name === name);
+}
+
+/** Starts the fake on 127.0.0.1. */
+export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promise<FakeHetzner> {
+  const now = options.now ?? Date.now;
+  const faults = new FaultQueue();
+  const bucket = new TokenBucket(options.rateLimit ?? { limit: 3600, refillPerSecond: 1 }, now());
+  let hook = options.onServerCreated;
+  const model = new FakeModel({
+    now,
+    actionDurationMs: options.actionDurationMs ?? 1000,
+    faults,
+    onServerCreated: (server, userData) => hook?.(server, userData),
+  });
+  const inject = (fault: Fault): void => {
+    if (fault.kind === 'drain_rate_limit') bucket.drain(now());
+    else faults.add(fault);
+  };
+  for (const fault of options.faults ?? []) inject(fault);
+  const calls: FakeCall[] = [];
+  const sockets = new Set<Socket>();
+  let base = '';
+
+  async function route(method: string, url: URL, req: IncomingMessage): Promise<[number, unknown, string?]> {
+    const path = url.pathname.replace(/^\/v1/, '');
+    const parts = path.split('/').filter((p) => p !== '');
+    const [collection, idText, sub, command] = parts;
+    const id = idText !== undefined ? Number(idText) : undefined;
+    const readJson = async (): Promise<Record<string, unknown>> => {
+      const text = await readBody(req);
+      if (text.trim() === '') return {};
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+          throw new FakeApiError(400, 'json_error', 'request body must be a JSON object');
+        }
+        return parsed as Record<string, unknown>;
+      } catch (err) {
+        if (err instanceof FakeApiError) throw err;
+        throw new FakeApiError(400, 'json_error', 'request body is not valid JSON');
+      }
+    };
+    const list = (items: unknown[], key: string): [number, unknown, string] => {
+      const { body, link } = paginate(items, key, url, base);
+      return [200, body, link];
+    };
+    const notFound = (): never => {
+      throw new FakeApiError(404, 'not_found', `${method} ${path} is not a known endpoint`);
+    };
+    if (id !== undefined && !Number.isInteger(id)) notFound();
+
+    switch (collection) {
+      case 'servers':
+        if (id === undefined) {
+          if (method === 'GET')
+            return list(
+              model.listServers(url.searchParams).map((s) => model.serverShape(s)),
+              'servers',
+            );
+          if (method === 'POST') return [201, model.createServer(await readJson())];
+        } else if (sub === undefined) {
+          if (method === 'GET') return [200, { server: model.serverShape(model.getServer(id)) }];
+          if (method === 'DELETE') return [200, model.deleteServer(id)];
+          if (method === 'PUT') {
+            const body = await readJson();
+            const server = model.getServer(id);
+            if (typeof body.name === 'string') server.name = body.name;
+            if (body.labels !== undefined) server.labels = body.labels as Record<string, string>;
+            return [200, { server: model.serverShape(server) }];
+          }
+        } else if (sub === 'actions' && command !== undefined && method === 'POST') {
+          return [201, model.serverAction(id, command, await readJson())];
+        }
+        return notFound();
+      case 'actions':
+        if (method !== 'GET') return notFound();
+        if (id !== undefined) return [200, { action: model.actionShape(model.getAction(id)) }];
+        {
+          const ids = url.searchParams.getAll('id').map(Number);
+          if (ids.length === 0) {
+            throw new FakeApiError(
+              400,
+              'invalid_input',
+              'listing actions needs at least one id query parameter',
+            );
+          }
+          const found = ids
+            .filter((i) => model.actions.has(i))
+            .map((i) => model.actionShape(model.getAction(i)));
+          return list(found, 'actions');
+        }
+      case 'firewalls':
+        if (id === undefined) {
+          if (method === 'GET') {
+            return list(
+              model.listFirewalls(url.searchParams).map((f) => model.firewallShape(f)),
+              'firewalls',
+            );
+          }
+          if (method === 'POST') return [201, model.createFirewall(await readJson())];
+        } else if (sub === undefined) {
+          if (method === 'GET') return [200, { firewall: model.firewallShape(model.getFirewall(id)) }];
+          if (method === 'DELETE') {
+            model.deleteFirewall(id);
+            return [204, undefined];
+          }
+        } else if (sub === 'actions' && command !== undefined && method === 'POST') {
+          return [201, model.firewallAction(id, command, await readJson())];
+        }
+        return notFound();
+      case 'server_types':
+      case 'locations':
+      case 'images':
+      case 'datacenters':
+      case 'ssh_keys': {
+        if (method !== 'GET') return notFound();
+        let items: Record<string, unknown>[] =
+          collection === 'server_types'
+            ? serverTypeShapes()
+            : collection === 'locations'
+              ? locationShapes()
+              : collection === 'images'
+                ? imageShapes()
+                : collection === 'datacenters'
+                  ? locationShapes().map((l) => datacenterShape(String(l.name)))
+                  : [];
+        if (collection === 'images') {
+          const arch = url.searchParams.get('architecture');
+          if (arch !== null) items = items.filter((i) => i.architecture === arch);
+        }
+        const singular = collection === 'server_types' ? 'server_type' : collection.replace(/s$/, '');
+        if (id !== undefined) {
+          const item = items.find((i) => i.id === id);
+          if (!item || sub !== undefined) {
+            throw new FakeApiError(404, 'not_found', `${singular} with ID '${id}' not found`);
+          }
+          return [200, { [singular]: item }];
+        }
+        return list(byName(items, url), collection);
+      }
+      default:
+        return notFound();
+    }
+  }
+
+  function send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    extra: Record<string, string> = {},
+  ): void {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, {
+      ...bucket.headers(now()),
+      ...extra,
+      ...(text !== '' ? { 'Content-Type': 'application/json' } : {}),
+      'Content-Length': String(Buffer.byteLength(text)),
+    });
+    res.end(text);
+  }
+
+  function sendError(
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    details: unknown,
+  ): void {
+    send(res, status, { error: { code, message, details } });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', base);
+    const path = url.pathname.replace(/^\/v1/, '');
+    const kind = callKind(method, path);
+    const record = (status: number): void => {
+      calls.push({ method, path, query: url.search, kind, status });
+    };
+    model.tick();
+
+    const auth = req.headers.authorization ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    if (token === '' || (options.token !== undefined && token !== options.token)) {
+      record(401);
+      sendError(res, 401, 'unauthorized', 'unable to authenticate', null);
+      return;
+    }
+    if (!bucket.take(now())) {
+      record(429);
+      sendError(res, 429, 'rate_limit_exceeded', 'limit of 3600 requests per hour reached', null);
+      return;
+    }
+    const fault = faults.takeRequestFault(kind);
+    if (fault?.kind === 'hang') {
+      record(0);
+      return; // never answered; close() destroys the socket
+    }
+    if (fault?.kind === 'error') {
+      const code = fault.code ?? DEFAULT_ERROR_CODES[fault.status] ?? 'server_error';
+      record(fault.status);
+      if (fault.html) {
+        const text = `<html><body><h1>${fault.status}</h1></body></html>`;
+        res.writeHead(fault.status, { 'Content-Type': 'text/html', 'Content-Length': String(text.length) });
+        res.end(text);
+      } else {
+        sendError(res, fault.status, code, `injected fault: ${code}`, null);
+      }
+      return;
+    }
+    try {
+      const [status, body, link] = await route(method, url, req);
+      if (fault?.kind === 'lose_response') {
+        record(504);
+        sendError(res, 504, 'timeout', 'gateway timeout (injected lost response)', null);
+        return;
+      }
+      record(status);
+      send(res, status, body, link !== undefined ? { Link: link } : {});
+    } catch (err) {
+      if (err instanceof FakeApiError) {
+        record(err.status);
+        sendError(res, err.status, err.code, err.message, err.details);
+        return;
+      }
+      record(500);
+      sendError(res, 500, 'server_error', 'internal error in the fake', null);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
+
+  return {
+    url: `${base}/v1`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+    state: () => {
+      model.tick();
+      return {
+        servers: [...model.servers.values()]
+          .sort((a, b) => a.id - b.id)
+          .map((s) => ({
+            id: s.id,
+            name: s.name,
+            status: s.status,
+            server_type: s.server_type,
+            location: s.location,
+            labels: { ...s.labels },
+            user_data_bytes: s.user_data === undefined ? 0 : Buffer.byteLength(s.user_data),
+            firewall_ids: [...s.firewall_ids],
+          })),
+        firewalls: [...model.firewalls.values()]
+          .sort((a, b) => a.id - b.id)
+          .map((f) => model.firewallShape(f)),
+        actions: [...model.actions.values()].sort((a, b) => a.id - b.id).map((a) => model.actionShape(a)),
+      };
+    },
+    inject,
+    calls: () => [...calls],
+    onServerCreated: (h) => {
+      hook = h;
+    },
+  };
+}
