@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { signCommand } from '../../core/command/sign.ts';
+import { freePort, stackFiles, world, type World } from './harness.ts';
+import { waitFor, type ReceivedHeartbeat } from './master-standin.ts';
+
+let w: World | undefined;
+afterEach(async () => {
+  if (!w) return;
+  const { logs, master, secrets } = w;
+  await w.close();
+  w = undefined;
+  // Whatever a test did, no secret reached a log line or the master outside the sealed bundle.
+  const outputs = [...logs, ...master.bodies].join('\n');
+  for (const s of secrets)
+    expect(outputs.includes(s), 'a secret value leaked into logs or requests').toBe(false);
+  expect(master.violations).toEqual([]);
+});
+
+const last = (w: World): ReceivedHeartbeat | undefined => w.master.heartbeats.at(-1);
+const svc = (hb: ReceivedHeartbeat | undefined, name: string) => hb?.services.find((s) => s.name === name);
+const allHealthy = (hb: ReceivedHeartbeat | undefined, revision: number) =>
+  hb?.apply.state === 'applied' &&
+  hb.apply.revision === revision &&
+  hb.services.length > 0 &&
+  hb.services.every((s) => s.state === 'healthy');
+
+async function twoServices() {
+  return { rest: { port: await freePort() }, auth: { port: await freePort() } };
+}
+
+describe('worker agent against a master stand-in (process runtime)', () => {
+  it('when the master publishes a bundle, then the agent converges and reports every service healthy', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env));
+    const hb = await waitFor('a healthy heartbeat for revision 1', () => allHealthy(last(w!), 1) && last(w!));
+    expect(hb.services.map((s) => s.name)).toEqual(['auth', 'rest']);
+    expect(hb.apply).toEqual({ state: 'applied', revision: 1, running_revision: 1 });
+    expect(hb['wg']).toEqual({ handshake_age_s: 7 });
+    expect(await readlink(join(w.stateDir, 'current'))).toBe('revisions/1');
+    const envStat = await stat(join(w.stateDir, 'revisions/1/.env'));
+    expect(envStat.mode & 0o777).toBe(0o600);
+    expect(await readFile(join(w.stateDir, 'current/.env'), 'utf8')).toContain(w.env['POSTGRES_PASSWORD']);
+  });
+
+  it('when a revision fails to start, then the agent rolls back and reports the failure and the revision still running', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env));
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    const pidRest = w.runtime.pids()['rest'];
+    await w.master.publish(
+      2,
+      stackFiles({ ...services, auth: { ...services.auth, program: 'missing.mjs' } }, w.env),
+    );
+    const failed = await waitFor('a failed apply of revision 2', () => {
+      const hb = last(w!);
+      return hb?.apply.state === 'failed' && hb.services.every((s) => s.state === 'healthy') && hb;
+    });
+    expect(failed.apply).toMatchObject({ state: 'failed', revision: 2, running_revision: 1 });
+    expect(failed.apply.error).toMatch(/service auth exited with code 1 before listening/);
+    expect(await readlink(join(w.stateDir, 'current'))).toBe('revisions/1');
+    expect(w.runtime.pids()['rest']).toBe(pidRest);
+    expect(w.logs.some((l) => l.includes('rolled back to the previous revision'))).toBe(true);
+
+    await w.master.publish(3, stackFiles(services, w.env, { 'extra.txt': 'three' }));
+    await waitFor('revision 3 healthy', () => allHealthy(last(w!), 3));
+    expect(await readlink(join(w.stateDir, 'current'))).toBe('revisions/3');
+    expect(w.runtime.pids()['rest']).toBe(pidRest);
+  });
+
+  it('when a service turns unhealthy and then goes down, then heartbeats say so, and a restart command brings it back healthy', async () => {
+    const flag = join(await import('node:os').then((o) => o.tmpdir()), `sf-unhealthy-${randomUUID()}`);
+    const services = {
+      rest: { port: await freePort(), unhealthyFile: flag },
+      auth: { port: await freePort() },
+    };
+    w = await world((env) => stackFiles(services, env));
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+
+    await writeFile(flag, '1');
+    try {
+      const sick = await waitFor(
+        'rest unhealthy',
+        () => svc(last(w!), 'rest')?.state === 'unhealthy' && last(w!),
+      );
+      expect(svc(sick, 'rest')?.detail).toBe('probe GET /health answered 503');
+      expect(svc(sick, 'auth')?.state).toBe('healthy');
+    } finally {
+      await import('node:fs/promises').then((f) => f.rm(flag, { force: true }));
+    }
+
+    process.kill(w.runtime.pids()['rest']!, 'SIGKILL');
+    const down = await waitFor('rest down', () => svc(last(w!), 'rest')?.state === 'down' && last(w!));
+    expect(svc(down, 'rest')?.detail).toMatch(/^container exited/);
+
+    const res = await w.command({ id: randomUUID(), type: 'restart', service: 'rest' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ state: 'succeeded' });
+    await waitFor('all healthy again', () => allHealthy(last(w!), 1));
+  });
+
+  it('when told to restart all services, then every stand-in gets a new process; an unknown service fails', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env));
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    const before = w.runtime.pids();
+    const res = await w.command({ id: randomUUID(), type: 'restart' });
+    expect(await res.json()).toMatchObject({ state: 'succeeded' });
+    const after = w.runtime.pids();
+    expect(after['rest']).not.toBe(before['rest']);
+    expect(after['auth']).not.toBe(before['auth']);
+
+    const bad = await w.command({ id: 'c-2', type: 'restart', service: 'nosuch' });
+    expect(await bad.json()).toEqual({
+      id: 'c-2',
+      state: 'failed',
+      duration_s: expect.any(Number),
+      error: 'no service "nosuch"; expected one of auth, rest',
+    });
+  });
+
+  it('when a backup succeeds, then the agent answers 202, refuses a second at the same time, and posts the snapshot id', async () => {
+    const services = await twoServices();
+    let gate = '';
+    w = await world((env, dir) => {
+      gate = join(dir, 'gate');
+      const script = [
+        '#!/bin/sh',
+        'set -eu',
+        `i=0; while [ ! -f '${gate}' ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done`,
+        'printf \'{"success":true,"finished_at":"2026-11-24T03:00:41Z","duration_s":1,"snapshot_id":"4f1a2b3c","size_bytes":1048576,"error":null}\' > "$BACKUP_STATUS_FILE"',
+      ].join('\n');
+      return stackFiles(services, env, { 'backup/backup.sh': script });
+    });
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    await import('node:fs/promises').then((f) => f.mkdir(join(w!.stateDir, 'backup'), { recursive: true }));
+
+    const id = randomUUID();
+    const res = await w.command({ id, type: 'backup' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ id, state: 'running' });
+    const busy = await w.command({ id: randomUUID(), type: 'backup' });
+    expect(busy.status).toBe(409);
+    await writeFile(gate, '');
+
+    const result = await waitFor('the backup result', () => w!.master.results.find((r) => r['id'] === id));
+    expect(result).toMatchObject({ id, state: 'succeeded', snapshot_id: '4f1a2b3c', size_bytes: 1048576 });
+    const hb = await waitFor(
+      'a heartbeat with the backup status',
+      () => last(w!)?.backup?.success && last(w!),
+    );
+    expect(hb.backup).toMatchObject({ success: true, snapshot_id: '4f1a2b3c' });
+  });
+
+  it('when a backup fails, then the failure and its reason reach the master with secret values scrubbed', async () => {
+    const services = await twoServices();
+    w = await world((env) => {
+      const script = [
+        '#!/bin/sh',
+        `printf '{"success":false,"finished_at":"2026-11-24T03:00:41Z","duration_s":1,"snapshot_id":null,"size_bytes":null,"error":"restic: wrong password ${env['POSTGRES_PASSWORD']}"}' > "$BACKUP_STATUS_FILE"`,
+        'exit 3',
+      ].join('\n');
+      return stackFiles(services, env, { 'backup/backup.sh': script });
+    });
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    await import('node:fs/promises').then((f) => f.mkdir(join(w!.stateDir, 'backup'), { recursive: true }));
+    const id = randomUUID();
+    expect((await w.command({ id, type: 'backup' })).status).toBe(202);
+    const result = await waitFor('the backup result', () => w!.master.results.find((r) => r['id'] === id));
+    expect(result).toMatchObject({ id, state: 'failed', error: 'restic: wrong password [redacted]' });
+    const hb = await waitFor(
+      'a heartbeat with the failed backup',
+      () => last(w!)?.backup?.success === false && last(w!),
+    );
+    expect(hb.backup?.error).toBe('restic: wrong password [redacted]');
+  });
+
+  it('when a command is unsigned, badly signed, stale or replayed, then it is refused with 401 and logged', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env));
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    const body = { id: randomUUID(), type: 'restart' };
+    const text = JSON.stringify(body);
+    const key = w.config.commandKey.reveal();
+    const staleHeaders = signCommand({
+      method: 'POST',
+      path: '/v1/commands',
+      body: text,
+      key,
+      nowMs: Date.now() - 120_000,
+    });
+    const badHeaders = signCommand({
+      method: 'POST',
+      path: '/v1/commands',
+      body: text,
+      key: 'x'.repeat(43),
+      nowMs: Date.now(),
+    });
+    const good = signCommand({ method: 'POST', path: '/v1/commands', body: text, key, nowMs: Date.now() });
+    const before = w.runtime.pids();
+
+    const cases: [string, Promise<Response>][] = [
+      ['unsigned', w.command(body, { sign: false })],
+      ['bad-signature', w.command(body, { sign: false, headers: badHeaders })],
+      ['stale', w.command(body, { sign: false, headers: staleHeaders })],
+    ];
+    for (const [reason, pending] of cases) {
+      const res = await pending;
+      expect(res.status, reason).toBe(401);
+      expect(await res.json()).toEqual({ error: { code: reason, message: `command refused: ${reason}` } });
+    }
+    expect((await w.command(body, { sign: false, headers: good })).status).toBe(200);
+    const replay = await w.command(body, { sign: false, headers: good });
+    expect(replay.status).toBe(401);
+    expect(await replay.json()).toMatchObject({ error: { code: 'replayed' } });
+
+    const refused = w.logs
+      .map((l) => JSON.parse(l) as { msg: string; reason?: string })
+      .filter((l) => l.msg === 'command refused');
+    expect(refused.map((l) => l.reason)).toEqual(['unsigned', 'bad-signature', 'stale', 'replayed']);
+    expect(w.runtime.pids()['rest']).not.toBe(before['rest']);
+  });
+
+  it('when a bundle has paths that climb out or are absolute, then it is refused and nothing is written outside', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env));
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    await w.master.publish(
+      2,
+      stackFiles(services, w.env, {
+        '../escape.txt': 'x',
+        'a/../../escape2.txt': 'x',
+        [join(w.dir, 'abs.txt')]: 'x',
+      }),
+    );
+    const hb = await waitFor('a refused revision 2', () => last(w!)?.apply.state === 'failed' && last(w!));
+    expect(hb.apply).toMatchObject({ revision: 2, running_revision: 1 });
+    expect(hb.apply.error).toContain('path "../escape.txt" contains ".."');
+    expect(hb.apply.error).toContain('path "a/../../escape2.txt" contains ".."');
+    expect(hb.apply.error).toContain('is absolute');
+    expect(existsSync(join(w.stateDir, 'escape.txt'))).toBe(false);
+    expect(existsSync(join(w.dir, 'escape2.txt'))).toBe(false);
+    expect(existsSync(join(w.dir, 'abs.txt'))).toBe(false);
+    expect((await readdir(join(w.stateDir, 'revisions'))).sort()).toEqual(['1']);
+    expect(allHealthy({ ...hb, apply: { ...hb.apply, state: 'applied', revision: 1 } }, 1)).toBe(true);
+  });
+
+  it('when the master is unreachable, then the agent backs off, and its first heartbeat after recovery carries the current state', async () => {
+    const flag = join(await import('node:os').then((o) => o.tmpdir()), `sf-unhealthy-${randomUUID()}`);
+    const services = {
+      rest: { port: await freePort(), unhealthyFile: flag },
+      auth: { port: await freePort() },
+    };
+    w = await world((env) => stackFiles(services, env));
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    await w.master.stop();
+    const count = w.master.heartbeats.length;
+    const failures = (): number =>
+      w!.logs
+        .map((l) => JSON.parse(l) as { msg: string; failures?: number })
+        .filter((l) => l.msg.startsWith('heartbeat failed')).length;
+    await waitFor('three failed heartbeats', () => failures() >= 3);
+    await writeFile(flag, '1');
+    try {
+      await w.master.start();
+      const first = await waitFor('a heartbeat after recovery', () => w!.master.heartbeats[count]);
+      expect(svc(first, 'rest')?.state).toBe('unhealthy');
+      expect(w.logs.some((l) => l.includes('master reachable again'))).toBe(true);
+    } finally {
+      await import('node:fs/promises').then((f) => f.rm(flag, { force: true }));
+    }
+  });
+});

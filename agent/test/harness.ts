@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signCommand } from '../../core/command/sign.ts';
+import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
+import { systemClock } from '../src/clock.ts';
+import type { AgentConfig } from '../src/config.ts';
+import { DEFAULT_TIMING } from '../src/heartbeat-loop.ts';
+import { fetchHttpClient } from '../src/http-client.ts';
+import { createLogger } from '../src/logger.ts';
+import { start, type AgentHandle } from '../src/run.ts';
+import { execFileExec } from '../src/runtime/exec.ts';
+import { ProcessRuntime } from '../src/runtime/process-runtime.ts';
+import { STANDIN_SCRIPT } from '../src/runtime/standin-source.ts';
+import { MasterStandin } from './master-standin.ts';
+
+/** A free loopback port (bound and released; good enough for stand-ins in one test). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** One stand-in service of a test bundle. */
+export interface TestService {
+  readonly port: number;
+  /** The program file (default the stand-in); a missing file makes the service fail to start. */
+  readonly program?: string;
+  readonly unhealthyFile?: string;
+}
+
+/** A test stack's files: stand-ins, probes for each, a .env with generated secrets, optional backup script. */
+export function stackFiles(
+  services: Record<string, TestService>,
+  env: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const standins: Record<string, object> = {};
+  const probes: object[] = [];
+  for (const [name, s] of Object.entries(services)) {
+    standins[name] = {
+      command: ['node', s.program ?? 'standin.mjs'],
+      port: s.port,
+      env: { SERVICE: name, ...(s.unhealthyFile ? { UNHEALTHY_FILE: s.unhealthyFile } : {}) },
+    };
+    probes.push({
+      service: name,
+      type: 'http',
+      url: `http://127.0.0.1:${s.port}/health`,
+      headers: { Authorization: 'Bearer ${ANON_KEY}' },
+    });
+  }
+  return {
+    'standin.mjs': STANDIN_SCRIPT,
+    'standins.json': JSON.stringify({ services: standins }),
+    'probes.json': JSON.stringify({ probes }),
+    'docker-compose.yml': `services:\n${Object.keys(services)
+      .map((n) => `  ${n}:\n    image: example/${n}:1\n`)
+      .join('')}`,
+    '.env': Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+    ...extra,
+  };
+}
+
+/** A running agent wired to a master stand-in, with captured logs and generated secrets. */
+export interface World {
+  readonly dir: string;
+  readonly stateDir: string;
+  readonly master: MasterStandin;
+  readonly runtime: ProcessRuntime;
+  readonly handle: AgentHandle;
+  readonly config: AgentConfig;
+  readonly logs: string[];
+  /** Every secret value of this world: token, command key, seal private key, the .env values. */
+  readonly secrets: string[];
+  readonly env: Record<string, string>;
+  /** Sends a command to the agent, signed unless `sign` is false. */
+  command(body: object, opts?: { sign?: boolean; headers?: Record<string, string> }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Builds a world: publishes `files(env)` as revision 1 (when given) before the agent starts. */
+export async function world(
+  files?: (env: Record<string, string>, dir: string) => Record<string, string>,
+): Promise<World> {
+  const dir = await mkdtemp(join(tmpdir(), 'sf-agent-'));
+  const stateDir = join(dir, 'state');
+  const keys = await generateSealKeypair();
+  const keyFile = join(dir, 'seal.key');
+  await writeFile(keyFile, `${keys.privateKey.reveal()}\n`, { mode: 0o600 });
+  const token = `sfa_${randomBytes(24).toString('hex')}`;
+  const commandKey = randomBytes(32).toString('base64url');
+  const env = {
+    POSTGRES_PASSWORD: randomBytes(16).toString('hex'),
+    JWT_SECRET: randomBytes(20).toString('hex'),
+    ANON_KEY: `eyJ${randomBytes(30).toString('base64url')}`,
+  };
+  const master = new MasterStandin('acme', token, keys.publicKey);
+  await master.start();
+  if (files) await master.publish(1, files(env, dir));
+  const logs: string[] = [];
+  const logger = createLogger('acme', { write: (s: string) => void logs.push(s) }, 'debug');
+  const config: AgentConfig = {
+    project: 'acme',
+    masterUrl: master.url,
+    token: new Secret(token),
+    listen: { host: '127.0.0.1', port: 0 },
+    sealPrivateKey: keys.privateKey,
+    stateDir,
+    wgInterface: 'wg0',
+    commandKey: new Secret(commandKey),
+  };
+  const runtime = new ProcessRuntime();
+  const handle = await start({
+    config,
+    clock: systemClock,
+    http: fetchHttpClient,
+    runtime,
+    exec: execFileExec,
+    logger,
+    handshakeAge: async () => 7,
+    timing: { ...DEFAULT_TIMING, intervalMs: 40, backoffBaseMs: 20, backoffCapMs: 160 },
+    probeTimeoutMs: 1_000,
+    resultRetryMs: 20,
+  });
+  return {
+    dir,
+    stateDir,
+    master,
+    runtime,
+    handle,
+    config,
+    logs,
+    env,
+    secrets: [token, commandKey, keys.privateKey.reveal(), ...Object.values(env)],
+    command: (body, opts = {}) => {
+      const text = JSON.stringify(body);
+      const signed =
+        opts.sign === false
+          ? {}
+          : signCommand({
+              method: 'POST',
+              path: '/v1/commands',
+              body: text,
+              key: commandKey,
+              nowMs: Date.now(),
+            });
+      return fetch(`http://127.0.0.1:${handle.port}/v1/commands`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signed, ...opts.headers },
+        body: text,
+      });
+    },
+    close: async () => {
+      await handle.stop();
+      await master.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
