@@ -1,5 +1,5 @@
 /** Spec loading and validation: `fleet.yaml` and `projects/*.yaml`. */
-export { loadFleetDir, FLEET_FILE, PROJECTS_DIR, MAX_PROJECTS } from './load.ts';
+export { loadFleetDir, loadFleetFile, FLEET_FILE, PROJECTS_DIR, MAX_PROJECTS } from './load.ts';
 export type { LoadResult } from './load.ts';
 export { validateProjectObject } from './validate-project.ts';
 export type { ValidateProjectOptions } from './validate-project.ts';
@@ -11,3 +11,6 @@ export { isSecretPath } from './rules/sealed.ts';
 export type { FleetSpec, ProjectSpec } from './types.ts';
 export { resolveFleet, resolveProject } from './defaults.ts';
 export type { ResolvedFleet, ResolvedProject } from './defaults.ts';
+export { sealableFieldProblem } from './rules/sealed.ts';
+export { labelProblem } from './rules/dns.ts';
+export { sealPublicKeyProblem } from './rules/keys.ts';

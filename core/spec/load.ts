@@ -27,6 +27,8 @@ export interface LoadResult {
   readonly fleet?: FleetSpec;
   readonly projects: ProjectSpec[];
   readonly errors: SpecError[];
+  /** How many project files were read (valid or not). */
+  readonly projectFiles: number;
 }
 
 interface Loaded {
@@ -100,7 +102,37 @@ export async function loadFleetDir(root: string): Promise<LoadResult> {
     }
   }
   errors.sort(compareErrors);
-  return { ok: errors.length === 0, ...(fleet ? { fleet } : {}), projects, errors };
+  return {
+    ok: errors.length === 0,
+    ...(fleet ? { fleet } : {}),
+    projects,
+    errors,
+    projectFiles: docs.length,
+  };
+}
+
+/**
+ * Reads and checks fleet.yaml alone (for commands that need only the fleet,
+ * such as seal). `value` is the parsed document even when it has errors, so a
+ * caller can use the parts it needs; undefined when the file is missing or
+ * cannot be parsed.
+ */
+export async function loadFleetFile(
+  root: string,
+): Promise<{ readonly value?: unknown; readonly errors: SpecError[] }> {
+  await requireDirectory(root);
+  const doc = await loadDocument(root, FLEET_FILE, (value) => fleetDocumentIssues(value));
+  if (doc === 'missing') {
+    return {
+      errors: [
+        fileError(
+          FLEET_FILE,
+          `${FLEET_FILE} is missing; expected the fleet file at the root of the fleet (see examples/fleet)`,
+        ),
+      ],
+    };
+  }
+  return { ...(doc.value !== undefined ? { value: doc.value } : {}), errors: doc.errors };
 }
 
 async function requireDirectory(root: string): Promise<void> {

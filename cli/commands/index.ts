@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import type { CommandIo } from '../io.ts';
+import { registerKeygen } from './keygen.ts';
+import { registerSeal } from './seal.ts';
+import { registerUnseal } from './unseal.ts';
+import { registerValidate } from './validate.ts';
+
+/** Adds one command (with its options and action) to the program. */
+export type RegisterCommand = (program: Command, io: CommandIo) => void;
+
+/** Every supafleet command, in the order `supafleet --help` lists them. One line per command. */
+export const commands: readonly RegisterCommand[] = [
+  registerValidate,
+  registerKeygen,
+  registerSeal,
+  registerUnseal,
+];

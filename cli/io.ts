@@ -1,0 +1,59 @@
+/** Where a command writes text. */
+export interface TextSink {
+  write(text: string): void;
+}
+
+/**
+ * Everything the CLI touches outside itself. main() gets it as an argument, so
+ * tests run commands in-process with fake streams, environment and directory.
+ */
+export interface CliIo {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  /** All of standard input as text; rejects when it exceeds `maxBytes`. */
+  readStdin(maxBytes: number): Promise<string>;
+  /** True when standard input is a terminal (a person typing). */
+  readonly stdinIsTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The directory relative paths are resolved against. */
+  readonly cwd: string;
+}
+
+/** What a command's action gets: the I/O plus a way to set the exit code. */
+export interface CommandIo extends CliIo {
+  setExitCode(code: ExitCode): void;
+}
+
+/** Exit codes of every supafleet command. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** A problem with how the command was called, or with reading its input: exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The real process's I/O. */
+export function processIo(): CliIo {
+  return {
+    stdout: { write: (text) => void process.stdout.write(text) },
+    stderr: { write: (text) => void process.stderr.write(text) },
+    readStdin: (maxBytes) => readStream(process.stdin, maxBytes),
+    stdinIsTty: process.stdin.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Reads a stream to its end as UTF-8, refusing more than `maxBytes`. */
+export async function readStream(stream: AsyncIterable<Buffer | string>, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size > maxBytes) throw new UsageError(`standard input is larger than ${maxBytes} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

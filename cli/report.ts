@@ -1,0 +1,31 @@
+import { relative, resolve } from 'node:path';
+import type { SpecError } from '../core/spec/index.ts';
+
+/** `projects/acme.yaml:4:9 /server/type: message` (position and path left out where unknown). */
+export function formatError(error: SpecError): string {
+  const where = error.line > 0 ? `${error.file}:${error.line}:${error.column}` : error.file;
+  const path = error.path === '' ? '' : ` ${error.path}`;
+  return `${where}${path}: ${error.message}`;
+}
+
+/**
+ * A GitHub Actions `::error` workflow command, so the error shows on the line
+ * of the pull request's diff. The file is made relative to the workspace
+ * (`cwd`), since GitHub matches annotations by repository path.
+ */
+export function formatAnnotation(error: SpecError, root: string, cwd: string): string {
+  const file = relative(cwd, resolve(root, error.file)).split('\\').join('/');
+  const properties = [`file=${escapeProperty(file)}`];
+  if (error.line > 0) properties.push(`line=${error.line}`, `col=${error.column}`);
+  properties.push('title=supafleet validate');
+  const message = error.path === '' ? error.message : `${error.path}: ${error.message}`;
+  return `::error ${properties.join(',')}::${escapeData(message)}`;
+}
+
+function escapeData(text: string): string {
+  return text.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+}
+
+function escapeProperty(text: string): string {
+  return escapeData(text).replaceAll(':', '%3A').replaceAll(',', '%2C');
+}
