@@ -1,0 +1,90 @@
+/**
+ * The master's Caddyfile. TLS is on demand (Caddy asks the master API whether a
+ * host is a registered project before getting a certificate) or one wildcard
+ * certificate through DNS-01. Every site sends security headers including HSTS;
+ * Studio and the dashboard sit behind Authelia's forward_auth, or basic auth when
+ * Authelia is off. The domain and e-mail are checked to be a DNS name and an
+ * address first, so nothing else can reach the file.
+ */
+import type { ResolvedFleet } from '../../core/spec/defaults.ts';
+import { email } from '../shared/checks.ts';
+import { masterLayout } from './layout.ts';
+
+export interface CaddyfileOptions {
+  /** Extra global options (tests add admin, ports and storage here). */
+  readonly extraGlobals?: readonly string[];
+}
+
+const SECURITY = `(security) {
+	header {
+		Strict-Transport-Security "max-age=31536000; includeSubDomains"
+		X-Content-Type-Options nosniff
+		X-Frame-Options SAMEORIGIN
+		Referrer-Policy strict-origin-when-cross-origin
+		Permissions-Policy "camera=(), microphone=(), geolocation=(), payment=()"
+		-Server
+	}
+}`;
+
+const AUTHELIA_GATE = `(gate) {
+	forward_auth 127.0.0.1:9091 {
+		uri /api/authz/forward-auth
+		copy_headers Remote-User Remote-Groups Remote-Email Remote-Name
+	}
+}`;
+
+const BASIC_GATE = `(gate) {
+	basicauth {
+		admin {$DASHBOARD_PASSWORD_HASH}
+	}
+}`;
+
+export function renderCaddyfile(fleet: ResolvedFleet, options: CaddyfileOptions = {}): string {
+  const { domain, apiListen } = masterLayout(fleet);
+  const wildcard = fleet.tls.mode === 'wildcard_dns';
+  if (wildcard && fleet.tls.dns_provider === undefined) {
+    throw new Error('tls.dns_provider: required when tls.mode is wildcard_dns (hetzner or cloudflare)');
+  }
+  const globals = [
+    ...(fleet.tls.email !== undefined ? [`email ${email('tls.email', fleet.tls.email)}`] : []),
+    ...(wildcard ? [] : ['on_demand_tls {', `\task http://${apiListen}/v1/tls/ask`, '}']),
+    ...(options.extraGlobals ?? []),
+  ];
+  const tls = wildcard ? `\ttls {\n\t\tdns ${fleet.tls.dns_provider} {env.DNS_API_TOKEN}\n\t}\n` : '';
+  const site = (host: string, body: string): string => `${host} {\n${tls}\timport security\n${body}}`;
+  const blocks = [
+    `{\n${globals.map((g) => `\t${g}`).join('\n')}\n}`,
+    SECURITY,
+    fleet.authelia.enabled ? AUTHELIA_GATE : BASIC_GATE,
+  ];
+  if (fleet.authelia.enabled) blocks.push(site(`auth.${domain}`, '\treverse_proxy 127.0.0.1:9091\n'));
+  blocks.push(
+    site(`studio.${domain}`, '\timport gate\n\treverse_proxy 127.0.0.1:3000\n'),
+    site(
+      `fleet.${domain}`,
+      [
+        '\t@dashboard path /dashboard /dashboard/*',
+        '\thandle @dashboard {',
+        '\t\timport gate',
+        `\t\treverse_proxy ${apiListen}`,
+        '\t}',
+        // The TLS ask endpoint answers Caddy on loopback only.
+        '\thandle /v1/tls/ask {',
+        '\t\trespond 404',
+        '\t}',
+        '\thandle {',
+        `\t\treverse_proxy ${apiListen}`,
+        '\t}',
+        '',
+      ].join('\n'),
+    ),
+  );
+  // Every other host is a project: Kong routes it by Host. On demand, a certificate
+  // is issued only for hosts the master API answers 200 for.
+  blocks.push(
+    wildcard
+      ? site(`*.${domain}`, '\treverse_proxy 127.0.0.1:8000\n')
+      : `https:// {\n\ttls {\n\t\ton_demand\n\t}\n\timport security\n\treverse_proxy 127.0.0.1:8000\n}`,
+  );
+  return blocks.join('\n\n') + '\n';
+}

@@ -1,0 +1,136 @@
+/**
+ * The master's stack: every file under /opt/supafleet-master, plus the master's
+ * own configuration files, as path → content. `renderMasterStack` includes the
+ * `.env` rendered from the master's secrets; the user_data carries everything
+ * except `.env`, which the master generates at first boot.
+ */
+import type { ResolvedFleet } from '../../core/spec/defaults.ts';
+import { hostname, posixUser } from '../shared/checks.ts';
+import { staticFile } from '../shared/static-file.ts';
+import { toYaml } from '../shared/yaml.ts';
+import { renderAutheliaConfig } from './authelia.ts';
+import { renderCaddyfile } from './caddyfile.ts';
+import { renderMasterCompose } from './compose.ts';
+import { MASTER_DIR, masterLayout } from './layout.ts';
+import { renderMasterEnv, type MasterSecrets } from './secrets.ts';
+import { renderMasterWgConf } from './wireguard.ts';
+
+const STATIC = {
+  backup: staticFile(import.meta.url, '../shared/static/backup.sh'),
+  init: staticFile(import.meta.url, './static/init.sql'),
+};
+
+/** The master backs up one hour after the workers' default 03:00. */
+export const MASTER_BACKUP_SCHEDULE = '0 4 * * *';
+
+function masterVector(): string {
+  return toYaml({
+    api: { enabled: true, address: '0.0.0.0:9001' },
+    sinks: {
+      logflare: {
+        type: 'http',
+        inputs: ['tagged'],
+        encoding: { codec: 'json' },
+        method: 'post',
+        request: { headers: { 'x-api-key': '${LOGFLARE_PUBLIC_ACCESS_TOKEN}' }, retry_max_duration_secs: 30 },
+        uri: 'http://logflare:4000/api/logs?source_name=supafleet.master',
+      },
+    },
+    sources: { containers: { type: 'docker_logs', exclude_containers: ['supafleet-master-vector-1'] } },
+    transforms: {
+      tagged: {
+        type: 'remap',
+        inputs: ['containers'],
+        source: '.service = .label."com.docker.compose.service"\ndel(.label)',
+      },
+    },
+  });
+}
+
+/** The master API's configuration file (/etc/supafleet/master.json). */
+export function renderMasterConfig(fleet: ResolvedFleet): string {
+  const l = masterLayout(fleet);
+  return (
+    JSON.stringify(
+      {
+        agent_listen: l.agentListen,
+        api_listen: l.apiListen,
+        authelia: fleet.authelia.enabled,
+        domain: l.domain,
+        fleet: fleet.name,
+        github: { owner_id: fleet.github.owner_id, repository_id: fleet.github.repository_id },
+        kong_admin_url: 'http://127.0.0.1:8001',
+        seal_private_key_file: '/etc/supafleet/fleet-seal.key',
+        tls_mode: fleet.tls.mode,
+        wg: {
+          address: l.wgAddress,
+          cidr: l.cidr,
+          interface: 'wg0',
+          listen_port: 51820,
+          peers_file: '/etc/wireguard/peers.conf',
+        },
+      },
+      null,
+      1,
+    ) + '\n'
+  );
+}
+
+function backupJson(fleet: ResolvedFleet): string {
+  const host = hostname('storage_box.host', fleet.storage_box.host);
+  const user = posixUser('storage_box.user', fleet.storage_box.user);
+  return (
+    JSON.stringify(
+      {
+        compose_project: 'supafleet-master',
+        dumps: [
+          { name: 'registry', command: ['pg_dump', '-U', 'supabase_admin', '-d', 'supafleet'] },
+          { name: 'kong', command: ['pg_dump', '-U', 'supabase_admin', '-d', 'kong'] },
+        ],
+        keep: { daily: 7, monthly: 6, weekly: 4 },
+        paths: ['/etc/wireguard', '/etc/supafleet', 'caddy', 'authelia', 'docker-compose.yml', '.env'],
+        repository: `sftp://${user}@${host}:23/supafleet/_master`,
+        sftp_command: `ssh -p 23 -i /etc/supafleet/backup.key -o BatchMode=yes -o StrictHostKeyChecking=accept-new ${user}@${host} -s sftp`,
+        state_dir: MASTER_DIR,
+        tag: 'master',
+      },
+      null,
+      1,
+    ) + '\n'
+  );
+}
+
+/** The master's files without secrets, keyed by absolute path (what user_data writes). */
+export function masterFiles(fleet: ResolvedFleet): Map<string, string> {
+  const files: [string, string][] = [
+    [`${MASTER_DIR}/backup/backup.json`, backupJson(fleet)],
+    [`${MASTER_DIR}/backup/backup.sh`, STATIC.backup],
+    [
+      `${MASTER_DIR}/backup/crontab`,
+      `SHELL=/bin/bash\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${MASTER_BACKUP_SCHEDULE} root ${MASTER_DIR}/backup/backup.sh >>/var/log/supafleet-backup.log 2>&1\n`,
+    ],
+    [`${MASTER_DIR}/caddy/Caddyfile`, renderCaddyfile(fleet)],
+    [`${MASTER_DIR}/db/init.sql`, STATIC.init],
+    [`${MASTER_DIR}/docker-compose.yml`, renderMasterCompose(fleet)],
+    [`${MASTER_DIR}/vector/vector.yml`, masterVector()],
+    ['/etc/supafleet/master.json', renderMasterConfig(fleet)],
+    ['/etc/wireguard/wg0.conf', renderMasterWgConf(fleet)],
+  ];
+  if (fleet.authelia.enabled)
+    files.push([`${MASTER_DIR}/authelia/configuration.yml`, renderAutheliaConfig(fleet)]);
+  return new Map(files.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * The whole master stack with its `.env`, as paths relative to the filesystem root
+ * (`opt/supafleet-master/...`, `etc/wireguard/wg0.conf`), for `supafleet render master`.
+ */
+export function renderMasterStack(input: {
+  fleet: ResolvedFleet;
+  secrets: MasterSecrets;
+}): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [path, content] of masterFiles(input.fleet)) out.set(path.slice(1), content);
+  out.set(`${MASTER_DIR.slice(1)}/.env`, renderMasterEnv(input.secrets));
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,0 +1,58 @@
+#!/bin/bash
+# supafleet master bootstrap, part 2: generates the master's own secrets (once),
+# its WireGuard key and the first admin login, then brings up wg0 and the stack.
+# Nothing secret comes from user_data; names and sizes come from secrets.json.
+set -euo pipefail
+umask 077
+root=${SUPAFLEET_ROOT:-}
+dir="$root/opt/supafleet-master"
+etc="$root/etc/supafleet"
+exec >>"$root/var/log/supafleet-bootstrap.log" 2>&1
+phase() { printf '%s supafleet-master: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1"; }
+trap 'phase "failed at line $LINENO"' ERR
+
+phase "secrets"
+if [ ! -s "$dir/.env" ]; then
+  while IFS=$'\t' read -r name bytes; do
+    if ! [[ $name =~ ^[A-Z_][A-Z0-9_]*$ && $bytes =~ ^[0-9]{1,3}$ ]]; then
+      phase "refusing secret spec"
+      exit 1
+    fi
+    printf "%s='%s'\n" "$name" "$(openssl rand -hex "$bytes")"
+  done < <(jq -r '.[] | [.env, .bytes] | @tsv' "$etc/secrets.json") >"$dir/.env.tmp"
+  mv "$dir/.env.tmp" "$dir/.env"
+fi
+if [ ! -s "$dir/backup/restic-password" ]; then
+  sed -n "s/^RESTIC_PASSWORD='\(.*\)'$/\1/p" "$dir/.env" >"$dir/backup/restic-password"
+fi
+
+phase "admin login"
+images="$etc/images.json"
+if [ ! -s "$root/root/supafleet-admin-password" ]; then
+  openssl rand -base64 24 | tr -d '\n' >"$root/root/supafleet-admin-password"
+fi
+password=$(cat "$root/root/supafleet-admin-password")
+if [ "$(jq -r .authelia "$etc/master.json")" = true ]; then
+  if [ ! -s "$dir/authelia/users.yml" ]; then
+    hash=$(docker run --rm "$(jq -r .authelia "$images")" authelia crypto hash generate bcrypt --cost 12 --password "$password" |
+      sed -n 's/^Digest: //p')
+    printf 'users:\n  admin:\n    displayname: Admin\n    email: admin@%s\n    password: "%s"\n' \
+      "$(jq -r .domain "$etc/master.json")" "$hash" >"$dir/authelia/users.yml"
+  fi
+elif ! grep -q '^DASHBOARD_PASSWORD_HASH=' "$dir/.env"; then
+  hash=$(docker run --rm "$(jq -r .caddy "$images")" caddy hash-password --plaintext "$password")
+  printf "DASHBOARD_PASSWORD_HASH='%s'\n" "$hash" >>"$dir/.env"
+fi
+
+phase "wireguard"
+[ -s "$root/etc/wireguard/wg0.key" ] || wg genkey >"$root/etc/wireguard/wg0.key"
+wg pubkey <"$root/etc/wireguard/wg0.key" >"$etc/wg0.pub"
+install -d -m 0755 "$root/etc/systemd/system/docker.service.d"
+printf '[Unit]\nAfter=wg-quick@wg0.service\nWants=wg-quick@wg0.service\n' >"$root/etc/systemd/system/docker.service.d/10-supafleet-wg.conf"
+systemctl daemon-reload
+systemctl enable --now wg-quick@wg0
+
+phase "stack"
+docker compose -p supafleet-master --project-directory "$dir" -f "$dir/docker-compose.yml" up -d
+install -m 0644 "$dir/backup/crontab" "$root/etc/cron.d/supafleet-master-backup"
+phase "done"

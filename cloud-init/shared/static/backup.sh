@@ -1,0 +1,101 @@
+#!/bin/bash
+# supafleet backup (workers and the master): database dumps and the paths listed
+# in backup.json, to restic on the Storage Box, then retention from backup.json.
+# Settings come from backup.json beside this script (read with jq); the status
+# file is written with jq so it is always valid JSON, on failure too.
+set -uo pipefail
+umask 077
+
+dir=$(cd "$(dirname "$0")" && pwd)
+conf="$dir/backup.json"
+state=$(jq -r .state_dir "$conf")
+status_file="$state/backup-status.json"
+started=$(date +%s)
+error=""
+snapshot=""
+
+exec 9>"$state/backup.lock"
+if ! flock -n 9; then
+  echo "supafleet-backup: another backup is running" >&2
+  exit 75
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+record() {
+  # Keeps the first error: later steps often fail because of it.
+  [ -n "$error" ] || error=$1
+  echo "supafleet-backup: $1" >&2
+}
+
+RESTIC_REPOSITORY=$(jq -r .repository "$conf")
+RESTIC_PASSWORD_FILE="$dir/restic-password"
+RESTIC_CACHE_DIR="$state/.restic-cache"
+export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE RESTIC_CACHE_DIR
+sftp_command=$(jq -r .sftp_command "$conf")
+tag=$(jq -r .tag "$conf")
+restic_opts=(-o "sftp.command=$sftp_command")
+
+restic "${restic_opts[@]}" cat config >/dev/null 2>&1
+rc=$?
+if [ "$rc" -eq 10 ]; then
+  restic "${restic_opts[@]}" init || record "restic init failed"
+elif [ "$rc" -ne 0 ]; then
+  record "restic repository not reachable (exit $rc)"
+fi
+
+compose_project=$(jq -r .compose_project "$conf")
+size=""
+paths=()
+while IFS= read -r dump; do
+  [ -z "$error" ] || break
+  name=$(jq -r .name <<<"$dump")
+  mapfile -t command < <(jq -r '.command[]' <<<"$dump")
+  docker compose --project-directory "$state" -p "$compose_project" exec -T db "${command[@]}" | gzip >"$work/$name.sql.gz"
+  if [ "${PIPESTATUS[0]}" -ne 0 ] || [ "${PIPESTATUS[1]}" -ne 0 ]; then
+    record "database dump $name failed"
+  fi
+  size=$((${size:-0} + $(stat -c %s "$work/$name.sql.gz")))
+  paths+=("$work/$name.sql.gz")
+done < <(jq -c '.dumps[]' "$conf")
+
+if [ -z "$error" ]; then
+  while IFS= read -r p; do
+    case $p in
+      /*) [ -e "$p" ] && paths+=("$p") ;;
+      *) [ -e "$state/$p" ] && paths+=("$state/$p") ;;
+    esac
+  done < <(jq -r '.paths[]' "$conf")
+  if restic "${restic_opts[@]}" backup --json --tag supafleet --tag "$tag" "${paths[@]}" >"$work/backup.json"; then
+    snapshot=$(jq -r 'select(.message_type == "summary") | .snapshot_id' "$work/backup.json" | tail -n 1)
+  else
+    record "restic backup failed"
+  fi
+fi
+
+if [ -z "$error" ]; then
+  mapfile -t keep < <(jq -r '.keep | "--keep-daily", .daily, "--keep-weekly", .weekly, "--keep-monthly", .monthly' "$conf")
+  restic "${restic_opts[@]}" forget "${keep[@]}" --prune || record "restic forget failed"
+fi
+
+finished=$(date +%s)
+jq -n \
+  --arg error "$error" \
+  --arg snapshot "$snapshot" \
+  --arg size "$size" \
+  --arg finished "$(date -u -d "@$finished" +%Y-%m-%dT%H:%M:%SZ)" \
+  --argjson duration "$((finished - started))" \
+  '{success: ($error == ""), finished_at: $finished, duration_s: $duration,
+    snapshot_id: (if $snapshot == "" then null else $snapshot end),
+    size_bytes: (if $size == "" then null else ($size | tonumber) end),
+    error: (if $error == "" then null else $error end)}' >"$status_file.tmp" &&
+  mv "$status_file.tmp" "$status_file"
+
+ping=$(jq -r '.healthcheck_url // empty' "$conf")
+if [ -n "$ping" ]; then
+  [ -z "$error" ] || ping="$ping/fail"
+  curl -fsS --max-time 10 --retry 3 -o /dev/null "$ping" || echo "supafleet-backup: healthcheck ping failed" >&2
+fi
+
+[ -z "$error" ]

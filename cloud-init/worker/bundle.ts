@@ -1,0 +1,96 @@
+/**
+ * The worker's stack bundle: every file the agent writes under its state directory
+ * (/opt/supafleet), as relative path → content. Pure and deterministic.
+ */
+import { SUPABASE_RELEASE } from '../versions.ts';
+import { cronSchedule, dnsLabel, hostname, httpsUrl, ipv4InCidr, posixUser } from '../shared/checks.ts';
+import { staticFile } from '../shared/static-file.ts';
+import { renderWorkerCompose } from './compose.ts';
+import { renderFunctionSecrets, renderWorkerEnv } from './env.ts';
+import type { WorkerBundleInput } from './input.ts';
+import { renderWorkerVector } from './vector.ts';
+
+export const WORKER_STATE_DIR = '/opt/supafleet';
+/** SSH key the backup script uses for the Storage Box (installed on the worker, not in the bundle). */
+export const BACKUP_SSH_KEY = '/etc/supafleet/backup.key';
+
+const STATIC = {
+  backup: staticFile(import.meta.url, '../shared/static/backup.sh'),
+  jwt: staticFile(import.meta.url, './static/jwt.sql'),
+  main: staticFile(import.meta.url, './static/functions-main.ts.txt'),
+  realtime: staticFile(import.meta.url, './static/realtime.sql'),
+  roles: staticFile(import.meta.url, './static/roles.sql'),
+};
+
+function backupJson(input: WorkerBundleInput): string {
+  const { fleet, project } = input;
+  const host = hostname('storage_box.host', fleet.storage_box.host);
+  const user = posixUser('storage_box.user', fleet.storage_box.user);
+  return (
+    JSON.stringify(
+      {
+        ...(project.backup.healthcheck_url !== undefined
+          ? { healthcheck_url: httpsUrl('backup.healthcheck_url', project.backup.healthcheck_url) }
+          : {}),
+        compose_project: 'supafleet',
+        dumps: [{ name: 'db', command: ['pg_dumpall', '-U', 'supabase_admin'] }],
+        keep: project.backup.keep,
+        paths: ['.env', 'docker-compose.yml', 'function-secrets.json', 'functions', 'volumes/storage'],
+        repository: `sftp://${user}@${host}:23/supafleet/${project.name}`,
+        sftp_command: `ssh -p 23 -i ${BACKUP_SSH_KEY} -o BatchMode=yes -o StrictHostKeyChecking=accept-new ${user}@${host} -s sftp`,
+        state_dir: WORKER_STATE_DIR,
+        tag: `project=${project.name}`,
+      },
+      null,
+      1,
+    ) + '\n'
+  );
+}
+
+function crontab(input: WorkerBundleInput): string {
+  const schedule = cronSchedule('backup.schedule', input.project.backup.schedule);
+  return [
+    '# supafleet: backup schedule (installed in /etc/cron.d by the agent)',
+    'SHELL=/bin/bash',
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    `${schedule} root ${WORKER_STATE_DIR}/backup/backup.sh >>/var/log/supafleet-backup.log 2>&1`,
+    '',
+  ].join('\n');
+}
+
+/** Renders the bundle. Paths are relative to the agent's state directory. */
+export function renderWorkerBundle(input: WorkerBundleInput): Map<string, string> {
+  if (!Number.isInteger(input.revision) || input.revision < 1) {
+    throw new Error(`revision: ${input.revision} is not valid; expected an integer ≥ 1`);
+  }
+  dnsLabel('name', input.project.name);
+  dnsLabel('subdomain', input.project.subdomain);
+  hostname('domain', input.fleet.domain);
+  ipv4InCidr('wgAddress', input.wgAddress, input.fleet.network.cidr);
+  const files: [string, string][] = [
+    ['.env', renderWorkerEnv(input)],
+    ['backup/backup.json', backupJson(input)],
+    ['backup/backup.sh', STATIC.backup],
+    ['backup/crontab', crontab(input)],
+    ['backup/restic-password', input.secrets.restic_password + '\n'],
+    ['db/init/jwt.sql', STATIC.jwt],
+    ['db/init/realtime.sql', STATIC.realtime],
+    ['db/init/roles.sql', STATIC.roles],
+    ['docker-compose.yml', renderWorkerCompose(input)],
+    ['function-secrets.json', renderFunctionSecrets(input)],
+    ['functions/main/index.ts', STATIC.main],
+    [
+      'manifest.json',
+      JSON.stringify(
+        { project: input.project.name, revision: input.revision, supabase_release: SUPABASE_RELEASE },
+        null,
+        1,
+      ) + '\n',
+    ],
+    ['vector/vector.yml', renderWorkerVector()],
+  ];
+  return new Map(files);
+}
+
+/** Bundle files that hold secrets: the agent writes them with mode 0600. */
+export const SECRET_BUNDLE_FILES = ['.env', 'backup/restic-password', 'function-secrets.json'] as const;

@@ -1,0 +1,356 @@
+/**
+ * The worker's docker-compose.yml. Secrets come from `.env` as `${NAME}`; spec values
+ * are YAML scalars with `$` doubled so Compose never interpolates them. Every
+ * published port is bound to the worker's wg address: Docker-published ports
+ * bypass UFW, so nothing is published on a public interface.
+ */
+import { images } from '../versions.ts';
+import { composeLiteral } from '../shared/env-file.ts';
+import { memoryLimits, sharedBuffers } from '../shared/memory.ts';
+import { toYaml } from '../shared/yaml.ts';
+import { masterWgAddress } from '../shared/checks.ts';
+import { openedValue, publicUrl, type WorkerBundleInput } from './input.ts';
+
+/** Service → port the master's Kong (and Supavisor, for db) reaches over wg. */
+export const WORKER_PORTS = {
+  auth: 9999,
+  db: 5432,
+  functions: 9000,
+  meta: 8080,
+  realtime: 4000,
+  rest: 3000,
+  storage: 5000,
+} as const;
+
+const WEIGHTS = {
+  agent: 3,
+  auth: 5,
+  db: 35,
+  functions: 12,
+  imgproxy: 6,
+  meta: 4,
+  realtime: 10,
+  rest: 6,
+  storage: 8,
+  vector: 4,
+} as const;
+
+type Env = Record<string, string>;
+
+const lit = composeLiteral;
+
+function healthcheck(test: string[], interval = '10s', retries = 5): object {
+  return { test, interval, timeout: '5s', retries, start_period: '20s' };
+}
+
+function wget(url: string): string[] {
+  return ['CMD', 'wget', '--no-verbose', '--tries=1', '--spider', url];
+}
+
+function dbUrl(user: string, passwordVar: string): string {
+  return `postgres://${user}:\${${passwordVar}}@db:5432/postgres`;
+}
+
+function authEnv(input: WorkerBundleInput): Env {
+  const { project } = input;
+  const env: Env = {
+    API_EXTERNAL_URL: lit(publicUrl(input)),
+    GOTRUE_API_HOST: '0.0.0.0',
+    GOTRUE_API_PORT: '9999',
+    GOTRUE_DB_DATABASE_URL: dbUrl('supabase_auth_admin', 'AUTH_ADMIN_PASSWORD'),
+    GOTRUE_DB_DRIVER: 'postgres',
+    GOTRUE_DISABLE_SIGNUP: String(!project.auth.signup.enabled),
+    GOTRUE_EXTERNAL_EMAIL_ENABLED: 'true',
+    GOTRUE_JWT_ADMIN_ROLES: 'service_role',
+    GOTRUE_JWT_AUD: 'authenticated',
+    GOTRUE_JWT_DEFAULT_GROUP_NAME: 'authenticated',
+    GOTRUE_JWT_EXP: '3600',
+    GOTRUE_JWT_SECRET: '${JWT_SECRET}',
+    GOTRUE_MAILER_AUTOCONFIRM: String(project.auth.signup.email_autoconfirm),
+    GOTRUE_SITE_URL: lit(project.auth.site_url ?? publicUrl(input)),
+    GOTRUE_URI_ALLOW_LIST: lit(project.auth.redirect_urls.join(',')),
+  };
+  const smtp = project.auth.smtp;
+  if (smtp) {
+    openedValue(input, 'auth.smtp.pass');
+    Object.assign(env, {
+      GOTRUE_SMTP_ADMIN_EMAIL: lit(smtp.sender),
+      GOTRUE_SMTP_HOST: lit(smtp.host),
+      GOTRUE_SMTP_PASS: '${SMTP_PASS}',
+      GOTRUE_SMTP_PORT: String(smtp.port),
+      GOTRUE_SMTP_SENDER_NAME: lit(smtp.sender_name ?? ''),
+      GOTRUE_SMTP_USER: lit(smtp.user),
+    });
+  }
+  for (const provider of Object.keys(project.auth.external).sort()) {
+    const p = project.auth.external[provider]!;
+    const key = provider.toUpperCase();
+    openedValue(input, `auth.external.${provider}.secret`);
+    env[`GOTRUE_EXTERNAL_${key}_ENABLED`] = 'true';
+    env[`GOTRUE_EXTERNAL_${key}_CLIENT_ID`] = lit(p.client_id);
+    env[`GOTRUE_EXTERNAL_${key}_SECRET`] = `\${EXTERNAL_${key}_SECRET}`;
+    env[`GOTRUE_EXTERNAL_${key}_REDIRECT_URI`] = lit(`${publicUrl(input)}/auth/v1/callback`);
+    if (p.url !== undefined) env[`GOTRUE_EXTERNAL_${key}_URL`] = lit(p.url);
+  }
+  return env;
+}
+
+/** The compose document as a plain object (rendered to YAML by `renderWorkerCompose`). */
+export function workerComposeDocument(input: WorkerBundleInput): Record<string, unknown> {
+  const { project, wgAddress } = input;
+  const mem = memoryLimits(project.server.type, WEIGHTS);
+  const publish = (svc: keyof typeof WORKER_PORTS) => [
+    `${wgAddress}:${WORKER_PORTS[svc]}:${WORKER_PORTS[svc]}`,
+  ];
+  const common = { restart: 'unless-stopped' };
+  const dbHealthy = { db: { condition: 'service_healthy' } };
+
+  const services: Record<string, Record<string, unknown>> = {
+    db: {
+      ...common,
+      image: images.postgres,
+      command: [
+        'postgres',
+        '-c',
+        'config_file=/etc/postgresql/postgresql.conf',
+        '-c',
+        `shared_buffers=${sharedBuffers(mem.db)}`,
+        '-c',
+        'log_min_messages=fatal',
+      ],
+      environment: {
+        AUTHENTICATOR_PASSWORD: '${AUTHENTICATOR_PASSWORD}',
+        AUTH_ADMIN_PASSWORD: '${AUTH_ADMIN_PASSWORD}',
+        FUNCTIONS_ADMIN_PASSWORD: '${FUNCTIONS_ADMIN_PASSWORD}',
+        JWT_EXP: '3600',
+        JWT_SECRET: '${JWT_SECRET}',
+        PGBOUNCER_PASSWORD: '${PGBOUNCER_PASSWORD}',
+        PGDATABASE: 'postgres',
+        PGPORT: '5432',
+        POSTGRES_DB: 'postgres',
+        POSTGRES_HOST: '/var/run/postgresql',
+        POSTGRES_PASSWORD: '${POSTGRES_PASSWORD}',
+        POSTGRES_PORT: '5432',
+        STORAGE_ADMIN_PASSWORD: '${STORAGE_ADMIN_PASSWORD}',
+      },
+      healthcheck: healthcheck(['CMD', 'pg_isready', '-U', 'postgres', '-h', 'localhost']),
+      mem_limit: mem.db,
+      ports: publish('db'),
+      shm_size: '256m',
+      volumes: [
+        './db/init/roles.sql:/docker-entrypoint-initdb.d/init-scripts/99-roles.sql:ro',
+        './db/init/jwt.sql:/docker-entrypoint-initdb.d/init-scripts/99-jwt.sql:ro',
+        './db/init/realtime.sql:/docker-entrypoint-initdb.d/migrations/99-realtime.sql:ro',
+        'db-data:/var/lib/postgresql/data',
+        'db-config:/etc/postgresql-custom',
+      ],
+    },
+    auth: {
+      ...common,
+      image: images.auth,
+      depends_on: dbHealthy,
+      environment: authEnv(input),
+      healthcheck: healthcheck(wget('http://localhost:9999/health')),
+      mem_limit: mem.auth,
+      ports: publish('auth'),
+    },
+    rest: {
+      ...common,
+      image: images.rest,
+      command: ['postgrest'],
+      depends_on: dbHealthy,
+      environment: {
+        PGRST_ADMIN_SERVER_PORT: '3001',
+        PGRST_APP_SETTINGS_JWT_EXP: '3600',
+        PGRST_APP_SETTINGS_JWT_SECRET: '${JWT_SECRET}',
+        PGRST_DB_ANON_ROLE: 'anon',
+        PGRST_DB_EXTRA_SEARCH_PATH: 'public',
+        PGRST_DB_MAX_ROWS: '1000',
+        PGRST_DB_SCHEMAS: 'public,storage,graphql_public',
+        PGRST_DB_URI: dbUrl('authenticator', 'AUTHENTICATOR_PASSWORD'),
+        PGRST_DB_USE_LEGACY_GUCS: 'false',
+        PGRST_JWT_SECRET: '${JWT_SECRET}',
+      },
+      healthcheck: healthcheck(['CMD', 'postgrest', '--ready']),
+      mem_limit: mem.rest,
+      ports: publish('rest'),
+    },
+    realtime: {
+      ...common,
+      image: images.realtime,
+      depends_on: dbHealthy,
+      environment: {
+        ANON_KEY: '${ANON_KEY}',
+        API_JWT_SECRET: '${JWT_SECRET}',
+        APP_NAME: 'realtime',
+        DB_AFTER_CONNECT_QUERY: 'SET search_path TO _realtime',
+        DB_ENC_KEY: '${REALTIME_DB_ENC_KEY}',
+        DB_HOST: 'db',
+        DB_NAME: 'postgres',
+        DB_PASSWORD: '${POSTGRES_PASSWORD}',
+        DB_PORT: '5432',
+        DB_USER: 'supabase_admin',
+        DISABLE_HEALTHCHECK_LOGGING: 'true',
+        DNS_NODES: "''",
+        ERL_AFLAGS: '-proto_dist inet_tcp',
+        METRICS_JWT_SECRET: '${JWT_SECRET}',
+        PORT: '4000',
+        RLIMIT_NOFILE: '10000',
+        RUN_JANITOR: 'true',
+        SECRET_KEY_BASE: '${SECRET_KEY_BASE}',
+        SEED_SELF_HOST: 'true',
+      },
+      healthcheck: healthcheck(
+        [
+          'CMD-SHELL',
+          'curl -sSfL --head -o /dev/null -H "Authorization: Bearer $$ANON_KEY" http://localhost:4000/api/tenants/realtime-dev/health',
+        ],
+        '30s',
+        3,
+      ),
+      hostname: 'realtime-dev',
+      mem_limit: mem.realtime,
+      ports: publish('realtime'),
+    },
+    storage: {
+      ...common,
+      image: images.storage,
+      depends_on: {
+        ...dbHealthy,
+        imgproxy: { condition: 'service_started' },
+        rest: { condition: 'service_started' },
+      },
+      environment: {
+        ANON_KEY: '${ANON_KEY}',
+        DATABASE_URL: dbUrl('supabase_storage_admin', 'STORAGE_ADMIN_PASSWORD'),
+        ENABLE_IMAGE_TRANSFORMATION: 'true',
+        FILE_SIZE_LIMIT: String(project.storage.file_size_limit_mb * 1024 * 1024),
+        FILE_STORAGE_BACKEND_PATH: '/var/lib/storage',
+        GLOBAL_S3_BUCKET: 'stub',
+        IMGPROXY_URL: 'http://imgproxy:5001',
+        PGRST_JWT_SECRET: '${JWT_SECRET}',
+        POSTGREST_URL: 'http://rest:3000',
+        REGION: 'local',
+        REQUEST_ALLOW_X_FORWARDED_PATH: 'true',
+        SERVICE_KEY: '${SERVICE_ROLE_KEY}',
+        STORAGE_BACKEND: 'file',
+        STORAGE_PUBLIC_URL: lit(publicUrl(input)),
+        TENANT_ID: 'stub',
+      },
+      healthcheck: healthcheck(wget('http://localhost:5000/status')),
+      mem_limit: mem.storage,
+      ports: publish('storage'),
+      volumes: ['./volumes/storage:/var/lib/storage'],
+    },
+    imgproxy: {
+      ...common,
+      image: images.imgproxy,
+      environment: {
+        IMGPROXY_BIND: ':5001',
+        IMGPROXY_ENABLE_WEBP_DETECTION: 'true',
+        IMGPROXY_LOCAL_FILESYSTEM_ROOT: '/',
+        IMGPROXY_MAX_SRC_RESOLUTION: '16.8',
+        IMGPROXY_USE_ETAG: 'true',
+      },
+      healthcheck: healthcheck(['CMD', 'imgproxy', 'health']),
+      mem_limit: mem.imgproxy,
+      volumes: ['./volumes/storage:/var/lib/storage:ro'],
+    },
+    meta: {
+      ...common,
+      image: images.meta,
+      depends_on: dbHealthy,
+      environment: {
+        CRYPTO_KEY: '${PG_META_CRYPTO_KEY}',
+        PG_META_DB_HOST: 'db',
+        PG_META_DB_NAME: 'postgres',
+        PG_META_DB_PASSWORD: '${POSTGRES_PASSWORD}',
+        PG_META_DB_PORT: '5432',
+        PG_META_DB_USER: 'supabase_admin',
+        PG_META_PORT: '8080',
+      },
+      healthcheck: healthcheck([
+        'CMD',
+        'node',
+        '-e',
+        "fetch('http://localhost:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+      ]),
+      mem_limit: mem.meta,
+      ports: publish('meta'),
+    },
+    functions: {
+      ...common,
+      image: images.functions,
+      command: ['start', '--main-service', '/home/deno/functions/main'],
+      depends_on: dbHealthy,
+      environment: {
+        JWT_SECRET: '${JWT_SECRET}',
+        SUPABASE_ANON_KEY: '${ANON_KEY}',
+        SUPABASE_DB_URL: dbUrl('supabase_functions_admin', 'FUNCTIONS_ADMIN_PASSWORD'),
+        SUPABASE_PUBLIC_URL: lit(publicUrl(input)),
+        SUPABASE_SERVICE_ROLE_KEY: '${SERVICE_ROLE_KEY}',
+        SUPABASE_URL: lit(publicUrl(input)),
+        VERIFY_JWT: String(project.functions.verify_jwt),
+      },
+      healthcheck: healthcheck(['CMD-SHELL', 'exec 3<>/dev/tcp/127.0.0.1/9000']),
+      mem_limit: mem.functions,
+      ports: publish('functions'),
+      volumes: [
+        './functions:/home/deno/functions:ro',
+        './function-secrets.json:/run/supafleet/function-secrets.json:ro',
+        'deno-cache:/root/.cache/deno',
+      ],
+    },
+    vector: {
+      ...common,
+      image: images.vector,
+      command: ['--config', '/etc/vector/vector.yml'],
+      environment: {
+        LOGFLARE_API_KEY: '${LOGFLARE_API_KEY}',
+        SUPAFLEET_MASTER: masterWgAddress(input.fleet.network.cidr),
+        SUPAFLEET_PROJECT: project.name,
+      },
+      healthcheck: healthcheck(wget('http://localhost:9001/health')),
+      mem_limit: mem.vector,
+      volumes: [
+        './vector/vector.yml:/etc/vector/vector.yml:ro',
+        '/var/run/docker.sock:/var/run/docker.sock:ro',
+      ],
+    },
+    agent: agentService(mem.agent),
+  };
+  return {
+    services,
+    volumes: { 'db-config': {}, 'db-data': {}, 'deno-cache': {} },
+  };
+}
+
+/**
+ * The agent, exactly as the bootstrap starts it before the first bundle, so the
+ * first `docker compose up` finds it unchanged and leaves it running.
+ */
+export function agentService(memLimit: string): Record<string, unknown> {
+  return {
+    cap_add: ['NET_ADMIN'],
+    environment: { SUPAFLEET_AGENT_CONFIG: '/etc/supafleet/agent.json' },
+    image: images.agent,
+    mem_limit: memLimit,
+    network_mode: 'host',
+    restart: 'unless-stopped',
+    volumes: [
+      '/etc/supafleet:/etc/supafleet',
+      '/opt/supafleet:/opt/supafleet',
+      '/etc/cron.d:/host/etc/cron.d',
+      '/var/run/docker.sock:/var/run/docker.sock',
+    ],
+  };
+}
+
+/** The agent's memory limit on a server type (same weights as the full stack). */
+export function agentMemLimit(type: string): string {
+  return memoryLimits(type, WEIGHTS).agent;
+}
+
+export function renderWorkerCompose(input: WorkerBundleInput): string {
+  return toYaml(workerComposeDocument(input));
+}
