@@ -1,0 +1,68 @@
+import express, { type Express, type RequestHandler } from 'express';
+import type { Deps } from './deps.ts';
+import { errorFunnel, notFoundRoute } from './errors.ts';
+import { agentRouter } from './routes/agent.ts';
+import { projectsRouter } from './routes/projects.ts';
+import { publicRouter } from './routes/public.ts';
+
+/**
+ * The two listeners of the master:
+ * - `public`: the API behind Caddy (projects, enrollment, badges, TLS ask, metrics);
+ * - `agent`: the agents' API on the wg address (bundle, heartbeat, command results).
+ * Agent endpoints exist only on the agent surface, so they cannot be reached through Caddy.
+ */
+export type Surface = 'public' | 'agent';
+
+/** One log line per request: method, route, status, duration. Never bodies, headers or query strings. */
+function requestLog(deps: Deps, surface: Surface): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      deps.metrics.requests.inc({ surface, method: req.method, route, status: String(res.statusCode) });
+      deps.metrics.duration.observe({ surface, route }, seconds);
+      if (surface === 'agent' && res.statusCode < 400) return; // heartbeats would flood the log
+      deps.log.info(
+        {
+          surface,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+export function createApp(deps: Deps, surface: Surface = 'public'): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // Caddy on this host forwards public requests: trust its X-Forwarded-For for rate limiting.
+  app.set('trust proxy', surface === 'public' ? 'loopback' : false);
+  app.use(requestLog(deps, surface));
+  app.use(express.json({ limit: '256kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  if (surface === 'public') {
+    app.get('/metrics', async (_req, res) => {
+      res.setHeader('Content-Type', deps.metrics.registry.contentType);
+      res.send(await deps.metrics.registry.metrics());
+    });
+    app.use('/v1/projects', projectsRouter(deps));
+    app.use(publicRouter(deps));
+  } else {
+    app.use('/v1/agent', agentRouter(deps));
+  }
+
+  app.use(notFoundRoute);
+  app.use(errorFunnel(deps.log));
+  return app;
+}

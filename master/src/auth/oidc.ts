@@ -1,0 +1,97 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { ForbiddenError, UnauthorizedError, UpstreamError } from '../errors.ts';
+import type { Principal } from './principal.ts';
+
+/** The branch whose workflows may change the fleet. */
+export const MAIN_REF = 'refs/heads/main';
+
+export interface OidcSettings {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUrl: string;
+  readonly repositoryId: number;
+  readonly ownerId: number;
+}
+
+export type OidcVerifier = (token: string) => Promise<Principal>;
+
+/**
+ * Verifies GitHub Actions OIDC tokens: RS256 only, signed by a key of the
+ * configured JWKS, with the configured issuer and audience, not expired, from
+ * the fleet's repository and owner (by numeric id, not by name). Tokens from
+ * the main branch (and not from a pull_request event) may mutate; all others read.
+ */
+export function createOidcVerifier(s: OidcSettings): OidcVerifier {
+  const jwks = createRemoteJWKSet(new URL(s.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer: s.issuer,
+        audience: s.audience,
+        algorithms: ['RS256'],
+        requiredClaims: ['exp', 'repository_id', 'repository_owner_id'],
+      }));
+    } catch (err) {
+      throw mapJoseError(err);
+    }
+    const repoId = String(payload.repository_id);
+    const ownerId = String(payload.repository_owner_id);
+    if (repoId !== String(s.repositoryId)) {
+      throw new ForbiddenError(
+        `token from repository id ${repoId}; this fleet accepts ${s.repositoryId} only`,
+      );
+    }
+    if (ownerId !== String(s.ownerId)) {
+      throw new ForbiddenError(`token from owner id ${ownerId}; this fleet accepts ${s.ownerId} only`);
+    }
+    const str = (k: string): string => (typeof payload[k] === 'string' ? (payload[k] as string) : '');
+    const ref = str('ref');
+    const event = str('event_name');
+    const isPullRequest = event === 'pull_request' || event === 'pull_request_target';
+    const canWrite = ref === MAIN_REF && !isPullRequest;
+    return {
+      scope: canWrite ? 'write' : 'read',
+      actor: {
+        kind: 'oidc',
+        repository: str('repository'),
+        run_id: str('run_id'),
+        actor: str('actor'),
+        workflow: str('workflow_ref') || str('workflow'),
+        ref,
+        event_name: event,
+      },
+      ...(canWrite
+        ? {}
+        : {
+            limitedBecause: isPullRequest
+              ? 'tokens from pull_request events are read-only'
+              : `only workflows on ${MAIN_REF} may change the fleet; this token is from ${ref || 'no ref'}`,
+          }),
+    };
+  };
+}
+
+function mapJoseError(err: unknown): Error {
+  if (err instanceof joseErrors.JWTExpired) return new UnauthorizedError('the token has expired');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    return new UnauthorizedError(`the token's "${err.claim}" claim is not accepted (${err.reason})`);
+  }
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) {
+    return new UnauthorizedError('the token algorithm is not accepted; expected RS256');
+  }
+  if (err instanceof joseErrors.JWKSNoMatchingKey) {
+    return new UnauthorizedError('no key of the issuer matches the token (unknown kid)');
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return new UnauthorizedError('the token signature does not verify');
+  }
+  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) {
+    return new UpstreamError('the OIDC key set could not be fetched; retry later', { cause: err });
+  }
+  if (err instanceof joseErrors.JOSEError)
+    return new UnauthorizedError(`the token is not accepted (${err.code})`);
+  if (err instanceof TypeError)
+    return new UpstreamError('the OIDC key set could not be fetched; retry later', { cause: err });
+  return new UnauthorizedError('the token is not accepted');
+}

@@ -1,0 +1,219 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { Secret, publicKeyOf } from '../../core/seal/index.ts';
+import type { FleetSpec } from '../../core/spec/types.ts';
+import { DEFAULT_CIDR } from '../../core/spec/types.ts';
+import { fleetSchemaErrors } from './validation.ts';
+import { masterAddress, parseCidr, type Cidr } from './wg-ip.ts';
+
+/** The master's settings, parsed once from the environment; nothing else reads process.env. */
+export interface Config {
+  readonly databaseUrl: Secret;
+  readonly dbPoolSize: number;
+  readonly fleetFile: string;
+  readonly fleet: FleetSpec;
+  readonly cidr: Cidr;
+  readonly listen: HostPort;
+  readonly agentListen: HostPort;
+  readonly agentUrl: string;
+  readonly agentCommandPort: number;
+  readonly oidc: { readonly issuer: string; readonly jwksUrl: string; readonly audience: string };
+  readonly secretsKey: Secret;
+  readonly sealPrivateKey: Secret;
+  readonly kongAdminUrl: string;
+  /** Empty: WireGuard is not managed (development). */
+  readonly wgInterface: string;
+  readonly wgConfigPath: string;
+  readonly wgEndpoint: string;
+  readonly wgKeepalive: number;
+  readonly heartbeatHistory: number;
+  readonly publicRateLimitPerMinute: number;
+  readonly logLevel: string;
+}
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A setting is missing or malformed; the message lists every one of them. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
+export const GITHUB_OIDC_JWKS = 'https://token.actions.githubusercontent.com/.well-known/jwks';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function parseHostPort(v: string): HostPort | undefined {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function isUrl(v: string, protocols: readonly string[]): boolean {
+  try {
+    return protocols.includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function isKey32(v: string): boolean {
+  return /^[A-Za-z0-9+/]{43}=$/.test(v.trim()) && Buffer.from(v.trim(), 'base64').length === 32;
+}
+
+/**
+ * Reads and checks the configuration. Throws ConfigError naming every missing or
+ * malformed setting (never its value when the setting is secret).
+ */
+export async function loadConfig(env: Env, readText = (p: string) => readFile(p, 'utf8')): Promise<Config> {
+  const problems: string[] = [];
+  const get = (k: string): string | undefined => {
+    const v = env[k];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const required = (k: string, hint: string): string => {
+    const v = get(k);
+    if (v === undefined) problems.push(`${k} is not set; expected ${hint}`);
+    return v ?? '';
+  };
+  const int = (k: string, def: number, min: number, max: number): number => {
+    const v = get(k);
+    if (v === undefined) return def;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      problems.push(`${k} is "${v}"; expected an integer from ${min} to ${max}`);
+      return def;
+    }
+    return Number(v);
+  };
+
+  const databaseUrl = required('DATABASE_URL', 'a postgres:// URL of the registry database');
+  if (databaseUrl && !isUrl(databaseUrl, ['postgres:', 'postgresql:'])) {
+    problems.push('DATABASE_URL is not a postgres:// or postgresql:// URL');
+  }
+
+  const fleetFile = required('SUPAFLEET_FLEET_FILE', 'the path of fleet.yaml');
+  let fleet: FleetSpec | undefined;
+  if (fleetFile) {
+    try {
+      const doc: unknown = parseYaml(await readText(fleetFile), { maxAliasCount: 10 });
+      const errs = fleetSchemaErrors(doc);
+      if (errs.length > 0)
+        problems.push(`SUPAFLEET_FLEET_FILE ${fleetFile} is not a valid fleet: ${errs.join('; ')}`);
+      else fleet = doc as FleetSpec;
+    } catch (err) {
+      problems.push(`SUPAFLEET_FLEET_FILE ${fleetFile} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  let cidr: Cidr | undefined;
+  if (fleet) {
+    try {
+      cidr = parseCidr(fleet.network?.cidr ?? DEFAULT_CIDR);
+    } catch (err) {
+      problems.push(`network.cidr in ${fleetFile}: ${(err as Error).message}`);
+    }
+  }
+
+  const listenText = get('SUPAFLEET_LISTEN') ?? '127.0.0.1:8080';
+  const listen = parseHostPort(listenText);
+  if (!listen) problems.push(`SUPAFLEET_LISTEN is "${listenText}"; expected host:port, e.g. 127.0.0.1:8080`);
+
+  const agentListenText = get('SUPAFLEET_AGENT_LISTEN') ?? (cidr ? `${masterAddress(cidr)}:8081` : '');
+  const agentListen = parseHostPort(agentListenText);
+  if (cidr && !agentListen) {
+    problems.push(
+      `SUPAFLEET_AGENT_LISTEN is "${agentListenText}"; expected host:port on the master's wg address`,
+    );
+  }
+  const agentUrl = get('SUPAFLEET_AGENT_URL') ?? (agentListen ? `http://${agentListenText}` : '');
+  if (agentUrl && !isUrl(agentUrl, ['http:', 'https:'])) {
+    problems.push(
+      `SUPAFLEET_AGENT_URL is "${agentUrl}"; expected an http(s) URL such as http://10.100.0.1:8081`,
+    );
+  }
+
+  const issuer = get('SUPAFLEET_OIDC_ISSUER') ?? GITHUB_OIDC_ISSUER;
+  if (!isUrl(issuer, ['https:', 'http:']))
+    problems.push(`SUPAFLEET_OIDC_ISSUER is "${issuer}"; expected a URL`);
+  const jwksUrl = get('SUPAFLEET_OIDC_JWKS_URL') ?? GITHUB_OIDC_JWKS;
+  if (!isUrl(jwksUrl, ['https:', 'http:']))
+    problems.push(`SUPAFLEET_OIDC_JWKS_URL is "${jwksUrl}"; expected a URL`);
+  const audience = get('SUPAFLEET_OIDC_AUDIENCE') ?? 'supafleet';
+
+  const secretsKey = required('SUPAFLEET_SECRETS_KEY', 'base64 of 32 random bytes (openssl rand -base64 32)');
+  if (secretsKey && !isKey32(secretsKey)) {
+    problems.push('SUPAFLEET_SECRETS_KEY is malformed; expected base64 of 32 bytes (44 characters)');
+  }
+  const sealKey = required(
+    'SUPAFLEET_SEAL_PRIVATE_KEY',
+    'the fleet seal private key printed by `supafleet keygen`',
+  );
+  if (sealKey && !isKey32(sealKey)) {
+    problems.push('SUPAFLEET_SEAL_PRIVATE_KEY is malformed; expected base64 of 32 bytes (44 characters)');
+  } else if (sealKey && fleet && (await publicKeyOf(new Secret(sealKey))) !== fleet.seal.public_key) {
+    problems.push(`SUPAFLEET_SEAL_PRIVATE_KEY does not belong to seal.public_key in ${fleetFile}`);
+  }
+
+  const kongAdminUrl = required('KONG_ADMIN_URL', 'the Kong Admin API URL, e.g. http://127.0.0.1:8001');
+  if (kongAdminUrl && !isUrl(kongAdminUrl, ['http:', 'https:'])) {
+    problems.push(`KONG_ADMIN_URL is "${kongAdminUrl}"; expected an http(s) URL`);
+  }
+
+  const wgInterface = env.SUPAFLEET_WG_INTERFACE === undefined ? 'wg0' : env.SUPAFLEET_WG_INTERFACE.trim();
+  if (wgInterface && !/^[A-Za-z0-9_=+.-]{1,15}$/.test(wgInterface)) {
+    problems.push(
+      `SUPAFLEET_WG_INTERFACE is "${wgInterface}"; expected an interface name of 1-15 characters`,
+    );
+  }
+  const wgConfigPath = get('SUPAFLEET_WG_CONFIG') ?? `/etc/wireguard/${wgInterface || 'wg0'}.conf`;
+  const wgEndpoint = wgInterface
+    ? required(
+        'SUPAFLEET_WG_ENDPOINT',
+        "host:port where workers reach the master's WireGuard, e.g. 203.0.113.10:51820",
+      )
+    : (get('SUPAFLEET_WG_ENDPOINT') ?? '127.0.0.1:51820');
+  if (wgEndpoint && !parseHostPort(wgEndpoint)) {
+    problems.push(`SUPAFLEET_WG_ENDPOINT is "${wgEndpoint}"; expected host:port, e.g. 203.0.113.10:51820`);
+  }
+
+  const logLevel = get('SUPAFLEET_LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(
+      `SUPAFLEET_LOG_LEVEL is "${logLevel}"; expected fatal, error, warn, info, debug, trace or silent`,
+    );
+  }
+
+  const config = {
+    dbPoolSize: int('SUPAFLEET_DB_POOL_SIZE', 10, 1, 100),
+    agentCommandPort: int('SUPAFLEET_AGENT_COMMAND_PORT', 8082, 1, 65535),
+    wgKeepalive: int('SUPAFLEET_WG_KEEPALIVE', 25, 1, 600),
+    heartbeatHistory: int('SUPAFLEET_HEARTBEAT_HISTORY', 100, 1, 10_000),
+    publicRateLimitPerMinute: int('SUPAFLEET_PUBLIC_RATE_LIMIT', 120, 1, 1_000_000),
+  };
+  if (problems.length > 0 || !fleet || !cidr || !listen || !agentListen) throw new ConfigError(problems);
+  return {
+    ...config,
+    databaseUrl: new Secret(databaseUrl),
+    fleetFile,
+    fleet,
+    cidr,
+    listen,
+    agentListen,
+    agentUrl,
+    oidc: { issuer, jwksUrl, audience },
+    secretsKey: new Secret(secretsKey),
+    sealPrivateKey: new Secret(sealKey),
+    kongAdminUrl,
+    wgInterface,
+    wgConfigPath,
+    wgEndpoint,
+    logLevel,
+  };
+}

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { Secret } from '../../core/seal/index.ts';
+import type { ProjectSecrets } from '../../core/secrets/types.ts';
+import type { FleetSpec } from '../../core/spec/types.ts';
+import type { AgentAuthenticator } from './auth/agent.ts';
+import type { OidcVerifier } from './auth/oidc.ts';
+import type { BundleRenderer } from './bundle.ts';
+import type { Metrics } from './metrics.ts';
+import type { AgentCommander, KongRoutes, PeerManager } from './ports.ts';
+import type { Registry } from './registry/registry.ts';
+import type { SecretBox } from './registry/secret-box.ts';
+import type { ProjectValidator } from './validation.ts';
+import type { Cidr } from './wg-ip.ts';
+
+/** Everything the master's routes use; `server.ts` builds the real ones, tests pass fakes. */
+export interface Deps {
+  readonly registry: Registry;
+  readonly fleet: FleetSpec;
+  readonly cidr: Cidr;
+  readonly secretBox: SecretBox;
+  readonly peers: PeerManager;
+  readonly kong: KongRoutes;
+  readonly commander: AgentCommander;
+  readonly renderBundle: BundleRenderer;
+  readonly validateProject: ProjectValidator;
+  readonly fleetKeys: { readonly publicKey: string; readonly privateKey: Secret };
+  readonly oidc: OidcVerifier;
+  readonly agentAuth: AgentAuthenticator;
+  readonly generateSecrets: () => Promise<ProjectSecrets>;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly now: () => Date;
+  readonly settings: Settings;
+}
+
+export interface Settings {
+  /** host:port where workers reach the master's WireGuard. */
+  readonly wgEndpoint: string;
+  readonly wgKeepalive: number;
+  /** Base URL of the agent listener, as agents reach it over wg. */
+  readonly agentUrl: string;
+  /** Port of each agent's command listener on its wg address. */
+  readonly agentCommandPort: number;
+  readonly heartbeatHistory: number;
+  /** Requests per minute per client address on each public endpoint. */
+  readonly publicRateLimitPerMinute: number;
+  readonly enrollmentTtlMs: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  wgEndpoint: '127.0.0.1:51820',
+  wgKeepalive: 25,
+  agentUrl: 'http://127.0.0.1:8081',
+  agentCommandPort: 8082,
+  heartbeatHistory: 100,
+  publicRateLimitPerMinute: 120,
+  enrollmentTtlMs: 60 * 60 * 1000,
+};

@@ -1,0 +1,400 @@
+import { randomBytes } from 'node:crypto';
+import { Secret } from '../../core/seal/index.ts';
+import type { ProjectSecrets } from '../../core/secrets/types.ts';
+import type { ProjectSpec } from '../../core/spec/types.ts';
+import { sha256 } from './auth/api-tokens.ts';
+import type { Actor } from './auth/principal.ts';
+import type { Deps } from './deps.ts';
+import {
+  BadRequestError,
+  ConflictError,
+  GoneError,
+  NotFoundError,
+  UnauthorizedError,
+  UpstreamError,
+} from './errors.ts';
+import { computeHealth, type Health } from './health.ts';
+import type { ProjectState, Queries } from './registry/queries.ts';
+import type { EnrollRequest } from './validation.ts';
+import { nextFreeAddress } from './wg-ip.ts';
+
+/** Days the encrypted secrets of a deleted project are kept. */
+export const SECRETS_RETENTION_DAYS = 30;
+
+/** JSON with sorted keys, to compare specs whatever their key order (jsonb reorders keys). */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** A project as the API shows it: no spec secrets, no generated secrets. */
+export interface ProjectView {
+  readonly name: string;
+  readonly subdomain: string;
+  readonly host: string;
+  readonly status: 'active' | 'deleted';
+  readonly revision: number;
+  readonly wg_ip: string;
+  readonly enrolled: boolean;
+  readonly enrolled_at: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly health: {
+    readonly state: Health['state'];
+    readonly reasons: readonly string[];
+    readonly heartbeat_age_s: number | null;
+    readonly applied_revision: number | null;
+    readonly wg_handshake_age_s: number | null;
+  };
+}
+
+export function projectView(
+  deps: Pick<Deps, 'fleet'>,
+  s: ProjectState,
+  now: Date,
+  handshake?: number | null,
+): ProjectView {
+  const since = s.enrolledAt && s.enrolledAt > s.createdAt ? s.enrolledAt : s.createdAt;
+  const handshakeAgeS =
+    handshake === undefined || handshake === null
+      ? null
+      : Math.max(0, Math.floor(now.getTime() / 1000 - handshake));
+  const h = computeHealth({
+    now,
+    since,
+    desiredRevision: s.revision,
+    heartbeatAt: s.heartbeatAt,
+    apply: s.apply,
+    services: s.services,
+    handshakeAgeS,
+  });
+  return {
+    name: s.name,
+    subdomain: s.subdomain,
+    host: `${s.subdomain}.${deps.fleet.domain}`,
+    status: s.status,
+    revision: s.revision,
+    wg_ip: s.wgIp,
+    enrolled: s.peerPublicKey !== null,
+    enrolled_at: s.enrolledAt?.toISOString() ?? null,
+    created_at: s.createdAt.toISOString(),
+    updated_at: s.updatedAt.toISOString(),
+    health: {
+      state: h.state,
+      reasons: h.reasons,
+      heartbeat_age_s: h.heartbeatAgeS,
+      applied_revision: h.appliedRevision,
+      wg_handshake_age_s: handshakeAgeS,
+    },
+  };
+}
+
+/** Latest handshake per peer public key; empty when WireGuard cannot be read (health then ignores it). */
+async function handshakes(deps: Pick<Deps, 'peers' | 'log'>): Promise<Map<string, number | null>> {
+  try {
+    return new Map((await deps.peers.list()).map((p) => [p.publicKey, p.latestHandshake]));
+  } catch (err) {
+    deps.log.warn({ err: (err as Error).message }, 'cannot list WireGuard peers');
+    return new Map();
+  }
+}
+
+export async function listProjects(deps: Deps): Promise<ProjectView[]> {
+  const [rows, hs] = await Promise.all([deps.registry.listProjects(), handshakes(deps)]);
+  const now = deps.now();
+  return rows.map((r) => projectView(deps, r, now, r.peerPublicKey ? hs.get(r.peerPublicKey) : undefined));
+}
+
+export async function getProject(deps: Deps, name: string): Promise<ProjectView> {
+  const s = await deps.registry.getProject(name);
+  if (!s || s.status !== 'active') throw new NotFoundError(`project "${name}" is not registered`);
+  const hs = s.peerPublicKey ? (await handshakes(deps)).get(s.peerPublicKey) : undefined;
+  return projectView(deps, s, deps.now(), hs);
+}
+
+export interface UpsertResult {
+  readonly created: boolean;
+  readonly changed: boolean;
+  readonly project: ProjectView;
+  readonly enrollment?: { readonly token: string; readonly expires_at: string };
+}
+
+/**
+ * PUT /v1/projects/:name. Under one advisory lock (so concurrent upserts get
+ * distinct addresses): validates, allocates a wg address for a new project,
+ * stores freshly generated secrets only when the project has none, bumps the
+ * revision when the spec changed, and mints an enrollment token when asked.
+ */
+export async function upsertProject(
+  deps: Deps,
+  name: string,
+  body: unknown,
+  actor: Actor,
+  wantEnrollmentToken: boolean,
+): Promise<UpsertResult> {
+  const errors = deps.validateProject(body, deps.fleet, { file: `projects/${name}.yaml` });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${e.path}: ${e.message}`);
+    throw new BadRequestError(`invalid project spec: ${lines.slice(0, 5).join('; ')}`, lines);
+  }
+  const spec = body as ProjectSpec;
+  if (spec.name !== name) {
+    throw new BadRequestError(
+      `the spec's name "${spec.name}" differs from the URL's "${name}"; they must be equal`,
+    );
+  }
+  const subdomain = spec.subdomain ?? spec.name;
+  const fresh = await deps.generateSecrets();
+  const sealedFresh = await deps.secretBox.seal(fresh);
+  const freshHash = sha256(fresh.agent_token);
+  const token = wantEnrollmentToken ? `sfe_${randomBytes(32).toString('base64url')}` : undefined;
+  const expiresAt = new Date(deps.now().getTime() + deps.settings.enrollmentTtlMs);
+
+  const out = await deps.registry.tx(async (q) => {
+    await q.lockAllocation();
+    const existing = await q.projectForUpdate(name);
+    const owner = await q.subdomainOwner(subdomain, name);
+    if (owner)
+      throw new ConflictError(
+        `subdomain "${subdomain}" is already used by project ${owner}`,
+        'subdomain_taken',
+      );
+    let created = false;
+    let changed = true;
+    let revision: number;
+    let wgIp: string;
+    if (!existing) {
+      wgIp = nextFreeAddress(deps.cidr, await q.activeWgIps());
+      revision = await q.insertProject({ name, subdomain, spec, wgIp, agentTokenHash: freshHash });
+      await q.insertSecrets(name, sealedFresh.nonce, sealedFresh.ciphertext);
+      created = true;
+    } else if (existing.status === 'deleted') {
+      const used = await q.activeWgIps();
+      wgIp = used.includes(existing.wgIp) ? nextFreeAddress(deps.cidr, used) : existing.wgIp;
+      revision = await q.reviveProject({ name, subdomain, spec, wgIp });
+      await q.keepSecrets(name);
+      created = true;
+    } else {
+      wgIp = existing.wgIp;
+      changed = canonicalJson(existing.spec) !== canonicalJson(spec);
+      revision = await q.updateProject({ name, subdomain, spec, bump: changed });
+    }
+    if (token) await q.insertEnrollmentToken(sha256(token), name, expiresAt);
+    await q.audit(actor, created ? 'project.create' : 'project.update', name, {
+      revision,
+      changed,
+      wg_ip: wgIp,
+      enrollment_token: token !== undefined,
+    });
+    return { created, changed };
+  });
+  deps.agentAuth.forget();
+  deps.log.info({ project: name, created: out.created, changed: out.changed }, 'project upserted');
+  return {
+    ...out,
+    project: await getProject(deps, name),
+    ...(token ? { enrollment: { token, expires_at: expiresAt.toISOString() } } : {}),
+  };
+}
+
+/** DELETE /v1/projects/:name: routes and peer first (so a failure leaves the row for a retry), then the tombstone. */
+export async function deleteProject(deps: Deps, name: string, actor: Actor): Promise<{ deleted: boolean }> {
+  const s = await deps.registry.getProject(name);
+  if (!s) throw new NotFoundError(`project "${name}" is not registered`);
+  if (s.status === 'deleted') return { deleted: false };
+  try {
+    await deps.kong.remove(name);
+  } catch (err) {
+    throw new UpstreamError(`removing the Kong routes of ${name} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (s.peerPublicKey) {
+    try {
+      await deps.peers.remove(s.peerPublicKey);
+    } catch (err) {
+      throw new UpstreamError(`removing the WireGuard peer of ${name} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+  await deps.registry.tx(async (q) => {
+    await q.deletePeer(name);
+    await q.tombstoneProject(name);
+    await q.killEnrollmentTokens(name);
+    await q.purgeSecretsAfter(name, SECRETS_RETENTION_DAYS);
+    await q.audit(actor, 'project.delete', name, { secrets_kept_days: SECRETS_RETENTION_DAYS });
+  });
+  deps.agentAuth.forget();
+  deps.log.info({ project: name }, 'project deleted');
+  return { deleted: true };
+}
+
+/** The project's generated secrets, decrypted. */
+export async function projectSecrets(
+  deps: Pick<Deps, 'secretBox'>,
+  q: Queries,
+  name: string,
+): Promise<ProjectSecrets> {
+  const record = await q.selectSecrets(name);
+  if (!record) throw new NotFoundError(`project "${name}" has no secrets`);
+  return deps.secretBox.open(record);
+}
+
+async function activeProject(deps: Deps, name: string): Promise<ProjectState> {
+  const s = await deps.registry.getProject(name);
+  if (!s || s.status !== 'active') throw new NotFoundError(`project "${name}" is not registered`);
+  return s;
+}
+
+/** GET /v1/projects/:name/credentials (admin; audit-logged). */
+export async function credentials(deps: Deps, name: string, actor: Actor): Promise<Record<string, string>> {
+  const s = await activeProject(deps, name);
+  const secrets = await projectSecrets(deps, deps.registry, name);
+  await deps.registry.audit(actor, 'project.credentials', name, {});
+  return {
+    url: `https://${s.subdomain}.${deps.fleet.domain}`,
+    anon_key: secrets.anon_key,
+    service_role_key: secrets.service_role_key,
+    jwt_secret: secrets.jwt_secret,
+    postgres_password: secrets.postgres_password,
+  };
+}
+
+/** PUT /v1/projects/:name/routes: reconciles the project's Kong entities. */
+export async function reconcileRoutes(deps: Deps, name: string, actor: Actor) {
+  const s = await activeProject(deps, name);
+  const secrets = await projectSecrets(deps, deps.registry, name);
+  let report;
+  try {
+    report = await deps.kong.reconcile({
+      name,
+      subdomain: s.subdomain,
+      domain: deps.fleet.domain,
+      upstreamHost: s.wgIp,
+      anonKey: new Secret(secrets.anon_key),
+      serviceRoleKey: new Secret(secrets.service_role_key),
+      corsOrigins: s.spec?.api?.cors_origins ?? [],
+    });
+  } catch (err) {
+    throw new UpstreamError(`reconciling the Kong routes of ${name} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  await deps.registry.audit(actor, 'routes.reconcile', name, { ...report });
+  return report;
+}
+
+/** DELETE /v1/projects/:name/routes. */
+export async function removeRoutes(deps: Deps, name: string, actor: Actor) {
+  const s = await deps.registry.getProject(name);
+  if (!s) throw new NotFoundError(`project "${name}" is not registered`);
+  let report;
+  try {
+    report = await deps.kong.remove(name);
+  } catch (err) {
+    throw new UpstreamError(`removing the Kong routes of ${name} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  await deps.registry.audit(actor, 'routes.remove', name, { ...report });
+  return report;
+}
+
+/** The answer to POST /v1/enroll (schemas/api/enroll-response.schema.json). */
+export interface EnrollResponse {
+  readonly project: string;
+  readonly wg: {
+    readonly address: string;
+    readonly master_public_key: string;
+    readonly master_endpoint: string;
+    readonly allowed_ips: string;
+    readonly persistent_keepalive: number;
+  };
+  readonly agent: {
+    readonly master_url: string;
+    readonly token: string;
+    readonly listen: string;
+    readonly command_key: string;
+  };
+}
+
+/**
+ * POST /v1/enroll. The token is checked and consumed in one transaction, and the
+ * peer is added inside it: when anything fails, the token stays unused and the
+ * registry unchanged. A reused token is 401, an expired one 410.
+ */
+export async function enroll(deps: Deps, req: EnrollRequest): Promise<EnrollResponse> {
+  const hash = sha256(req.token);
+  let replaced: string | undefined;
+  const out = await deps.registry.tx(async (q) => {
+    const t = await q.enrollmentTokenForUpdate(hash);
+    if (!t) throw new UnauthorizedError('unknown enrollment token');
+    if (t.usedAt)
+      throw new UnauthorizedError(
+        'the enrollment token was already used; mint a new one with PUT ?enrollment_token=true',
+      );
+    if (t.expiresAt.getTime() <= deps.now().getTime()) {
+      throw new GoneError('the enrollment token has expired (they last 60 minutes); mint a new one');
+    }
+    if (t.projectStatus !== 'active') throw new GoneError(`project ${t.project} has been deleted`);
+    const owner = await q.peerProjectByKey(req.wg_public_key);
+    if (owner && owner !== t.project) {
+      throw new ConflictError(
+        `this WireGuard public key is already enrolled for another project`,
+        'key_in_use',
+      );
+    }
+    const old = await q.peerOf(t.project);
+    const secrets = await projectSecrets(deps, q, t.project);
+    try {
+      await deps.peers.add({ publicKey: req.wg_public_key, allowedIp: `${t.wgIp}/32` });
+    } catch (err) {
+      throw new UpstreamError(`adding the WireGuard peer failed: ${(err as Error).message}`, { cause: err });
+    }
+    await q.upsertPeer({
+      project: t.project,
+      publicKey: req.wg_public_key,
+      sealPublicKey: req.seal_public_key,
+      wgIp: t.wgIp,
+    });
+    await q.useEnrollmentToken(hash);
+    await q.audit({ kind: 'enrollment', project: t.project }, 'project.enroll', t.project, {
+      wg_public_key: req.wg_public_key,
+      replaced_peer: old !== undefined && old.publicKey !== req.wg_public_key,
+    });
+    if (old && old.publicKey !== req.wg_public_key) replaced = old.publicKey;
+    return { project: t.project, wgIp: t.wgIp, secrets };
+  });
+  if (replaced) {
+    await deps.peers.remove(replaced).catch((err: Error) => {
+      deps.log.warn(
+        { project: out.project, err: err.message },
+        'removing the replaced WireGuard peer failed',
+      );
+    });
+  }
+  deps.log.info({ project: out.project }, 'worker enrolled');
+  return {
+    project: out.project,
+    wg: {
+      address: `${out.wgIp}/${deps.cidr.prefix}`,
+      master_public_key: await deps.peers.publicKey(),
+      master_endpoint: deps.settings.wgEndpoint,
+      allowed_ips: deps.cidr.text,
+      persistent_keepalive: deps.settings.wgKeepalive,
+    },
+    agent: {
+      master_url: deps.settings.agentUrl,
+      token: out.secrets.agent_token,
+      listen: `${out.wgIp}:${deps.settings.agentCommandPort}`,
+      command_key: out.secrets.command_key,
+    },
+  };
+}

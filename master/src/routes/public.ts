@@ -1,0 +1,63 @@
+import { Router, type Request } from 'express';
+import { normalizeAddress } from '../auth/agent.ts';
+import { badgeFor } from '../badges.ts';
+import type { Deps } from '../deps.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
+import { enroll } from '../projects.ts';
+import { projectView } from '../projects.ts';
+import { createRateLimiter } from '../rate-limit.ts';
+import { validateEnrollRequest } from '../validation.ts';
+
+function isLoopback(addr: string): boolean {
+  return addr === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(addr);
+}
+
+/** The unauthenticated endpoints: enrollment, badges and Caddy's TLS ask. Each is rate limited per client. */
+export function publicRouter(deps: Deps): Router {
+  const r = Router();
+  const limiter = createRateLimiter({ limit: deps.settings.publicRateLimitPerMinute, windowMs: 60_000 });
+  const limit = (endpoint: string) => (req: Request) => limiter.hit(`${endpoint} ${req.ip ?? ''}`);
+  const limitEnroll = limit('enroll');
+  const limitBadge = limit('badge');
+  const limitTls = limit('tls');
+
+  r.post('/v1/enroll', async (req, res) => {
+    limitEnroll(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await enroll(deps, validateEnrollRequest(req.body)));
+  });
+
+  r.get('/badges/:file', async (req, res) => {
+    limitBadge(req);
+    const m = /^([a-z][a-z0-9-]{1,31})\.json$/.exec(String(req.params.file));
+    if (!m) throw new NotFoundError('no such badge; expected /badges/<project>.json');
+    const s = await deps.registry.getProject(m[1]!);
+    if (!s || s.status !== 'active') throw new NotFoundError(`project "${m[1]}" is not registered`);
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(badgeFor(s.name, projectView(deps, s, deps.now()).health.state));
+  });
+
+  // Caddy asks before it gets a certificate on demand. Only Caddy on this host may ask:
+  // a request that came through a proxy (forwarding headers) is refused too.
+  r.get('/v1/tls/ask', async (req, res) => {
+    limitTls(req);
+    const from = normalizeAddress(req.socket.remoteAddress);
+    if (
+      !isLoopback(from) ||
+      req.headers['x-forwarded-for'] !== undefined ||
+      req.headers.forwarded !== undefined
+    ) {
+      throw new ForbiddenError('the TLS ask endpoint answers loopback callers only');
+    }
+    const domain = String(req.query.domain ?? '')
+      .toLowerCase()
+      .replace(/\.$/, '');
+    const suffix = `.${deps.fleet.domain.toLowerCase()}`;
+    const label = domain.endsWith(suffix) ? domain.slice(0, -suffix.length) : '';
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(label) || !(await deps.registry.hostRegistered(label))) {
+      throw new NotFoundError(`"${domain.slice(0, 253)}" is not a registered project host`);
+    }
+    res.json({ ok: true });
+  });
+  return r;
+}

@@ -1,0 +1,130 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { publicKeyOf } from '../../core/seal/index.ts';
+import { generateProjectSecrets } from '../../core/secrets/generate.ts';
+import { validateProjectObject } from '../../core/spec/index.ts';
+import { createAgentCommander } from './agent-client.ts';
+import { createApp } from './app.ts';
+import { createAgentAuthenticator } from './auth/agent.ts';
+import { createOidcVerifier } from './auth/oidc.ts';
+import { defaultBundleRenderer } from './bundle.ts';
+import type { Config } from './config.ts';
+import type { Deps } from './deps.ts';
+import { createKongAdminClient } from './kong/client.ts';
+import { reconcileProject, removeProject } from './kong/reconcile.ts';
+import { createMetrics } from './metrics.ts';
+import { disabledPeerManager } from './peers-disabled.ts';
+import type { KongRoutes, PeerManager } from './ports.ts';
+import { createPool, Registry } from './registry/registry.ts';
+import { createSecretBox } from './registry/secret-box.ts';
+
+/** The master's public key when WireGuard is not managed (development): 32 zero bytes. */
+export const DEV_WG_PUBLIC_KEY = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+export interface Overrides {
+  readonly peers?: PeerManager;
+  readonly kong?: KongRoutes;
+  readonly now?: () => Date;
+}
+
+async function realPeerManager(config: Config): Promise<PeerManager> {
+  // TODO(wireguard): static import once master/src/wireguard/peers.ts lands
+  const path = './wireguard/peers.ts';
+  const mod = (await import(path)) as {
+    createWgPeerManager(o: { iface: string; configPath: string }): PeerManager;
+  };
+  return mod.createWgPeerManager({ iface: config.wgInterface, configPath: config.wgConfigPath });
+}
+
+/** Builds the real collaborators from the configuration. */
+export async function buildDeps(config: Config, log: Logger, overrides: Overrides = {}): Promise<Deps> {
+  const registry = new Registry(createPool(config.databaseUrl.reveal(), config.dbPoolSize));
+  const kongClient = createKongAdminClient({ baseUrl: config.kongAdminUrl });
+  const peers =
+    overrides.peers ??
+    (config.wgInterface ? await realPeerManager(config) : disabledPeerManager(DEV_WG_PUBLIC_KEY));
+  return {
+    registry,
+    fleet: config.fleet,
+    cidr: config.cidr,
+    secretBox: createSecretBox(config.secretsKey),
+    peers,
+    kong: overrides.kong ?? {
+      reconcile: (p) => reconcileProject(kongClient, p),
+      remove: (name) => removeProject(kongClient, name),
+    },
+    commander: createAgentCommander({ port: config.agentCommandPort }),
+    renderBundle: defaultBundleRenderer,
+    validateProject: validateProjectObject,
+    fleetKeys: { publicKey: await publicKeyOf(config.sealPrivateKey), privateKey: config.sealPrivateKey },
+    oidc: createOidcVerifier({
+      issuer: config.oidc.issuer,
+      audience: config.oidc.audience,
+      jwksUrl: config.oidc.jwksUrl,
+      repositoryId: config.fleet.github.repository_id,
+      ownerId: config.fleet.github.owner_id,
+    }),
+    agentAuth: createAgentAuthenticator(registry),
+    generateSecrets: () => generateProjectSecrets(),
+    log,
+    metrics: createMetrics({ defaults: true }),
+    now: overrides.now ?? (() => new Date()),
+    settings: {
+      wgEndpoint: config.wgEndpoint,
+      wgKeepalive: config.wgKeepalive,
+      agentUrl: config.agentUrl,
+      agentCommandPort: config.agentCommandPort,
+      heartbeatHistory: config.heartbeatHistory,
+      publicRateLimitPerMinute: config.publicRateLimitPerMinute,
+      enrollmentTtlMs: 60 * 60 * 1000,
+    },
+  };
+}
+
+export interface RunningMaster {
+  readonly publicAddress: string;
+  readonly agentAddress: string;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server, host: string, port: number): Promise<string> {
+  server.listen(port, host);
+  await once(server, 'listening');
+  const a = server.address();
+  return typeof a === 'object' && a ? `${a.address}:${a.port}` : String(a);
+}
+
+/** Starts the public and the agent listener. */
+export async function startMaster(
+  config: Config,
+  log: Logger,
+  overrides: Overrides = {},
+): Promise<RunningMaster> {
+  const deps = await buildDeps(config, log, overrides);
+  const pub = createApp(deps, 'public');
+  const agent = createApp(deps, 'agent');
+  const s1 = createServer(pub);
+  const s2 = createServer(agent);
+  s1.keepAliveTimeout = 65_000;
+  s2.keepAliveTimeout = 65_000;
+  const publicAddress = await listen(s1, config.listen.host, config.listen.port);
+  const agentAddress = await listen(s2, config.agentListen.host, config.agentListen.port);
+  log.info(
+    { public: publicAddress, agent: agentAddress, wg: config.wgInterface || 'disabled' },
+    'master listening',
+  );
+  return {
+    publicAddress,
+    agentAddress,
+    async close() {
+      await Promise.all([
+        new Promise<void>((r) => s1.close(() => r())),
+        new Promise<void>((r) => s2.close(() => r())),
+      ]);
+      s1.closeAllConnections();
+      s2.closeAllConnections();
+      await deps.registry.close();
+    },
+  };
+}
