@@ -1,0 +1,163 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FakeKongState, FakeKongStoreOptions, FakeResponse } from './fake-store.ts';
+import { FakeKongStore } from './fake-store.ts';
+
+export type { FakeKongState } from './fake-store.ts';
+export { FakeKongStore } from './fake-store.ts';
+
+/**
+ * A local fake of Kong's Admin API for tests and benchmarks: the same store behind either an
+ * in-memory `fetch` (no socket, for unit tests) or an HTTP server on loopback.
+ */
+
+/** One Admin API call the fake answered. Bodies are never recorded (they carry credentials). */
+export interface CallLog {
+  method: string;
+  path: string;
+  /** The query string without `?`, empty when none. */
+  query: string;
+  status: number;
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** True for calls that change Kong's state. */
+export function isMutating(call: CallLog): boolean {
+  return MUTATING.has(call.method);
+}
+
+export interface FakeKong {
+  /** A fetch that answers from the fake, for `createKongAdminClient({ baseUrl: FAKE_KONG_URL, fetch })`. */
+  fetch: typeof fetch;
+  /** A copy of everything the fake holds. */
+  state(): FakeKongState;
+  /** Every call so far, in order. */
+  calls(): CallLog[];
+  resetCalls(): void;
+  /** Direct access, e.g. to alter an entity behind the reconciler's back. */
+  store: FakeKongStore;
+}
+
+/** Base URL to pair with the in-memory fetch (never dialled). */
+export const FAKE_KONG_URL = 'http://fake-kong.invalid:8001';
+
+function answer(
+  store: FakeKongStore,
+  log: CallLog[],
+  method: string,
+  url: URL,
+  text: string | null,
+): FakeResponse {
+  let body: unknown;
+  let res: FakeResponse;
+  try {
+    body = text === null || text === '' ? undefined : (JSON.parse(text) as unknown);
+    res = store.handle({ method, path: url.pathname, query: url.searchParams, body });
+  } catch {
+    res = { status: 400, body: { message: 'Cannot parse JSON body' } };
+  }
+  log.push({ method, path: url.pathname, query: url.search.replace(/^\?/, ''), status: res.status });
+  return res;
+}
+
+/** A fake whose Admin API is reached through its `fetch`, without any socket. */
+export function createFakeKong(options: FakeKongStoreOptions = {}): FakeKong {
+  const store = new FakeKongStore(options);
+  let log: CallLog[] = [];
+  const fakeFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    let text: string | null = null;
+    if (init?.body !== undefined && init.body !== null) text = String(init.body);
+    else if (input instanceof Request) text = await input.text();
+    const res = answer(store, log, method, url, text);
+    return new Response(res.status === 204 ? null : JSON.stringify(res.body), {
+      status: res.status,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+  };
+  return {
+    fetch: fakeFetch as typeof fetch,
+    state: () => store.snapshot(),
+    calls: () => log.map((c) => ({ ...c })),
+    resetCalls: () => {
+      log = [];
+    },
+    store,
+  };
+}
+
+export interface StartedFakeKong {
+  /** Base URL of the Admin API, e.g. `http://127.0.0.1:40123`. */
+  url: string;
+  close(): Promise<void>;
+  state(): FakeKongState;
+  calls(): CallLog[];
+  resetCalls(): void;
+  store: FakeKongStore;
+}
+
+const MAX_BODY = 1024 * 1024;
+
+/** Serves the fake over HTTP on loopback (a random port unless one is given). */
+export async function startFakeKong(
+  options: { host?: '127.0.0.1' | '::1'; port?: number } & FakeKongStoreOptions = {},
+): Promise<StartedFakeKong> {
+  const host = options.host ?? '127.0.0.1';
+  const store = new FakeKongStore(options);
+  let log: CallLog[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://fake-kong');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const out: FakeResponse = tooBig
+        ? { status: 413, body: { message: 'Request size limit exceeded' } }
+        : answer(
+            store,
+            log,
+            method,
+            url,
+            chunks.length === 0 ? null : Buffer.concat(chunks).toString('utf8'),
+          );
+      if (out.status === 204) {
+        res.writeHead(204).end();
+        return;
+      }
+      const payload = JSON.stringify(out.body);
+      res
+        .writeHead(out.status, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(payload),
+        })
+        .end(payload);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+    state: () => store.snapshot(),
+    calls: () => log.map((c) => ({ ...c })),
+    resetCalls: () => {
+      log = [];
+    },
+    store,
+  };
+}
