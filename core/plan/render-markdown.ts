@@ -53,7 +53,8 @@ function stepDetails(step: PlanStep): string {
     lines.push('');
   }
   for (const note of step.notes) lines.push(`- ${escapeMarkdown(note)}`);
-  lines.push('', '</details>', '');
+  if (step.notes.length > 0) lines.push('');
+  lines.push('</details>', '');
   return lines.join('\n');
 }
 

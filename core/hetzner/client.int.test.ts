@@ -1,0 +1,241 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HetznerClient } from './client.ts';
+import { HetznerActionError, HetznerRefusedError } from './errors.ts';
+import { startFakeHetzner, type FakeHetzner, type FakeHetznerOptions } from './fake/index.ts';
+import type { CreateServerRequest, FirewallRule } from './types.ts';
+import { projectWorkerSelector, workerLabels } from '../naming/labels.ts';
+
+const TOKEN = 'k'.repeat(64);
+const GUARD = { fleet: 'demo', project: 'acme', role: 'worker' as const };
+let fake: FakeHetzner | undefined;
+
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+/** A fake and a client sharing one virtual clock: sleeping advances time, nothing waits. */
+async function setup(options: FakeHetznerOptions = {}, client: { requestTimeoutMs?: number } = {}) {
+  let now = 1_800_000_000_000;
+  const clock = () => now;
+  fake = await startFakeHetzner({ token: TOKEN, actionDurationMs: 0, now: clock, ...options });
+  const sleeps: number[] = [];
+  const hetzner = new HetznerClient({
+    token: TOKEN,
+    endpoint: fake.url,
+    now: clock,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    random: () => 0.5,
+    requestTimeoutMs: client.requestTimeoutMs ?? 5000,
+  });
+  return { fake, hetzner, sleeps };
+}
+
+function request(project = 'acme'): CreateServerRequest {
+  return {
+    name: `demo-${project}`,
+    server_type: 'cx22',
+    image: 'ubuntu-24.04',
+    location: 'fsn1',
+    labels: workerLabels('demo', project),
+    user_data: '#cloud-config\n',
+  };
+}
+
+function mutating(f: FakeHetzner): string[] {
+  return f
+    .calls()
+    .filter((c) => c.method !== 'GET')
+    .map((c) => c.kind);
+}
+
+describe('HetznerClient against the fake', () => {
+  it('when a server is ensured twice, then it is created once and found the second time', async () => {
+    const { fake, hetzner } = await setup();
+    const first = await hetzner.ensureServer(request(), GUARD);
+    await hetzner.waitForAction(first.action!);
+    const second = await hetzner.ensureServer(request(), GUARD);
+    expect(first.created).toBe(true);
+    expect(second).toMatchObject({ created: false, server: { id: first.server.id, status: 'running' } });
+    expect(fake.state().servers).toHaveLength(1);
+    expect(mutating(fake)).toEqual(['POST /servers']);
+  });
+
+  it('when the create response is lost, then the retry meets uniqueness_error and returns the existing server', async () => {
+    const { fake, hetzner } = await setup({ faults: [{ kind: 'lose_response', match: 'POST /servers' }] });
+    const result = await hetzner.ensureServer(request(), GUARD);
+    expect(result.created).toBe(false);
+    expect(fake.state().servers.map((s) => s.name)).toEqual(['demo-acme']);
+    expect(fake.calls().map((c) => `${c.kind} ${c.status}`)).toEqual([
+      'GET /servers 200',
+      'POST /servers 504',
+      'POST /servers 409',
+      'GET /servers 200',
+    ]);
+  });
+
+  it('when the name is taken by a server without our labels, then create refuses', async () => {
+    const { hetzner } = await setup();
+    await hetzner.createServer({ ...request(), labels: { owner: 'someone-else' } });
+    await expect(hetzner.ensureServer(request(), GUARD)).rejects.toThrow(
+      /server name "demo-acme" is taken by a server without the labels/,
+    );
+  });
+
+  it('when 429 and 503 bursts hit the create, then it converges with one server', async () => {
+    const { fake, hetzner, sleeps } = await setup({
+      faults: [
+        { kind: 'error', status: 429, match: 'POST /servers', times: 2 },
+        { kind: 'error', status: 503, match: 'POST /servers', times: 2 },
+      ],
+    });
+    const result = await hetzner.ensureServer(request(), GUARD);
+    expect(result.created).toBe(true);
+    expect(fake.state().servers).toHaveLength(1);
+    expect(sleeps).toHaveLength(4);
+  });
+
+  it('when the rate-limit bucket is empty, then the client waits for the reset and goes on', async () => {
+    const { fake, hetzner } = await setup({ rateLimit: { limit: 3, refillPerSecond: 1 } });
+    fake.inject({ kind: 'drain_rate_limit' });
+    const servers = await hetzner.listServers();
+    expect(servers).toEqual([]);
+    expect(fake.calls().some((c) => c.status === 429)).toBe(true);
+  });
+
+  it('when a response hangs, then the request times out and is retried', async () => {
+    const { fake, hetzner } = await setup(
+      { faults: [{ kind: 'hang', match: 'GET /servers' }] },
+      { requestTimeoutMs: 200 },
+    );
+    await expect(hetzner.listServers()).resolves.toEqual([]);
+    expect(fake.calls().filter((c) => c.kind === 'GET /servers')).toHaveLength(2);
+  });
+
+  it('when an action takes time, then it is polled at least a second apart until success', async () => {
+    const { hetzner, sleeps } = await setup({ actionDurationMs: 4500 });
+    const { action } = await hetzner.ensureServer(request(), GUARD);
+    const done = await hetzner.waitForAction(action!);
+    expect(done.status).toBe('success');
+    expect(sleeps.every((ms) => ms >= 1000)).toBe(true);
+    expect(sleeps.length).toBeGreaterThanOrEqual(4);
+    expect(Object.keys(hetzner.calls())).not.toContain('GET /actions');
+  });
+
+  it('when an action ends in error, then waiting fails with its code and message', async () => {
+    const { hetzner } = await setup({
+      faults: [{ kind: 'action_error', command: 'create_server', code: 'server_error', message: 'boom' }],
+    });
+    const { action } = await hetzner.ensureServer(request(), GUARD);
+    await expect(hetzner.waitForAction(action!)).rejects.toThrow(HetznerActionError);
+    await expect(hetzner.waitForAction(action!.id)).rejects.toThrow(
+      /create_server\) failed: server_error: boom/,
+    );
+  });
+
+  it('when an action never finishes, then waiting gives up at the timeout', async () => {
+    const { hetzner } = await setup({ actionDurationMs: 3_600_000 });
+    const { action } = await hetzner.ensureServer(request(), GUARD);
+    await expect(hetzner.waitForAction(action!, { timeoutMs: 10_000 })).rejects.toThrow(
+      /still running after 10 s/,
+    );
+  });
+
+  it('when deleting a server without the fleet labels, then the client refuses and deletes nothing', async () => {
+    const { fake, hetzner } = await setup();
+    const { server } = await hetzner.createServer({
+      ...request('other'),
+      labels: { 'supafleet/fleet': 'demo' },
+    });
+    await expect(hetzner.deleteServer(server.id, GUARD)).rejects.toThrow(HetznerRefusedError);
+    expect(fake.state().servers).toHaveLength(1);
+    expect(mutating(fake)).toEqual(['POST /servers']);
+  });
+
+  it('when deleting by labels, then only the project server of this fleet goes', async () => {
+    const { fake, hetzner } = await setup();
+    await hetzner.ensureServer(request('acme'), GUARD);
+    await hetzner.ensureServer(request('blog'), { ...GUARD, project: 'blog' });
+    await hetzner.createServer({
+      ...request('x'),
+      name: 'other-acme',
+      labels: workerLabels('other', 'acme'),
+    });
+    const actions = await hetzner.deleteLabelledServers(GUARD);
+    expect(actions).toHaveLength(1);
+    expect(fake.state().servers.map((s) => s.name)).toEqual(['demo-blog', 'other-acme']);
+  });
+
+  it('when deleting a server that is already gone, then it resolves without a DELETE', async () => {
+    const { fake, hetzner } = await setup();
+    await expect(hetzner.deleteServer(424242, GUARD)).resolves.toBeUndefined();
+    expect(mutating(fake)).toEqual([]);
+  });
+
+  it('when the server type changes, then the server must be off and gets the new type', async () => {
+    const { fake, hetzner } = await setup();
+    const { server } = await hetzner.ensureServer(request(), GUARD);
+    await hetzner.waitForAction(await hetzner.power(server.id, 'off'));
+    await hetzner.waitForAction(
+      await hetzner.changeServerType(server.id, 'cx32', { upgradeDisk: false, guard: GUARD }),
+    );
+    expect(fake.state().servers[0]).toMatchObject({ server_type: 'cx32', status: 'off' });
+  });
+
+  it('when there are more than 50 servers, then listing pages through all of them', async () => {
+    const { hetzner } = await setup();
+    for (let i = 0; i < 60; i++) await hetzner.createServer(request(`p${i}`));
+    const all = await hetzner.listFleetWorkers('demo');
+    expect(all).toHaveLength(60);
+    expect(hetzner.calls()['GET /servers']).toBe(2);
+    const one = await hetzner.listServers({ labelSelector: projectWorkerSelector('demo', 'p7') });
+    expect(one.map((s) => s.name)).toEqual(['demo-p7']);
+  });
+
+  it('when user_data is over 32 KiB, then the client refuses before calling Hetzner', async () => {
+    const { fake, hetzner } = await setup();
+    await expect(
+      hetzner.createServer({ ...request(), user_data: 'x'.repeat(32 * 1024 + 1) }),
+    ).rejects.toThrow(/is 32769 bytes; Hetzner accepts at most 32768/);
+    expect(fake.calls()).toEqual([]);
+  });
+
+  it('when the worker firewall is ensured twice, then it is created once, applied by label selector, and the second call changes nothing', async () => {
+    const { fake, hetzner } = await setup();
+    const rules: FirewallRule[] = [
+      { direction: 'in', protocol: 'tcp', port: '22', source_ips: ['0.0.0.0/0', '::/0'], description: 'ssh' },
+    ];
+    const first = await hetzner.ensureWorkerFirewall('demo', rules);
+    const { server } = await hetzner.ensureServer(request(), GUARD);
+    const second = await hetzner.ensureWorkerFirewall('demo', rules);
+    expect(first.changed).toBe(true);
+    expect(second.changed).toBe(false);
+    expect(first.firewall.applied_to).toEqual([
+      expect.objectContaining({
+        type: 'label_selector',
+        label_selector: { selector: 'supafleet/fleet=demo,supafleet/role=worker' },
+      }),
+    ]);
+    expect((await hetzner.getServer(server.id))!.public_net.firewalls).toEqual([
+      { id: first.firewall.id, status: 'applied' },
+    ]);
+    const third = await hetzner.ensureWorkerFirewall('demo', [...rules, { ...rules[0]!, port: '2222' }]);
+    expect(third.changed).toBe(true);
+    expect(mutating(fake)).toEqual([
+      'POST /firewalls',
+      'POST /servers',
+      'POST /firewalls/{id}/actions/set_rules',
+    ]);
+  });
+
+  it('when server types and locations are listed, then they come from the catalogue', async () => {
+    const { hetzner } = await setup();
+    const types = await hetzner.listServerTypes();
+    const locations = await hetzner.listLocations();
+    expect(types.find((t) => t.name === 'cx22')).toMatchObject({ cores: 2, memory: 4, disk: 40 });
+    expect(locations.map((l) => l.name)).toEqual(['fsn1', 'nbg1', 'hel1', 'ash', 'hil', 'sin']);
+  });
+});
