@@ -1,0 +1,104 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { EXIT, UsageError, type CommandIo } from '../io.ts';
+import { mintApiToken, parseScope } from '../../master/src/auth/api-tokens.ts';
+import { ConfigError, loadConfig } from '../../master/src/config.ts';
+import { createLogger } from '../../master/src/log.ts';
+import { migrate } from '../../master/src/registry/migrate.ts';
+import { createPool, Registry } from '../../master/src/registry/registry.ts';
+import { startMaster } from '../../master/src/server.ts';
+
+function databaseUrl(io: CommandIo): string {
+  const url = io.env.DATABASE_URL?.trim();
+  if (!url)
+    throw new UsageError('DATABASE_URL is not set; expected a postgres:// URL of the registry database');
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new UsageError('DATABASE_URL is not a postgres:// or postgresql:// URL');
+  return url;
+}
+
+/** Runs `fn` with a registry on DATABASE_URL, closing the pool afterwards. */
+async function withRegistry<T>(io: CommandIo, fn: (r: Registry) => Promise<T>): Promise<T> {
+  const registry = new Registry(createPool(databaseUrl(io), 2));
+  try {
+    return await fn(registry);
+  } finally {
+    await registry.close();
+  }
+}
+
+/** `supafleet master migrate|serve|token create`: run and administer the master API. */
+export function registerMaster(program: Command, io: CommandIo): void {
+  const master = program.command('master').description('run and administer the master API');
+
+  master
+    .command('migrate')
+    .description('apply pending registry migrations (DATABASE_URL); a re-run is a no-op')
+    .action(async () => {
+      const applied = await withRegistry(io, (r) => migrate(r.pool));
+      io.stdout.write(
+        applied.length === 0 ? 'registry is up to date\n' : `applied migrations ${applied.join(', ')}\n`,
+      );
+      io.setExitCode(EXIT.ok);
+    });
+
+  master
+    .command('serve')
+    .description('run the master API with the configuration from the environment (see master/README.md)')
+    .action(async () => {
+      const env = { ...io.env };
+      if (env.SUPAFLEET_FLEET_FILE) env.SUPAFLEET_FLEET_FILE = resolve(io.cwd, env.SUPAFLEET_FLEET_FILE);
+      let config;
+      try {
+        config = await loadConfig(env);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new UsageError(err.message);
+        throw err;
+      }
+      const log = createLogger(config.logLevel);
+      const running = await startMaster(config, log);
+      await new Promise<void>((done) => {
+        const stop = (signal: string) => {
+          log.info({ signal }, 'stopping');
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          void running.close().then(done, done);
+        };
+        const onTerm = () => stop('SIGTERM');
+        const onInt = () => stop('SIGINT');
+        process.on('SIGTERM', onTerm);
+        process.on('SIGINT', onInt);
+      });
+      io.setExitCode(EXIT.ok);
+    });
+
+  const token = master.command('token').description('operator API tokens');
+  token
+    .command('create')
+    .description('create an API token and print it once (only its hash is stored)')
+    .requiredOption('--name <name>', 'who or what uses the token (shown in the audit log)')
+    .requiredOption('--scope <scope>', 'read, write or admin')
+    .action(async (opts: { name: string; scope: string }) => {
+      let scope;
+      try {
+        scope = parseScope(opts.scope);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      if (!/^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$/.test(opts.name)) {
+        throw new UsageError(
+          `--name "${opts.name.slice(0, 64)}" is not accepted; expected 1-64 letters, digits, spaces or ._@-`,
+        );
+      }
+      const t = mintApiToken();
+      await withRegistry(io, async (r) => {
+        await r.tx(async (q) => {
+          await q.insertApiToken({ id: t.id, name: opts.name, scope, secretHash: t.secretHash });
+          await q.audit({ kind: 'cli' }, 'token.create', null, { id: t.id, name: opts.name, scope });
+        });
+      });
+      io.stdout.write(`${t.token}\n`);
+      io.stderr.write(`created ${scope} token "${opts.name}" (id ${t.id}); it is shown only this once\n`);
+      io.setExitCode(EXIT.ok);
+    });
+}

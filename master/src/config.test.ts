@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { generateSealKeypair } from '../../core/seal/index.ts';
+import { ConfigError, GITHUB_OIDC_ISSUER, GITHUB_OIDC_JWKS, loadConfig } from './config.ts';
+
+const keys = await generateSealKeypair();
+const fleetYaml = `name: prod
+domain: example.com
+github: { repository_id: 1, owner_id: 2 }
+master: { server: { type: cx32, location: fsn1 } }
+network: { cidr: 10.100.0.0/24 }
+storage_box: { host: u1.your-storagebox.de, user: u1 }
+seal: { public_key: "${keys.publicKey}" }
+`;
+const files: Record<string, string> = { '/fleet.yaml': fleetYaml, '/broken.yaml': 'name: [' };
+const readText = async (p: string) => {
+  const f = files[p];
+  if (f === undefined) throw new Error(`ENOENT: no such file ${p}`);
+  return f;
+};
+
+const good = {
+  DATABASE_URL: 'postgres://supafleet:pw@127.0.0.1:5432/supafleet',
+  SUPAFLEET_FLEET_FILE: '/fleet.yaml',
+  SUPAFLEET_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
+  SUPAFLEET_SEAL_PRIVATE_KEY: keys.privateKey.reveal(),
+  KONG_ADMIN_URL: 'http://127.0.0.1:8001',
+  SUPAFLEET_WG_ENDPOINT: '203.0.113.10:51820',
+};
+
+async function problems(env: Record<string, string | undefined>): Promise<string> {
+  try {
+    await loadConfig(env, readText);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('when only the required settings are given, then the defaults fill the rest', async () => {
+    const c = await loadConfig(good, readText);
+    expect(c.listen).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.agentListen).toEqual({ host: '10.100.0.1', port: 8081 });
+    expect(c.agentUrl).toBe('http://10.100.0.1:8081');
+    expect(c.oidc).toEqual({ issuer: GITHUB_OIDC_ISSUER, jwksUrl: GITHUB_OIDC_JWKS, audience: 'supafleet' });
+    expect(c.wgInterface).toBe('wg0');
+    expect(c.wgConfigPath).toBe('/etc/wireguard/wg0.conf');
+    expect(c.cidr.text).toBe('10.100.0.0/24');
+  });
+
+  it('when the WireGuard interface is set empty, then WireGuard is unmanaged and no endpoint is needed', async () => {
+    const c = await loadConfig(
+      { ...good, SUPAFLEET_WG_INTERFACE: '', SUPAFLEET_WG_ENDPOINT: undefined },
+      readText,
+    );
+    expect(c.wgInterface).toBe('');
+  });
+
+  it.each([
+    { name: 'DATABASE_URL missing', env: { DATABASE_URL: undefined }, want: /DATABASE_URL is not set/ },
+    {
+      name: 'DATABASE_URL not postgres',
+      env: { DATABASE_URL: 'mysql://x' },
+      want: /DATABASE_URL is not a postgres/,
+    },
+    {
+      name: 'fleet file missing',
+      env: { SUPAFLEET_FLEET_FILE: undefined },
+      want: /SUPAFLEET_FLEET_FILE is not set/,
+    },
+    {
+      name: 'fleet file unreadable',
+      env: { SUPAFLEET_FLEET_FILE: '/nope.yaml' },
+      want: /SUPAFLEET_FLEET_FILE \/nope.yaml cannot be read/,
+    },
+    {
+      name: 'fleet file broken',
+      env: { SUPAFLEET_FLEET_FILE: '/broken.yaml' },
+      want: /SUPAFLEET_FLEET_FILE \/broken.yaml/,
+    },
+    {
+      name: 'listen malformed',
+      env: { SUPAFLEET_LISTEN: 'localhost' },
+      want: /SUPAFLEET_LISTEN is "localhost"; expected host:port/,
+    },
+    {
+      name: 'agent listen malformed',
+      env: { SUPAFLEET_AGENT_LISTEN: '10.100.0.1:99999' },
+      want: /SUPAFLEET_AGENT_LISTEN/,
+    },
+    {
+      name: 'JWKS URL malformed',
+      env: { SUPAFLEET_OIDC_JWKS_URL: 'not a url' },
+      want: /SUPAFLEET_OIDC_JWKS_URL/,
+    },
+    {
+      name: 'secrets key missing',
+      env: { SUPAFLEET_SECRETS_KEY: undefined },
+      want: /SUPAFLEET_SECRETS_KEY is not set/,
+    },
+    {
+      name: 'secrets key short',
+      env: { SUPAFLEET_SECRETS_KEY: 'c2hvcnQ=' },
+      want: /SUPAFLEET_SECRETS_KEY is malformed/,
+    },
+    {
+      name: 'seal key malformed',
+      env: { SUPAFLEET_SEAL_PRIVATE_KEY: 'x' },
+      want: /SUPAFLEET_SEAL_PRIVATE_KEY is malformed/,
+    },
+    {
+      name: 'seal key of another fleet',
+      env: { SUPAFLEET_SEAL_PRIVATE_KEY: Buffer.alloc(32, 9).toString('base64') },
+      want: /SUPAFLEET_SEAL_PRIVATE_KEY does not belong to seal.public_key/,
+    },
+    { name: 'Kong URL missing', env: { KONG_ADMIN_URL: undefined }, want: /KONG_ADMIN_URL is not set/ },
+    {
+      name: 'wg endpoint missing',
+      env: { SUPAFLEET_WG_ENDPOINT: undefined },
+      want: /SUPAFLEET_WG_ENDPOINT is not set/,
+    },
+    {
+      name: 'wg interface malformed',
+      env: { SUPAFLEET_WG_INTERFACE: 'this-name-is-far-too-long' },
+      want: /SUPAFLEET_WG_INTERFACE/,
+    },
+    {
+      name: 'pool size not a number',
+      env: { SUPAFLEET_DB_POOL_SIZE: 'ten' },
+      want: /SUPAFLEET_DB_POOL_SIZE is "ten"; expected an integer/,
+    },
+    { name: 'log level unknown', env: { SUPAFLEET_LOG_LEVEL: 'loud' }, want: /SUPAFLEET_LOG_LEVEL/ },
+  ])('when $name, then the start stops with a message naming the setting', async ({ env, want }) => {
+    expect(await problems({ ...good, ...env })).toMatch(want);
+  });
+
+  it('when several settings are wrong, then all are named at once and no secret value is echoed', async () => {
+    const secret = Buffer.alloc(31, 5).toString('base64');
+    const msg = await problems({
+      ...good,
+      DATABASE_URL: undefined,
+      KONG_ADMIN_URL: undefined,
+      SUPAFLEET_SECRETS_KEY: secret,
+    });
+    expect(msg).toMatch(/DATABASE_URL/);
+    expect(msg).toMatch(/KONG_ADMIN_URL/);
+    expect(msg).toMatch(/SUPAFLEET_SECRETS_KEY/);
+    expect(msg).not.toContain(secret);
+  });
+});
