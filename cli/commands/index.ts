@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandIo } from '../io.ts';
 import { registerKeygen } from './keygen.ts';
+import { registerPlan } from './plan.ts';
 import { registerSeal } from './seal.ts';
 import { registerUnseal } from './unseal.ts';
 import { registerValidate } from './validate.ts';
@@ -11,6 +12,7 @@ export type RegisterCommand = (program: Command, io: CommandIo) => void;
 /** Every supafleet command, in the order `supafleet --help` lists them. One line per command. */
 export const commands: readonly RegisterCommand[] = [
   registerValidate,
+  registerPlan,
   registerKeygen,
   registerSeal,
   registerUnseal,
