@@ -274,7 +274,7 @@ export class Agent {
       if (probes !== undefined) this.#probes = parseProbes(probes);
       else {
         const compose = await readFile(join(dir, COMPOSE_FILE), 'utf8').catch(() => '');
-        this.#probes = probesFromCompose(compose);
+        this.#probes = await probesFromCompose(compose);
       }
     } catch (err) {
       this.#probes = [];

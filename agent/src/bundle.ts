@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { openBytes, type Secret } from '../../core/seal/index.ts';
-import schema from '../../schemas/api/bundle-response.schema.json' with { type: 'json' };
 import { checkBundlePaths } from './bundle-path.ts';
 import { MAX_BUNDLE_BYTES, MAX_BUNDLE_FILES } from './layout.ts';
-import { compile, describeErrors } from './schema.ts';
+import { describeErrors, validators, type Validator } from './schema.ts';
 
 /** The answer to GET /v1/agent/bundle (schemas/api/bundle-response.schema.json). */
 export interface BundleResponse {
@@ -20,7 +19,7 @@ export interface Bundle {
   readonly files: ReadonlyMap<string, string>;
 }
 
-const validate = compile<BundleResponse>(schema);
+const validate = validators.bundle as Validator<BundleResponse>;
 
 /**
  * Checks the master's answer, opens the sealed plaintext with the worker's

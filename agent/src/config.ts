@@ -1,7 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { Secret } from '../../core/seal/index.ts';
-import schema from '../../schemas/agent-config.schema.json' with { type: 'json' };
-import { compile, describeErrors } from './schema.ts';
+import { describeErrors, validators, type Validator } from './schema.ts';
 
 /** The config file as written at enrollment (schemas/agent-config.schema.json). */
 interface RawConfig {
@@ -28,7 +27,7 @@ export interface AgentConfig {
   readonly commandKey: Secret;
 }
 
-const validate = compile<RawConfig>(schema);
+const validate = validators.config as Validator<RawConfig>;
 
 /** Reads a file as text; injected so tests need no real files. */
 export type ReadText = (path: string) => Promise<string>;

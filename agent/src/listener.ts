@@ -1,14 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryNonceStore, verifyCommand, type NonceStore } from '../../core/command/sign.ts';
-import commandSchema from '../../schemas/api/command.schema.json' with { type: 'json' };
 import type { Agent } from './agent.ts';
 import type { Clock } from './clock.ts';
 import type { AgentConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { MasterClient } from './master-client.ts';
 import type { Redactor } from './redactor.ts';
-import { compile, describeErrors } from './schema.ts';
+import { describeErrors, validators, type Validator } from './schema.ts';
 
 /** A command from the master (schemas/api/command.schema.json). */
 interface Command {
@@ -19,7 +18,7 @@ interface Command {
 
 const COMMAND_PATH = '/v1/commands';
 const MAX_BODY = 64 * 1024;
-const validate = compile<Command>(commandSchema);
+const validate = validators.command as Validator<Command>;
 
 export interface ListenerDeps {
   readonly agent: Agent;

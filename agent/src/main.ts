@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
-import { fetchHttpClient } from './http-client.ts';
+import { nodeHttpClient } from './http-client.ts';
 import { createLogger } from './logger.ts';
 import { run } from './run.ts';
 import { ComposeRuntime } from './runtime/compose-runtime.ts';
@@ -23,7 +23,7 @@ try {
   const stop = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
   await run(
-    { config, clock: systemClock, http: fetchHttpClient, runtime, exec: execFileExec, logger },
+    { config, clock: systemClock, http: nodeHttpClient, runtime, exec: execFileExec, logger },
     stop.signal,
   );
 } catch (err) {

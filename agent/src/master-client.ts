@@ -1,8 +1,7 @@
 import type { Secret } from '../../core/seal/index.ts';
-import responseSchema from '../../schemas/api/heartbeat-response.schema.json' with { type: 'json' };
 import type { HttpClient } from './http-client.ts';
 import type { Redactor } from './redactor.ts';
-import { compile, describeErrors } from './schema.ts';
+import { describeErrors, validators, type Validator } from './schema.ts';
 
 /** The master's agent listener, as the agent uses it. */
 export interface MasterClient {
@@ -14,7 +13,7 @@ export interface MasterClient {
   postResult(id: string, result: object): Promise<void>;
 }
 
-const validateResponse = compile<{ desired_revision: number }>(responseSchema);
+const validateResponse = validators.heartbeatResponse as Validator<{ desired_revision: number }>;
 
 /** The real client over HTTP with the agent's bearer token. Errors carry the status and the master's message only. */
 export function httpMasterClient(opts: {

@@ -1,14 +1,21 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
+import * as generated from './validators.gen.ts';
 
-/** One ajv instance for the agent's contracts (schemas/ is the single source of truth). */
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-
-/** Compiles a JSON Schema once. */
-export function compile<T>(schema: object): ValidateFunction<T> {
-  return ajv.compile<T>(schema);
+/** A validator compiled from a JSON Schema in schemas/ (see agent/gen-validators.ts). */
+export interface Validator<T> {
+  (data: unknown): data is T;
+  errors?: ErrorObject[] | null;
 }
 
-/** ajv errors as short sentences naming the JSON path, the bad value's place and what is expected. */
+/** The agent's contracts, as compiled validators. */
+export const validators = generated as unknown as {
+  readonly config: Validator<unknown>;
+  readonly bundle: Validator<unknown>;
+  readonly command: Validator<unknown>;
+  readonly heartbeatResponse: Validator<unknown>;
+};
+
+/** ajv errors as short sentences naming the JSON path and what is expected. */
 export function describeErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => {
     const at = e.instancePath === '' ? '(top level)' : e.instancePath;

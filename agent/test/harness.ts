@@ -8,7 +8,7 @@ import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
 import { systemClock } from '../src/clock.ts';
 import type { AgentConfig } from '../src/config.ts';
 import { DEFAULT_TIMING } from '../src/heartbeat-loop.ts';
-import { fetchHttpClient } from '../src/http-client.ts';
+import { nodeHttpClient } from '../src/http-client.ts';
 import { createLogger } from '../src/logger.ts';
 import { start, type AgentHandle } from '../src/run.ts';
 import { execFileExec } from '../src/runtime/exec.ts';
@@ -123,7 +123,7 @@ export async function world(
   const handle = await start({
     config,
     clock: systemClock,
-    http: fetchHttpClient,
+    http: nodeHttpClient,
     runtime,
     exec: execFileExec,
     logger,

@@ -4,10 +4,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { sealBytes } from '../../core/seal/index.ts';
 import heartbeatSchema from '../../schemas/api/heartbeat.schema.json' with { type: 'json' };
 import resultSchema from '../../schemas/api/command-result.schema.json' with { type: 'json' };
-import { compile, describeErrors } from '../src/schema.ts';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describeErrors } from '../src/schema.ts';
 
-const validHeartbeat = compile(heartbeatSchema);
-const validResult = compile(resultSchema);
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+const validHeartbeat = ajv.compile(heartbeatSchema);
+const validResult = ajv.compile(resultSchema);
 
 /** A heartbeat as received, for assertions. */
 export interface ReceivedHeartbeat {

@@ -1,4 +1,3 @@
-import { parse } from 'yaml';
 import type { HttpClient } from '../http-client.ts';
 import type { Redactor } from '../redactor.ts';
 
@@ -103,8 +102,9 @@ export function parseProbes(text: string): Probe[] {
   });
 }
 
-/** Default probes for the known services of a compose file. */
-export function probesFromCompose(composeText: string): Probe[] {
+/** Default probes for the known services of a compose file (yaml is loaded only when needed). */
+export async function probesFromCompose(composeText: string): Promise<Probe[]> {
+  const { parse } = await import('yaml');
   const doc = parse(composeText, { maxAliasCount: 100 }) as { services?: Record<string, unknown> } | null;
   const names = Object.keys(doc?.services ?? {}).sort();
   return names.filter((n) => n in KNOWN).map((n) => KNOWN[n]!(n));

@@ -1,0 +1,48 @@
+import { build } from 'esbuild';
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Node flags the agent runs with (the Dockerfile's CMD and the benchmark use
+ * these): a small young generation and a bounded old one keep an idle agent's
+ * heap from growing between collections.
+ */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'] as const;
+
+/** Environment the agent runs with: fewer malloc arenas and libuv threads (it does little I/O at a time). */
+export const AGENT_ENV = { MALLOC_ARENA_MAX: '2', UV_THREADPOOL_SIZE: '2' } as const;
+
+/**
+ * Bundles the agent into one ESM file for its container image:
+ * `tsx agent/build.ts [outfile]` (default agent/dist/agent.mjs).
+ * pg's optional native binding is left out; everything else is inlined.
+ */
+export async function buildAgent(outfile: string, entry = join(here(), 'src/main.ts')): Promise<number> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    legalComments: 'none',
+    external: ['pg-native'],
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  return (await stat(outfile)).size;
+}
+
+function here(): string {
+  return dirname(fileURLToPath(import.meta.url));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const out = process.argv[2] ?? join(here(), 'dist/agent.mjs');
+  const size = await buildAgent(out);
+  console.log(`${out}: ${size} bytes`);
+}

@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import type { Clock } from '../src/clock.ts';
+import { loadConfig } from '../src/config.ts';
+import { nodeHttpClient } from '../src/http-client.ts';
+import { createLogger } from '../src/logger.ts';
+import { start } from '../src/run.ts';
+import { execFileExec } from '../src/runtime/exec.ts';
+import { ProcessRuntime } from '../src/runtime/process-runtime.ts';
+
+/**
+ * Benchmark entry (bundled like the real agent, run in its own process):
+ * `node bench-agent.mjs <config> <cycles>` runs the real agent with the
+ * process runtime and a compressed clock (each 30 s wait passes at once, in
+ * virtual time), then prints one JSON line with memory and CPU figures.
+ */
+const [configPath, cyclesArg] = process.argv.slice(2);
+const cycles = Number(cyclesArg ?? 1200);
+const warm = Math.min(100, Math.floor(cycles / 4));
+let virtual = Date.now();
+let sleeps = 0;
+let warmCpu: NodeJS.CpuUsage | undefined;
+let warmRss = 0;
+const clock: Clock = {
+  now: () => virtual,
+  sleep: (ms) =>
+    new Promise((resolve) => {
+      virtual += ms;
+      if (++sleeps === warm) {
+        warmCpu = process.cpuUsage();
+        warmRss = process.memoryUsage().rss;
+      }
+      setImmediate(resolve);
+    }),
+};
+
+const config = await loadConfig(configPath!, (p) => readFile(p, 'utf8'));
+const runtime = new ProcessRuntime();
+const handle = await start({
+  config,
+  clock,
+  http: nodeHttpClient,
+  runtime,
+  exec: execFileExec,
+  logger: createLogger(config.project, { write: () => {} }),
+  handshakeAge: async () => 3,
+  maxCycles: cycles,
+});
+await handle.loop;
+const cpu = process.cpuUsage(warmCpu);
+const rss = process.memoryUsage().rss;
+const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+const rssAnonKb = Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0);
+const measured = cycles - warm;
+console.log(
+  JSON.stringify({
+    cycles,
+    virtual_minutes: Math.round((virtual - Date.now()) / 60_000),
+    rss_bytes: rss,
+    rss_anon_bytes: rssAnonKb * 1024,
+    rss_growth_bytes: rss - warmRss,
+    cpu_us_per_cycle: (cpu.user + cpu.system) / measured,
+    heap_used_bytes: process.memoryUsage().heapUsed,
+    heap_total_bytes: process.memoryUsage().heapTotal,
+    external_bytes: process.memoryUsage().external,
+  }),
+);
+await handle.stop();
+process.exit(0);

@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSealKeypair } from '../core/seal/index.ts';
+import { AGENT_ENV, AGENT_NODE_FLAGS, buildAgent } from '../agent/build.ts';
+import { freePort, stackFiles } from '../agent/test/harness.ts';
+import { MasterStandin } from '../agent/test/master-standin.ts';
+import type { BenchResult } from './types.ts';
+
+const CYCLES = 1_200; // 10 h of heartbeats at 30 s, in virtual time (the brief asks for at least 10 minutes)
+const TIMEOUT_MS = 180_000;
+
+/**
+ * The agent's idle footprint: the bundled agent (as shipped) runs in its own
+ * process against a master stand-in on loopback with two stand-in services,
+ * for 1,200 heartbeat cycles at a 30 s interval in compressed virtual time.
+ * The child runs with the Node flags and environment of the agent's image.
+ * Reports resident memory at the end (and its private, anonymous part: the
+ * rest is the node binary's file-backed pages, shared with every Node process,
+ * about 34 MB of a bare Node 20's 41 MB) and CPU time per heartbeat cycle
+ * (report, probes, ps, disk and memory figures).
+ */
+export async function run(): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'sf-agent-bench-'));
+  const master = await startMaster(dir);
+  try {
+    const entry = fileURLToPath(new URL('../agent/test/bench-entry.ts', import.meta.url));
+    const bundle = join(dir, 'bench-agent.mjs');
+    await buildAgent(bundle, entry);
+    const figures = await runChild(bundle, join(dir, 'agent.json'));
+    const bare = await bareNodeRss();
+    const mb = (b: number): number => Math.round((b / 1024 / 1024) * 10) / 10;
+    return [
+      {
+        name: `agent idle RSS after ${figures.cycles} heartbeats (30 s interval, virtual time)`,
+        value: mb(figures.rss_bytes),
+        unit: 'MB',
+        target: '< 40 MB',
+        ok: figures.rss_bytes < 40 * 1024 * 1024,
+      },
+      {
+        name: 'bare Node process RSS on this machine (reference)',
+        value: mb(bare),
+        unit: 'MB',
+        target: 'reference',
+        ok: true,
+      },
+      {
+        name: 'agent private (anonymous) RSS at the end',
+        value: mb(figures.rss_anon_bytes),
+        unit: 'MB',
+        target: 'informational (< 40 MB)',
+        ok: figures.rss_anon_bytes < 40 * 1024 * 1024,
+      },
+      {
+        name: 'agent RSS growth over the measured cycles',
+        value: mb(figures.rss_growth_bytes),
+        unit: 'MB',
+        target: '< 5 MB (no leak)',
+        ok: figures.rss_growth_bytes < 5 * 1024 * 1024,
+      },
+      {
+        name: 'agent CPU per heartbeat cycle',
+        value: Math.round(figures.cpu_us_per_cycle / 10) / 100,
+        unit: 'ms',
+        target: '< 20 ms',
+        ok: figures.cpu_us_per_cycle < 20_000,
+      },
+    ];
+  } finally {
+    await master.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface Figures {
+  cycles: number;
+  rss_bytes: number;
+  rss_anon_bytes: number;
+  rss_growth_bytes: number;
+  cpu_us_per_cycle: number;
+}
+
+async function startMaster(dir: string): Promise<MasterStandin> {
+  const keys = await generateSealKeypair();
+  const token = `sfa_${randomBytes(24).toString('hex')}`;
+  const master = new MasterStandin('bench', token, keys.publicKey);
+  await master.start();
+  const env = {
+    POSTGRES_PASSWORD: randomBytes(16).toString('hex'),
+    ANON_KEY: randomBytes(24).toString('hex'),
+  };
+  await master.publish(
+    1,
+    stackFiles({ rest: { port: await freePort() }, auth: { port: await freePort() } }, env),
+  );
+  await writeFile(join(dir, 'seal.key'), keys.privateKey.reveal(), { mode: 0o600 });
+  await writeFile(
+    join(dir, 'agent.json'),
+    JSON.stringify({
+      project: 'bench',
+      master_url: master.url,
+      token,
+      listen: '127.0.0.1:0',
+      seal_private_key_file: join(dir, 'seal.key'),
+      state_dir: join(dir, 'state'),
+      command_key: randomBytes(32).toString('base64url'),
+    }),
+    { mode: 0o600 },
+  );
+  return master;
+}
+
+function runChild(bundle: string, config: string): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle, config, String(CYCLES)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...AGENT_ENV },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (code !== 0 || !line)
+        return reject(new Error(`bench agent exited with ${code}: ${err.slice(-500)}`));
+      resolve(JSON.parse(line) as Figures);
+    });
+  });
+}
+
+/** RSS of a Node process that does nothing, with the agent's flags: the floor any Node agent stands on. */
+function bareNodeRss(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...AGENT_NODE_FLAGS, '-e', 'setTimeout(() => console.log(process.memoryUsage().rss), 200)'],
+      { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...AGENT_ENV } },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      const n = Number(out.trim());
+      if (Number.isFinite(n) && n > 0) resolve(n);
+      else reject(new Error('could not measure a bare Node process'));
+    });
+  });
+}
