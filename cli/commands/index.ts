@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { CommandIo } from '../io.ts';
 import { registerKeygen } from './keygen.ts';
+import { registerMaster } from './master.ts';
 import { registerPlan } from './plan.ts';
+import { registerRender } from './render.ts';
 import { registerSeal } from './seal.ts';
 import { registerUnseal } from './unseal.ts';
 import { registerValidate } from './validate.ts';
@@ -16,4 +18,6 @@ export const commands: readonly RegisterCommand[] = [
   registerKeygen,
   registerSeal,
   registerUnseal,
+  registerRender,
+  registerMaster,
 ];

@@ -65,9 +65,10 @@ export function sshPublicKey(field: string, value: string): string {
   return value;
 }
 
-/** A five-field cron schedule of digits, `*`, `,`, `-` and `/` only. */
+/** A five-field cron schedule: numbers, month and weekday names, `*`, `,`, `-` and `/` only. */
 export function cronSchedule(field: string, value: string): string {
-  const fieldRe = /^(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?(,(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?)*$/;
+  const atom = '(\\*|[0-9a-z]{1,3}(-[0-9a-z]{1,3})?)(\\/\\d{1,2})?';
+  const fieldRe = new RegExp(`^${atom}(,${atom})*$`);
   const parts = value.split(' ');
   if (parts.length !== 5 || !parts.every((p) => fieldRe.test(p))) {
     fail(field, value, 'a five-field cron schedule such as "0 3 * * *"');

@@ -67,7 +67,14 @@ export function renderCloudConfig(p: CloudConfigParts): UserData {
         groups: ['sudo'],
         lock_passwd: true,
         shell: '/bin/bash',
-        ssh_authorized_keys: p.authorizedKeys.map((k, i) => sshPublicKey(`ssh.authorized_keys[${i}]`, k)),
+        // cloud-init's schema refuses an empty list: leave the key out when there are no keys.
+        ...(p.authorizedKeys.length > 0
+          ? {
+              ssh_authorized_keys: p.authorizedKeys.map((k, i) =>
+                sshPublicKey(`ssh.authorized_keys[${i}]`, k),
+              ),
+            }
+          : {}),
         sudo: 'ALL=(ALL) NOPASSWD:ALL',
       },
     ],

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { resolveFleet } from '../../core/spec/defaults.ts';
+import { parseEnvFile } from '../shared/env-file.ts';
+import { MASTER_TARGET } from '../shared/budget.ts';
+import { fleetSpec } from '../test/fixtures/specs.ts';
+import { allUserDataText, decodeUserData } from '../test/decode.ts';
+import { renderCaddyfile } from './caddyfile.ts';
+import {
+  MASTER_SECRET_SPECS,
+  generateMasterSecrets,
+  placeholderMasterSecrets,
+  renderMasterEnv,
+} from './secrets.ts';
+import { MASTER_BACKUP_SCHEDULE, renderMasterStack } from './stack.ts';
+import { renderMasterUserData } from './user-data.ts';
+import { renderMasterWgConf } from './wireguard.ts';
+
+const fleet = resolveFleet(fleetSpec);
+const basic = resolveFleet({ ...fleetSpec, authelia: { enabled: false } });
+const wildcard = resolveFleet({
+  ...fleetSpec,
+  tls: { mode: 'wildcard_dns', dns_provider: 'cloudflare', email: 'ops@example.com' },
+});
+
+function composeOf(f = fleet) {
+  const stack = renderMasterStack({ fleet: f, secrets: placeholderMasterSecrets() });
+  return parse(stack.get('opt/supafleet-master/docker-compose.yml')!) as {
+    services: Record<string, Record<string, unknown>>;
+  };
+}
+
+describe('master user_data', () => {
+  it('when rendered, then it fits the 16 KiB target', () => {
+    expect(renderMasterUserData({ fleet }).bytes).toBeLessThanOrEqual(MASTER_TARGET);
+  });
+
+  it('when master secrets are generated, then none of them is in user_data: the master makes its own at boot', () => {
+    const secrets = generateMasterSecrets();
+    const text = allUserDataText(renderMasterUserData({ fleet }).text);
+    for (const v of Object.values(secrets)) expect(text.includes(v)).toBe(false);
+    const specs = JSON.parse(
+      decodeUserData(renderMasterUserData({ fleet }).text).files.find(
+        (f) => f.path === '/etc/supafleet/secrets.json',
+      )!.content,
+    );
+    expect(specs.map((s: { env: string }) => s.env)).toEqual(MASTER_SECRET_SPECS.map((s) => s.env));
+  });
+
+  it('when rendered, then UFW opens 22, 80, 443 and 51820/udp publicly and everything from the wg network', () => {
+    const host = JSON.parse(
+      decodeUserData(renderMasterUserData({ fleet }).text).files.find(
+        (f) => f.path === '/etc/supafleet/host.json',
+      )!.content,
+    );
+    expect(host.ufw).toEqual([
+      { action: 'limit', port: '22', proto: 'tcp', from: 'any' },
+      { action: 'allow', port: '80', proto: 'tcp', from: 'any' },
+      { action: 'allow', port: '443', proto: 'tcp', from: 'any' },
+      { action: 'allow', port: '51820', proto: 'udp', from: 'any' },
+      { action: 'allow', port: 'any', proto: 'any', from: '10.100.0.0/24' },
+    ]);
+  });
+});
+
+describe('master stack', () => {
+  it('when Authelia is on, then Authelia and Redis run, and Redis requires a password', () => {
+    const { services } = composeOf();
+    expect(services.authelia).toBeDefined();
+    expect(String((services.redis!.command as string[]).join(' '))).toContain(
+      '--requirepass "$$REDIS_PASSWORD"',
+    );
+  });
+
+  it('when Authelia is off, then neither Authelia nor Redis runs and Studio sits behind basic auth', () => {
+    const { services } = composeOf(basic);
+    expect(services.authelia).toBeUndefined();
+    expect(services.redis).toBeUndefined();
+    expect(renderCaddyfile(basic)).toContain('basicauth {\n\t\tadmin {$DASHBOARD_PASSWORD_HASH}');
+  });
+
+  it('when rendered, then Kong 3.9 runs with Postgres after its migrations, and the same Postgres holds the registry', () => {
+    const { services } = composeOf();
+    expect(services.kong!.image).toMatch(/^kong:3\.9\./);
+    expect(services.kong!.environment).toMatchObject({ KONG_DATABASE: 'postgres', KONG_PG_HOST: 'db' });
+    expect(services.kong!.depends_on).toEqual({
+      'kong-migrations': { condition: 'service_completed_successfully' },
+    });
+    expect(services.master!.environment).toMatchObject({
+      DATABASE_URL: expect.stringContaining('@127.0.0.1:5432/supafleet'),
+    });
+  });
+
+  it('when rendered, then the socket proxy can only read', () => {
+    const { services } = composeOf();
+    expect(services['socket-proxy']!.environment).toMatchObject({ POST: '0', CONTAINERS: '1' });
+    expect(services['socket-proxy']!.volumes).toEqual(['/var/run/docker.sock:/var/run/docker.sock:ro']);
+  });
+
+  it('when TLS is on demand, then Caddy asks the master API on loopback and the ask path is not public', () => {
+    const caddyfile = renderCaddyfile(fleet);
+    expect(caddyfile).toContain('on_demand_tls {\n\t\task http://127.0.0.1:8080/v1/tls/ask');
+    expect(caddyfile).toContain('handle /v1/tls/ask {\n\t\trespond 404');
+    expect(caddyfile).toContain('Strict-Transport-Security "max-age=31536000; includeSubDomains"');
+    expect(caddyfile).toContain('-Server');
+    expect(caddyfile).toMatch(/studio\.example\.com \{\n\timport security\n\timport gate/);
+  });
+
+  it('when TLS is wildcard_dns, then one *.domain site gets its certificate through the DNS provider', () => {
+    const caddyfile = renderCaddyfile(wildcard);
+    expect(caddyfile).toContain('*.example.com {\n\ttls {\n\t\tdns cloudflare {env.DNS_API_TOKEN}');
+    expect(caddyfile).not.toContain('on_demand');
+    expect(composeOf(wildcard).services.caddy!.image).toMatch(/caddy-dns/);
+  });
+
+  it('when wg0.conf is rendered, then it has the hub address and port and loads its key and saved peers from files', () => {
+    expect(renderMasterWgConf(fleet)).toBe(
+      '[Interface]\nAddress = 10.100.0.1/24\nListenPort = 51820\nPostUp = wg set %i private-key /etc/wireguard/wg0.key\nPostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf\n',
+    );
+  });
+
+  it('when rendered, then the master backs up its registry, Kong, WireGuard, Caddy and Authelia one hour after the workers', () => {
+    const stack = renderMasterStack({ fleet, secrets: placeholderMasterSecrets() });
+    const backup = JSON.parse(stack.get('opt/supafleet-master/backup/backup.json')!);
+    expect(backup.dumps.map((d: { name: string }) => d.name)).toEqual(['registry', 'kong']);
+    expect(backup.paths).toEqual(expect.arrayContaining(['/etc/wireguard', 'caddy', 'authelia']));
+    expect(MASTER_BACKUP_SCHEDULE).toBe('0 4 * * *');
+    expect(stack.get('opt/supafleet-master/backup/crontab')).toContain('0 4 * * * root ');
+  });
+
+  it('when the master env is rendered, then every secret has its own variable', () => {
+    const secrets = generateMasterSecrets();
+    const env = parseEnvFile(renderMasterEnv(secrets));
+    expect(Object.keys(env)).toHaveLength(MASTER_SECRET_SPECS.length);
+    expect(new Set(Object.values(env)).size).toBe(MASTER_SECRET_SPECS.length);
+  });
+
+  it('when rendered twice, then the bytes are identical', () => {
+    expect(renderMasterUserData({ fleet }).text).toBe(renderMasterUserData({ fleet }).text);
+  });
+});
