@@ -1,0 +1,107 @@
+/**
+ * Edits of a wg-quick config file, as pure functions on its text. The `[Interface]` section and
+ * anything before it stay byte for byte; peers are found by `PublicKey` and edited in place, new
+ * peers are appended, so an edit never reorders or rewrites what it does not touch.
+ */
+
+interface Section {
+  /** The section's lines, header included (the preamble has no header). */
+  lines: string[];
+  kind: 'preamble' | 'interface' | 'peer' | 'other';
+}
+
+function split(text: string): Section[] {
+  const sections: Section[] = [{ lines: [], kind: 'preamble' }];
+  for (const line of text.split('\n')) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (header) {
+      const name = header[1]!.trim().toLowerCase();
+      sections.push({
+        lines: [line],
+        kind: name === 'peer' ? 'peer' : name === 'interface' ? 'interface' : 'other',
+      });
+    } else {
+      sections[sections.length - 1]!.lines.push(line);
+    }
+  }
+  return sections;
+}
+
+function join(sections: Section[]): string {
+  const text = sections
+    .filter((s) => s.lines.length > 0)
+    .map((s) => s.lines.join('\n'))
+    .join('\n');
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** `Key = value` of a line, keys compared case-insensitively like wg does; null for other lines. */
+function entry(line: string): { key: string; value: string } | null {
+  const m = /^\s*([A-Za-z]+)\s*=\s*(.*?)\s*$/.exec(line.replace(/#.*$/, ''));
+  return m ? { key: m[1]!.toLowerCase(), value: m[2]! } : null;
+}
+
+function publicKeyOf(s: Section): string | null {
+  for (const line of s.lines) {
+    const e = entry(line);
+    if (e && e.key === 'publickey') return e.value;
+  }
+  return null;
+}
+
+/** Removes trailing blank lines of a section so sections are separated by exactly one. */
+function trimEnd(lines: string[]): string[] {
+  const out = [...lines];
+  while (out.length > 0 && out[out.length - 1]!.trim() === '') out.pop();
+  return out;
+}
+
+/** The peers the file declares: public key and allowed IPs. */
+export function peersInConfig(text: string): { publicKey: string; allowedIps: string[] }[] {
+  return split(text)
+    .filter((s) => s.kind === 'peer')
+    .map((s) => ({
+      publicKey: publicKeyOf(s) ?? '',
+      allowedIps: s.lines
+        .map(entry)
+        .filter((e): e is { key: string; value: string } => e !== null && e.key === 'allowedips')
+        .flatMap((e) => e.value.split(',').map((x) => x.trim()))
+        .filter((x) => x !== ''),
+    }))
+    .filter((p) => p.publicKey !== '');
+}
+
+/** True when the file has an `[Interface]` section. */
+export function hasInterfaceSection(text: string): boolean {
+  return split(text).some((s) => s.kind === 'interface');
+}
+
+/** The file with the peer present and `AllowedIPs` set to exactly `allowedIp`. */
+export function withPeer(text: string, peer: { publicKey: string; allowedIp: string }): string {
+  const sections = split(text);
+  const existing = sections.find((s) => s.kind === 'peer' && publicKeyOf(s) === peer.publicKey);
+  if (existing) {
+    const kept = existing.lines.filter((l) => entry(l)?.key !== 'allowedips');
+    const body = trimEnd(kept);
+    const blank = kept.length - body.length;
+    existing.lines = [...body, `AllowedIPs = ${peer.allowedIp}`, ...Array<string>(blank).fill('')];
+    return join(sections);
+  }
+  const last = sections[sections.length - 1]!;
+  last.lines = [...trimEnd(last.lines), ''];
+  sections.push({
+    kind: 'peer',
+    lines: ['[Peer]', `PublicKey = ${peer.publicKey}`, `AllowedIPs = ${peer.allowedIp}`],
+  });
+  return join(sections);
+}
+
+/** The file without the peer (unchanged when it is absent). */
+export function withoutPeer(text: string, publicKey: string): string {
+  const sections = split(text);
+  const kept = sections.filter((s) => !(s.kind === 'peer' && publicKeyOf(s) === publicKey));
+  if (kept.length === sections.length) return text;
+  const last = kept[kept.length - 1]!;
+  last.lines = trimEnd(last.lines);
+  return join(kept);
+}

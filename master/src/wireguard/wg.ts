@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { hasInterfaceSection, peersInConfig, withoutPeer, withPeer } from './config-file.ts';
+import { parseWgDump } from './dump.ts';
+import type { PeerManager, WgPeer } from './peers.ts';
+import type { CommandRunner } from './runner.ts';
+import { processRunner } from './runner.ts';
+import { checkAllowedIp, checkInterfaceName, checkPublicKey } from './validate.ts';
+
+export interface WgPeerManagerOptions {
+  /** The master's WireGuard interface, e.g. `wg0`. */
+  iface: string;
+  /** The persisted wg-quick file, e.g. `/etc/wireguard/wg0.conf` (wg-quick needs `<name>.conf`). */
+  configPath: string;
+  /** Run every `wg` command inside this network namespace (tests). */
+  netns?: string;
+  runner?: CommandRunner;
+}
+
+/** The real peer manager, plus `start` to apply the persisted file (done lazily otherwise). */
+export interface WgPeerManager extends PeerManager {
+  /** Applies the persisted file (`wg syncconf` of `wg-quick strip <file>`), keeping live sessions. */
+  start(): Promise<void>;
+}
+
+/** Writes a file atomically with mode 0600: a temp file in the same directory, fsync, rename. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.chmod(0o600);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/**
+ * The master's peers through `wg`: `wg set` changes the live interface at once, and the
+ * wg-quick file is rewritten alongside so `start` (`wg syncconf` of `wg-quick strip <file>`)
+ * brings the same peers back after a restart. Calls are serialised; the first call applies the
+ * file if `start` was not called.
+ */
+export function createWgPeerManager(options: WgPeerManagerOptions): WgPeerManager {
+  const { iface, configPath, netns } = options;
+  checkInterfaceName(iface);
+  if (!isAbsolute(configPath) || !/(^|\/)[a-zA-Z0-9_=+.-]{1,15}\.conf$/.test(configPath)) {
+    throw new Error(
+      `WireGuard config path "${configPath}" is invalid: expected an absolute path ending in <name>.conf`,
+    );
+  }
+  if (netns !== undefined && !/^[a-zA-Z0-9_.-]{1,64}$/.test(netns)) {
+    throw new Error(
+      `network namespace "${netns}" is invalid: expected 1-64 characters of a-z, A-Z, 0-9 and _.-`,
+    );
+  }
+  const runner = options.runner ?? processRunner();
+
+  const wg = (args: string[]): Promise<{ stdout: string; stderr: string }> =>
+    netns === undefined ? runner.run('wg', args) : runner.run('ip', ['netns', 'exec', netns, 'wg', ...args]);
+
+  const readConfig = async (): Promise<string> => {
+    let text: string;
+    try {
+      text = await readFile(configPath, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        `WireGuard config ${configPath} cannot be read (${code ?? 'error'}): expected the wg-quick file of interface ${iface}`,
+        { cause: err },
+      );
+    }
+    if (!hasInterfaceSection(text)) {
+      throw new Error(`WireGuard config ${configPath} has no [Interface] section: expected a wg-quick file`);
+    }
+    return text;
+  };
+
+  // One operation at a time: each reads, edits and writes the file.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const applyFile = async (): Promise<void> => {
+    await readConfig();
+    // `wg-quick strip` drops the wg-quick-only keys (Address, DNS, PostUp, ...). Its output holds
+    // the private key: it goes to a 0600 file beside the config (Node's stdio pipes are sockets,
+    // which `wg` cannot open as /dev/stdin), is read by `wg syncconf`, and is deleted at once.
+    const { stdout } = await runner.run('wg-quick', ['strip', configPath]);
+    const stripped = join(dirname(configPath), `.${iface}.${randomBytes(6).toString('hex')}.sync`);
+    const handle = await open(stripped, 'wx', 0o600);
+    try {
+      await handle.writeFile(stdout, 'utf8');
+      await handle.close();
+      await wg(['syncconf', iface, stripped]);
+    } finally {
+      await handle.close().catch(() => undefined);
+      await unlink(stripped).catch(() => undefined);
+    }
+  };
+
+  let started: Promise<void> | null = null;
+  const ensureStarted = (): Promise<void> => {
+    if (!started) {
+      started = applyFile().catch((err: unknown) => {
+        started = null;
+        throw err;
+      });
+    }
+    return started;
+  };
+
+  return {
+    start: () => serial(ensureStarted),
+
+    add: (peer) =>
+      serial(async () => {
+        checkPublicKey(peer.publicKey);
+        checkAllowedIp(peer.allowedIp);
+        await ensureStarted();
+        const text = await readConfig();
+        const next = withPeer(text, peer);
+        if (next !== text) await writeFileAtomic(configPath, next);
+        await wg(['set', iface, 'peer', peer.publicKey, 'allowed-ips', peer.allowedIp]);
+      }),
+
+    remove: (publicKey) =>
+      serial(async () => {
+        checkPublicKey(publicKey);
+        await ensureStarted();
+        // Live first: traffic from the peer stops before anything else happens.
+        await wg(['set', iface, 'peer', publicKey, 'remove']);
+        const text = await readConfig();
+        const next = withoutPeer(text, publicKey);
+        if (next !== text) await writeFileAtomic(configPath, next);
+      }),
+
+    list: () =>
+      serial(async (): Promise<WgPeer[]> => {
+        await ensureStarted();
+        const { stdout } = await wg(['show', iface, 'dump']);
+        return parseWgDump(stdout);
+      }),
+
+    publicKey: () =>
+      serial(async () => {
+        await ensureStarted();
+        const { stdout } = await wg(['show', iface, 'public-key']);
+        const key = stdout.trim();
+        checkPublicKey(key);
+        return key;
+      }),
+  };
+}
+
+/** The peers the persisted file declares (what a restart brings back). */
+export async function persistedPeers(
+  configPath: string,
+): Promise<{ publicKey: string; allowedIps: string[] }[]> {
+  return peersInConfig(await readFile(configPath, 'utf8'));
+}
