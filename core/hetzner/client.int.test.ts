@@ -4,6 +4,9 @@ import { HetznerActionError, HetznerRefusedError } from './errors.ts';
 import { startFakeHetzner, type FakeHetzner, type FakeHetznerOptions } from './fake/index.ts';
 import type { CreateServerRequest, FirewallRule } from './types.ts';
 import { projectWorkerSelector, workerLabels } from '../naming/labels.ts';
+import { plan } from '../plan/plan.ts';
+import type { FleetSpec } from '../spec/types.ts';
+import { toActualServer } from './actual.ts';
 
 const TOKEN = 'k'.repeat(64);
 const GUARD = { fleet: 'demo', project: 'acme', role: 'worker' as const };
@@ -237,5 +240,28 @@ describe('HetznerClient against the fake', () => {
     const locations = await hetzner.listLocations();
     expect(types.find((t) => t.name === 'cx22')).toMatchObject({ cores: 2, memory: 4, disk: 40 });
     expect(locations.map((l) => l.name)).toEqual(['fsn1', 'nbg1', 'hel1', 'ash', 'hil', 'sin']);
+  });
+
+  it('when the fleet servers feed the planner after provisioning, then the plan is a no-op and a re-ensure mutates nothing', async () => {
+    const { fake, hetzner } = await setup();
+    const fleet: FleetSpec = {
+      name: 'demo',
+      domain: 'example.com',
+      github: { repository_id: 1, owner_id: 2 },
+      master: { server: { type: 'cx32', location: 'fsn1' } },
+      storage_box: { host: 'u1.your-storagebox.de', user: 'u1' },
+      seal: { public_key: 'IPerVMSGUI9qd6uAm5clH5Vd/qn0u5XRvjHbJe+b0jM=' },
+    };
+    const spec = { name: 'acme', server: { type: 'cx22', location: 'fsn1' } };
+    await hetzner.ensureServer(request(), GUARD);
+    const servers = (await hetzner.listFleetServers('demo')).map(toActualServer);
+    const result = plan(
+      { fleet, projects: [spec] },
+      { projects: [{ name: 'acme', spec, revision: 1, status: 'healthy' }], servers },
+    );
+    expect(result.steps.map((s) => s.kind)).toEqual(['noop']);
+    const before = mutating(fake).length;
+    await hetzner.ensureServer(request(), GUARD);
+    expect(mutating(fake).length).toBe(before);
   });
 });

@@ -25,6 +25,7 @@ import {
   LABEL_PROJECT,
   LABEL_ROLE,
   firewallLabels,
+  fleetSelector,
   fleetWorkersSelector,
   hasFleetLabels,
   workerFirewallName,
@@ -140,6 +141,11 @@ export class HetznerClient {
       label_selector: filter.labelSelector,
       name: filter.name,
     });
+  }
+
+  /** Every server carrying `supafleet/fleet=<fleet>` (master, workers, strays): the planner's input. */
+  async listFleetServers(fleet: string): Promise<Server[]> {
+    return this.listServers({ labelSelector: fleetSelector(fleet) });
   }
 
   /** The fleet's worker servers. */

@@ -144,6 +144,15 @@ describe('plan', () => {
     expect(result.steps).toEqual([]);
   });
 
+  it('when a server has the fleet label but not the full label set, then it is only warned about', () => {
+    const partial = server('x', { id: 9, name: 'demo-stray', labels: { 'supafleet/fleet': 'demo' } });
+    const result = plan({ fleet: FLEET, projects: [] }, { projects: [], servers: [partial] });
+    expect(result.steps).toEqual([]);
+    expect(result.warnings).toEqual([
+      { project: 'demo-stray', message: expect.stringContaining('leaves it alone') },
+    ]);
+  });
+
   it("when two servers carry one project's labels, then the newer one is an orphan", () => {
     const first = server('acme', { id: 10 });
     const second = server('acme', { id: 11 });

@@ -34,27 +34,31 @@ interface Context {
   readonly warnings: PlanWarning[];
 }
 
-/** The fleet's worker servers grouped by project label; the lowest id is the project's server. */
+/**
+ * The fleet's worker servers grouped by project label; the lowest id is the project's server.
+ * Servers with the fleet label but without `supafleet/role=worker` and a project label are
+ * only reported: the client deletes nothing that lacks the full label set, so neither does a plan.
+ */
 function groupServers(
   fleet: string,
   servers: readonly ActualServer[],
-): { byProject: Map<string, ActualServer[]>; unlabelled: ActualServer[] } {
+): { byProject: Map<string, ActualServer[]>; partial: ActualServer[] } {
   const byProject = new Map<string, ActualServer[]>();
-  const unlabelled: ActualServer[] = [];
-  const workers = servers
-    .filter((s) => s.labels[LABEL_FLEET] === fleet && s.labels[LABEL_ROLE] !== 'master')
-    .sort((a, b) => a.id - b.id);
-  for (const server of workers) {
+  const partial: ActualServer[] = [];
+  const mine = servers.filter((s) => s.labels[LABEL_FLEET] === fleet).sort((a, b) => a.id - b.id);
+  for (const server of mine) {
+    const role = server.labels[LABEL_ROLE];
     const project = server.labels[LABEL_PROJECT];
-    if (project === undefined || project === '') {
-      unlabelled.push(server);
+    if (role === 'master') continue;
+    if (role !== 'worker' || project === undefined || project === '') {
+      partial.push(server);
       continue;
     }
     const list = byProject.get(project) ?? [];
     list.push(server);
     byProject.set(project, list);
   }
-  return { byProject, unlabelled };
+  return { byProject, partial };
 }
 
 function serverRef(server: ActualServer | undefined): Pick<PlanStep, 'server'> {
@@ -285,7 +289,7 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
     if (row.status === 'deleted') tombstoned.add(row.name);
     else rows.set(row.name, row);
   }
-  const { byProject, unlabelled } = groupServers(fleet, actual.servers);
+  const { byProject, partial } = groupServers(fleet, actual.servers);
 
   const steps: PlanStep[] = [];
   const names = [...new Set([...wanted.keys(), ...rows.keys()])].sort(byName);
@@ -317,8 +321,13 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
       steps.push(orphanStep(ctx, server, why));
     }
   }
-  for (const server of unlabelled) {
-    steps.push(orphanStep(ctx, server, `carries ${LABEL_FLEET}=${fleet} but no ${LABEL_PROJECT} label`));
+  for (const server of partial) {
+    ctx.warnings.push({
+      project: server.name,
+      message:
+        `server ${server.name} (id ${server.id}) carries ${LABEL_FLEET}=${fleet} without ${LABEL_ROLE}=worker ` +
+        `and ${LABEL_PROJECT}: supafleet leaves it alone; delete it in the Hetzner console if it is not needed`,
+    });
   }
 
   steps.sort(
