@@ -28,9 +28,25 @@ export const CURRENT_LINK = 'current';
 /**
  * Under state_dir: the backup status file the backup script writes (JSON:
  * success, finished_at, duration_s, snapshot_id, size_bytes, error). The agent
- * passes its absolute path to the script as BACKUP_STATUS_FILE.
+ * also passes its absolute path to the script as BACKUP_STATUS_FILE.
  */
-export const BACKUP_STATUS_FILE = 'backup/status.json';
+export const BACKUP_STATUS_FILE = 'backup-status.json';
+
+/** In the bundle: the backup schedule as a cron.d file, installed as HOST_CRON_FILE after each apply. */
+export const BACKUP_CRONTAB = 'backup/crontab';
+
+/** The host's /etc/cron.d/supafleet-backup as mounted into the agent's container (skipped when the directory is absent). */
+export const HOST_CRON_FILE = '/host/etc/cron.d/supafleet-backup';
+
+/** The Compose project name on a worker (one stack per worker; the bootstrap starts the agent under the same name). */
+export const COMPOSE_PROJECT = 'supafleet';
+
+/**
+ * Under state_dir: `wg show <if> latest-handshakes` output written by the
+ * host, read when the agent itself may not query WireGuard (it runs without
+ * CAP_NET_ADMIN as a non-root user).
+ */
+export const WG_HANDSHAKES_FILE = 'wg-latest-handshakes';
 
 /** How many revision directories are kept (the running one, its predecessor for rollback, one more). */
 export const KEEP_REVISIONS = 3;

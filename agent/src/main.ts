@@ -2,24 +2,31 @@ import { readFile } from 'node:fs/promises';
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
 import { nodeHttpClient } from './http-client.ts';
+import { COMPOSE_PROJECT, CURRENT_LINK } from './layout.ts';
 import { createLogger } from './logger.ts';
 import { run } from './run.ts';
 import { ComposeRuntime } from './runtime/compose-runtime.ts';
 import { execFileExec } from './runtime/exec.ts';
 import { ProcessRuntime } from './runtime/process-runtime.ts';
 
-/** supafleet-agent [--runtime compose|process] [config path (default /etc/supafleet/agent.json)] */
+/** supafleet-agent [--runtime compose|process] [config path; default $SUPAFLEET_AGENT_CONFIG, else /etc/supafleet/agent.json] */
 const args = process.argv.slice(2);
 const processRuntime = args.includes('--runtime') && args[args.indexOf('--runtime') + 1] === 'process';
 const configPath =
-  args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--runtime')[0] ?? '/etc/supafleet/agent.json';
+  args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--runtime')[0] ??
+  process.env['SUPAFLEET_AGENT_CONFIG'] ??
+  '/etc/supafleet/agent.json';
 
 try {
   const config = await loadConfig(configPath, (p) => readFile(p, 'utf8'));
   const logger = createLogger(config.project);
   const runtime = processRuntime
     ? new ProcessRuntime()
-    : new ComposeRuntime({ project: config.project, dir: `${config.stateDir}/current`, exec: execFileExec });
+    : new ComposeRuntime({
+        project: COMPOSE_PROJECT,
+        dir: `${config.stateDir}/${CURRENT_LINK}`,
+        exec: execFileExec,
+      });
   const stop = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
   await run(

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { Agent } from './agent.ts';
 import type { Clock } from './clock.ts';
 import type { AgentConfig } from './config.ts';
@@ -11,6 +12,7 @@ import type { HttpClient } from './http-client.ts';
 import { startListener } from './listener.ts';
 import type { Logger } from './logger.ts';
 import { httpMasterClient } from './master-client.ts';
+import { WG_HANDSHAKES_FILE } from './layout.ts';
 import { Redactor } from './redactor.ts';
 import { RevisionStore } from './revision-store.ts';
 import type { Exec } from './runtime/exec.ts';
@@ -68,7 +70,14 @@ export async function start(deps: RunDeps): Promise<AgentHandle> {
     exec: deps.exec,
     pg: deps.pg ?? pgPing,
     system: deps.system ?? hostSystemProbe,
-    handshakeAge: deps.handshakeAge ?? wgHandshakeAge(deps.exec, config.wgInterface, () => deps.clock.now()),
+    handshakeAge:
+      deps.handshakeAge ??
+      wgHandshakeAge(
+        deps.exec,
+        config.wgInterface,
+        () => deps.clock.now(),
+        join(config.stateDir, WG_HANDSHAKES_FILE),
+      ),
     logger,
     redactor,
     ...(deps.probeTimeoutMs !== undefined ? { probeTimeoutMs: deps.probeTimeoutMs } : {}),

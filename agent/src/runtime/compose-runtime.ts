@@ -4,7 +4,7 @@ import type { Exec } from './exec.ts';
 import { SERVICE_NAME, type Runtime, type ServiceStatus } from './runtime.ts';
 
 export interface ComposeRuntimeOptions {
-  /** The compose project name (`-p`): the supafleet project. */
+  /** The compose project name (`-p`); on a worker COMPOSE_PROJECT from layout.ts. */
   readonly project: string;
   /** The directory the stack runs from (`<state_dir>/current`), used for ps and restart. */
   readonly dir: string;
