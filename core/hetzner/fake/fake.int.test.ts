@@ -210,4 +210,14 @@ describe('fake Hetzner API', () => {
     });
     expect(again).toMatchObject({ status: 422, body: { error: { code: 'firewall_already_applied' } } });
   });
+
+  it('when a server is updated with PUT, then its whole label set is replaced and bad labels are refused', async () => {
+    const { call } = await start();
+    const created = await call('POST', '/servers', create('web', { a: '1', b: '2' }));
+    const id = created.body!.server.id as number;
+    const updated = await call('PUT', `/servers/${id}`, { labels: { c: '3' } });
+    expect(updated.body!.server.labels).toEqual({ c: '3' });
+    const bad = await call('PUT', `/servers/${id}`, { labels: { 'bad key!': 'x' } });
+    expect(bad).toMatchObject({ status: 422, body: { error: { code: 'invalid_input' } } });
+  });
 });

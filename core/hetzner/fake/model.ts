@@ -4,6 +4,7 @@
  * the injected clock; their effects (a server turning `running`, a new server type)
  * land when they finish.
  */
+import { randomBytes } from 'node:crypto';
 import { labelKeyProblem, labelValueProblem } from '../../naming/labels.ts';
 import { matchesSelector, parseSelector } from '../label-selector.ts';
 import { datacenterShape, imageShapes, locationShape, serverTypeShape } from './catalogue-shapes.ts';
@@ -320,8 +321,30 @@ export class FakeModel {
       server: shape,
       action: this.actionShape(create, true),
       next_actions: next.map((a) => this.actionShape(a, true)),
-      root_password: body.ssh_keys && (body.ssh_keys as unknown[]).length > 0 ? null : 'fake-root-password',
+      root_password:
+        body.ssh_keys && (body.ssh_keys as unknown[]).length > 0
+          ? null
+          : randomBytes(12).toString('base64url'),
     };
+  }
+
+  /** `PUT /servers/{id}`: replaces the name and/or the whole label set. */
+  updateServer(id: number, body: Record<string, unknown>): FakeServer {
+    const server = this.getServer(id);
+    if (body.name !== undefined) {
+      if (typeof body.name !== 'string' || !HOSTNAME.test(body.name)) {
+        throw invalid('name', 'must be a valid hostname (RFC 1123)');
+      }
+      if ([...this.servers.values()].some((s) => s.id !== id && s.name === body.name)) {
+        throw new FakeApiError(409, 'uniqueness_error', 'server name is already used', {
+          fields: [{ name: 'name' }],
+        });
+      }
+    }
+    const labels = body.labels !== undefined ? checkLabels(body.labels) : undefined;
+    if (typeof body.name === 'string') server.name = body.name;
+    if (labels) server.labels = labels;
+    return server;
   }
 
   deleteServer(id: number): Record<string, unknown> {

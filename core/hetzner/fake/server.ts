@@ -195,10 +195,7 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
           if (method === 'GET') return [200, { server: model.serverShape(model.getServer(id)) }];
           if (method === 'DELETE') return [200, model.deleteServer(id)];
           if (method === 'PUT') {
-            const body = await readJson();
-            const server = model.getServer(id);
-            if (typeof body.name === 'string') server.name = body.name;
-            if (body.labels !== undefined) server.labels = body.labels as Record<string, string>;
+            const server = model.updateServer(id, await readJson());
             return [200, { server: model.serverShape(server) }];
           }
         } else if (sub === 'actions' && command !== undefined && method === 'POST') {
