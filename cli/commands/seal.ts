@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import projectSchema from '../../schemas/project.schema.json' with { type: 'json' };
 import { seal } from '../../core/seal/index.ts';
 import {
+  AUTH_PROVIDERS,
   FLEET_FILE,
   labelProblem,
   loadFleetFile,
@@ -15,10 +15,6 @@ import { formatError } from '../report.ts';
 
 /** Largest value that can be sealed. */
 export const MAX_SECRET_BYTES = 64 * 1024;
-
-/** The OAuth providers the project schema knows, for checking --field. */
-export const PROVIDERS: readonly string[] =
-  projectSchema.properties.auth.properties.external.propertyNames.enum;
 
 /** `supafleet seal [--root DIR] --project P --field F`: value on stdin, sealed string on stdout. */
 export function registerSeal(program: Command, io: CommandIo): void {
@@ -64,7 +60,7 @@ export function registerSeal(program: Command, io: CommandIo): void {
 
 /** Refuses a project or field that validation would refuse, before anything is sealed. */
 export function checkBinding(project: string, field: string): void {
-  const problem = labelProblem(project) ?? sealableFieldProblem(field, PROVIDERS);
+  const problem = labelProblem(project) ?? sealableFieldProblem(field, AUTH_PROVIDERS);
   if (problem !== undefined) throw new UsageError(problem);
 }
 

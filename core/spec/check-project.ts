@@ -1,3 +1,4 @@
+import projectSchema from '../../schemas/project.schema.json' with { type: 'json' };
 import type { Issue, PathSegment } from './errors.ts';
 import { quote, toDotted } from './errors.ts';
 import { cronProblem } from './rules/cron.ts';
@@ -7,6 +8,10 @@ import { sealedProblem, secretNameProblem } from './rules/sealed.ts';
 import { serverIssues } from './rules/servers.ts';
 import { httpsUrlProblem, originProblem, redirectUrlProblem } from './rules/urls.ts';
 import { entriesAt, itemsAt, stringAt } from './walk.ts';
+
+/** The OAuth providers a project may configure (the keys of auth.external). */
+export const AUTH_PROVIDERS: readonly string[] =
+  projectSchema.properties.auth.properties.external.propertyNames.enum;
 
 /** What a project check knows beyond the spec itself. */
 export interface ProjectContext {
@@ -79,7 +84,10 @@ export function projectIssues(spec: unknown, ctx: ProjectContext = {}): Issue[] 
   const project = name ?? ctx.fileName ?? '';
   const sealedPaths: PathSegment[][] = [
     ['auth', 'smtp', 'pass'],
-    ...entriesAt(spec, ['auth', 'external']).map(([provider]) => ['auth', 'external', provider, 'secret']),
+    // An unknown provider is reported once, as an unknown key, not again for its secret.
+    ...entriesAt(spec, ['auth', 'external'])
+      .filter(([provider]) => AUTH_PROVIDERS.includes(provider))
+      .map(([provider]) => ['auth', 'external', provider, 'secret']),
     ...entriesAt(spec, ['functions', 'secrets']).map(([secretName]) => ['functions', 'secrets', secretName]),
   ];
   for (const path of sealedPaths) {

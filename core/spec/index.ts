@@ -14,3 +14,4 @@ export type { ResolvedFleet, ResolvedProject } from './defaults.ts';
 export { sealableFieldProblem } from './rules/sealed.ts';
 export { labelProblem } from './rules/dns.ts';
 export { sealPublicKeyProblem } from './rules/keys.ts';
+export { AUTH_PROVIDERS } from './check-project.ts';

@@ -7,6 +7,7 @@ import {
   type Document,
   type LineCounter,
   type Node,
+  type Pair,
 } from 'yaml';
 import type { PathSegment } from './errors.ts';
 
@@ -39,8 +40,9 @@ export function yamlLocator(doc: Document.Parsed, lineCounter: LineCounter): Loc
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
+  const index = new WeakMap<object, Map<string, Pair>>();
   return (path, at) => {
-    const found = walk(doc, path);
+    const found = walk(doc, path, index);
     const start = { line: 1, column: 1 };
     if (at === 'key' && found.key) return position(found.key) ?? start;
     // A block collection starts on the line after its key; the key is where a reader looks.
@@ -51,12 +53,24 @@ export function yamlLocator(doc: Document.Parsed, lineCounter: LineCounter): Loc
   };
 }
 
-function walk(doc: Document.Parsed, path: readonly PathSegment[]): Found {
+function walk(
+  doc: Document.Parsed,
+  path: readonly PathSegment[],
+  index: WeakMap<object, Map<string, Pair>>,
+): Found {
   let node = resolve(doc, doc.contents);
   let key: Node | null = null;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      let keys = index.get(node);
+      if (!keys) {
+        // Indexed once per mapping, so locating many errors in a big mapping stays linear.
+        keys = new Map();
+        for (const p of node.items)
+          if (isScalar(p.key) && !keys.has(String(p.key.value))) keys.set(String(p.key.value), p);
+        index.set(node, keys);
+      }
+      const pair = keys.get(String(segment));
       if (!pair) break;
       key = pair.key as Node;
       node = resolve(doc, pair.value as Node | null);

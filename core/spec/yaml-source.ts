@@ -28,6 +28,7 @@ export type ParsedSource =
   | { readonly ok: true; readonly value: unknown; readonly locate: Locator }
   | { readonly ok: false; readonly problems: readonly SourceProblem[] };
 
+const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
 const AT_START: Position = { line: 1, column: 1 };
 const NOWHERE: Position = { line: 0, column: 0 };
 
@@ -51,14 +52,27 @@ export function parseSpecSource(bytes: Uint8Array): ParsedSource {
       NOWHERE,
     );
   }
-  const bad = firstInvalidUtf8(bytes);
+  // The native decoder checks quickly; the byte-wise scan runs only to say where the bad byte is.
+  let text: string;
+  try {
+    text = fatalDecoder.decode(bytes);
+  } catch {
+    text = '';
+  }
+  const bad = text === '' ? firstInvalidUtf8(bytes) : -1;
   if (bad !== -1) {
     return fail(
       `the file is not UTF-8: byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at offset ${bad}; save it as UTF-8`,
       bytePosition(bytes, bad),
     );
   }
-  const text = new TextDecoder('utf-8').decode(bytes);
+  const deep = firstDeepBracket(text);
+  if (deep !== -1) {
+    return fail(
+      `brackets nested deeper than ${MAX_DEPTH} levels; expected a flatter document`,
+      offsetPosition(text, deep),
+    );
+  }
   try {
     return parseText(text);
   } catch (error) {
@@ -177,6 +191,8 @@ function structureProblems(
       });
       continue;
     }
+    // Children go on the stack in reverse, so nodes are visited in document order.
+    const children: unknown[] = [];
     if (isMap(n)) {
       const seen = new Map<string, number | undefined>();
       for (const pair of n.items) {
@@ -199,13 +215,14 @@ function structureProblems(
           } else {
             seen.set(name, key.range?.[0]);
           }
-          if (key.tag !== undefined) stack.push({ node: key, depth: depth + 1 });
+          if (key.tag !== undefined) children.push(key);
         }
-        stack.push({ node: pair.value, depth: depth + 1 });
+        children.push(pair.value);
       }
     } else if (isSeq(n)) {
-      for (const item of n.items) stack.push({ node: item, depth: depth + 1 });
+      children.push(...n.items);
     }
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i], depth: depth + 1 });
   }
   return problems;
 }
@@ -216,6 +233,7 @@ function quoteTag(tag: string): string {
 
 function yamlMessage(code: string, message: string): string {
   const text = message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
+  if (/call stack/i.test(text)) return `the document is too deeply nested to read (${text})`;
   switch (code) {
     case 'TAG_RESOLVE_FAILED':
       return `${text}; tags are not accepted: write a plain value`;
@@ -226,6 +244,31 @@ function yamlMessage(code: string, message: string): string {
     default:
       return `invalid YAML: ${text}`;
   }
+}
+
+/**
+ * The offset of the first `[` or `{` nested deeper than MAX_DEPTH, or -1. It
+ * counts brackets inside quoted strings too, which only matters for strings with
+ * dozens of unbalanced brackets; in exchange the parser never sees deep input.
+ */
+function firstDeepBracket(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > MAX_DEPTH) return i;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) {
+      depth -= 1;
+    }
+  }
+  return -1;
+}
+
+function offsetPosition(text: string, offset: number): Position {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
 }
 
 /** The offset of the first byte that is not part of well-formed UTF-8, or -1. */

@@ -1,0 +1,183 @@
+/**
+ * Validation of a generated fleet of 1,000 projects, each using most fields.
+ * A child process runs `supafleet validate --root <dir> --json` through the CLI
+ * entry (in-process main, as the bin does) and reports its own figures: the
+ * validation's wall time and the process's peak resident memory. The parent
+ * also times the whole child, Node and TypeScript loading included.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BenchResult } from './types.ts';
+
+const PROJECTS = 1_000;
+const TIMEOUT_MS = 120_000;
+const CHILD_FLAG = '--child';
+
+interface ChildFigures {
+  readonly exitCode: number;
+  readonly projects: number;
+  readonly errors: number;
+  readonly validateMs: number;
+  readonly maxRssKb: number;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const root = await mkdtemp(join(tmpdir(), 'sf-validate-bench-'));
+  try {
+    await writeFleet(root, PROJECTS);
+    const started = performance.now();
+    const figures = await runChild(root);
+    const processMs = performance.now() - started;
+    if (figures.exitCode !== 0 || figures.projects !== PROJECTS) {
+      throw new Error(`generated fleet did not validate: exit ${figures.exitCode}, ${figures.errors} errors`);
+    }
+    const mb = Math.round((figures.maxRssKb / 1024) * 10) / 10;
+    return [
+      {
+        name: `validate ${PROJECTS} projects: wall time (loader + checks, in the CLI)`,
+        value: Math.round(figures.validateMs),
+        unit: 'ms',
+        target: '< 1000 ms',
+        ok: figures.validateMs < 1000,
+      },
+      {
+        name: `validate ${PROJECTS} projects: peak memory (RSS of the validating process)`,
+        value: mb,
+        unit: 'MB',
+        target: '< 200 MB',
+        ok: mb < 200,
+      },
+      {
+        name: `validate ${PROJECTS} projects: whole CLI process (Node and TypeScript loading included)`,
+        value: Math.round(processMs),
+        unit: 'ms',
+        target: '< 2000 ms',
+        ok: processMs < 2000,
+      },
+    ];
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Writes fleet.yaml and `count` valid project files using most fields. */
+export async function writeFleet(root: string, count: number): Promise<void> {
+  await mkdir(join(root, 'projects'), { recursive: true });
+  const sealed = (project: string, field: string): string =>
+    `sealed:v1:${project}:${field}:${Buffer.alloc(120, project.length).toString('base64')}`;
+  await writeFile(
+    join(root, 'fleet.yaml'),
+    `name: bench
+domain: example.com
+github: { repository: example-org/fleet, repository_id: 1, owner_id: 2 }
+master:
+  server: { type: cx32, location: fsn1 }
+network: { cidr: 10.100.0.0/16 }
+storage_box: { host: u1.your-storagebox.de, user: u1 }
+seal: { public_key: "IPerVMSGUI9qd6uAm5clH5Vd/qn0u5XRvjHbJe+b0jM=" }
+tls: { mode: on_demand, email: ops@example.com }
+`,
+  );
+  const locations = ['fsn1', 'nbg1', 'hel1'];
+  for (let i = 0; i < count; i++) {
+    const name = `p${String(i).padStart(4, '0')}`;
+    await writeFile(
+      join(root, 'projects', `${name}.yaml`),
+      `# yaml-language-server: $schema=../../schemas/project.schema.json
+name: ${name}
+subdomain: ${name}-api
+server:
+  type: cx22
+  location: ${locations[i % locations.length]}
+protect: ${i % 2 === 0}
+auth:
+  site_url: https://${name}.example.org
+  redirect_urls:
+    - https://${name}.example.org/auth/callback
+    - https://*.${name}.example.org/**
+    - http://localhost:3000/**
+  signup: { enabled: true, email_autoconfirm: false }
+  smtp:
+    host: smtp.example.com
+    port: 587
+    user: apikey
+    pass: ${sealed(name, 'auth.smtp.pass')}
+    sender: no-reply@${name}.example.org
+  external:
+    google:
+      client_id: ${i}-example.apps.googleusercontent.com
+      secret: ${sealed(name, 'auth.external.google.secret')}
+api:
+  cors_origins: [https://${name}.example.org, https://app.${name}.example.org]
+functions:
+  verify_jwt: true
+  secrets:
+    STRIPE_KEY: ${sealed(name, 'functions.secrets.STRIPE_KEY')}
+    OPENAI_API_KEY: ${sealed(name, 'functions.secrets.OPENAI_API_KEY')}
+storage:
+  file_size_limit_mb: 50
+backup:
+  schedule: "${i % 60} 3 * * *"
+  keep: { daily: 7, weekly: 4, monthly: 6 }
+`,
+    );
+  }
+}
+
+function runChild(root: string): Promise<ChildFigures> {
+  const self = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', self, CHILD_FLAG, root], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`validate bench child exited with ${code}`));
+      try {
+        resolve(JSON.parse(out) as ChildFigures);
+      } catch (error) {
+        reject(new Error(`validate bench child printed no figures: ${out.slice(0, 200)}`, { cause: error }));
+      }
+    });
+  });
+}
+
+/** The child: runs the CLI's validate in this process and prints its figures as JSON. */
+async function child(root: string): Promise<void> {
+  const { main } = await import('../cli/main.ts');
+  let stdout = '';
+  const io = {
+    stdout: { write: (text: string) => void (stdout += text) },
+    stderr: { write: () => undefined },
+    readStdin: () => Promise.resolve(''),
+    stdinIsTty: false,
+    env: {},
+    cwd: process.cwd(),
+  };
+  const started = performance.now();
+  const exitCode = await main(['validate', '--root', root, '--json'], io);
+  const validateMs = performance.now() - started;
+  const body = JSON.parse(stdout) as { projects: number; errors: unknown[] };
+  const figures: ChildFigures = {
+    exitCode,
+    projects: body.projects,
+    errors: body.errors.length,
+    validateMs,
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
+  process.stdout.write(JSON.stringify(figures));
+}
+
+if (process.argv[2] === CHILD_FLAG && import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await child(process.argv[3]!);
+}
