@@ -274,3 +274,20 @@ describe('worker agent against a master stand-in (process runtime)', () => {
     }
   });
 });
+
+describe('worker agent restarts', () => {
+  it('when the agent restarts, then it brings up the revision on disk and reports it applied without refetching', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env));
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    await w.restartAgent();
+    const count = w.master.heartbeats.length;
+    const hb = await waitFor('a healthy heartbeat from the new agent', () => {
+      const later = w!.master.heartbeats.slice(count);
+      return later.find((h) => allHealthy(h, 1));
+    });
+    expect(hb.apply).toEqual({ state: 'applied', revision: 1, running_revision: 1 });
+    expect(w.logs.filter((l) => l.includes('"msg":"applying bundle"'))).toHaveLength(1);
+    expect(w.logs.some((l) => l.includes('running the revision found on disk'))).toBe(true);
+  });
+});

@@ -78,6 +78,8 @@ export interface World {
   readonly master: MasterStandin;
   readonly runtime: ProcessRuntime;
   readonly handle: AgentHandle;
+  /** Stops the agent (and its stand-ins) and starts a new one on the same state directory. */
+  restartAgent(): Promise<void>;
   readonly config: AgentConfig;
   readonly logs: string[];
   /** Every secret value of this world: token, command key, seal private key, the .env values. */
@@ -119,25 +121,37 @@ export async function world(
     wgInterface: 'wg0',
     commandKey: new Secret(commandKey),
   };
-  const runtime = new ProcessRuntime();
-  const handle = await start({
-    config,
-    clock: systemClock,
-    http: nodeHttpClient,
-    runtime,
-    exec: execFileExec,
-    logger,
-    handshakeAge: async () => 7,
-    timing: { ...DEFAULT_TIMING, intervalMs: 40, backoffBaseMs: 20, backoffCapMs: 160 },
-    probeTimeoutMs: 1_000,
-    resultRetryMs: 20,
-  });
+  const launch = async (): Promise<{ runtime: ProcessRuntime; handle: AgentHandle }> => {
+    const runtime = new ProcessRuntime();
+    const handle = await start({
+      config,
+      clock: systemClock,
+      http: nodeHttpClient,
+      runtime,
+      exec: execFileExec,
+      logger,
+      handshakeAge: async () => 7,
+      timing: { ...DEFAULT_TIMING, intervalMs: 40, backoffBaseMs: 20, backoffCapMs: 160 },
+      probeTimeoutMs: 1_000,
+      resultRetryMs: 20,
+    });
+    return { runtime, handle };
+  };
+  let agent = await launch();
   return {
     dir,
     stateDir,
     master,
-    runtime,
-    handle,
+    get runtime() {
+      return agent.runtime;
+    },
+    get handle() {
+      return agent.handle;
+    },
+    restartAgent: async () => {
+      await agent.handle.stop();
+      agent = await launch();
+    },
     config,
     logs,
     env,
@@ -154,14 +168,14 @@ export async function world(
               key: commandKey,
               nowMs: Date.now(),
             });
-      return fetch(`http://127.0.0.1:${handle.port}/v1/commands`, {
+      return fetch(`http://127.0.0.1:${agent.handle.port}/v1/commands`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...signed, ...opts.headers },
         body: text,
       });
     },
     close: async () => {
-      await handle.stop();
+      await agent.handle.stop();
       await master.stop();
       await rm(dir, { recursive: true, force: true });
     },
