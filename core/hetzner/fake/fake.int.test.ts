@@ -220,4 +220,13 @@ describe('fake Hetzner API', () => {
     const bad = await call('PUT', `/servers/${id}`, { labels: { 'bad key!': 'x' } });
     expect(bad).toMatchObject({ status: 422, body: { error: { code: 'invalid_input' } } });
   });
+
+  it('when nobody polls, then a finished create still reaches the onServerCreated hook', async () => {
+    const { call, fake } = await start({ actionDurationMs: 20 });
+    const booted = new Promise<string>((resolve) =>
+      fake.onServerCreated((server) => resolve(String(server.name))),
+    );
+    await call('POST', '/servers', create('quiet'));
+    await expect(booted).resolves.toBe('quiet');
+  });
 });

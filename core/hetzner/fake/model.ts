@@ -92,6 +92,8 @@ export interface ModelOptions {
   readonly actionDurationMs: number;
   readonly faults: FaultQueue;
   readonly onServerCreated?: (server: Record<string, unknown>, userData: string | undefined) => void;
+  /** Asks for a tick after `ms`, so effects (and the hook) land even when nobody polls. */
+  readonly schedule?: (ms: number) => void;
 }
 
 export class FakeModel {
@@ -133,6 +135,7 @@ export class FakeModel {
       done: false,
     };
     this.actions.set(action.id, action);
+    this.options.schedule?.(this.options.actionDurationMs);
     return action;
   }
 

@@ -139,11 +139,27 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
   const faults = new FaultQueue();
   const bucket = new TokenBucket(options.rateLimit ?? { limit: 3600, refillPerSecond: 1 }, now());
   let hook = options.onServerCreated;
-  const model = new FakeModel({
+  const timers = new Set<NodeJS.Timeout>();
+  const model: FakeModel = new FakeModel({
+    schedule: (ms) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        model.tick();
+      }, ms + 1);
+      timer.unref();
+      timers.add(timer);
+    },
     now,
     actionDurationMs: options.actionDurationMs ?? 1000,
     faults,
-    onServerCreated: (server, userData) => hook?.(server, userData),
+    onServerCreated: (server, userData) => {
+      try {
+        hook?.(server, userData);
+      } catch (err) {
+        // A failing hook must not take the fake down (it may run from a timer).
+        console.error(`fake Hetzner: onServerCreated hook failed: ${(err as Error).message}`);
+      }
+    },
   });
   const inject = (fault: Fault): void => {
     if (fault.kind === 'drain_rate_limit') bucket.drain(now());
@@ -376,6 +392,7 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     url: `${base}/v1`,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
