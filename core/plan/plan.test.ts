@@ -223,7 +223,7 @@ describe('plan', () => {
       { fleet: FLEET, projects: [project('acme')] },
       { projects: [row(project('acme'))], servers: [server('acme')] },
     );
-    expect(result).toMatchObject({ ok: true, changes: false, warnings: [], summary: { noop: 1 } });
+    expect(result).toMatchObject({ ok: true, has_changes: false, warnings: [], summary: { noop: 1 } });
   });
 
   it('when a spec name repeats, then planning fails naming it', () => {

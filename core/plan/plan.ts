@@ -362,6 +362,6 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
       unpriced: [...unpriced].sort(byName),
     },
     ok: summary.blocked === 0,
-    changes: summary.create + summary.update + summary.delete > 0,
+    has_changes: summary.create + summary.update + summary.delete > 0,
   };
 }

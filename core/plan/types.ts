@@ -114,5 +114,5 @@ export interface Plan {
   /** True when nothing is blocked (the plan check passes). */
   readonly ok: boolean;
   /** True when applying would change something. */
-  readonly changes: boolean;
+  readonly has_changes: boolean;
 }
