@@ -44,15 +44,18 @@ create table enrollment_tokens (
 );
 create index enrollment_tokens_project on enrollment_tokens (project);
 
--- latest report per project, plus a ring of the last N reports (slot = seq mod N)
+-- latest report per project, plus a ring of the last N reports (slot = seq mod N).
+-- No foreign keys here on purpose: heartbeats are the hot path, and a key check
+-- would lock the project row on every report. Agents are authenticated against
+-- projects before a heartbeat is stored, and project rows are never deleted.
 create table heartbeats (
-  project text primary key references projects (name),
+  project text primary key,
   seq bigint not null,
   received_at timestamptz not null,
   report jsonb not null
 );
 create table heartbeat_history (
-  project text not null references projects (name),
+  project text not null,
   slot integer not null,
   seq bigint not null,
   received_at timestamptz not null,

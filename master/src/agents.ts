@@ -40,11 +40,7 @@ export async function recordHeartbeat(
       `the heartbeat names project "${body.project}" but comes from ${project}'s address`,
     );
   }
-  const revision = await deps.registry.recordHeartbeat(
-    project,
-    JSON.stringify(body),
-    deps.settings.heartbeatHistory,
-  );
+  const revision = await deps.heartbeats.write(project, JSON.stringify(body));
   if (revision === undefined) throw new NotFoundError(`project "${project}" is not registered`);
   deps.metrics.heartbeats.inc({ project });
   return { desired_revision: revision };

@@ -5,6 +5,7 @@ import type { FleetSpec } from '../../core/spec/types.ts';
 import type { AgentAuthenticator } from './auth/agent.ts';
 import type { OidcVerifier } from './auth/oidc.ts';
 import type { BundleRenderer } from './bundle.ts';
+import type { HeartbeatWriter } from './heartbeat-writer.ts';
 import type { Metrics } from './metrics.ts';
 import type { AgentCommander, KongRoutes, PeerManager } from './ports.ts';
 import type { Registry } from './registry/registry.ts';
@@ -26,6 +27,7 @@ export interface Deps {
   readonly fleetKeys: { readonly publicKey: string; readonly privateKey: Secret };
   readonly oidc: OidcVerifier;
   readonly agentAuth: AgentAuthenticator;
+  readonly heartbeats: HeartbeatWriter;
   readonly generateSecrets: () => Promise<ProjectSecrets>;
   readonly log: Logger;
   readonly metrics: Metrics;

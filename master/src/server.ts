@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
 import { createKongAdminClient } from './kong/client.ts';
 import { reconcileProject, removeProject } from './kong/reconcile.ts';
+import { createHeartbeatWriter } from './heartbeat-writer.ts';
 import { createMetrics } from './metrics.ts';
 import { disabledPeerManager } from './peers-disabled.ts';
 import type { KongRoutes, PeerManager } from './ports.ts';
@@ -66,6 +67,7 @@ export async function buildDeps(config: Config, log: Logger, overrides: Override
       ownerId: config.fleet.github.owner_id,
     }),
     agentAuth: createAgentAuthenticator(registry),
+    heartbeats: createHeartbeatWriter(registry, { historySize: config.heartbeatHistory }),
     generateSecrets: () => generateProjectSecrets(),
     log,
     metrics: createMetrics({ defaults: true }),

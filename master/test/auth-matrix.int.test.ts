@@ -205,7 +205,7 @@ describe.skipIf(skip !== undefined)(
       },
       {
         name: 'a known API token id with a wrong secret',
-        auth: async () => `Bearer ${(await l.token('admin')).replace(/_[^_]{43}$/, `_${'B'.repeat(43)}`)}`,
+        auth: async () => `Bearer ${(await l.token('admin')).slice(0, -43)}${'B'.repeat(43)}`,
         want: 401,
       },
     ];

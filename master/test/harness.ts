@@ -15,6 +15,7 @@ import type { Scope } from '../src/auth/principal.ts';
 import { defaultBundleRenderer } from '../src/bundle.ts';
 import { DEFAULT_SETTINGS, type Deps, type Settings } from '../src/deps.ts';
 import { createLogger } from '../src/log.ts';
+import { createHeartbeatWriter } from '../src/heartbeat-writer.ts';
 import { createMetrics } from '../src/metrics.ts';
 import type { KongProjectInput, KongRoutes, PeerManager, ReconcileReport, WgPeer } from '../src/ports.ts';
 import { migrate } from '../src/registry/migrate.ts';
@@ -206,6 +207,9 @@ export async function startLab(): Promise<Lab> {
           ownerId: OWNER_ID,
         }),
         agentAuth: createAgentAuthenticator(registry, { cacheMs: 0 }),
+        heartbeats: createHeartbeatWriter(registry, {
+          historySize: opts.settings?.heartbeatHistory ?? DEFAULT_SETTINGS.heartbeatHistory,
+        }),
         generateSecrets: () => generateProjectSecrets(),
         log,
         metrics: createMetrics(),

@@ -59,17 +59,20 @@ export const SQL = {
   hostRegistered: `select 1 from projects where subdomain = $1 and status = 'active'`,
   agentByIp: `select name, agent_token_hash, revision from projects where wg_ip = $1 and status = 'active'`,
 
-  recordHeartbeat: `with latest as (
-      insert into heartbeats (project, seq, received_at, report) values ($1, 1, now(), $2)
+  recordHeartbeats: `with input as (
+      select project, report::jsonb as report from unnest($1::text[], $2::text[]) as t(project, report)),
+    latest as (
+      insert into heartbeats (project, seq, received_at, report)
+      select project, 1, now(), report from input
       on conflict (project) do update set seq = heartbeats.seq + 1, received_at = excluded.received_at,
         report = excluded.report
-      returning seq, received_at),
+      returning project, seq, received_at, report),
     ring as (
       insert into heartbeat_history (project, slot, seq, received_at, report)
-      select $1, (seq % $3)::integer, seq, received_at, $2 from latest
+      select project, (seq % $3)::integer, seq, received_at, report from latest
       on conflict (project, slot) do update set seq = excluded.seq, received_at = excluded.received_at,
         report = excluded.report)
-    select revision from projects where name = $1`,
+    select p.name, p.revision from projects p join input i on i.project = p.name`,
   heartbeatHistory: `select seq, received_at, report from heartbeat_history where project = $1 order by seq desc`,
 
   insertCommand: `insert into commands (id, project, type, service, state, requested_by) values ($1, $2, $3, $4, 'pending', $5)`,
@@ -380,18 +383,20 @@ export class Queries {
       : undefined;
   }
 
-  /** Upserts the latest report and its ring slot in one statement; returns the desired revision. */
-  async recordHeartbeat(
-    project: string,
-    reportJson: string,
+  /**
+   * Stores a batch of reports (at most one per project) in one statement: each
+   * project's latest row and its ring slot. Returns each project's desired revision.
+   */
+  async recordHeartbeats(
+    batch: readonly { project: string; reportJson: string }[],
     historySize: number,
-  ): Promise<number | undefined> {
+  ): Promise<Map<string, number>> {
     const { rows } = await this.db.query({
-      name: 'sf_heartbeat',
-      text: SQL.recordHeartbeat,
-      values: [project, reportJson, historySize],
+      name: 'sf_heartbeats',
+      text: SQL.recordHeartbeats,
+      values: [batch.map((b) => b.project), batch.map((b) => b.reportJson), historySize],
     });
-    return (rows[0] as Row | undefined)?.revision as number | undefined;
+    return new Map(rows.map((r: Row) => [r.name as string, r.revision as number]));
   }
 
   async heartbeatHistory(project: string): Promise<{ seq: number; receivedAt: Date; report: unknown }[]> {

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createHeartbeatWriter } from './heartbeat-writer.ts';
+
+/** A store that records each batch and answers after the test releases it. */
+function fakeStore(fail = false) {
+  const batches: string[][] = [];
+  const store = {
+    async recordHeartbeats(batch: readonly { project: string; reportJson: string }[]) {
+      batches.push(batch.map((b) => `${b.project}:${b.reportJson}`));
+      await new Promise((r) => setTimeout(r, 1));
+      if (fail) throw new Error('db down');
+      return new Map(batch.filter((b) => b.project !== 'ghost').map((b) => [b.project, 7]));
+    },
+  };
+  return { store, batches };
+}
+
+describe('createHeartbeatWriter', () => {
+  it('when reports arrive in the same turn, then they are written in one batch and each gets its revision', async () => {
+    const { store, batches } = fakeStore();
+    const w = createHeartbeatWriter(store, { historySize: 10 });
+    const out = await Promise.all([w.write('a', '1'), w.write('b', '2'), w.write('c', '3')]);
+    expect(out).toEqual([7, 7, 7]);
+    expect(batches).toEqual([['a:1', 'b:2', 'c:3']]);
+  });
+
+  it('when one project reports twice in a turn, then its reports go in separate batches, in order', async () => {
+    const { store, batches } = fakeStore();
+    const w = createHeartbeatWriter(store, { historySize: 10, maxInFlight: 1 });
+    await Promise.all([w.write('a', '1'), w.write('a', '2'), w.write('b', '3')]);
+    expect(batches).toEqual([['a:1', 'b:3'], ['a:2']]);
+  });
+
+  it('when a batch is larger than the limit, then it is split', async () => {
+    const { store, batches } = fakeStore();
+    const w = createHeartbeatWriter(store, { historySize: 10, maxBatch: 2, maxInFlight: 8 });
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((p) => w.write(p, 'x')));
+    expect(batches.map((b) => b.length)).toEqual([2, 2, 1]);
+  });
+
+  it('when the project is unknown, then its write resolves undefined', async () => {
+    const { store } = fakeStore();
+    const w = createHeartbeatWriter(store, { historySize: 10 });
+    expect(await w.write('ghost', 'x')).toBeUndefined();
+  });
+
+  it('when the store fails, then every write of the batch rejects and later writes still run', async () => {
+    const bad = fakeStore(true);
+    const w = createHeartbeatWriter(bad.store, { historySize: 10 });
+    const results = await Promise.allSettled([w.write('a', '1'), w.write('b', '2')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await expect(w.write('c', '3')).rejects.toThrow('db down');
+    expect(bad.batches).toHaveLength(2);
+  });
+});

@@ -1,0 +1,79 @@
+import type { Queries } from './registry/queries.ts';
+
+/**
+ * Batches heartbeats into few statements. A report is queued and written with
+ * everything else that arrived in the same turn of the event loop (no timer, so
+ * a lone heartbeat is written at once); under load, reports that arrive while
+ * the writes in flight finish make up the next batch. One round trip then
+ * carries many heartbeats, which is what keeps ingestion cheap.
+ */
+export interface HeartbeatWriter {
+  /** Stores the report; resolves to the project's desired revision (undefined: no such project). */
+  write(project: string, reportJson: string): Promise<number | undefined>;
+}
+
+interface Pending {
+  readonly project: string;
+  readonly reportJson: string;
+  resolve(revision: number | undefined): void;
+  reject(err: unknown): void;
+}
+
+export function createHeartbeatWriter(
+  store: Pick<Queries, 'recordHeartbeats'>,
+  opts: { historySize: number; maxBatch?: number; maxInFlight?: number },
+): HeartbeatWriter {
+  const maxBatch = opts.maxBatch ?? 500;
+  const maxInFlight = opts.maxInFlight ?? 4;
+  let queue: Pending[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  const flush = (): void => {
+    scheduled = false;
+    while (inFlight < maxInFlight && queue.length > 0) {
+      // one report per project per statement (an upsert may touch a row once)
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      const seen = new Set<string>();
+      for (const p of queue) {
+        if (batch.length < maxBatch && !seen.has(p.project)) {
+          seen.add(p.project);
+          batch.push(p);
+        } else {
+          rest.push(p);
+        }
+      }
+      queue = rest;
+      inFlight++;
+      store
+        .recordHeartbeats(batch, opts.historySize)
+        .then(
+          (revisions) => {
+            for (const p of batch) p.resolve(revisions.get(p.project));
+          },
+          (err: unknown) => {
+            for (const p of batch) p.reject(err);
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          if (queue.length > 0) schedule();
+        });
+    }
+  };
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+
+  return {
+    write(project, reportJson) {
+      return new Promise((resolve, reject) => {
+        queue.push({ project, reportJson, resolve, reject });
+        schedule();
+      });
+    },
+  };
+}
