@@ -37,7 +37,9 @@ async function bundle(name: string, outDir: string): Promise<string> {
     sourcemap: false,
     logLevel: 'warning',
     // CommonJS dependencies inside an ESM bundle need require().
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
   return outfile;
 }
@@ -57,7 +59,9 @@ async function main(): Promise<number> {
     try {
       const fresh = readFileSync(await bundle(name, tmp));
       if (!existsSync(committed) || !fresh.equals(readFileSync(committed))) {
-        console.error(`actions/${name}/dist/index.js is stale: run npm run build:actions and commit the result`);
+        console.error(
+          `actions/${name}/dist/index.js is stale: run npm run build:actions and commit the result`,
+        );
         stale += 1;
       }
     } finally {

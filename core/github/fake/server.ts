@@ -230,14 +230,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const parents = Array.isArray(b.parents) ? (b.parents as string[]) : [];
     if (parents.some((p) => !state.commits.has(p))) return fail(res, 422, 'Parent SHA does not exist');
     const c = state.storeCommit(b.tree, parents, b.message);
-    res
-      .status(201)
-      .json({
-        sha: c.sha,
-        tree: { sha: c.tree },
-        message: c.message,
-        parents: parents.map((sha) => ({ sha })),
-      });
+    res.status(201).json({
+      sha: c.sha,
+      tree: { sha: c.tree },
+      message: c.message,
+      parents: parents.map((sha) => ({ sha })),
+    });
   });
 
   r.get('/actions/secrets/public-key', (_req, res) => {
