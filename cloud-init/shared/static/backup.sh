@@ -53,7 +53,8 @@ while IFS= read -r dump; do
   name=$(jq -r .name <<<"$dump")
   mapfile -t command < <(jq -r '.command[]' <<<"$dump")
   docker compose --project-directory "$state" -p "$compose_project" exec -T db "${command[@]}" | gzip >"$work/$name.sql.gz"
-  if [ "${PIPESTATUS[0]}" -ne 0 ] || [ "${PIPESTATUS[1]}" -ne 0 ]; then
+  statuses=("${PIPESTATUS[@]}")
+  if [ "${statuses[0]}" -ne 0 ] || [ "${statuses[1]}" -ne 0 ]; then
     record "database dump $name failed"
   fi
   size=$((${size:-0} + $(stat -c %s "$work/$name.sql.gz")))

@@ -38,7 +38,7 @@ if [ ! -s "$etc/agent.json" ]; then
   fi
 
   # Every value from the answer lands in a config file: check its shape first.
-  ip='[0-9]{1,3}(\\.[0-9]{1,3}){3}'
+  ip='[0-9]{1,3}(\.[0-9]{1,3}){3}'
   if ! jq -e --slurpfile e "$enroll" --arg ip "$ip" '
       (.wg.address | test("^" + $ip + "/[0-9]{1,2}$"))
       and (.wg.allowed_ips | test("^" + $ip + "/[0-9]{1,2}$"))
