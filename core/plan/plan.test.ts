@@ -135,6 +135,18 @@ describe('plan', () => {
     });
   }
 
+  it('when the registry is behind a server that already matches the spec, then it is an in-place update', () => {
+    const result = plan(
+      { fleet: FLEET, projects: [project('acme', { server: { type: 'cx32', location: 'fsn1' } })] },
+      { projects: [row(project('acme'))], servers: [server('acme', { type: 'cx32' })] },
+    );
+    expect(only(result.steps)).toMatchObject({
+      kind: 'update',
+      mode: 'in_place',
+      changes: [{ path: '/server/type', before: '"cx22"', after: '"cx32"' }],
+    });
+  });
+
   it('when servers belong to another fleet or are the master, then they are ignored', () => {
     const foreign = server('acme', {
       labels: { 'supafleet/fleet': 'other', 'supafleet/project': 'acme', 'supafleet/role': 'worker' },

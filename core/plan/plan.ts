@@ -114,11 +114,23 @@ function createStep(
 function updateStep(ctx: Context, spec: ProjectSpec, row: ActualProject, server: ActualServer): PlanStep {
   const want = resolveProject(spec);
   const had = resolveProject(row.spec);
-  const before = projectJson(row.spec);
-  const after = projectJson(spec);
-  // The server's real type and location win over the registry's copy of the spec (drift).
-  before.server = { type: server.server_type, location: server.location };
-  const changes: FieldChange[] = diffFields(before, after);
+  const changes: FieldChange[] = diffFields(projectJson(row.spec), projectJson(spec)).filter(
+    (c) => !c.path.startsWith('/server/'),
+  );
+  // The server's real type and location win over the registry's copy of the spec (drift);
+  // when the server already matches, a stale registry copy is still a (registry-only) change.
+  for (const field of ['type', 'location'] as const) {
+    const real = field === 'type' ? server.server_type : server.location;
+    const from = real !== want.server[field] ? real : had.server[field];
+    if (from !== want.server[field]) {
+      changes.push({
+        path: `/server/${field}`,
+        before: JSON.stringify(from),
+        after: JSON.stringify(want.server[field]),
+      });
+    }
+  }
+  changes.sort((a, b) => byName(a.path, b.path));
   const notes: string[] = [];
   const typeChanged = server.server_type !== want.server.type;
   const moved = server.location !== want.server.location;
