@@ -20,7 +20,14 @@ export interface FakeRequest {
   body: unknown;
 }
 
+/** A response as Kong sends it: status and JSON text (null for 204). */
 export interface FakeResponse {
+  status: number;
+  json: string | null;
+}
+
+/** A response before serialisation; bodies may be the store's own rows, so they are serialised at once. */
+interface Answer {
   status: number;
   body: unknown;
 }
@@ -322,12 +329,16 @@ export class FakeKongStore {
 
   /** Answers one Admin API request. Never throws. */
   handle(req: FakeRequest): FakeResponse {
+    let answer: Answer;
     try {
-      return this.#route(req);
+      answer = this.#route(req);
     } catch (err) {
-      if (err instanceof KongFail) return { status: err.status, body: err.body };
-      return { status: 500, body: { message: 'An unexpected error occurred' } };
+      answer =
+        err instanceof KongFail
+          ? { status: err.status, body: err.body }
+          : { status: 500, body: { message: 'An unexpected error occurred' } };
     }
+    return { status: answer.status, json: answer.status === 204 ? null : JSON.stringify(answer.body) };
   }
 
   #table(kind: KongKind): Map<string, Row> {
@@ -343,7 +354,7 @@ export class FakeKongStore {
     return ids;
   }
 
-  #route(req: FakeRequest): FakeResponse {
+  #route(req: FakeRequest): Answer {
     const segs = req.path
       .split('/')
       .filter((s) => s !== '')
@@ -408,7 +419,7 @@ export class FakeKongStore {
     query: URLSearchParams,
     scope: { field: string; id: string } | null,
     path: string,
-  ): FakeResponse {
+  ): Answer {
     const sizeText = query.get('size');
     const size = sizeText === null ? 100 : Number(sizeText);
     if (!Number.isInteger(size) || size < 1 || size > 1000) {
@@ -446,7 +457,7 @@ export class FakeKongStore {
         more = true;
         break;
       }
-      data.push(clone(row));
+      data.push(row);
       last = row.id;
     }
     if (!more || last === null) return { status: 200, body: { data, next: null } };
@@ -462,12 +473,12 @@ export class FakeKongStore {
     key: string,
     body: unknown,
     scope: { field: string; id: string } | null,
-  ): FakeResponse {
+  ): Answer {
     switch (method) {
       case 'GET': {
         const row = this.#find(kind, key, scope);
         if (!row) throw notFound();
-        return { status: 200, body: clone(row) };
+        return { status: 200, body: row };
       }
       case 'PUT':
         return this.#upsert(kind, key, body, scope);
@@ -478,7 +489,7 @@ export class FakeKongStore {
         const merged: Record<string, unknown> = { ...stripAuto(row), ...body };
         if (isRecord(row.config) && isRecord(body.config)) merged.config = { ...row.config, ...body.config };
         if (scope) merged[scope.field] = { id: scope.id };
-        return { status: 200, body: clone(this.#save(kind, merged, row)) };
+        return { status: 200, body: this.#save(kind, merged, row) };
       }
       case 'DELETE': {
         const row = this.#find(kind, key, scope);
@@ -490,7 +501,7 @@ export class FakeKongStore {
     }
   }
 
-  #create(kind: KongKind, body: unknown, scope: { field: string; id: string } | null): FakeResponse {
+  #create(kind: KongKind, body: unknown, scope: { field: string; id: string } | null): Answer {
     if (!isRecord(body)) throw new KongFail(400, { message: 'Cannot parse JSON body' });
     const input: Record<string, unknown> = { ...body };
     if (scope) input[scope.field] = { id: scope.id };
@@ -505,15 +516,10 @@ export class FakeKongStore {
         fields: { id: input.id },
       });
     }
-    return { status: 201, body: clone(this.#save(kind, input, undefined)) };
+    return { status: 201, body: this.#save(kind, input, undefined) };
   }
 
-  #upsert(
-    kind: KongKind,
-    key: string,
-    body: unknown,
-    scope: { field: string; id: string } | null,
-  ): FakeResponse {
+  #upsert(kind: KongKind, key: string, body: unknown, scope: { field: string; id: string } | null): Answer {
     if (!isRecord(body)) throw new KongFail(400, { message: 'Cannot parse JSON body' });
     const input: Record<string, unknown> = { ...body };
     delete input.created_at;
@@ -534,7 +540,7 @@ export class FakeKongStore {
       if (existing) input.id = existing.id;
       else delete input.id;
     }
-    return { status: 200, body: clone(this.#save(kind, input, existing)) };
+    return { status: 200, body: this.#save(kind, input, existing) };
   }
 
   /** Validates, checks foreign keys and unique constraints, and stores the row. */

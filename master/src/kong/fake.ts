@@ -55,30 +55,35 @@ function answer(
     body = text === null || text === '' ? undefined : (JSON.parse(text) as unknown);
     res = store.handle({ method, path: url.pathname, query: url.searchParams, body });
   } catch {
-    res = { status: 400, body: { message: 'Cannot parse JSON body' } };
+    res = { status: 400, json: JSON.stringify({ message: 'Cannot parse JSON body' }) };
   }
   log.push({ method, path: url.pathname, query: url.search.replace(/^\?/, ''), status: res.status });
   return res;
 }
 
-/** A fake whose Admin API is reached through its `fetch`, without any socket. */
-export function createFakeKong(options: FakeKongStoreOptions = {}): FakeKong {
-  const store = new FakeKongStore(options);
-  let log: CallLog[] = [];
+/** A fetch that answers from `store` without any socket, logging into `log()`. */
+function storeFetch(store: FakeKongStore, log: () => CallLog[]): typeof fetch {
   const fakeFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     let text: string | null = null;
     if (init?.body !== undefined && init.body !== null) text = String(init.body);
     else if (input instanceof Request) text = await input.text();
-    const res = answer(store, log, method, url, text);
-    return new Response(res.status === 204 ? null : JSON.stringify(res.body), {
+    const res = answer(store, log(), method, url, text);
+    return new Response(res.json, {
       status: res.status,
       headers: { 'content-type': 'application/json; charset=utf-8' },
     });
   };
+  return fakeFetch as typeof fetch;
+}
+
+/** A fake whose Admin API is reached through its `fetch`, without any socket. */
+export function createFakeKong(options: FakeKongStoreOptions = {}): FakeKong {
+  const store = new FakeKongStore(options);
+  let log: CallLog[] = [];
   return {
-    fetch: fakeFetch as typeof fetch,
+    fetch: storeFetch(store, () => log),
     state: () => store.snapshot(),
     calls: () => log.map((c) => ({ ...c })),
     resetCalls: () => {
@@ -91,6 +96,8 @@ export function createFakeKong(options: FakeKongStoreOptions = {}): FakeKong {
 export interface StartedFakeKong {
   /** Base URL of the Admin API, e.g. `http://127.0.0.1:40123`. */
   url: string;
+  /** The same fake without the socket (pair it with FAKE_KONG_URL), e.g. to seed it quickly. */
+  fetch: typeof fetch;
   close(): Promise<void>;
   state(): FakeKongState;
   calls(): CallLog[];
@@ -120,7 +127,7 @@ export async function startFakeKong(
       const url = new URL(req.url ?? '/', 'http://fake-kong');
       const method = (req.method ?? 'GET').toUpperCase();
       const out: FakeResponse = tooBig
-        ? { status: 413, body: { message: 'Request size limit exceeded' } }
+        ? { status: 413, json: JSON.stringify({ message: 'Request size limit exceeded' }) }
         : answer(
             store,
             log,
@@ -128,11 +135,11 @@ export async function startFakeKong(
             url,
             chunks.length === 0 ? null : Buffer.concat(chunks).toString('utf8'),
           );
-      if (out.status === 204) {
-        res.writeHead(204).end();
+      if (out.json === null) {
+        res.writeHead(out.status).end();
         return;
       }
-      const payload = JSON.stringify(out.body);
+      const payload = out.json;
       res
         .writeHead(out.status, {
           'content-type': 'application/json; charset=utf-8',
@@ -148,6 +155,7 @@ export async function startFakeKong(
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    fetch: storeFetch(store, () => log),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
