@@ -9,10 +9,10 @@ import { serviceHealth, type ServiceHealth } from './health/service-health.ts';
 import type { SystemFigures, SystemProbe } from './health/system.ts';
 import type { HandshakeAge } from './health/wg.ts';
 import type { HttpClient } from './http-client.ts';
-import { BACKUP_STATUS_FILE, COMPOSE_FILE, ENV_FILE, PROBES_FILE } from './layout.ts';
+import { BACKUP_STATUS_FILE, COMPOSE_FILE, ENV_FILE, PROBES_FILE, SECRET_FILES } from './layout.ts';
 import type { Logger } from './logger.ts';
 import type { MasterClient } from './master-client.ts';
-import { envValues, type Redactor } from './redactor.ts';
+import { envValues, secretValues, type Redactor } from './redactor.ts';
 import type { RevisionStore } from './revision-store.ts';
 import type { Exec } from './runtime/exec.ts';
 import type { Runtime } from './runtime/runtime.ts';
@@ -152,8 +152,10 @@ export class Agent {
     } catch (err) {
       return fail(err);
     }
-    const env = bundle.files.get(ENV_FILE);
-    if (env) this.#d.redactor.add(...envValues(env).values());
+    for (const path of SECRET_FILES) {
+      const content = bundle.files.get(path);
+      if (content !== undefined) this.#d.redactor.add(...secretValues(path, content));
+    }
     this.#apply = { state: 'applying', revision, running_revision: previous ?? 0 };
     logger.info({ revision, files: bundle.files.size }, 'applying bundle');
     try {
@@ -268,7 +270,10 @@ export class Agent {
     const dir = this.#d.store.currentPath;
     const env = await readFile(join(dir, ENV_FILE), 'utf8').catch(() => '');
     this.#env = envValues(env);
-    this.#d.redactor.add(...this.#env.values());
+    for (const path of SECRET_FILES) {
+      const content = await readFile(join(dir, path), 'utf8').catch(() => undefined);
+      if (content !== undefined) this.#d.redactor.add(...secretValues(path, content));
+    }
     try {
       const probes = await readFile(join(dir, PROBES_FILE), 'utf8').catch(() => undefined);
       if (probes !== undefined) this.#probes = parseProbes(probes);

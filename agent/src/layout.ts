@@ -10,6 +10,13 @@ export const COMPOSE_FILE = 'docker-compose.yml';
 /** The env file holding the stack's secrets (its values are redacted from every log line and error). */
 export const ENV_FILE = '.env';
 
+/**
+ * Bundle files that hold secrets: written 0600, and every value in them is
+ * scrubbed from log lines and errors. Other files are 0644 (the stack's
+ * containers read them through bind mounts), scripts 0755.
+ */
+export const SECRET_FILES: readonly string[] = ['.env', 'backup/restic-password', 'function-secrets.json'];
+
 /** The backup script, run by the `backup` command with the revision directory as working directory. */
 export const BACKUP_SCRIPT = 'backup/backup.sh';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { envValues, Redactor } from './redactor.ts';
+import { envValues, Redactor, secretValues } from './redactor.ts';
 
 describe('redactor', () => {
   it('when text contains registered values, then each is replaced, longest first', () => {
@@ -18,5 +18,13 @@ describe('redactor', () => {
       ['C', 'x=y'],
       ['D', 'spaced'],
     ]);
+  });
+
+  it.each([
+    ['.env', 'A=one\nB=two', ['one', 'two']],
+    ['function-secrets.json', '{"STRIPE_KEY":"sk_live_1","nested":{"x":["y"]}}', ['sk_live_1', 'y']],
+    ['backup/restic-password', 'hunter2-long\n', ['hunter2-long']],
+  ])('when %s is a secret file, then its values are %j', (path, content, want) => {
+    expect(secretValues(path, content)).toEqual(want);
   });
 });

@@ -25,6 +25,29 @@ export class Redactor {
   }
 }
 
+/**
+ * The secret values in one bundle file: a dotenv file's values, a JSON
+ * file's string leaves, or otherwise the whole trimmed content.
+ */
+export function secretValues(path: string, content: string): string[] {
+  if (path === '.env' || path.endsWith('/.env')) return [...envValues(content).values()];
+  if (path.endsWith('.json')) {
+    try {
+      const out: string[] = [];
+      const walk = (v: unknown, depth: number): void => {
+        if (depth > 20) return;
+        if (typeof v === 'string') out.push(v);
+        else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x, depth + 1);
+      };
+      walk(JSON.parse(content), 0);
+      return out;
+    } catch {
+      return [content.trim()];
+    }
+  }
+  return [content.trim()];
+}
+
 /** Values of a dotenv file (KEY=VALUE lines, optional quotes, comments ignored). */
 export function envValues(text: string): Map<string, string> {
   const out = new Map<string, string>();

@@ -32,7 +32,9 @@ describe('revision store', () => {
     expect(await readlink(join(dir, 'state/current'))).toBe('revisions/1');
     expect(await readFile(join(dir, 'state/current/sql/01.sql'), 'utf8')).toBe('select 1;');
     expect((await stat(join(dir, 'state/current/.env'))).mode & 0o777).toBe(0o600);
-    expect((await stat(join(dir, 'state/current/backup/backup.sh'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, 'state/current/backup/backup.sh'))).mode & 0o777).toBe(0o755);
+    expect((await stat(join(dir, 'state/current/sql/01.sql'))).mode & 0o777).toBe(0o644);
+    expect((await stat(join(dir, 'state/revisions'))).mode & 0o777).toBe(0o700);
     expect((await readdir(join(dir, 'state/revisions'))).filter((e) => e.startsWith('.'))).toEqual([]);
   });
 

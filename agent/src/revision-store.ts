@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { atomicWriteFile, fsyncDir } from './atomic-write.ts';
 import type { Bundle } from './bundle.ts';
 import { checkBundlePath } from './bundle-path.ts';
-import { CURRENT_LINK, KEEP_REVISIONS, REVISIONS_DIR } from './layout.ts';
+import { CURRENT_LINK, KEEP_REVISIONS, REVISIONS_DIR, SECRET_FILES } from './layout.ts';
 
 /**
  * The bundle on disk: `<state_dir>/revisions/<n>/` per revision and a
@@ -47,7 +47,8 @@ export class RevisionStore {
   }
 
   /**
-   * Writes a bundle as `revisions/<n>/`: every file into a staging directory
+   * Writes a bundle as `revisions/<n>/` (0755 inside `revisions/`, which is
+   * 0700): every file into a staging directory
    * (atomically, fsynced, refusing any path that would leave it), then one
    * rename. A revision that `current` points at is left alone.
    */
@@ -55,7 +56,7 @@ export class RevisionStore {
     const target = this.dirOf(bundle.revision);
     if ((await this.current()) === bundle.revision) return target;
     const staging = join(this.#revisionsDir, `.staging-${bundle.revision}-${randomBytes(6).toString('hex')}`);
-    await mkdir(staging, { mode: 0o700 });
+    await mkdir(staging, { mode: 0o755 });
     try {
       for (const [path, content] of [...bundle.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
         await writeInside(staging, path, content);
@@ -112,7 +113,7 @@ export async function writeInside(root: string, rel: string, content: string): P
   for (const seg of segments.slice(0, -1)) {
     dir = join(dir, seg);
     const st = await lstat(dir).catch(() => undefined);
-    if (st === undefined) await mkdir(dir, { mode: 0o700 });
+    if (st === undefined) await mkdir(dir, { mode: 0o755 });
     else if (st.isSymbolicLink()) {
       throw new Error(
         `path "${rel}" passes through a symlink at "${dir}"; refused so nothing is written outside`,
@@ -124,5 +125,11 @@ export async function writeInside(root: string, rel: string, content: string): P
   const st = await lstat(file).catch(() => undefined);
   if (st?.isSymbolicLink())
     throw new Error(`path "${rel}" is a symlink; refused so nothing is written outside`);
-  await atomicWriteFile(file, content, rel.endsWith('.sh') ? 0o700 : 0o600);
+  await atomicWriteFile(file, content, fileMode(rel));
+}
+
+/** 0600 for secret files, 0755 for scripts, 0644 for the rest (read by containers running as other users). */
+export function fileMode(rel: string): number {
+  if (SECRET_FILES.includes(rel)) return 0o600;
+  return rel.endsWith('.sh') ? 0o755 : 0o644;
 }

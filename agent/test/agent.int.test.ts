@@ -43,6 +43,7 @@ describe('worker agent against a master stand-in (process runtime)', () => {
     expect(await readlink(join(w.stateDir, 'current'))).toBe('revisions/1');
     const envStat = await stat(join(w.stateDir, 'revisions/1/.env'));
     expect(envStat.mode & 0o777).toBe(0o600);
+    expect((await stat(join(w.stateDir, 'revisions/1/standins.json'))).mode & 0o777).toBe(0o644);
     expect(await readFile(join(w.stateDir, 'current/.env'), 'utf8')).toContain(w.env['POSTGRES_PASSWORD']);
   });
 
@@ -160,7 +161,7 @@ describe('worker agent against a master stand-in (process runtime)', () => {
     w = await world((env) => {
       const script = [
         '#!/bin/sh',
-        `printf '{"success":false,"finished_at":"2026-11-24T03:00:41Z","duration_s":1,"snapshot_id":null,"size_bytes":null,"error":"restic: wrong password ${env['POSTGRES_PASSWORD']}"}' > "$BACKUP_STATUS_FILE"`,
+        `printf '{"success":false,"finished_at":"2026-11-24T03:00:41Z","duration_s":1,"snapshot_id":null,"size_bytes":null,"error":"restic: wrong password ${env['RESTIC_PASSWORD']} (db ${env['POSTGRES_PASSWORD']})"}' > "$BACKUP_STATUS_FILE"`,
         'exit 3',
       ].join('\n');
       return stackFiles(services, env, { 'backup/backup.sh': script });
@@ -170,12 +171,16 @@ describe('worker agent against a master stand-in (process runtime)', () => {
     const id = randomUUID();
     expect((await w.command({ id, type: 'backup' })).status).toBe(202);
     const result = await waitFor('the backup result', () => w!.master.results.find((r) => r['id'] === id));
-    expect(result).toMatchObject({ id, state: 'failed', error: 'restic: wrong password [redacted]' });
+    expect(result).toMatchObject({
+      id,
+      state: 'failed',
+      error: 'restic: wrong password [redacted] (db [redacted])',
+    });
     const hb = await waitFor(
       'a heartbeat with the failed backup',
       () => last(w!)?.backup?.success === false && last(w!),
     );
-    expect(hb.backup?.error).toBe('restic: wrong password [redacted]');
+    expect(hb.backup?.error).toBe('restic: wrong password [redacted] (db [redacted])');
   });
 
   it('when a command is unsigned, badly signed, stale or replayed, then it is refused with 401 and logged', async () => {

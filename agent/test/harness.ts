@@ -64,7 +64,9 @@ export function stackFiles(
     'docker-compose.yml': `services:\n${Object.keys(services)
       .map((n) => `  ${n}:\n    image: example/${n}:1\n`)
       .join('')}`,
+    ...(env['RESTIC_PASSWORD'] ? { 'backup/restic-password': `${env['RESTIC_PASSWORD']}\n` } : {}),
     '.env': Object.entries(env)
+      .filter(([k]) => k !== 'RESTIC_PASSWORD')
       .map(([k, v]) => `${k}=${v}`)
       .join('\n'),
     ...extra,
@@ -105,6 +107,7 @@ export async function world(
     POSTGRES_PASSWORD: randomBytes(16).toString('hex'),
     JWT_SECRET: randomBytes(20).toString('hex'),
     ANON_KEY: `eyJ${randomBytes(30).toString('base64url')}`,
+    RESTIC_PASSWORD: randomBytes(24).toString('hex'),
   };
   const master = new MasterStandin('acme', token, keys.publicKey);
   await master.start();
