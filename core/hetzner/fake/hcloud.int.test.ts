@@ -114,4 +114,58 @@ describe.skipIf(!available && process.env.CI !== 'true')('the hcloud CLI against
     );
     expect(fake.calls().every((c) => c.status < 400)).toBe(true);
   });
+
+  it('when the CLI creates a firewall and applies it by label selector, then workers carry it', async () => {
+    const rules = join(dir, 'rules.json');
+    writeFileSync(
+      rules,
+      JSON.stringify([{ direction: 'in', protocol: 'tcp', port: '22', source_ips: ['0.0.0.0/0', '::/0'] }]),
+    );
+    expect(
+      await hcloud(
+        'firewall',
+        'create',
+        '--name',
+        'demo-workers',
+        '--label',
+        'supafleet/fleet=demo',
+        '--rules-file',
+        rules,
+      ),
+    ).toMatch(/Firewall \d+ created/);
+    await hcloud(
+      'firewall',
+      'apply-to-resource',
+      'demo-workers',
+      '--type',
+      'label_selector',
+      '--label-selector',
+      'supafleet/fleet=demo,supafleet/role=worker',
+    );
+    await hcloud(
+      'server',
+      'create',
+      '--name',
+      'demo-blog',
+      '--type',
+      'cx22',
+      '--image',
+      'ubuntu-24.04',
+      '--label',
+      'supafleet/fleet=demo',
+      '--label',
+      'supafleet/project=blog',
+      '--label',
+      'supafleet/role=worker',
+    );
+    const described = await hcloud('firewall', 'describe', 'demo-workers');
+    expect(described).toMatch(/Label Selector:\s+supafleet\/fleet=demo,supafleet\/role=worker/);
+    const server = JSON.parse(await hcloud('server', 'describe', 'demo-blog', '-o', 'json')) as {
+      public_net: { firewalls: { id: number }[] };
+    };
+    expect(server.public_net.firewalls).toHaveLength(1);
+    await hcloud('server', 'delete', 'demo-blog');
+    await hcloud('firewall', 'delete', 'demo-workers');
+    expect(fake.state()).toMatchObject({ servers: [], firewalls: [] });
+  });
 });
