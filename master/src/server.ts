@@ -19,6 +19,7 @@ import { disabledPeerManager } from './peers-disabled.ts';
 import type { KongRoutes, PeerManager } from './ports.ts';
 import { createPool, Registry } from './registry/registry.ts';
 import { createSecretBox } from './registry/secret-box.ts';
+import { createWgPeerManager } from './wireguard/peers.ts';
 
 /** The master's public key when WireGuard is not managed (development): 32 zero bytes. */
 export const DEV_WG_PUBLIC_KEY = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
@@ -30,12 +31,10 @@ export interface Overrides {
 }
 
 async function realPeerManager(config: Config): Promise<PeerManager> {
-  // TODO(wireguard): static import once master/src/wireguard/peers.ts lands
-  const path = './wireguard/peers.ts';
-  const mod = (await import(path)) as {
-    createWgPeerManager(o: { iface: string; configPath: string }): PeerManager;
-  };
-  return mod.createWgPeerManager({ iface: config.wgInterface, configPath: config.wgConfigPath });
+  const peers = createWgPeerManager({ iface: config.wgInterface, configPath: config.wgConfigPath });
+  // apply the persisted peers (wg syncconf) before any worker calls, so a restart keeps them
+  await peers.start();
+  return peers;
 }
 
 /** Builds the real collaborators from the configuration. */
