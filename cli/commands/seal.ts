@@ -9,6 +9,7 @@ import {
   loadFleetFile,
   sealableFieldProblem,
   sealPublicKeyProblem,
+  stringAt,
 } from '../../core/spec/index.ts';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
 import { formatError } from '../report.ts';
@@ -33,17 +34,8 @@ export function registerSeal(program: Command, io: CommandIo): void {
       if (!existsSync(join(root, FLEET_FILE))) {
         throw new UsageError(`no ${FLEET_FILE} in ${root}; pass --root <the fleet directory>`);
       }
-      const fleet = await loadFleetFile(root);
-      const publicKey = (fleet.value as { seal?: { public_key?: unknown } } | undefined)?.seal?.public_key;
-      const keyErrors = fleet.errors.filter((e) => e.path === '' || e.path.startsWith('/seal'));
-      if (
-        typeof publicKey !== 'string' ||
-        sealPublicKeyProblem(publicKey) !== undefined ||
-        keyErrors.length > 0
-      ) {
-        for (const error of keyErrors) io.stderr.write(`${formatError(error)}\n`);
-        if (keyErrors.length === 0)
-          io.stderr.write('fleet.yaml has no seal.public_key; run supafleet keygen and add it\n');
+      const publicKey = await fleetPublicKey(root, io);
+      if (publicKey === undefined) {
         io.setExitCode(EXIT.invalid);
         return;
       }
@@ -56,6 +48,29 @@ export function registerSeal(program: Command, io: CommandIo): void {
       io.stdout.write(`${await seal(value, { project: opts.project, field: opts.field }, publicKey)}\n`);
       io.setExitCode(EXIT.ok);
     });
+}
+
+/** The fleet's seal public key, or undefined after saying on stderr why there is none. */
+async function fleetPublicKey(root: string, io: CommandIo): Promise<string | undefined> {
+  const fleet = await loadFleetFile(root);
+  if (fleet.value === undefined) {
+    // The file could not be read as YAML: its errors say why.
+    for (const error of fleet.errors) io.stderr.write(`${formatError(error)}\n`);
+    return undefined;
+  }
+  const publicKey = stringAt(fleet.value, ['seal', 'public_key']);
+  if (publicKey === undefined) {
+    io.stderr.write(
+      `${FLEET_FILE} has no seal.public_key; run supafleet keygen and put the public key there\n`,
+    );
+    return undefined;
+  }
+  const problem = sealPublicKeyProblem(publicKey);
+  if (problem !== undefined) {
+    io.stderr.write(`${FLEET_FILE} seal.public_key: ${problem}\n`);
+    return undefined;
+  }
+  return publicKey;
 }
 
 /** Refuses a project or field that validation would refuse, before anything is sealed. */

@@ -15,3 +15,4 @@ export { sealableFieldProblem } from './rules/sealed.ts';
 export { labelProblem } from './rules/dns.ts';
 export { sealPublicKeyProblem } from './rules/keys.ts';
 export { AUTH_PROVIDERS } from './check-project.ts';
+export { stringAt } from './walk.ts';
