@@ -158,6 +158,18 @@ describe('HetznerClient against the fake', () => {
     expect(mutating(fake)).toEqual(['POST /servers']);
   });
 
+  it('when a worker guard meets the master, then the delete is refused', async () => {
+    const { fake, hetzner } = await setup();
+    const { server } = await hetzner.createServer({
+      ...request('master'),
+      labels: { 'supafleet/fleet': 'demo', 'supafleet/role': 'master' },
+    });
+    await expect(hetzner.deleteServer(server.id, { fleet: 'demo', role: 'worker' })).rejects.toThrow(
+      /refusing to delete server \d+ \("demo-master"\)/,
+    );
+    expect(fake.state().servers).toHaveLength(1);
+  });
+
   it('when deleting by labels, then only the project server of this fleet goes', async () => {
     const { fake, hetzner } = await setup();
     await hetzner.ensureServer(request('acme'), GUARD);

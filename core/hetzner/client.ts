@@ -46,7 +46,8 @@ export interface HetznerClientOptions extends TransportOptions {
 export interface FleetGuard {
   readonly fleet: string;
   readonly project?: string;
-  readonly role?: ServerRole;
+  /** Required, so a worker guard can never match the master (or the other way round). */
+  readonly role: ServerRole;
 }
 
 /** The outcome of {@link HetznerClient.ensureServer}. */
@@ -64,7 +65,7 @@ function describeGuard(guard: FleetGuard): string {
   return [
     `${LABEL_FLEET}=${guard.fleet}`,
     `${LABEL_PROJECT}=${guard.project ?? '*'}`,
-    `${LABEL_ROLE}=${guard.role ?? '*'}`,
+    `${LABEL_ROLE}=${guard.role}`,
   ].join(', ');
 }
 
@@ -215,7 +216,7 @@ export class HetznerClient {
     const selector = formatSelector({
       [LABEL_FLEET]: guard.fleet,
       [LABEL_PROJECT]: guard.project,
-      [LABEL_ROLE]: guard.role ?? 'worker',
+      [LABEL_ROLE]: guard.role,
     });
     const actions: Action[] = [];
     for (const server of await this.listServers({ labelSelector: selector })) {
