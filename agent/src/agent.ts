@@ -9,7 +9,15 @@ import { serviceHealth, type ServiceHealth } from './health/service-health.ts';
 import type { SystemFigures, SystemProbe } from './health/system.ts';
 import type { HandshakeAge } from './health/wg.ts';
 import type { HttpClient } from './http-client.ts';
-import { BACKUP_STATUS_FILE, COMPOSE_FILE, ENV_FILE, PROBES_FILE, SECRET_FILES } from './layout.ts';
+import { scheduleFromCrontab } from './backup-schedule.ts';
+import {
+  BACKUP_CRONTAB,
+  BACKUP_STATUS_FILE,
+  COMPOSE_FILE,
+  ENV_FILE,
+  PROBES_FILE,
+  SECRET_FILES,
+} from './layout.ts';
 import type { Logger } from './logger.ts';
 import type { MasterClient } from './master-client.ts';
 import { envValues, secretValues, type Redactor } from './redactor.ts';
@@ -69,6 +77,7 @@ export class Agent {
   #failed: number | undefined;
   #env: ReadonlyMap<string, string> = new Map();
   #probes: Probe[] = [];
+  #schedule: string | undefined;
   #lock: Promise<unknown> = Promise.resolve();
 
   constructor(deps: AgentDeps) {
@@ -250,6 +259,11 @@ export class Agent {
     });
   }
 
+  /** The running revision's backup schedule (cron expression), from `backup/crontab`. */
+  backupSchedule(): string | undefined {
+    return this.#schedule;
+  }
+
   /** Restarts one service or all. */
   restart(service?: string): Promise<void> {
     return this.#serial(async () => {
@@ -268,6 +282,8 @@ export class Agent {
   /** The running revision's .env (for probes and redaction) and probes. */
   async #loadRevisionData(): Promise<void> {
     const dir = this.#d.store.currentPath;
+    const crontab = await readFile(join(dir, BACKUP_CRONTAB), 'utf8').catch(() => '');
+    this.#schedule = scheduleFromCrontab(crontab);
     const env = await readFile(join(dir, ENV_FILE), 'utf8').catch(() => '');
     this.#env = envValues(env);
     for (const path of SECRET_FILES) {

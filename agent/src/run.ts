@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Agent } from './agent.ts';
+import { backupScheduleLoop } from './backup-schedule.ts';
 import type { Clock } from './clock.ts';
 import type { AgentConfig } from './config.ts';
 import { pgPing } from './health/pg-ping.ts';
@@ -34,6 +35,8 @@ export interface RunDeps {
   readonly probeTimeoutMs?: number;
   /** Stop the heartbeat loop after this many cycles (benchmarks). */
   readonly maxCycles?: number;
+  /** Run backups on the bundle's schedule (default true; the benchmark turns it off). */
+  readonly scheduleBackups?: boolean;
   /** Retry delay for delivering a backup result (doubles per attempt). */
   readonly resultRetryMs?: number;
 }
@@ -103,6 +106,10 @@ export async function start(deps: RunDeps): Promise<AgentHandle> {
     ...(deps.random ? { random: deps.random } : {}),
     ...(deps.maxCycles !== undefined ? { maxCycles: deps.maxCycles } : {}),
   });
+  const schedule =
+    deps.scheduleBackups === false
+      ? Promise.resolve()
+      : backupScheduleLoop({ agent, clock: deps.clock, logger, signal: abort.signal });
   return {
     agent,
     port,
@@ -110,6 +117,7 @@ export async function start(deps: RunDeps): Promise<AgentHandle> {
     stop: async () => {
       abort.abort();
       await loop;
+      await schedule;
       await closeServer(server);
       await deps.runtime.close();
       logger.info('agent stopped');

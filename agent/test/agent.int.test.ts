@@ -35,8 +35,10 @@ async function twoServices() {
 describe('worker agent against a master stand-in (process runtime)', () => {
   it('when the master publishes a bundle, then the agent converges and reports every service healthy', async () => {
     const services = await twoServices();
-    w = await world((env) => stackFiles(services, env));
+    const crontab = '# schedule\nSHELL=/bin/bash\n0 3 * * * root /opt/supafleet/current/backup/backup.sh\n';
+    w = await world((env) => stackFiles(services, env, { 'backup/crontab': crontab }));
     const hb = await waitFor('a healthy heartbeat for revision 1', () => allHealthy(last(w!), 1) && last(w!));
+    expect(w.handle.agent.backupSchedule()).toBe('0 3 * * *');
     expect(hb.services.map((s) => s.name)).toEqual(['auth', 'rest']);
     expect(hb.apply).toEqual({ state: 'applied', revision: 1, running_revision: 1 });
     expect(hb['wg']).toEqual({ handshake_age_s: 7 });

@@ -44,6 +44,7 @@ const handle = await start({
   logger: createLogger(config.project, { write: () => {} }),
   handshakeAge: async () => 3,
   maxCycles: cycles,
+  scheduleBackups: false,
 });
 await handle.loop;
 const cpu = process.cpuUsage(warmCpu);
