@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 
-/** Files that hold secrets are written 0600, everything else 0644. */
+/** Files that hold secrets are written 0600, scripts 0755, everything else 0644. */
 const SECRET = /(^|\/)(\.env|restic-password|function-secrets\.json|enroll\.json|user-data\.yaml)$/;
 
 /**
@@ -18,6 +18,8 @@ export async function writeRenderedFiles(dir: string, files: ReadonlyMap<string,
     }
     const target = join(dir, clean);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, content, { mode: SECRET.test(clean) ? 0o600 : 0o644 });
+    await writeFile(target, content, {
+      mode: SECRET.test(clean) ? 0o600 : clean.endsWith('.sh') ? 0o755 : 0o644,
+    });
   }
 }

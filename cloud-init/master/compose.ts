@@ -8,7 +8,7 @@ import { images } from '../versions.ts';
 import { composeLiteral } from '../shared/env-file.ts';
 import { memoryLimits } from '../shared/memory.ts';
 import { toYaml } from '../shared/yaml.ts';
-import { MASTER_DIR, masterLayout } from './layout.ts';
+import { masterLayout } from './layout.ts';
 
 const WEIGHTS = {
   authelia: 2,
@@ -290,7 +290,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
     'db-data': {},
   };
   if (fleet.authelia.enabled) Object.assign(volumes, { 'authelia-data': {}, 'redis-data': {} });
-  return { services, volumes, 'x-supafleet': { directory: MASTER_DIR } };
+  return { services, volumes };
 }
 
 export function renderMasterCompose(fleet: ResolvedFleet): string {
