@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasInterfaceSection, peersInConfig, withoutPeer, withPeer } from './config-file.ts';
+import { hasInterfaceSection, peersInConfig, stripWgQuick, withoutPeer, withPeer } from './config-file.ts';
 
 const K1 = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 const K2 = 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=';
@@ -56,5 +56,12 @@ describe('wg-quick config edits', () => {
   it('when a file has no [Interface] section, then it is reported as such', () => {
     expect(hasInterfaceSection(BASE)).toBe(true);
     expect(hasInterfaceSection('[Peer]\nPublicKey = x\n')).toBe(false);
+  });
+
+  it('when stripped, then wg-quick-only [Interface] keys go, in any case, and peers keep everything', () => {
+    const text = `[Interface]\n  address = 10.100.0.1/24\nPrivateKey = k\nDNS = 1.1.1.1\nPostUp = iptables -A x # comment\nListenPort = 51820\n\n[Peer]\nPublicKey = ${K1}\nAllowedIPs = 10.100.0.2/32\n`;
+    expect(stripWgQuick(text)).toBe(
+      `[Interface]\nPrivateKey = k\nListenPort = 51820\n\n[Peer]\nPublicKey = ${K1}\nAllowedIPs = 10.100.0.2/32\n\n`,
+    );
   });
 });

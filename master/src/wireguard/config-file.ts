@@ -105,3 +105,37 @@ export function withoutPeer(text: string, publicKey: string): string {
   last.lines = trimEnd(last.lines);
   return join(kept);
 }
+
+/** Keys of `[Interface]` that only wg-quick understands; `wg` itself refuses them. */
+const WG_QUICK_KEYS = new Set([
+  'address',
+  'mtu',
+  'dns',
+  'table',
+  'preup',
+  'predown',
+  'postup',
+  'postdown',
+  'saveconfig',
+]);
+
+/**
+ * What `wg-quick strip <file>` prints: the file without wg-quick's own `[Interface]` keys, each
+ * line trimmed, as `wg syncconf` takes it. Used where `wg-quick` cannot run (it insists on
+ * root, while the master may run unprivileged with CAP_NET_ADMIN).
+ */
+export function stripWgQuick(text: string): string {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  let inInterface = false;
+  const out: string[] = [];
+  for (const raw of lines) {
+    const line = raw.trim();
+    const stripped = line.replace(/#.*$/, '');
+    const key = stripped.split('=')[0]!.trim().toLowerCase();
+    if (key.startsWith('[')) inInterface = key === '[interface]';
+    if (inInterface && WG_QUICK_KEYS.has(key)) continue;
+    out.push(line);
+  }
+  return `${out.join('\n')}\n\n`;
+}

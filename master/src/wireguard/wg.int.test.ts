@@ -6,7 +6,7 @@ import { access, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { peersInConfig } from './config-file.ts';
+import { peersInConfig, stripWgQuick } from './config-file.ts';
 import { processRunner } from './runner.ts';
 import type { WgPeerManager } from './wg.ts';
 import { createWgPeerManager } from './wg.ts';
@@ -178,7 +178,7 @@ suite('WireGuard peer manager with wireguard-go in network namespaces', () => {
     await startWireguardGo(nsWorker, ifWorker);
     await run.run('ip', ['-n', nsWorker, 'addr', 'add', '10.100.0.2/24', 'dev', ifWorker]);
     await run.run('ip', ['-n', nsWorker, 'link', 'set', ifWorker, 'up']);
-    manager = createWgPeerManager({ iface: ifMaster, configPath, netns: nsMaster });
+    manager = createWgPeerManager({ iface: ifMaster, configPath, netns: nsMaster, strip: 'wg-quick' });
   });
 
   afterAll(async () => {
@@ -186,6 +186,19 @@ suite('WireGuard peer manager with wireguard-go in network namespaces', () => {
     for (const ns of [nsMaster, nsWorker]) await run.run('ip', ['netns', 'del', ns]).catch(() => undefined);
     for (const iface of [ifMaster, ifWorker]) await rm(`/var/run/wireguard/${iface}.sock`, { force: true });
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("when supafleet strips a wg-quick file itself, then the text equals wg-quick strip's", async () => {
+    const sample = join(dir, `sfc${id}.conf`);
+    await writeFile(
+      sample,
+      `# fleet master\n[Interface]\n  Address = 10.100.0.1/24, fd00::1/64\nlistenport = 51820\nPrivateKey = ${master.privateKey}\n` +
+        `MTU = 1420\nDNS = 1.1.1.1\nTable = off\nPostUp = iptables -A FORWARD -i %i -j ACCEPT # forward\nSaveConfig = false\n\n` +
+        `[Peer]\n# acme\nPublicKey = ${worker.publicKey}\nAllowedIPs = 10.100.0.2/32\nPersistentKeepalive = 25\n`,
+      { mode: 0o600 },
+    );
+    const real = await run.run('wg-quick', ['strip', sample]);
+    expect(stripWgQuick(await readFile(sample, 'utf8'))).toBe(real.stdout);
   });
 
   it('when the manager starts, then the interface takes the persisted key and port', async () => {
@@ -221,7 +234,8 @@ suite('WireGuard peer manager with wireguard-go in network namespaces', () => {
     const first = children[0]!;
     await stopChild(first);
     await bringUpMaster();
-    const restarted = createWgPeerManager({ iface: ifMaster, configPath, netns: nsMaster });
+    // The restarted manager strips the file itself: the builtin path against the real wg.
+    const restarted = createWgPeerManager({ iface: ifMaster, configPath, netns: nsMaster, strip: 'builtin' });
     await restarted.start();
     expect((await restarted.list()).map((p) => [p.publicKey, p.allowedIps])).toEqual([
       [worker.publicKey, ['10.100.0.2/32']],

@@ -70,7 +70,7 @@ describe('createWgPeerManager', () => {
 
   it('when first used, then it applies the persisted file: wg-quick strip, then wg syncconf of its output', async () => {
     const { runner, calls } = recordingRunner(capturingSync(wgLike(configPath)));
-    const peers = createWgPeerManager({ iface: 'wg0', configPath, runner });
+    const peers = createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner });
     await peers.list();
     expect(calls.map(line)).toEqual([
       `wg-quick strip ${configPath}`,
@@ -84,9 +84,16 @@ describe('createWgPeerManager', () => {
     expect(readdirSync(dir)).toEqual(['wg0.conf']);
   });
 
+  it('when told to strip the file itself, then no wg-quick runs and wg syncconf gets the same stripped text', async () => {
+    const { runner, calls } = recordingRunner(capturingSync(wgLike(configPath)));
+    await createWgPeerManager({ strip: 'builtin', iface: 'wg0', configPath, runner }).start();
+    expect(calls.map(line)).toEqual(['wg syncconf wg0 <stripped>']);
+    expect(syncInputs(calls)).toEqual([`[Interface]\nListenPort = 51820\nPrivateKey = ${PRIVATE}\n\n`]);
+  });
+
   it('when a peer is added, then it is set live and persisted (mode 0600); a second add leaves the file alone', async () => {
     const { runner, calls } = recordingRunner(wgLike(configPath));
-    const peers = createWgPeerManager({ iface: 'wg0', configPath, runner });
+    const peers = createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner });
     await peers.start();
     calls.length = 0;
     await peers.add({ publicKey: K1, allowedIp: '10.100.0.2/32' });
@@ -103,7 +110,7 @@ describe('createWgPeerManager', () => {
 
   it('when a peer is removed, then it is removed live first and then from the file; removing again succeeds', async () => {
     const { runner, calls } = recordingRunner(wgLike(configPath));
-    const peers = createWgPeerManager({ iface: 'wg0', configPath, runner });
+    const peers = createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner });
     await peers.add({ publicKey: K1, allowedIp: '10.100.0.2/32' });
     await peers.add({ publicKey: K2, allowedIp: '10.100.0.3/32' });
     calls.length = 0;
@@ -117,7 +124,13 @@ describe('createWgPeerManager', () => {
 
   it('when a namespace is given, then every wg command runs through ip netns exec', async () => {
     const { runner, calls } = recordingRunner(wgLike(configPath));
-    const peers = createWgPeerManager({ iface: 'sfk1', configPath, netns: 'sfk1', runner });
+    const peers = createWgPeerManager({
+      strip: 'wg-quick',
+      iface: 'sfk1',
+      configPath,
+      netns: 'sfk1',
+      runner,
+    });
     await peers.add({ publicKey: K1, allowedIp: '10.100.0.2/32' });
     expect(calls.map(line)).toEqual([
       `wg-quick strip ${configPath}`,
@@ -128,7 +141,7 @@ describe('createWgPeerManager', () => {
 
   it('when listing and asking for the key, then wg show is parsed and the private key is nowhere in the result', async () => {
     const { runner } = recordingRunner(wgLike(configPath));
-    const peers = createWgPeerManager({ iface: 'wg0', configPath, runner });
+    const peers = createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner });
     const list = await peers.list();
     expect(list).toEqual([
       { publicKey: K1, allowedIps: ['10.100.0.2/32'], endpoint: null, latestHandshake: null },
@@ -139,7 +152,7 @@ describe('createWgPeerManager', () => {
 
   it('when 20 peers are added at once, then the file holds all 20 (calls are serialised)', async () => {
     const { runner } = recordingRunner(wgLike(configPath));
-    const peers = createWgPeerManager({ iface: 'wg0', configPath, runner });
+    const peers = createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner });
     const keys = Array.from({ length: 20 }, (_, i) => Buffer.alloc(32, i + 1).toString('base64'));
     await Promise.all(keys.map((k, i) => peers.add({ publicKey: k, allowedIp: `10.100.0.${i + 2}/32` })));
     expect(
@@ -151,14 +164,14 @@ describe('createWgPeerManager', () => {
 
   it('when the manager restarts on the same file, then the file is applied again with every persisted peer', async () => {
     const first = recordingRunner(wgLike(configPath));
-    await createWgPeerManager({ iface: 'wg0', configPath, runner: first.runner }).add({
+    await createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner: first.runner }).add({
       publicKey: K1,
       allowedIp: '10.100.0.2/32',
     });
     const second = recordingRunner(
       capturingSync((c) => (c.command === 'wg-quick' ? { stdout: 'stripped' } : undefined)),
     );
-    await createWgPeerManager({ iface: 'wg0', configPath, runner: second.runner }).start();
+    await createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner: second.runner }).start();
     expect(second.calls.map(line)).toEqual([`wg-quick strip ${configPath}`, 'wg syncconf wg0 <stripped>']);
     expect(syncInputs(second.calls)).toEqual(['stripped']);
     expect(peersInConfig(await readFile(configPath, 'utf8'))).toEqual([
@@ -171,9 +184,9 @@ describe('createWgPeerManager', () => {
     [{ publicKey: K1, allowedIp: '10.100.0.256/32' }, 'WireGuard allowed IP "10.100.0.256/32" is invalid'],
   ])('when adding %o, then it is refused before any command runs', async (peer, message) => {
     const { runner, calls } = recordingRunner(wgLike(configPath));
-    await expect(createWgPeerManager({ iface: 'wg0', configPath, runner }).add(peer)).rejects.toThrow(
-      message,
-    );
+    await expect(
+      createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner }).add(peer),
+    ).rejects.toThrow(message);
     expect(calls).toEqual([]);
   });
 
@@ -183,7 +196,7 @@ describe('createWgPeerManager', () => {
         ? { exitCode: 1, stderr: 'Unable to modify interface: No such device' }
         : { stdout: BASE },
     );
-    const err = await createWgPeerManager({ iface: 'wg0', configPath, runner })
+    const err = await createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner })
       .list()
       .catch((e: unknown) => e);
     expect(String(err)).toMatch(
@@ -199,7 +212,7 @@ describe('createWgPeerManager', () => {
       if (c.args[0] === 'syncconf' && fail) return { exitCode: 1 };
       return wgLike(configPath)(c);
     });
-    const peers = createWgPeerManager({ iface: 'wg0', configPath, runner });
+    const peers = createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner });
     await expect(peers.list()).rejects.toThrow('syncconf');
     fail = false;
     await expect(peers.list()).resolves.toHaveLength(1);
@@ -209,13 +222,13 @@ describe('createWgPeerManager', () => {
   it('when the config file is missing or not a wg-quick file, then the error names the path', async () => {
     const { runner } = recordingRunner();
     const missing = join(dir, 'wg9.conf');
-    await expect(createWgPeerManager({ iface: 'wg9', configPath: missing, runner }).start()).rejects.toThrow(
-      `WireGuard config ${missing} cannot be read (ENOENT)`,
-    );
+    await expect(
+      createWgPeerManager({ strip: 'wg-quick', iface: 'wg9', configPath: missing, runner }).start(),
+    ).rejects.toThrow(`WireGuard config ${missing} cannot be read (ENOENT)`);
     await writeFile(configPath, '[Peer]\n');
-    await expect(createWgPeerManager({ iface: 'wg0', configPath, runner }).start()).rejects.toThrow(
-      'has no [Interface] section',
-    );
+    await expect(
+      createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner }).start(),
+    ).rejects.toThrow('has no [Interface] section');
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { hasInterfaceSection, peersInConfig, withoutPeer, withPeer } from './config-file.ts';
+import { hasInterfaceSection, peersInConfig, stripWgQuick, withoutPeer, withPeer } from './config-file.ts';
 import { parseWgDump } from './dump.ts';
 import type { PeerManager, WgPeer } from './peers.ts';
 import type { CommandRunner } from './runner.ts';
@@ -16,6 +16,12 @@ export interface WgPeerManagerOptions {
   /** Run every `wg` command inside this network namespace (tests). */
   netns?: string;
   runner?: CommandRunner;
+  /**
+   * How the file is stripped of wg-quick's own keys before `wg syncconf`: by `wg-quick strip`
+   * (which insists on root) or by supafleet's own equivalent. Default: wg-quick when running
+   * as root, builtin otherwise.
+   */
+  strip?: 'wg-quick' | 'builtin';
 }
 
 /** The real peer manager, plus `start` to apply the persisted file (done lazily otherwise). */
@@ -69,6 +75,7 @@ export function createWgPeerManager(options: WgPeerManagerOptions): WgPeerManage
     );
   }
   const runner = options.runner ?? processRunner();
+  const strip = options.strip ?? (process.getuid?.() === 0 ? 'wg-quick' : 'builtin');
 
   const wg = (args: string[]): Promise<{ stdout: string; stderr: string }> =>
     netns === undefined ? runner.run('wg', args) : runner.run('ip', ['netns', 'exec', netns, 'wg', ...args]);
@@ -99,11 +106,14 @@ export function createWgPeerManager(options: WgPeerManagerOptions): WgPeerManage
   };
 
   const applyFile = async (): Promise<void> => {
-    await readConfig();
+    const text = await readConfig();
     // `wg-quick strip` drops the wg-quick-only keys (Address, DNS, PostUp, ...). Its output holds
     // the private key: it goes to a 0600 file beside the config (Node's stdio pipes are sockets,
     // which `wg` cannot open as /dev/stdin), is read by `wg syncconf`, and is deleted at once.
-    const { stdout } = await runner.run('wg-quick', ['strip', configPath]);
+    const stdout =
+      strip === 'wg-quick'
+        ? (await runner.run('wg-quick', ['strip', configPath])).stdout
+        : stripWgQuick(text);
     const stripped = join(dirname(configPath), `.${iface}.${randomBytes(6).toString('hex')}.sync`);
     const handle = await open(stripped, 'wx', 0o600);
     try {
