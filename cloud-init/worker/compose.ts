@@ -67,6 +67,11 @@ function authEnv(input: WorkerBundleInput): Env {
     GOTRUE_JWT_EXP: '3600',
     GOTRUE_JWT_SECRET: '${JWT_SECRET}',
     GOTRUE_MAILER_AUTOCONFIRM: String(project.auth.signup.email_autoconfirm),
+    // Links in auth e-mails go through the master's Kong to GoTrue's verify endpoint.
+    GOTRUE_MAILER_URLPATHS_CONFIRMATION: '/auth/v1/verify',
+    GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: '/auth/v1/verify',
+    GOTRUE_MAILER_URLPATHS_INVITE: '/auth/v1/verify',
+    GOTRUE_MAILER_URLPATHS_RECOVERY: '/auth/v1/verify',
     GOTRUE_SITE_URL: lit(project.auth.site_url ?? publicUrl(input)),
     GOTRUE_URI_ALLOW_LIST: lit(project.auth.redirect_urls.join(',')),
   };
