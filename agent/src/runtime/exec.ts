@@ -34,7 +34,8 @@ export const execFileExec: Exec = (file, args, options) =>
         if (!err) return resolve({ code: 0, stdout, stderr });
         const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
         const code = typeof e.code === 'number' ? e.code : e.killed ? 124 : 127;
-        const why = typeof e.code === 'string' ? `${e.code}: ${file}` : '';
+        const where = options.cwd ? ` (in ${options.cwd})` : '';
+        const why = typeof e.code === 'string' ? `${e.code}: cannot run ${file}${where}` : '';
         resolve({ code, stdout: stdout ?? '', stderr: stderr || why });
       },
     );
