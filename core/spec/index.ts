@@ -1,6 +1,19 @@
 /** Spec loading and validation: `fleet.yaml` and `projects/*.yaml`. */
-export { loadFleetDir, loadFleetFile, FLEET_FILE, PROJECTS_DIR, MAX_PROJECTS } from './load.ts';
-export type { LoadResult } from './load.ts';
+export {
+  loadFleetDir,
+  loadFleetFile,
+  checkProjectFiles,
+  FLEET_FILE,
+  PROJECTS_DIR,
+  MAX_PROJECTS,
+} from './load.ts';
+export type {
+  LoadOptions,
+  LoadResult,
+  ProjectCheckContext,
+  ProjectFileChecker,
+  ProjectFileResult,
+} from './load.ts';
 export { validateProjectObject } from './validate-project.ts';
 export type { ValidateProjectOptions } from './validate-project.ts';
 export type { SpecError } from './errors.ts';

@@ -8,8 +8,8 @@ import { effectiveSubdomain, fleetDocumentIssues, locateIssues, projectDocumentI
 import type { Locator } from './locate.ts';
 import { domainProblem } from './rules/dns.ts';
 import type { FleetSpec, ProjectSpec } from './types.ts';
-import { MAX_FILE_BYTES, parseSpecSource } from './yaml-source.ts';
 import { stringAt } from './walk.ts';
+import { MAX_FILE_BYTES, parseSpecSource } from './yaml-source.ts';
 
 /** The fleet file, relative to the root. */
 export const FLEET_FILE = 'fleet.yaml';
@@ -19,7 +19,6 @@ export const PROJECTS_DIR = 'projects';
 export const MAX_PROJECTS = 10_000;
 /** Most errors reported for one file; a file with more is hopeless, and the output stays readable. */
 export const MAX_ERRORS_PER_FILE = 50;
-const READ_CONCURRENCY = 16;
 
 /**
  * A loaded fleet. `ok` is true only when there are no errors; `fleet` and
@@ -35,11 +34,41 @@ export interface LoadResult {
   readonly projectFiles: number;
 }
 
-interface Loaded {
+/** What checking a project file needs to know about the fleet. */
+export interface ProjectCheckContext {
+  /** The fleet's domain, when fleet.yaml has a valid one. */
+  readonly domain?: string;
+}
+
+/**
+ * The outcome of checking one project file. Plain data, so it can come back
+ * from another thread.
+ */
+export interface ProjectFileResult {
   readonly file: string;
+  /** The parsed document; undefined when the file could not be read as YAML. */
   readonly value: unknown;
-  readonly locate: Locator;
   readonly errors: SpecError[];
+  /** The host label the project claims and where it is written, for the fleet-wide uniqueness check. */
+  readonly subdomain?: {
+    readonly value: string;
+    readonly key: 'subdomain' | 'name';
+    readonly line: number;
+    readonly column: number;
+  };
+}
+
+/** Checks a list of project files (relative to root), returning one result per file, in order. */
+export type ProjectFileChecker = (
+  root: string,
+  files: readonly string[],
+  ctx: ProjectCheckContext,
+) => Promise<ProjectFileResult[]>;
+
+/** Options of loadFleetDir. */
+export interface LoadOptions {
+  /** How project files are checked; by default one after another in this thread. */
+  readonly checkProjects?: ProjectFileChecker;
 }
 
 /**
@@ -48,20 +77,15 @@ interface Loaded {
  * for I/O failures (the root cannot be read); problems with the files themselves
  * are errors in the result.
  */
-export async function loadFleetDir(root: string): Promise<LoadResult> {
-  await requireDirectory(root);
+export async function loadFleetDir(root: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  requireDirectory(root);
   const errors: SpecError[] = [];
 
-  const fleetDoc = await loadDocument(root, FLEET_FILE, (value) => fleetDocumentIssues(value));
+  const fleetDoc = readDocument(root, FLEET_FILE, (value) => fleetDocumentIssues(value));
   let fleet: FleetSpec | undefined;
   let domain: string | undefined;
   if (fleetDoc === 'missing') {
-    errors.push(
-      fileError(
-        FLEET_FILE,
-        `${FLEET_FILE} is missing; expected the fleet file at the root of the fleet (see examples/fleet)`,
-      ),
-    );
+    errors.push(missingFleetError());
   } else {
     errors.push(...fleetDoc.errors);
     if (fleetDoc.errors.length === 0) fleet = fleetDoc.value as FleetSpec;
@@ -69,40 +93,29 @@ export async function loadFleetDir(root: string): Promise<LoadResult> {
     if (d !== undefined && domainProblem(d) === undefined) domain = d;
   }
 
-  const { files, errors: listErrors } = await listProjectFiles(root);
+  const { files, errors: listErrors } = listProjectFiles(root);
   errors.push(...listErrors);
-  const docs = await mapBounded(files, READ_CONCURRENCY, async (file) => {
-    const fileName = file.slice(PROJECTS_DIR.length + 1, -'.yaml'.length);
-    const doc = await loadDocument(root, file, (value) =>
-      projectDocumentIssues(value, { fileName, ...(domain !== undefined ? { domain } : {}) }),
-    );
-    // The file was listed a moment ago; if it vanished since, say so like any other file problem.
-    return doc === 'missing'
-      ? {
-          file,
-          value: undefined,
-          locate: () => ({ line: 0, column: 0 }),
-          errors: [fileError(file, `${file} disappeared while it was being read`)],
-        }
-      : doc;
-  });
+  const check = opts.checkProjects ?? ((r, f, c) => Promise.resolve(checkProjectFiles(r, f, c)));
+  const results = await check(root, files, domain !== undefined ? { domain } : {});
 
   const projects: ProjectSpec[] = [];
-  const subdomains = new Map<string, string>();
-  for (const doc of docs) {
-    errors.push(...doc.errors);
-    if (doc.errors.length === 0) projects.push(doc.value as ProjectSpec);
-    const sub = effectiveSubdomain(doc.value);
+  const claimed = new Map<string, string>();
+  for (const result of results) {
+    errors.push(...result.errors);
+    if (result.errors.length === 0) projects.push(result.value as ProjectSpec);
+    const sub = result.subdomain;
     if (!sub) continue;
-    const first = subdomains.get(sub.value);
+    const first = claimed.get(sub.value);
     if (first === undefined) {
-      subdomains.set(sub.value, doc.file);
+      claimed.set(sub.value, result.file);
     } else {
-      const issue: Issue = {
-        path: [sub.key],
+      errors.push({
+        file: result.file,
+        line: sub.line,
+        column: sub.column,
+        path: `/${sub.key}`,
         message: `subdomain ${JSON.stringify(sub.value)} is already used by ${first}; expected a subdomain of its own (set subdomain: to another label)`,
-      };
-      errors.push(...locateIssues([issue], doc.file, doc.locate));
+      });
     }
   }
   errors.sort(compareErrors);
@@ -111,7 +124,7 @@ export async function loadFleetDir(root: string): Promise<LoadResult> {
     ...(fleet ? { fleet } : {}),
     projects,
     errors,
-    projectFiles: docs.length,
+    projectFiles: results.length,
   };
 }
 
@@ -124,33 +137,53 @@ export async function loadFleetDir(root: string): Promise<LoadResult> {
 export async function loadFleetFile(
   root: string,
 ): Promise<{ readonly value?: unknown; readonly errors: SpecError[] }> {
-  await requireDirectory(root);
-  const doc = await loadDocument(root, FLEET_FILE, (value) => fleetDocumentIssues(value));
-  if (doc === 'missing') {
-    return {
-      errors: [
-        fileError(
-          FLEET_FILE,
-          `${FLEET_FILE} is missing; expected the fleet file at the root of the fleet (see examples/fleet)`,
-        ),
-      ],
-    };
-  }
+  requireDirectory(root);
+  const doc = readDocument(root, FLEET_FILE, (value) => fleetDocumentIssues(value));
+  if (doc === 'missing') return { errors: [missingFleetError()] };
   return { ...(doc.value !== undefined ? { value: doc.value } : {}), errors: doc.errors };
 }
 
-async function requireDirectory(root: string): Promise<void> {
+/** Checks project files one after another in this thread. */
+export function checkProjectFiles(
+  root: string,
+  files: readonly string[],
+  ctx: ProjectCheckContext,
+): ProjectFileResult[] {
+  return files.map((file) => checkProjectFile(root, file, ctx));
+}
+
+function checkProjectFile(root: string, file: string, ctx: ProjectCheckContext): ProjectFileResult {
+  const fileName = file.slice(PROJECTS_DIR.length + 1, -'.yaml'.length);
+  const doc = readDocument(root, file, (value) =>
+    projectDocumentIssues(value, { fileName, ...(ctx.domain !== undefined ? { domain: ctx.domain } : {}) }),
+  );
+  if (doc === 'missing') {
+    // Listed a moment ago, gone now: report it like any other file problem.
+    return {
+      file,
+      value: undefined,
+      errors: [fileError(file, `${file} disappeared while it was being read`)],
+    };
+  }
+  const sub = effectiveSubdomain(doc.value);
+  if (!sub) return { file, value: doc.value, errors: doc.errors };
+  const { line, column } = doc.locate([sub.key], 'value');
+  return { file, value: doc.value, errors: doc.errors, subdomain: { ...sub, line, column } };
+}
+
+function requireDirectory(root: string): void {
   let info;
   try {
     info = statSync(root);
   } catch (error) {
     throw new Error(`cannot read the fleet directory ${root}: ${(error as Error).message}`, { cause: error });
   }
-  if (!info.isDirectory())
+  if (!info.isDirectory()) {
     throw new Error(`${root} is not a directory; expected the root of a fleet (holding fleet.yaml)`);
+  }
 }
 
-async function listProjectFiles(root: string): Promise<{ files: string[]; errors: SpecError[] }> {
+function listProjectFiles(root: string): { files: string[]; errors: SpecError[] } {
   let entries: string[];
   try {
     entries = readdirSync(join(root, PROJECTS_DIR)).sort();
@@ -163,12 +196,8 @@ async function listProjectFiles(root: string): Promise<{ files: string[]; errors
   for (const entry of entries) {
     const file = `${PROJECTS_DIR}/${entry}`;
     if (entry.endsWith('.yml')) {
-      errors.push(
-        fileError(
-          file,
-          `${file} ends in .yml; expected .yaml (rename it to ${PROJECTS_DIR}/${entry.slice(0, -4)}.yaml)`,
-        ),
-      );
+      const rename = `${PROJECTS_DIR}/${entry.slice(0, -4)}.yaml`;
+      errors.push(fileError(file, `${file} ends in .yml; expected .yaml (rename it to ${rename})`));
     } else if (entry.endsWith('.yaml')) {
       files.push(file);
     }
@@ -180,14 +209,22 @@ async function listProjectFiles(root: string): Promise<{ files: string[]; errors
   return { files, errors };
 }
 
+interface Loaded {
+  readonly value: unknown;
+  readonly locate: Locator;
+  readonly errors: SpecError[];
+}
+
+const NO_SOURCE: Locator = () => ({ line: 0, column: 0 });
+
 /** Reads and checks one document; 'missing' when the file does not exist. */
-async function loadDocument(
-  root: string,
-  file: string,
-  issuesOf: (value: unknown) => Issue[],
-): Promise<Loaded | 'missing'> {
+function readDocument(root: string, file: string, issuesOf: (value: unknown) => Issue[]): Loaded | 'missing' {
   const path = join(root, file);
-  const none: Locator = () => ({ line: 0, column: 0 });
+  const refuse = (message: string): Loaded => ({
+    value: undefined,
+    locate: NO_SOURCE,
+    errors: [fileError(file, message)],
+  });
   let info;
   try {
     info = lstatSync(path);
@@ -197,17 +234,12 @@ async function loadDocument(
   }
   // A symbolic link could make validation read (and echo) any file on the runner.
   if (!info.isFile()) {
-    const what = info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
-    return {
-      file,
-      value: undefined,
-      locate: none,
-      errors: [fileError(file, `${file} is ${what}; expected a regular file`)],
-    };
+    return refuse(
+      `${file} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; expected a regular file`,
+    );
   }
   if (info.size > MAX_FILE_BYTES) {
-    const message = `the file is ${info.size} bytes; expected at most ${MAX_FILE_BYTES} bytes (64 KiB)`;
-    return { file, value: undefined, locate: none, errors: [fileError(file, message)] };
+    return refuse(`the file is ${info.size} bytes; expected at most ${MAX_FILE_BYTES} bytes (64 KiB)`);
   }
   let bytes: Uint8Array;
   try {
@@ -224,7 +256,7 @@ async function loadDocument(
       path: '',
       message: p.message,
     }));
-    return { file, value: undefined, locate: none, errors };
+    return { value: undefined, locate: NO_SOURCE, errors };
   }
   const errors = locateIssues(issuesOf(parsed.value), file, parsed.locate).sort(compareErrors);
   if (errors.length > MAX_ERRORS_PER_FILE) {
@@ -235,27 +267,16 @@ async function loadDocument(
       fileError(file, `${more} more errors not shown; fix the ones above first`),
     );
   }
-  return { file, value: parsed.value, locate: parsed.locate, errors };
+  return { value: parsed.value, locate: parsed.locate, errors };
+}
+
+function missingFleetError(): SpecError {
+  return fileError(
+    FLEET_FILE,
+    `${FLEET_FILE} is missing; expected the fleet file at the root of the fleet (see examples/fleet)`,
+  );
 }
 
 function fileError(file: string, message: string): SpecError {
   return { file, line: 0, column: 0, path: '', message };
-}
-
-/** Maps with at most `limit` calls in flight, keeping the order of `items`. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
