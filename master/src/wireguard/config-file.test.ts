@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasInterfaceSection, peersInConfig, stripWgQuick, withoutPeer, withPeer } from './config-file.ts';
+import { peersInConfig, stripWgQuick, withLiveInterfaceKeys, withoutPeer, withPeer } from './config-file.ts';
 
 const K1 = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 const K2 = 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=';
@@ -53,10 +53,37 @@ describe('wg-quick config edits', () => {
     expect(peersInConfig(withoutPeer(text, K1))).toEqual([]);
   });
 
-  it('when a file has no [Interface] section, then it is reported as such', () => {
-    expect(hasInterfaceSection(BASE)).toBe(true);
-    expect(hasInterfaceSection('[Peer]\nPublicKey = x\n')).toBe(false);
+  it('when the file is a peers-only file (or empty), then peers are added and removed the same way', () => {
+    const added = withPeer('', { publicKey: K1, allowedIp: '10.100.0.2/32' });
+    expect(added).toBe(`[Peer]\nPublicKey = ${K1}\nAllowedIPs = 10.100.0.2/32\n`);
+    expect(
+      peersInConfig(withPeer(added, { publicKey: K2, allowedIp: '10.100.0.3/32' })).map((p) => p.publicKey),
+    ).toEqual([K1, K2]);
   });
+
+  it.each([
+    [
+      'a file whose key is set by a PostUp',
+      '[Interface]\nListenPort = 51820\n\n[Peer]\nPublicKey = P\n',
+      '[Interface]\nPrivateKey = LIVEKEY\nFwMark = 0xca6c\nListenPort = 51820\n\n[Peer]\nPublicKey = P\n',
+    ],
+    [
+      'a peers-only file',
+      '[Peer]\nPublicKey = P\n',
+      '[Interface]\nPrivateKey = LIVEKEY\nListenPort = 41000\nFwMark = 0xca6c\n\n[Peer]\nPublicKey = P\n',
+    ],
+    [
+      'a file with every key',
+      '[Interface]\nPrivateKey = FILEKEY\nListenPort = 1\nFwMark = 0x1\n',
+      '[Interface]\nPrivateKey = FILEKEY\nListenPort = 1\nFwMark = 0x1\n',
+    ],
+  ])(
+    'when syncing %s, then the live private key, port and fwmark fill only what the file leaves out',
+    (_name, stripped, want) => {
+      const live = `[Interface]\nListenPort = 41000\nFwMark = 0xca6c\nPrivateKey = LIVEKEY\n\n[Peer]\nPublicKey = Q\n`;
+      expect(withLiveInterfaceKeys(stripped, live)).toBe(want);
+    },
+  );
 
   it('when stripped, then wg-quick-only [Interface] keys go, in any case, and peers keep everything', () => {
     const text = `[Interface]\n  address = 10.100.0.1/24\nPrivateKey = k\nDNS = 1.1.1.1\nPostUp = iptables -A x # comment\nListenPort = 51820\n\n[Peer]\nPublicKey = ${K1}\nAllowedIPs = 10.100.0.2/32\n`;

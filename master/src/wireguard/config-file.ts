@@ -71,11 +71,6 @@ export function peersInConfig(text: string): { publicKey: string; allowedIps: st
     .filter((p) => p.publicKey !== '');
 }
 
-/** True when the file has an `[Interface]` section. */
-export function hasInterfaceSection(text: string): boolean {
-  return split(text).some((s) => s.kind === 'interface');
-}
-
 /** The file with the peer present and `AllowedIPs` set to exactly `allowedIp`. */
 export function withPeer(text: string, peer: { publicKey: string; allowedIp: string }): string {
   const sections = split(text);
@@ -88,7 +83,8 @@ export function withPeer(text: string, peer: { publicKey: string; allowedIp: str
     return join(sections);
   }
   const last = sections[sections.length - 1]!;
-  last.lines = [...trimEnd(last.lines), ''];
+  const body = trimEnd(last.lines);
+  last.lines = body.length === 0 ? [] : [...body, ''];
   sections.push({
     kind: 'peer',
     lines: ['[Peer]', `PublicKey = ${peer.publicKey}`, `AllowedIPs = ${peer.allowedIp}`],
@@ -138,4 +134,38 @@ export function stripWgQuick(text: string): string {
     out.push(line);
   }
   return `${out.join('\n')}\n\n`;
+}
+
+/** The interface keys `wg syncconf` resets when a config leaves them out. */
+const LIVE_KEYS: readonly [string, string][] = [
+  ['privatekey', 'PrivateKey'],
+  ['listenport', 'ListenPort'],
+  ['fwmark', 'FwMark'],
+];
+
+/**
+ * `stripped` with the interface's private key, listen port and fwmark taken from the live
+ * interface (`wg showconf`) wherever the file leaves them out. `wg syncconf` replaces the whole
+ * interface: without this, a file that keeps its private key elsewhere (set by a PostUp) or a
+ * peers-only file would wipe the key and the port. Values in the file win.
+ */
+export function withLiveInterfaceKeys(stripped: string, showconf: string): string {
+  const live = new Map<string, string>();
+  const liveSection = split(showconf).find((s) => s.kind === 'interface');
+  for (const l of liveSection?.lines ?? []) {
+    const e = entry(l);
+    if (e) live.set(e.key, e.value);
+  }
+  const sections = split(stripped);
+  const iface = sections.find((s) => s.kind === 'interface');
+  const have = new Set(
+    (iface?.lines ?? []).map((l) => entry(l)?.key).filter((k): k is string => k !== undefined),
+  );
+  const missing = LIVE_KEYS.filter(([k]) => !have.has(k) && live.has(k) && live.get(k) !== '').map(
+    ([k, name]) => `${name} = ${live.get(k)!}`,
+  );
+  if (missing.length === 0) return stripped;
+  if (!iface) return `[Interface]\n${missing.join('\n')}\n\n${stripped.trimStart()}`;
+  iface.lines.splice(1, 0, ...missing);
+  return join(sections);
 }

@@ -99,8 +99,19 @@ suite('WireGuard peer manager with wireguard-go in network namespaces', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
+  /** What `wg-quick up` does on the master: the interface, its key (set by the file's PostUp), its address. */
   async function bringUpMaster(): Promise<void> {
     await startWireguardGo(nsMaster, ifMaster);
+    await inNs(
+      nsMaster,
+      'wg',
+      'set',
+      ifMaster,
+      'private-key',
+      join(dir, 'master.key'),
+      'listen-port',
+      '51820',
+    );
     await run.run('ip', ['-n', nsMaster, 'addr', 'add', '10.100.0.1/24', 'dev', ifMaster]);
     await run.run('ip', ['-n', nsMaster, 'link', 'set', ifMaster, 'up']);
   }
@@ -170,9 +181,11 @@ suite('WireGuard peer manager with wireguard-go in network namespaces', () => {
     await run.run('ip', ['-n', nsWorker, 'addr', 'add', '192.168.231.2/30', 'dev', `${nsWorker}v`]);
     await run.run('ip', ['-n', nsMaster, 'link', 'set', `${nsMaster}v`, 'up']);
     await run.run('ip', ['-n', nsWorker, 'link', 'set', `${nsWorker}v`, 'up']);
+    // The master's layout: the private key in its own file, set by a PostUp, never in the config.
+    await writeFile(join(dir, 'master.key'), `${master.privateKey}\n`, { mode: 0o600 });
     await writeFile(
       configPath,
-      `[Interface]\nAddress = 10.100.0.1/24\nListenPort = 51820\nPrivateKey = ${master.privateKey}\n`,
+      `[Interface]\nAddress = 10.100.0.1/24\nListenPort = 51820\nPostUp = wg set %i private-key ${join(dir, 'master.key')}\n`,
       { mode: 0o600 },
     );
     await bringUpMaster();
@@ -202,10 +215,12 @@ suite('WireGuard peer manager with wireguard-go in network namespaces', () => {
     expect(stripWgQuick(await readFile(sample, 'utf8'))).toBe(real.stdout);
   });
 
-  it('when the manager starts, then the interface takes the persisted key and port', async () => {
+  it('when the manager starts, then the interface keeps its key and port (syncconf does not wipe them)', async () => {
     await manager.start();
     expect(await manager.publicKey()).toBe(master.publicKey);
+    expect((await inNs(nsMaster, 'wg', 'show', ifMaster, 'listen-port')).stdout.trim()).toBe('51820');
     expect(await manager.list()).toEqual([]);
+    expect(await readFile(configPath, 'utf8')).not.toContain(master.privateKey);
   });
 
   it('when a worker peer is added, then it is listed and the worker reaches the master over wg', async () => {
@@ -241,6 +256,7 @@ suite('WireGuard peer manager with wireguard-go in network namespaces', () => {
     expect((await restarted.list()).map((p) => [p.publicKey, p.allowedIps])).toEqual([
       [worker.publicKey, ['10.100.0.2/32']],
     ]);
+    expect(await restarted.publicKey()).toBe(master.publicKey);
     await configureWorker();
     await expect(ping(3, 10)).resolves.toBeDefined();
   });

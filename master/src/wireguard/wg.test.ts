@@ -29,6 +29,11 @@ function wgLike(configPath: string): (c: RecordedCommand) => { stdout?: string }
       };
     }
     if (tool === 'wg' && args[0] === 'show' && args[2] === 'public-key') return { stdout: `${MASTER}\n` };
+    if (tool === 'wg' && args[0] === 'showconf') {
+      return {
+        stdout: `[Interface]\nListenPort = 51820\nPrivateKey = ${PRIVATE}\n\n[Peer]\nPublicKey = ${K2}\n`,
+      };
+    }
     return undefined;
   };
 }
@@ -74,6 +79,7 @@ describe('createWgPeerManager', () => {
     await peers.list();
     expect(calls.map(line)).toEqual([
       `wg-quick strip ${configPath}`,
+      'wg showconf wg0',
       'wg syncconf wg0 <stripped>',
       'wg show wg0 dump',
     ]);
@@ -87,8 +93,31 @@ describe('createWgPeerManager', () => {
   it('when told to strip the file itself, then no wg-quick runs and wg syncconf gets the same stripped text', async () => {
     const { runner, calls } = recordingRunner(capturingSync(wgLike(configPath)));
     await createWgPeerManager({ strip: 'builtin', iface: 'wg0', configPath, runner }).start();
-    expect(calls.map(line)).toEqual(['wg syncconf wg0 <stripped>']);
+    expect(calls.map(line)).toEqual(['wg showconf wg0', 'wg syncconf wg0 <stripped>']);
     expect(syncInputs(calls)).toEqual([`[Interface]\nListenPort = 51820\nPrivateKey = ${PRIVATE}\n\n`]);
+  });
+
+  it('when the file keeps no private key (a PostUp sets it), then syncconf gets the live key so it is not wiped', async () => {
+    await writeFile(
+      configPath,
+      '[Interface]\nAddress = 10.100.0.1/24\nListenPort = 51820\nPostUp = wg set %i private-key /etc/wireguard/wg0.key\n',
+    );
+    const { runner, calls } = recordingRunner(capturingSync(wgLike(configPath)));
+    const peers = createWgPeerManager({ strip: 'builtin', iface: 'wg0', configPath, runner });
+    await peers.add({ publicKey: K1, allowedIp: '10.100.0.2/32' });
+    expect(syncInputs(calls)).toEqual([`[Interface]\nPrivateKey = ${PRIVATE}\nListenPort = 51820\n\n`]);
+    expect(await readFile(configPath, 'utf8')).not.toContain(PRIVATE);
+  });
+
+  it('when the file holds only peers, then it is accepted and the interface keys come from the live interface', async () => {
+    await writeFile(configPath, '');
+    const { runner, calls } = recordingRunner(capturingSync(wgLike(configPath)));
+    const peers = createWgPeerManager({ strip: 'builtin', iface: 'wg0', configPath, runner });
+    await peers.add({ publicKey: K1, allowedIp: '10.100.0.2/32' });
+    expect(await readFile(configPath, 'utf8')).toBe(
+      `[Peer]\nPublicKey = ${K1}\nAllowedIPs = 10.100.0.2/32\n`,
+    );
+    expect(syncInputs(calls)).toEqual([`[Interface]\nPrivateKey = ${PRIVATE}\nListenPort = 51820\n\n`]);
   });
 
   it('when a peer is added, then it is set live and persisted (mode 0600); a second add leaves the file alone', async () => {
@@ -134,6 +163,7 @@ describe('createWgPeerManager', () => {
     await peers.add({ publicKey: K1, allowedIp: '10.100.0.2/32' });
     expect(calls.map(line)).toEqual([
       `wg-quick strip ${configPath}`,
+      'ip netns exec sfk1 wg showconf sfk1',
       'ip netns exec sfk1 wg syncconf sfk1 <stripped>',
       `ip netns exec sfk1 wg set sfk1 peer ${K1} allowed-ips 10.100.0.2/32`,
     ]);
@@ -169,11 +199,17 @@ describe('createWgPeerManager', () => {
       allowedIp: '10.100.0.2/32',
     });
     const second = recordingRunner(
-      capturingSync((c) => (c.command === 'wg-quick' ? { stdout: 'stripped' } : undefined)),
+      capturingSync((c) =>
+        c.command === 'wg-quick' ? { stdout: '[Interface]\nPrivateKey = K\nListenPort = 1\n' } : undefined,
+      ),
     );
     await createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner: second.runner }).start();
-    expect(second.calls.map(line)).toEqual([`wg-quick strip ${configPath}`, 'wg syncconf wg0 <stripped>']);
-    expect(syncInputs(second.calls)).toEqual(['stripped']);
+    expect(second.calls.map(line)).toEqual([
+      `wg-quick strip ${configPath}`,
+      'wg showconf wg0',
+      'wg syncconf wg0 <stripped>',
+    ]);
+    expect(syncInputs(second.calls)).toEqual(['[Interface]\nPrivateKey = K\nListenPort = 1\n']);
     expect(peersInConfig(await readFile(configPath, 'utf8'))).toEqual([
       { publicKey: K1, allowedIps: ['10.100.0.2/32'] },
     ]);
@@ -194,7 +230,7 @@ describe('createWgPeerManager', () => {
     const { runner } = recordingRunner((c) =>
       c.args[0] === 'syncconf'
         ? { exitCode: 1, stderr: 'Unable to modify interface: No such device' }
-        : { stdout: BASE },
+        : (wgLike(configPath)(c) ?? {}),
     );
     const err = await createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner })
       .list()
@@ -219,16 +255,13 @@ describe('createWgPeerManager', () => {
     expect(calls.filter((c) => c.args[0] === 'syncconf')).toHaveLength(2);
   });
 
-  it('when the config file is missing or not a wg-quick file, then the error names the path', async () => {
-    const { runner } = recordingRunner();
+  it('when the config file is missing, then the error names the path and no command runs', async () => {
+    const { runner, calls } = recordingRunner();
     const missing = join(dir, 'wg9.conf');
     await expect(
       createWgPeerManager({ strip: 'wg-quick', iface: 'wg9', configPath: missing, runner }).start(),
     ).rejects.toThrow(`WireGuard config ${missing} cannot be read (ENOENT)`);
-    await writeFile(configPath, '[Peer]\n');
-    await expect(
-      createWgPeerManager({ strip: 'wg-quick', iface: 'wg0', configPath, runner }).start(),
-    ).rejects.toThrow('has no [Interface] section');
+    expect(calls).toEqual([]);
   });
 
   it.each([

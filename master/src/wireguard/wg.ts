@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { hasInterfaceSection, peersInConfig, stripWgQuick, withoutPeer, withPeer } from './config-file.ts';
+import { peersInConfig, stripWgQuick, withLiveInterfaceKeys, withoutPeer, withPeer } from './config-file.ts';
 import { parseWgDump } from './dump.ts';
 import type { PeerManager, WgPeer } from './peers.ts';
 import type { CommandRunner } from './runner.ts';
@@ -11,7 +11,10 @@ import { checkAllowedIp, checkInterfaceName, checkPublicKey } from './validate.t
 export interface WgPeerManagerOptions {
   /** The master's WireGuard interface, e.g. `wg0`. */
   iface: string;
-  /** The persisted wg-quick file, e.g. `/etc/wireguard/wg0.conf` (wg-quick needs `<name>.conf`). */
+  /**
+   * The persisted file, e.g. `/etc/wireguard/wg0.conf`: a wg-quick file, or a peers-only file
+   * (`[Peer]` sections). wg-quick needs the name to be `<name>.conf`.
+   */
   configPath: string;
   /** Run every `wg` command inside this network namespace (tests). */
   netns?: string;
@@ -81,20 +84,15 @@ export function createWgPeerManager(options: WgPeerManagerOptions): WgPeerManage
     netns === undefined ? runner.run('wg', args) : runner.run('ip', ['netns', 'exec', netns, 'wg', ...args]);
 
   const readConfig = async (): Promise<string> => {
-    let text: string;
     try {
-      text = await readFile(configPath, 'utf8');
+      return await readFile(configPath, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new Error(
-        `WireGuard config ${configPath} cannot be read (${code ?? 'error'}): expected the wg-quick file of interface ${iface}`,
+        `WireGuard config ${configPath} cannot be read (${code ?? 'error'}): expected the wg-quick file (or peers file) of interface ${iface}`,
         { cause: err },
       );
     }
-    if (!hasInterfaceSection(text)) {
-      throw new Error(`WireGuard config ${configPath} has no [Interface] section: expected a wg-quick file`);
-    }
-    return text;
   };
 
   // One operation at a time: each reads, edits and writes the file.
@@ -107,22 +105,26 @@ export function createWgPeerManager(options: WgPeerManagerOptions): WgPeerManage
 
   const applyFile = async (): Promise<void> => {
     const text = await readConfig();
-    // `wg-quick strip` drops the wg-quick-only keys (Address, DNS, PostUp, ...). Its output holds
-    // the private key: it goes to a 0600 file beside the config (Node's stdio pipes are sockets,
-    // which `wg` cannot open as /dev/stdin), is read by `wg syncconf`, and is deleted at once.
-    const stdout =
+    // `wg-quick strip` drops the wg-quick-only keys (Address, DNS, PostUp, ...). `wg syncconf`
+    // replaces the whole interface, so the live private key, port and fwmark fill in whatever the
+    // file keeps elsewhere (a PostUp that sets the key from its own file, or a peers-only file).
+    const stripped =
       strip === 'wg-quick'
         ? (await runner.run('wg-quick', ['strip', configPath])).stdout
         : stripWgQuick(text);
-    const stripped = join(dirname(configPath), `.${iface}.${randomBytes(6).toString('hex')}.sync`);
-    const handle = await open(stripped, 'wx', 0o600);
+    const live = (await wg(['showconf', iface])).stdout;
+    const config = withLiveInterfaceKeys(stripped, live);
+    // The result holds the private key: it goes to a 0600 file beside the config (Node's stdio
+    // pipes are sockets, which `wg` cannot open as /dev/stdin) and is deleted right after.
+    const path = join(dirname(configPath), `.${iface}.${randomBytes(6).toString('hex')}.sync`);
+    const handle = await open(path, 'wx', 0o600);
     try {
-      await handle.writeFile(stdout, 'utf8');
+      await handle.writeFile(config, 'utf8');
       await handle.close();
-      await wg(['syncconf', iface, stripped]);
+      await wg(['syncconf', iface, path]);
     } finally {
       await handle.close().catch(() => undefined);
-      await unlink(stripped).catch(() => undefined);
+      await unlink(path).catch(() => undefined);
     }
   };
 
