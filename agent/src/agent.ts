@@ -46,6 +46,9 @@ export interface Heartbeat {
   readonly wg: { readonly handshake_age_s: number | null };
 }
 
+/** How long a revision whose apply failed waits before the agent tries it again (a pull may have failed for a passing reason). */
+export const RETRY_FAILED_MS = 10 * 60_000;
+
 /** What the agent works with; every piece of I/O is one of these. */
 export interface AgentDeps {
   readonly config: AgentConfig;
@@ -75,6 +78,8 @@ export class Agent {
   #running: number | undefined;
   /** A revision whose apply failed: not retried on every heartbeat, only on refetch or a new revision. */
   #failed: number | undefined;
+  #failedAt = 0;
+  #converging = false;
   #env: ReadonlyMap<string, string> = new Map();
   #probes: Probe[] = [];
   #schedule: string | undefined;
@@ -151,6 +156,7 @@ export class Agent {
     const previous = this.#running;
     const fail = (err: unknown): ApplyState => {
       this.#failed = revision;
+      this.#failedAt = this.#d.clock.now();
       this.#apply = { state: 'failed', revision, running_revision: previous ?? 0, error: this.#why(err) };
       logger.error({ revision, running_revision: previous ?? 0, error: this.#apply.error }, 'apply failed');
       return this.#apply;
@@ -206,12 +212,34 @@ export class Agent {
     }
   }
 
-  /** One heartbeat cycle: report, then converge when the master wants another revision, then report that. */
-  async cycle(): Promise<void> {
+  /**
+   * One heartbeat cycle: report; when the master wants another revision,
+   * start converging in the background, so heartbeats (saying `applying`)
+   * keep going during a long apply. `onSettled` fires when it is done, so the
+   * loop can report the outcome at once. A revision that failed is retried
+   * only after RETRY_FAILED_MS (or on a new revision or a refetch).
+   */
+  async cycle(onSettled?: () => void): Promise<void> {
     const desired = await this.#d.master.heartbeat(await this.collect());
-    if (desired === this.#running || desired === this.#failed) return;
-    await this.converge();
-    await this.#d.master.heartbeat(await this.collect());
+    if (desired === this.#running || this.#converging) return;
+    if (desired === this.#failed && this.#d.clock.now() - this.#failedAt < RETRY_FAILED_MS) return;
+    this.#converging = true;
+    void this.converge()
+      .catch((err: unknown) => {
+        this.#d.logger.warn(
+          { error: this.#why(err) },
+          'could not fetch the bundle; trying again at the next heartbeat',
+        );
+      })
+      .finally(() => {
+        this.#converging = false;
+        onSettled?.();
+      });
+  }
+
+  /** Resolves when no converge or restart is in progress. */
+  async settled(): Promise<void> {
+    await this.#lock;
   }
 
   /** The current state, for a heartbeat. */

@@ -57,6 +57,24 @@ describe('heartbeat loop', () => {
     expect(clock.waits).toEqual([30_000, 1_500, 3_000, 6_000, 30_000]);
   });
 
+  it('when a cycle wakes the loop, then the next cycle starts without waiting', async () => {
+    const clock = fakeClock();
+    let n = 0;
+    await heartbeatLoop({
+      cycle: async (wake) => {
+        if (++n === 2) wake();
+      },
+      clock,
+      timing: t,
+      logger: createLogger('acme', { write: () => {} }),
+      signal: new AbortController().signal,
+      random: () => 0.5,
+      maxCycles: 4,
+    });
+    expect(n).toBe(4);
+    expect(clock.waits).toEqual([30_000, 30_000]);
+  });
+
   it('when the signal aborts, then the loop ends', async () => {
     const abort = new AbortController();
     let cycles = 0;

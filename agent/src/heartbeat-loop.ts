@@ -37,7 +37,8 @@ export function nextDelay(failures: number, t: LoopTiming, random: number): numb
  * master comes back is current.
  */
 export async function heartbeatLoop(opts: {
-  readonly cycle: () => Promise<void>;
+  /** One cycle; it may call `wake` to have the next one start at once (e.g. after an apply). */
+  readonly cycle: (wake: () => void) => Promise<void>;
   readonly clock: Clock;
   readonly timing: LoopTiming;
   readonly logger: Logger;
@@ -48,9 +49,11 @@ export async function heartbeatLoop(opts: {
   const random = opts.random ?? Math.random;
   const max = opts.maxCycles ?? Number.MAX_SAFE_INTEGER;
   let failures = 0;
+  let early = new AbortController();
+  const wake = (): void => early.abort();
   for (let i = 0; i < max && !opts.signal.aborted; i++) {
     try {
-      await opts.cycle();
+      await opts.cycle(wake);
       if (failures > 0) opts.logger.info({ after_failures: failures }, 'master reachable again');
       failures = 0;
     } catch (err) {
@@ -58,6 +61,12 @@ export async function heartbeatLoop(opts: {
       const level = failures === 1 || failures % 10 === 0 ? 'warn' : 'debug';
       opts.logger[level]({ failures, error: (err as Error).message }, 'heartbeat failed; backing off');
     }
-    if (i + 1 < max) await opts.clock.sleep(nextDelay(failures, opts.timing, random()), opts.signal);
+    if (i + 1 < max && !early.signal.aborted) {
+      await opts.clock.sleep(
+        nextDelay(failures, opts.timing, random()),
+        AbortSignal.any([opts.signal, early.signal]),
+      );
+    }
+    early = new AbortController();
   }
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { MemoryNonceStore, verifyCommand, type NonceStore } from '../../core/command/sign.ts';
 import type { Agent } from './agent.ts';
 import type { Clock } from './clock.ts';
@@ -35,13 +35,15 @@ export interface ListenerDeps {
 
 /**
  * The agent's command listener, bound to the wg address from the config:
- * `POST /v1/commands`, signed by the master. Unsigned, malformed, badly
- * signed, stale and replayed commands are refused with 401 and logged.
+ * `POST /v1/commands`, signed by the master. Requests from any address but
+ * the master's get 403; unsigned, malformed, badly signed, stale and
+ * replayed commands get 401; each refusal is logged.
  */
 export async function startListener(deps: ListenerDeps): Promise<{ server: Server; port: number }> {
   const nonces = deps.nonces ?? new MemoryNonceStore();
+  const master = masterAddress(deps.config.masterUrl);
   const server = createServer((req, res) => {
-    handle(req, res, deps, nonces).catch((err: unknown) => {
+    handle(req, res, deps, nonces, master).catch((err: unknown) => {
       deps.logger.error({ error: deps.redactor.scrub((err as Error).message) }, 'command handler failed');
       if (!res.headersSent)
         send(res, 500, { error: { code: 'internal', message: 'command handling failed' } });
@@ -61,8 +63,16 @@ async function handle(
   res: ServerResponse,
   deps: ListenerDeps,
   nonces: NonceStore,
+  master: string | undefined,
 ): Promise<void> {
   const { logger } = deps;
+  const source = normaliseIp(req.socket.remoteAddress ?? '');
+  if (master !== undefined && source !== master) {
+    logger.warn({ reason: 'source', remote: source }, 'command refused');
+    return send(res, 403, {
+      error: { code: 'forbidden_source', message: 'commands are accepted from the master only' },
+    });
+  }
   const path = (req.url ?? '').split('?')[0];
   if (req.method !== 'POST' || path !== COMMAND_PATH) {
     return send(res, 404, { error: { code: 'not_found', message: 'only POST /v1/commands is served here' } });
@@ -147,6 +157,16 @@ async function deliver(deps: ListenerDeps, id: string, result: object): Promise<
       if (i < attempts) await deps.clock.sleep((deps.resultRetryMs ?? 5_000) * 2 ** (i - 1));
     }
   }
+}
+
+/** The master's address when master_url names an IP literal (it does on wg); commands must come from it. */
+export function masterAddress(masterUrl: string): string | undefined {
+  const host = new URL(masterUrl).hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) ? normaliseIp(host) : undefined;
+}
+
+function normaliseIp(ip: string): string {
+  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
 }
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {

@@ -98,7 +98,7 @@ export async function start(deps: RunDeps): Promise<AgentHandle> {
   logger.info({ listen: `${config.listen.host}:${port}`, master: config.masterUrl }, 'agent started');
   const abort = new AbortController();
   const loop = heartbeatLoop({
-    cycle: () => agent.cycle(),
+    cycle: (wake) => agent.cycle(wake),
     clock: deps.clock,
     timing: deps.timing ?? DEFAULT_TIMING,
     logger,
@@ -118,6 +118,7 @@ export async function start(deps: RunDeps): Promise<AgentHandle> {
       abort.abort();
       await loop;
       await schedule;
+      await agent.settled();
       await closeServer(server);
       await deps.runtime.close();
       logger.info('agent stopped');

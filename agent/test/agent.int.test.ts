@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signCommand } from '../../core/command/sign.ts';
@@ -72,6 +73,35 @@ describe('worker agent against a master stand-in (process runtime)', () => {
     await waitFor('revision 3 healthy', () => allHealthy(last(w!), 3));
     expect(await readlink(join(w.stateDir, 'current'))).toBe('revisions/3');
     expect(w.runtime.pids()['rest']).toBe(pidRest);
+  });
+
+  it('when an apply takes long, then heartbeats keep coming and say applying until it is done', async () => {
+    const services = await twoServices();
+    let gate = '';
+    w = await world((env, dir) => {
+      gate = join(dir, 'gate');
+      return stackFiles(services, env);
+    });
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    const slow = [
+      "import { existsSync } from 'node:fs';",
+      `for (let i = 0; i < 400 && !existsSync(${JSON.stringify(gate)}); i++) await new Promise((r) => setTimeout(r, 25));`,
+      "await import('./standin.mjs');",
+    ].join('\n');
+    await w.master.publish(
+      2,
+      stackFiles({ ...services, rest: { ...services.rest, program: 'slow.mjs' } }, w.env, {
+        'slow.mjs': slow,
+      }),
+    );
+    await waitFor('two heartbeats saying applying', () => {
+      const applying = w!.master.heartbeats.filter(
+        (h) => h.apply.state === 'applying' && h.apply.revision === 2,
+      );
+      return applying.length >= 2;
+    });
+    await writeFile(gate, '');
+    await waitFor('revision 2 healthy', () => allHealthy(last(w!), 2));
   });
 
   it('when a service turns unhealthy and then goes down, then heartbeats say so, and a restart command brings it back healthy', async () => {
@@ -229,6 +259,40 @@ describe('worker agent against a master stand-in (process runtime)', () => {
       .filter((l) => l.msg === 'command refused');
     expect(refused.map((l) => l.reason)).toEqual(['unsigned', 'bad-signature', 'stale', 'replayed']);
     expect(w.runtime.pids()['rest']).not.toBe(before['rest']);
+  });
+
+  it('when a signed command comes from an address other than the master, then it is refused with 403', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env));
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    const text = JSON.stringify({ id: randomUUID(), type: 'restart' });
+    const headers = signCommand({
+      method: 'POST',
+      path: '/v1/commands',
+      body: text,
+      key: w.config.commandKey.reveal(),
+      nowMs: Date.now(),
+    });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: w!.handle.port,
+          localAddress: '127.0.0.2',
+          method: 'POST',
+          path: '/v1/commands',
+          headers,
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(text);
+    });
+    expect(status).toBe(403);
+    expect(w.logs.some((l) => l.includes('"reason":"source"') && l.includes('127.0.0.2'))).toBe(true);
   });
 
   it('when a bundle has paths that climb out or are absolute, then it is refused and nothing is written outside', async () => {
