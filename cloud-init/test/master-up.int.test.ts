@@ -1,0 +1,117 @@
+/**
+ * The master's first-boot script, run for real by bash under a scratch root (real
+ * openssl, wg and jq; docker and systemctl are stand-ins): it generates every
+ * master secret into a `.env` Compose reads literally, keeps them across re-runs,
+ * writes the first admin login, and starts wg0 and the stack.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { resolveFleet } from '../../core/spec/defaults.ts';
+import { MASTER_SECRET_SPECS } from '../master/secrets.ts';
+import { renderMasterUserData } from '../master/user-data.ts';
+import { parseEnvFile } from '../shared/env-file.ts';
+import { decodeUserData } from './decode.ts';
+import { fleetSpec } from './fixtures/specs.ts';
+import { hasTool, missingTools } from './validators.ts';
+
+const missing = missingTools({
+  bash: () => hasTool('bash'),
+  jq: () => hasTool('jq'),
+  openssl: () => hasTool('openssl', ['version']),
+  wg: () => hasTool('wg', ['--version']),
+});
+
+let dir = '';
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sf-master-up-'));
+  mkdirSync(join(dir, 'bin'));
+  const stub = (name: string, body: string) => {
+    writeFileSync(join(dir, 'bin', name), `#!/bin/sh\necho "${name} $*" >>"$STUB_LOG"\n${body}\n`);
+    chmodSync(join(dir, 'bin', name), 0o755);
+  };
+  stub('systemctl', '');
+  stub(
+    'docker',
+    'case "$*" in *"crypto hash generate"*) echo "Digest: \\$2b\\$12\\$abcdefghijklmnopqrstuv" ;; *hash-password*) echo "\\$2a\\$14\\$abcdefghijklmnopqrstuv" ;; esac',
+  );
+  mkdirSync(join(dir, 'root', 'var', 'log'), { recursive: true });
+  mkdirSync(join(dir, 'root', 'root'), { recursive: true });
+  mkdirSync(join(dir, 'root', 'etc', 'cron.d'), { recursive: true });
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function runMasterUp(authelia: boolean) {
+  const fleet = resolveFleet({ ...fleetSpec, authelia: { enabled: authelia } });
+  const { files } = decodeUserData(renderMasterUserData({ fleet }).text);
+  for (const f of files) {
+    const path = join(dir, 'root', f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, f.content, { mode: Number.parseInt(f.permissions, 8) });
+  }
+  const r = spawnSync('bash', [join(dir, 'root', 'usr', 'local', 'sbin', 'supafleet-master-up')], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: {
+      PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
+      SUPAFLEET_ROOT: join(dir, 'root'),
+      STUB_LOG: join(dir, 'stub.log'),
+    },
+  });
+  const read = (...p: string[]) => readFileSync(join(dir, 'root', ...p), 'utf8');
+  return {
+    code: r.status,
+    log: existsSync(join(dir, 'stub.log')) ? readFileSync(join(dir, 'stub.log'), 'utf8') : '',
+    read,
+  };
+}
+
+describe.skipIf(missing.length > 0)('master first-boot script', () => {
+  it('when it runs, then every master secret is generated into .env (mode 0600) and the stack starts after wg0', () => {
+    const r = runMasterUp(true);
+    expect(r.code, r.read('var', 'log', 'supafleet-bootstrap.log')).toBe(0);
+    const env = parseEnvFile(r.read('opt', 'supafleet-master', '.env'));
+    for (const s of MASTER_SECRET_SPECS)
+      expect(env[s.env], s.env).toMatch(new RegExp(`^[0-9a-f]{${s.bytes * 2}}$`));
+    expect(new Set(Object.values(env)).size).toBe(MASTER_SECRET_SPECS.length);
+    expect(statSync(join(dir, 'root', 'opt', 'supafleet-master', '.env')).mode & 0o777).toBe(0o600);
+    expect(r.read('opt', 'supafleet-master', 'backup', 'restic-password').trim()).toBe(env.RESTIC_PASSWORD);
+    expect(r.read('etc', 'supafleet', 'wg0.pub')).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
+    const users = parse(r.read('opt', 'supafleet-master', 'authelia', 'users.yml'));
+    expect(users.users.admin.password).toBe('$2b$12$abcdefghijklmnopqrstuv');
+    expect(users.users.admin.email).toBe('admin@example.com');
+    expect(r.log).toContain('systemctl enable --now wg-quick@wg0');
+    expect(r.log).toMatch(
+      /docker compose -p supafleet-master --project-directory \S+ -f \S+\/docker-compose\.yml up -d/,
+    );
+    expect(r.read('etc', 'cron.d', 'supafleet-master-backup')).toContain('0 4 * * * root ');
+  });
+
+  it('when it runs again, then the secrets are kept, not regenerated', () => {
+    const first = runMasterUp(true);
+    const before = first.read('opt', 'supafleet-master', '.env');
+    const again = runMasterUp(true);
+    expect(again.code).toBe(0);
+    expect(again.read('opt', 'supafleet-master', '.env')).toBe(before);
+  });
+
+  it('when Authelia is off, then a basic-auth hash is added to .env for Caddy', () => {
+    const r = runMasterUp(false);
+    expect(r.code).toBe(0);
+    expect(parseEnvFile(r.read('opt', 'supafleet-master', '.env')).DASHBOARD_PASSWORD_HASH).toBe(
+      '$2a$14$abcdefghijklmnopqrstuv',
+    );
+  });
+});
