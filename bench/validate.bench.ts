@@ -26,6 +26,10 @@ interface ChildFigures {
 }
 
 export async function run(): Promise<BenchResult[]> {
+  return [...(await fleetOf1000()), await slowestHostileFile()];
+}
+
+async function fleetOf1000(): Promise<BenchResult[]> {
   const root = await mkdtemp(join(tmpdir(), 'sf-validate-bench-'));
   try {
     await writeFleet(root, PROJECTS);
@@ -60,6 +64,56 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** Hostile project files of nearly 64 KiB, each built to make the reader work as hard as it can. */
+export function hostileFiles(): Record<string, string> {
+  const fill = (head: string, unit: (i: number) => string, tail = ''): string => {
+    let text = head;
+    for (let i = 0; text.length + unit(i).length + tail.length < 65_000; i++) text += unit(i);
+    return text + tail;
+  };
+  return {
+    'block keys': fill('name: acme\n', (i) => `k${i}: 1\n`),
+    'flow keys': fill('name: acme\nx: {', (i) => `k${i}: 1, `, '}\n'),
+    'unknown keys under the limit': fill('name: acme\n', (i) =>
+      i < 1000 ? `k${i}: ${'v'.repeat(40)}\n` : '#\n',
+    ),
+    'nested flow lists': fill('name: acme\nx: [', () => '[1, [2, [3]]], ', ']\n'),
+    'deep brackets': `name: ${'['.repeat(30_000)}${']'.repeat(30_000)}\n`,
+    anchors: fill('name: acme\n', (i) => `k${i}: &a${i} 1\n`),
+    aliases: fill('name: acme\na: &a 1\n', (i) => `k${i}: *a\n`),
+    'plain secrets': fill('name: acme\nfunctions:\n  secrets:\n', (i) => `    K${i}: plain\n`),
+    'blank lines': `${'\n'.repeat(64_000)}name: acme\n`,
+    'one long string': `name: acme\nx: "${'y'.repeat(64_000)}"\n`,
+  };
+}
+
+/** The slowest of the hostile files, each validated on its own (the issue's bound: 1 s). */
+async function slowestHostileFile(): Promise<BenchResult> {
+  const { loadFleetDir } = await import('../core/spec/load.ts');
+  let slowest = { name: '', ms: 0 };
+  for (const [name, text] of Object.entries(hostileFiles())) {
+    const root = await mkdtemp(join(tmpdir(), 'sf-hostile-bench-'));
+    try {
+      await writeFleet(root, 0);
+      await writeFile(join(root, 'projects', 'acme.yaml'), text);
+      const started = performance.now();
+      const result = await loadFleetDir(root);
+      const ms = performance.now() - started;
+      if (result.ok) throw new Error(`hostile file "${name}" was accepted`);
+      if (ms > slowest.ms) slowest = { name, ms };
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+  return {
+    name: `slowest hostile 64 KiB project file to refuse (${slowest.name})`,
+    value: Math.round(slowest.ms),
+    unit: 'ms',
+    target: '< 1000 ms',
+    ok: slowest.ms < 1000,
+  };
 }
 
 /** Writes fleet.yaml and `count` valid project files using most fields. */

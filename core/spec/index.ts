@@ -18,7 +18,7 @@ export { validateProjectObject } from './validate-project.ts';
 export type { ValidateProjectOptions } from './validate-project.ts';
 export type { SpecError } from './errors.ts';
 export { compareErrors } from './errors.ts';
-export { MAX_FILE_BYTES, MAX_ALIASES, MAX_DEPTH } from './yaml-source.ts';
+export { MAX_FILE_BYTES, MAX_ALIASES, MAX_DEPTH, MAX_ENTRIES } from './yaml-source.ts';
 export { RESERVED_NAMES } from './rules/dns.ts';
 export { isSecretPath } from './rules/sealed.ts';
 export type { FleetSpec, ProjectSpec } from './types.ts';

@@ -17,6 +17,8 @@ export const MAX_FILE_BYTES = 64 * 1024;
 export const MAX_ALIASES = 10;
 /** Deepest nesting of mappings and lists accepted. */
 export const MAX_DEPTH = 32;
+/** Most keys in one mapping, or items in one list: far above any real spec, and it bounds the work per file. */
+export const MAX_ENTRIES = 1000;
 
 /** A problem with a file as a whole, or with its YAML syntax. */
 export interface SourceProblem extends Position {
@@ -188,6 +190,15 @@ function structureProblems(
       problems.push({
         ...at(n.range?.[0]),
         message: `nesting deeper than ${MAX_DEPTH} levels; expected a flatter document`,
+      });
+      continue;
+    }
+    if ((isMap(n) || isSeq(n)) && n.items.length > MAX_ENTRIES) {
+      const what = isMap(n) ? 'a mapping with' : 'a list with';
+      const unit = isMap(n) ? 'keys' : 'items';
+      problems.push({
+        ...at(n.range?.[0]),
+        message: `${what} ${n.items.length} ${unit}; expected at most ${MAX_ENTRIES}`,
       });
       continue;
     }

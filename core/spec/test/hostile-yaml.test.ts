@@ -120,6 +120,18 @@ const cases: HostileCase[] = [
     message: /nesting deeper than 32 levels/,
   },
   {
+    name: 'a mapping with thousands of keys',
+    content: `name: acme\n${Array.from({ length: 5000 }, (_, i) => `k${i}: 1`).join('\n')}\n`,
+    message: /a mapping with 5001 keys; expected at most 1000/,
+    line: 1,
+  },
+  {
+    name: 'a list with thousands of items',
+    content: `name: acme\napi:\n  cors_origins:\n${'    - https://a.io\n'.repeat(3000)}`,
+    message: /a list with 3000 items; expected at most 1000/,
+    line: 4,
+  },
+  {
     name: 'tabs as indentation',
     content: 'name: acme\nserver:\n\ttype: cx22\n',
     message: /invalid YAML: Tabs are not allowed/,
@@ -192,15 +204,15 @@ describe('hostile YAML', () => {
     ]);
   });
 
-  it('when a file has thousands of unknown keys, then the errors are capped with a note', async () => {
+  it('when a file has hundreds of unknown keys, then the errors are capped with a note', async () => {
     const root = await tempDir();
-    const keys = Array.from({ length: 5000 }, (_, i) => `k${i}: 1`).join('\n');
+    const keys = Array.from({ length: 900 }, (_, i) => `k${i}: 1`).join('\n');
     await writeFleetDir(root, {
       'projects/acme.yaml': `name: acme\nserver: { type: cx22, location: fsn1 }\n${keys}\n`,
     });
     const result = await loadFleetDir(root);
     expect(result.errors).toHaveLength(51);
-    expect(result.errors.some((e) => /4950 more errors not shown/.test(e.message))).toBe(true);
+    expect(result.errors.some((e) => /850 more errors not shown/.test(e.message))).toBe(true);
   });
 
   it('when a file sets __proto__, then it is an unknown key and nothing is polluted', async () => {
