@@ -110,14 +110,22 @@ describe('desiredKongState', () => {
     for (const k of keyAuths) expect(k.body.config).toMatchObject({ anonymous: null, key_names: ['apikey'] });
   });
 
-  it('when built, then graphql sets Content-Profile and realtime copies the apikey query to x-api-key', () => {
+  it('when built, then graphql sets Content-Profile and realtime copies the apikey query to x-api-key, and nothing else is transformed', () => {
     const state = desiredKongState(acme);
-    expect(pluginsOf(state, 'acme-graphql').get('request-transformer')).toEqual({
-      add: { headers: ['Content-Profile:graphql_public'] },
+    const transformer = (route: string): Record<string, unknown> | undefined =>
+      pluginsOf(state, route).get('request-transformer');
+    expect(transformer('acme-graphql')).toMatchObject({
+      add: { headers: ['Content-Profile:graphql_public'], querystring: [], body: [] },
+      remove: { headers: [], querystring: [], body: [] },
+      replace: { headers: [], querystring: [], body: [], uri: null },
     });
-    expect(pluginsOf(state, 'acme-realtime').get('request-transformer')).toEqual({
+    expect(transformer('acme-realtime')).toMatchObject({
       add: { headers: ['x-api-key:$(query_params.apikey)'] },
     });
+    expect(state.plugins.filter((p) => p.body.name === 'request-transformer').map((p) => p.parent)).toEqual([
+      'acme-graphql',
+      'acme-realtime',
+    ]);
   });
 
   it('when CORS origins are given, then they are sorted and deduplicated; when none, then any origin', () => {
@@ -126,9 +134,12 @@ describe('desiredKongState', () => {
     );
     expect(pluginsOf(some, 'acme-rest').get('cors')).toEqual({
       origins: ['https://a.test', 'https://b.test'],
+      credentials: false,
+      private_network: false,
+      preflight_continue: false,
     });
     const none = desiredKongState(projectInput('acme', { corsOrigins: [] }));
-    expect(pluginsOf(none, 'acme-rest').get('cors')).toEqual({ origins: ['*'] });
+    expect(pluginsOf(none, 'acme-rest').get('cors')).toMatchObject({ origins: ['*'] });
   });
 
   it('when built, then consumers <name>-anon and <name>-service_role hold the keys and groups <name>-anon / <name>-admin', () => {

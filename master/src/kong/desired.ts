@@ -202,7 +202,11 @@ function pluginsFor(
 ): [string, Record<string, unknown>][] {
   const groups = projectGroups(name);
   const origins = corsOrigins.length === 0 ? ['*'] : [...new Set(corsOrigins)].sort();
-  const cors: [string, Record<string, unknown>] = ['cors', { origins }];
+  // Fields that widen access are pinned so drift in them is repaired (the compare is by subset).
+  const cors: [string, Record<string, unknown>] = [
+    'cors',
+    { origins, credentials: false, private_network: false, preflight_continue: false },
+  ];
   const keyAuth: [string, Record<string, unknown>] = [
     'key-auth',
     {
@@ -220,7 +224,19 @@ function pluginsFor(
     { allow: [...allow].sort(), deny: null, hide_groups_header: true },
   ];
   const transformer: [string, Record<string, unknown>][] = route.addHeaders
-    ? [['request-transformer', { add: { headers: [...route.addHeaders] } }]]
+    ? [
+        [
+          'request-transformer',
+          {
+            http_method: null,
+            remove: { headers: [], querystring: [], body: [] },
+            rename: { headers: [], querystring: [], body: [] },
+            replace: { headers: [], querystring: [], body: [], uri: null },
+            add: { headers: [...route.addHeaders], querystring: [], body: [] },
+            append: { headers: [], querystring: [], body: [] },
+          },
+        ],
+      ]
     : [];
   switch (route.access) {
     case 'open':
@@ -231,7 +247,19 @@ function pluginsFor(
     case 'admin':
       return [keyAuth, acl([groups.admin]), ...transformer];
     case 'blocked':
-      return [['request-termination', { status_code: 403, message: 'Access is forbidden.' }]];
+      return [
+        [
+          'request-termination',
+          {
+            status_code: 403,
+            message: 'Access is forbidden.',
+            content_type: null,
+            body: null,
+            echo: false,
+            trigger: null,
+          },
+        ],
+      ];
   }
 }
 

@@ -103,6 +103,19 @@ describe('reconcileProject', () => {
         want: { updated: 1 },
       },
       {
+        name: 'a request-transformer told to drop the apikey',
+        drift: (f) =>
+          adminCall(f, 'PATCH', '/plugins/acme-graphql-request-transformer', {
+            config: { remove: { headers: ['apikey'], querystring: [], body: [] } },
+          }),
+        want: { updated: 1 },
+      },
+      {
+        name: 'cors opened to credentials',
+        drift: (f) => adminCall(f, 'PATCH', '/plugins/acme-rest-cors', { config: { credentials: true } }),
+        want: { updated: 1 },
+      },
+      {
         name: 'a plugin disabled',
         drift: (f) => adminCall(f, 'PATCH', '/plugins/acme-meta-acl', { enabled: false }),
         want: { updated: 1 },
