@@ -23,6 +23,7 @@ const PROJECTS = 1000;
 const AGENTS = 50;
 const RATE = 2000; // heartbeats per second offered
 const DURATION_S = 10;
+const WARMUP_S = 3;
 const MAX_IN_FLIGHT = 512;
 const CIDR = '127.110.0.0/22';
 
@@ -80,6 +81,76 @@ function post(agent: Agent, url: string, token: string, body: string): Promise<n
     req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
     req.end(body);
   });
+}
+
+interface LoopResult {
+  latencies: number[];
+  errors: number;
+  errorKinds: Map<string, number>;
+  perSecondMax: number[];
+  dropped: number;
+  elapsed: number;
+}
+
+/** Offers `rate` requests per second for `seconds` (open loop, at most MAX_IN_FLIGHT outstanding). */
+async function openLoop(
+  send: (i: number) => Promise<number>,
+  rate: number,
+  seconds: number,
+): Promise<LoopResult> {
+  const total = rate * seconds;
+  const r: LoopResult = {
+    latencies: [],
+    errors: 0,
+    errorKinds: new Map(),
+    perSecondMax: [],
+    dropped: 0,
+    elapsed: 0,
+  };
+  const fail = (kind: string) => {
+    r.errors++;
+    r.errorKinds.set(kind, (r.errorKinds.get(kind) ?? 0) + 1);
+  };
+  let sent = 0;
+  let inFlight = 0;
+  const start = performance.now();
+  await new Promise<void>((done) => {
+    const hardStop = setTimeout(done, (seconds + 30) * 1000);
+    const finish = () => {
+      clearTimeout(hardStop);
+      done();
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+      while (sent < due) {
+        const i = sent++;
+        if (inFlight >= MAX_IN_FLIGHT) {
+          r.dropped++;
+          continue;
+        }
+        inFlight++;
+        const t0 = performance.now();
+        send(i)
+          .then((status) => {
+            if (status !== 200) fail(`HTTP ${status}`);
+            const ms = performance.now() - t0;
+            r.latencies.push(ms);
+            const second = Math.floor((t0 - start) / 1000);
+            r.perSecondMax[second] = Math.max(r.perSecondMax[second] ?? 0, ms);
+          })
+          .catch((err: Error) => fail(err.message))
+          .finally(() => {
+            inFlight--;
+            if (sent >= total && inFlight === 0) finish();
+          });
+      }
+      if (sent < total) setTimeout(tick, 2);
+      else if (inFlight === 0) finish();
+    };
+    tick();
+  });
+  r.elapsed = (performance.now() - start) / 1000;
+  return r;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -161,58 +232,16 @@ export async function run(): Promise<BenchResult[]> {
     }
     if (!up) throw new Error(`the master did not start: ${stderr.slice(0, 2000)}`);
 
-    // heartbeat ingestion, open loop at RATE/s
-    const agents = ips.map((ip) => new Agent({ keepAlive: true, maxSockets: 16, localAddress: ip }));
+    // heartbeat ingestion, open loop at RATE/s: a warm-up phase (connections, JIT,
+    // prepared statements, auth cache), then the measured phase
+    const agents = ips.map((ip) => new Agent({ keepAlive: true, maxSockets: 4, localAddress: ip }));
     const hbUrl = `http://127.110.0.1:${agentPort}/v1/agent/heartbeat`;
     const bodies = ips.map((_, i) => heartbeatBody(`p${String(i).padStart(4, '0')}`));
-    // warm-up
-    await Promise.all(ips.map((_, i) => post(agents[i]!, hbUrl, tokens[i]!, bodies[i]!)));
-    const total = RATE * DURATION_S;
-    const latencies: number[] = [];
-    let errors = 0;
-    const errorKinds = new Map<string, number>();
-    let sent = 0;
-    let inFlight = 0;
-    let dropped = 0;
-    const start = performance.now();
-    await new Promise<void>((done) => {
-      const tick = () => {
-        const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE));
-        while (sent < due) {
-          if (inFlight >= MAX_IN_FLIGHT) {
-            dropped++;
-            sent++;
-            continue;
-          }
-          const i = sent % AGENTS;
-          sent++;
-          inFlight++;
-          const t0 = performance.now();
-          post(agents[i]!, hbUrl, tokens[i]!, bodies[i]!)
-            .then((status) => {
-              if (status !== 200) {
-                errors++;
-                errorKinds.set(`HTTP ${status}`, (errorKinds.get(`HTTP ${status}`) ?? 0) + 1);
-              }
-              latencies.push(performance.now() - t0);
-            })
-            .catch((err: Error) => {
-              errors++;
-              errorKinds.set(err.message, (errorKinds.get(err.message) ?? 0) + 1);
-            })
-            .finally(() => {
-              inFlight--;
-              if (sent >= total && inFlight === 0) done();
-            });
-        }
-        if (sent < total) setTimeout(tick, 2);
-        else if (inFlight === 0) done();
-      };
-      tick();
-      setTimeout(done, (DURATION_S + 30) * 1000).unref();
-    });
-    const elapsed = (performance.now() - start) / 1000;
+    const send = (i: number) => post(agents[i % AGENTS]!, hbUrl, tokens[i % AGENTS]!, bodies[i % AGENTS]!);
+    await openLoop(send, RATE, WARMUP_S);
+    const m = await openLoop(send, RATE, DURATION_S);
     for (const a of agents) a.destroy();
+    const { latencies, errors, errorKinds, perSecondMax, dropped, elapsed } = m;
     latencies.sort((a, b) => a - b);
     const rate = latencies.length / elapsed;
     const p50 = percentile(latencies, 50);
@@ -220,7 +249,13 @@ export async function run(): Promise<BenchResult[]> {
     console.error(
       `bench master: ${latencies.length} heartbeats in ${elapsed.toFixed(2)} s (${rate.toFixed(0)}/s), p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, errors ${errors}, dropped ${dropped}`,
     );
-    if (errorKinds.size > 0) console.error(`bench master: errors by kind ${JSON.stringify([...errorKinds])}`);
+    console.error(
+      `bench master: slowest heartbeat per second (ms): ${perSecondMax.map((m) => Math.round(m)).join(' ')}`,
+    );
+    if (errorKinds.size > 0) {
+      console.error(`bench master: errors by kind ${JSON.stringify([...errorKinds])}`);
+      console.error(`bench master: server log tail:\n${stderr.slice(-2000)}`);
+    }
 
     // GET /v1/projects with 1,000 projects
     const listTimes: number[] = [];

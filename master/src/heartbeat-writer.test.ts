@@ -53,3 +53,26 @@ describe('createHeartbeatWriter', () => {
     expect(bad.batches).toHaveLength(2);
   });
 });
+
+describe('createHeartbeatWriter ordering and retries', () => {
+  it('when a batch is written, then its reports are in project order (so concurrent batches lock alike)', async () => {
+    const { store, batches } = fakeStore();
+    const w = createHeartbeatWriter(store, { historySize: 10 });
+    await Promise.all(['c', 'a', 'b'].map((p) => w.write(p, 'x')));
+    expect(batches).toEqual([['a:x', 'b:x', 'c:x']]);
+  });
+
+  it('when the statement hits a deadlock once, then it is retried and the writes succeed', async () => {
+    let calls = 0;
+    const store = {
+      async recordHeartbeats(batch: readonly { project: string }[]) {
+        calls++;
+        if (calls === 1) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+        return new Map(batch.map((b) => [b.project, 1]));
+      },
+    };
+    const w = createHeartbeatWriter(store, { historySize: 10 });
+    expect(await w.write('a', 'x')).toBe(1);
+    expect(calls).toBe(2);
+  });
+});

@@ -19,6 +19,11 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 export function createHeartbeatWriter(
   store: Pick<Queries, 'recordHeartbeats'>,
   opts: { historySize: number; maxBatch?: number; maxInFlight?: number },
@@ -45,9 +50,12 @@ export function createHeartbeatWriter(
         }
       }
       queue = rest;
+      batch.sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
       inFlight++;
-      store
-        .recordHeartbeats(batch, opts.historySize)
+      const write = () => store.recordHeartbeats(batch, opts.historySize);
+      write()
+        // a lock conflict with a concurrent statement is retried once
+        .catch((err: unknown) => (isRetryable(err) ? write() : Promise.reject(err)))
         .then(
           (revisions) => {
             for (const p of batch) p.resolve(revisions.get(p.project));

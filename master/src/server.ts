@@ -5,6 +5,7 @@ import { publicKeyOf } from '../../core/seal/index.ts';
 import { generateProjectSecrets } from '../../core/secrets/generate.ts';
 import { validateProjectObject } from '../../core/spec/index.ts';
 import { createAgentCommander } from './agent-client.ts';
+import { createAgentServer } from './agent-listener.ts';
 import { createApp } from './app.ts';
 import { createAgentAuthenticator } from './auth/agent.ts';
 import { createOidcVerifier } from './auth/oidc.ts';
@@ -103,12 +104,9 @@ export async function startMaster(
   overrides: Overrides = {},
 ): Promise<RunningMaster> {
   const deps = await buildDeps(config, log, overrides);
-  const pub = createApp(deps, 'public');
-  const agent = createApp(deps, 'agent');
-  const s1 = createServer(pub);
-  const s2 = createServer(agent);
+  const s1 = createServer(createApp(deps, 'public'));
   s1.keepAliveTimeout = 65_000;
-  s2.keepAliveTimeout = 65_000;
+  const s2 = createAgentServer(deps);
   const publicAddress = await listen(s1, config.listen.host, config.listen.port);
   const agentAddress = await listen(s2, config.agentListen.host, config.agentListen.port);
   log.info(
@@ -119,12 +117,14 @@ export async function startMaster(
     publicAddress,
     agentAddress,
     async close() {
-      await Promise.all([
-        new Promise<void>((r) => s1.close(() => r())),
-        new Promise<void>((r) => s2.close(() => r())),
-      ]);
-      s1.closeAllConnections();
-      s2.closeAllConnections();
+      // stop accepting, let requests in flight finish (at most 5 s), then drop what is left
+      const closed = Promise.all([s1, s2].map((s) => new Promise<void>((r) => s.close(() => r()))));
+      for (const s of [s1, s2]) s.closeIdleConnections();
+      const timer = setTimeout(() => {
+        for (const s of [s1, s2]) s.closeAllConnections();
+      }, 5000);
+      await closed;
+      clearTimeout(timer);
       await deps.registry.close();
     },
   };

@@ -10,6 +10,7 @@ import heartbeatResponseSchema from '../../schemas/api/heartbeat-response.schema
 import { generateSealKeypair, openBytes } from '../../core/seal/index.ts';
 import { secretValues } from '../../core/secrets/generate.ts';
 import { freePort, postgresSkipReason } from '../../test/support/postgres.ts';
+import { createAgentServer } from '../src/agent-listener.ts';
 import { createApp } from '../src/app.ts';
 import { projectSecrets } from '../src/projects.ts';
 import { callFrom, spec, startFakeAgent, startLab, type Lab, type LabDeps } from './harness.ts';
@@ -48,7 +49,7 @@ describe.skipIf(skip !== undefined)('master API', () => {
     const cmdPort = await freePort();
     l = await lab.newDeps({ now: () => new Date(clock), settings: { agentCommandPort: cmdPort } });
     pub = createApp(l.deps, 'public');
-    agentServer = createApp(l.deps, 'agent').listen(0, '127.0.0.1');
+    agentServer = createAgentServer(l.deps).listen(0, '127.0.0.1');
     await new Promise((r) => agentServer.once('listening', r));
     agentPort = (agentServer.address() as AddressInfo).port;
     write = await l.token('write', 'ci-writer');
@@ -290,6 +291,39 @@ describe.skipIf(skip !== undefined)('master API', () => {
     expect(
       (await callFrom(ip, url, { method: 'POST', headers: auth, body: heartbeat('acme', 1) })).status,
     ).toBe(403);
+  });
+
+  it.each([
+    {
+      name: 'not JSON',
+      headers: { 'content-type': 'application/json' },
+      raw: '{"project":',
+      want: 400,
+      code: 'invalid_json',
+    },
+    {
+      name: 'not declared as JSON',
+      headers: { 'content-type': 'text/plain' },
+      raw: '{}',
+      want: 400,
+      code: 'invalid_request',
+    },
+    {
+      name: 'larger than 256 KiB',
+      headers: { 'content-type': 'application/json' },
+      raw: `"${'x'.repeat(300_000)}"`,
+      want: 413,
+      code: 'too_large',
+    },
+  ])('when a heartbeat body is $name, then $want $code', async ({ headers, raw, want, code }) => {
+    const { enrollment, ip } = await enrollProject(`raw-${want}-${code.length}`);
+    const r = await callFrom(ip, `http://127.0.0.1:${agentPort}/v1/agent/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${enrollment.agent.token}`, ...headers },
+      raw,
+    });
+    expect(r.status).toBe(want);
+    expect((r.body as { error: { code: string } }).error.code).toBe(code);
   });
 
   it('when agent endpoints are called on the public listener, then they do not exist there', async () => {

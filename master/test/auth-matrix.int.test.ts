@@ -5,6 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealKeypair } from '../../core/seal/index.ts';
 import { freePort, postgresSkipReason } from '../../test/support/postgres.ts';
+import { createAgentServer } from '../src/agent-listener.ts';
 import { createApp } from '../src/app.ts';
 import {
   AUDIENCE,
@@ -58,7 +59,7 @@ describe.skipIf(skip !== undefined)(
       lab = await startLab();
       l = await lab.newDeps({ settings: { agentCommandPort: await freePort() } });
       pub = createApp(l.deps, 'public');
-      agentServer = createApp(l.deps, 'agent').listen(0, '127.0.0.1');
+      agentServer = createAgentServer(l.deps).listen(0, '127.0.0.1');
       await new Promise((r) => agentServer.once('listening', r));
       agentPort = (agentServer.address() as AddressInfo).port;
       const w = await l.token('write');

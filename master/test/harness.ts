@@ -302,10 +302,10 @@ export async function startFakeAgent(host: string, port: number, commandKey: str
 export function callFrom(
   localAddress: string,
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+  opts: { method?: string; headers?: Record<string, string>; body?: unknown; raw?: string } = {},
 ): Promise<{ status: number; body: unknown; text: string }> {
   return new Promise((resolve, reject) => {
-    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     const req = request(
       url,
       {

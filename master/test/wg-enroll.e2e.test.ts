@@ -136,13 +136,11 @@ describe.skipIf(skip !== undefined)(
         .send(spec('acme'));
       expect(put.status).toBe(201);
       const seal = await generateSealKeypair();
-      const e = await request(app)
-        .post('/v1/enroll')
-        .send({
-          token: put.body.enrollment.token,
-          wg_public_key: workerKeys.publicKey,
-          seal_public_key: seal.publicKey,
-        });
+      const e = await request(app).post('/v1/enroll').send({
+        token: put.body.enrollment.token,
+        wg_public_key: workerKeys.publicKey,
+        seal_public_key: seal.publicKey,
+      });
       expect(e.status).toBe(200);
       expect(e.body.wg).toMatchObject({
         address: '10.77.0.2/24',

@@ -63,13 +63,13 @@ export const SQL = {
       select project, report::jsonb as report from unnest($1::text[], $2::text[]) as t(project, report)),
     latest as (
       insert into heartbeats (project, seq, received_at, report)
-      select project, 1, now(), report from input
+      select project, 1, now(), report from input order by project
       on conflict (project) do update set seq = heartbeats.seq + 1, received_at = excluded.received_at,
         report = excluded.report
       returning project, seq, received_at, report),
     ring as (
       insert into heartbeat_history (project, slot, seq, received_at, report)
-      select project, (seq % $3)::integer, seq, received_at, report from latest
+      select project, (seq % $3)::integer, seq, received_at, report from latest order by project
       on conflict (project, slot) do update set seq = excluded.seq, received_at = excluded.received_at,
         report = excluded.report)
     select p.name, p.revision from projects p join input i on i.project = p.name`,
@@ -385,7 +385,9 @@ export class Queries {
 
   /**
    * Stores a batch of reports (at most one per project) in one statement: each
-   * project's latest row and its ring slot. Returns each project's desired revision.
+   * project's latest row and its ring slot. Rows are written in project order, so
+   * concurrent batches lock in the same order and cannot deadlock. Returns each
+   * project's desired revision.
    */
   async recordHeartbeats(
     batch: readonly { project: string; reportJson: string }[],
