@@ -113,9 +113,9 @@ describe('master stack', () => {
     expect(composeOf(wildcard).services.caddy!.image).toMatch(/caddy-dns/);
   });
 
-  it('when wg0.conf is rendered, then it has the hub address and port and loads its key and saved peers from files', () => {
+  it('when wg0.conf is rendered, then it has the hub address and port, loads its key and saved peers from files, and drops worker-to-worker traffic', () => {
     expect(renderMasterWgConf(fleet)).toBe(
-      '[Interface]\nAddress = 10.100.0.1/24\nListenPort = 51820\nPostUp = wg set %i private-key /etc/wireguard/wg0.key\nPostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf\n',
+      '[Interface]\nAddress = 10.100.0.1/24\nListenPort = 51820\nPostUp = wg set %i private-key /etc/wireguard/wg0.key\nPostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf\nPostUp = iptables -I FORWARD -i %i -o %i -j DROP\nPostDown = iptables -D FORWARD -i %i -o %i -j DROP\n',
     );
   });
 
