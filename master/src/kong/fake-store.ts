@@ -566,9 +566,12 @@ export class FakeKongStore {
     }
 
     const now = this.#clock();
+    const newId = (typeof id === 'string' ? id.toLowerCase() : undefined) ?? existing?.id ?? randomUUID();
+    const table = this.#table(kind);
+    const previous = table.get(newId) ?? existing;
     const full: Row = {
-      id: (typeof id === 'string' ? id.toLowerCase() : undefined) ?? existing?.id ?? randomUUID(),
-      created_at: existing?.created_at ?? now,
+      id: newId,
+      created_at: previous?.created_at ?? now,
       ...(kind === 'services' || kind === 'routes' || kind === 'consumers' || kind === 'plugins'
         ? { updated_at: now }
         : {}),
@@ -586,8 +589,6 @@ export class FakeKongStore {
         });
       }
     }
-    const table = this.#table(kind);
-    const previous = table.get(full.id) ?? existing;
     if (previous) {
       for (const u of uniqueKeys(kind, previous))
         if (index.get(u.value) === previous.id) index.delete(u.value);
