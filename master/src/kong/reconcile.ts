@@ -51,7 +51,7 @@ function counting(client: KongAdminClient, report: ReconcileReport): KongAdminCl
 async function listActual(client: KongAdminClient, filter: KongTagFilter): Promise<KongActual> {
   const actual = emptyActual();
   for (const kind of KONG_KINDS) {
-    // Sequential on purpose: Kong's Admin API shares the proxy's database connections.
+    // One kind at a time: the listing is a handful of calls, and Kong's database serves the proxy too.
     (actual as Record<KongKind, unknown[]>)[kind] = await client.list(kind, filter);
   }
   return actual;
