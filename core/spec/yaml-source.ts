@@ -142,7 +142,7 @@ function parseText(text: string): ParsedSource {
   if (problems.length > 0) return { ok: false, problems: problems.slice(0, 20) };
 
   if (!isMap(doc.contents)) {
-    const what = doc.contents === null ? 'no value' : isSeq(doc.contents) ? 'a list' : 'a single value';
+    const what = doc.contents === null ? 'empty' : isSeq(doc.contents) ? 'a list' : 'a single value';
     return {
       ok: false,
       problems: [

@@ -23,7 +23,9 @@ export function sealedProblem(value: string, project: string, field: string): st
     return `the value was sealed for project ${JSON.stringify(parsed.project)} field ${parsed.field}, but sits in project ${JSON.stringify(project)} field ${field}; a sealed value only opens where it was sealed: ${fix}`;
   }
   const ciphertext = parsed.ciphertext;
-  const bytes = ciphertext.length % 4 === 0 ? Buffer.from(ciphertext, 'base64').length : 0;
+  // Decoded size of padded base64, without decoding it.
+  const padding = ciphertext.endsWith('==') ? 2 : ciphertext.endsWith('=') ? 1 : 0;
+  const bytes = ciphertext.length % 4 === 0 ? (ciphertext.length / 4) * 3 - padding : 0;
   if (bytes <= SEAL_OVERHEAD) {
     return `${field} holds a truncated or damaged sealed value (${bytes} bytes of ciphertext); ${fix}`;
   }
