@@ -3,6 +3,8 @@
  * `run(): Promise<BenchResult[]>`), prints a table, and writes all figures to
  * bench/results.json so runs can be compared. A missed target is marked, not
  * fatal: the exit code is 0 unless a benchmark itself fails to run.
+ * `npm run bench -- <text>` runs only the files whose name contains <text>
+ * (and writes only their figures).
  */
 import { readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
