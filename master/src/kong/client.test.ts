@@ -79,14 +79,40 @@ describe('Kong Admin API client', () => {
     expect(err.message + JSON.stringify(err)).not.toContain('the-secret-key-123');
   });
 
+  it('when Kong answers 503 once, then the call is retried after a pause; a 4xx is never retried', async () => {
+    const { fake } = fakeKongWithClient();
+    const pauses: number[] = [];
+    let failures = 1;
+    const client = createKongAdminClient({
+      baseUrl: FAKE_KONG_URL,
+      sleep: async (ms) => {
+        pauses.push(ms);
+      },
+      fetch: async (input, init) => {
+        if (failures-- > 0) return jsonResponse(503, { message: 'name resolution failed' });
+        return fake.fetch(input, init);
+      },
+    });
+    expect(await client.list('services')).toEqual([]);
+    expect(pauses).toEqual([250]);
+    failures = 0;
+    await expect(client.put('services', { key: 'bad' }, {} as never)).rejects.toMatchObject({ status: 400 });
+    expect(pauses).toEqual([250]);
+  });
+
   it('when Kong cannot be reached, then the error names the URL and the call', async () => {
+    const pauses: number[] = [];
     const client = createKongAdminClient({
       baseUrl: 'http://127.0.0.1:1/',
+      sleep: async (ms) => {
+        pauses.push(ms);
+      },
       fetch: () => Promise.reject(new TypeError('fetch failed')),
     });
     await expect(client.list('services')).rejects.toThrow(
       'Kong Admin API GET /services?size=1000 failed: http://127.0.0.1:1 did not answer (fetch failed)',
     );
+    expect(pauses).toEqual([250, 1000]);
   });
 
   it('when Kong repeats an offset, then the list stops with an error instead of looping', async () => {

@@ -35,6 +35,13 @@ export interface KongAdminClientOptions {
   timeoutMs?: number;
   /** Upper bound on pages followed by one list call. Default 10,000. */
   maxPages?: number;
+  /**
+   * Extra attempts when Kong does not answer or answers 5xx (every call the client makes is
+   * idempotent: GET, PUT, DELETE). Default 2, after 250 ms and 1 s.
+   */
+  retries?: number;
+  /** Injected for tests. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** An Admin API call that failed: carries the call, Kong's status and Kong's error code and name. */
@@ -116,6 +123,8 @@ export function createKongAdminClient(options: KongAdminClientOptions): KongAdmi
   }
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxPages = options.maxPages ?? 10_000;
+  const retries = Math.max(0, Math.min(options.retries ?? 2, 5));
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   /**
    * One call. `redact` lists values (credential keys) that must never reach an error message,
@@ -126,6 +135,23 @@ export function createKongAdminClient(options: KongAdminClientOptions): KongAdmi
     path: string,
     body?: unknown,
     redact: readonly string[] = [],
+  ): Promise<{ status: number; json: T | null }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await once<T>(method, path, body, redact);
+      } catch (err) {
+        const transient = err instanceof KongAdminError && (err.status === null || err.status >= 500);
+        if (!transient || attempt >= retries) throw err;
+        await sleep(250 * 4 ** attempt);
+      }
+    }
+  }
+
+  async function once<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    redact: readonly string[],
   ): Promise<{ status: number; json: T | null }> {
     let res: Response;
     try {
