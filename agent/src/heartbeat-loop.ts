@@ -62,10 +62,12 @@ export async function heartbeatLoop(opts: {
       opts.logger[level]({ failures, error: (err as Error).message }, 'heartbeat failed; backing off');
     }
     if (i + 1 < max && !early.signal.aborted) {
-      await opts.clock.sleep(
-        nextDelay(failures, opts.timing, random()),
-        AbortSignal.any([opts.signal, early.signal]),
-      );
+      // One controller per wait, aborted by the stop signal or a wake (no AbortSignal.any:
+      // combining with the long-lived stop signal on every cycle would pile up listeners).
+      const stop = (): void => early.abort();
+      opts.signal.addEventListener('abort', stop, { once: true });
+      await opts.clock.sleep(nextDelay(failures, opts.timing, random()), early.signal);
+      opts.signal.removeEventListener('abort', stop);
     }
     early = new AbortController();
   }
