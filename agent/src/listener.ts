@@ -51,9 +51,17 @@ export async function startListener(deps: ListenerDeps): Promise<{ server: Serve
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  const { host, port } = deps.config.listen;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(deps.config.listen.port, deps.config.listen.host, () => resolve());
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const hint = err.code === 'EADDRNOTAVAIL' ? ' (is the WireGuard interface up with this address?)' : '';
+      reject(
+        new Error(`cannot listen for commands on ${host}:${port}: ${err.code ?? err.message}${hint}`, {
+          cause: err,
+        }),
+      );
+    });
+    server.listen(port, host, () => resolve());
   });
   return { server, port: (server.address() as AddressInfo).port };
 }
