@@ -45,6 +45,8 @@ export interface ProjectView {
   readonly enrolled_at: string | null;
   readonly created_at: string;
   readonly updated_at: string;
+  /** The spec last stored (sealed values stay sealed). */
+  readonly spec?: ProjectSpec;
   readonly health: {
     readonly state: Health['state'];
     readonly reasons: readonly string[];
@@ -85,6 +87,7 @@ export function projectView(
     enrolled_at: s.enrolledAt?.toISOString() ?? null,
     created_at: s.createdAt.toISOString(),
     updated_at: s.updatedAt.toISOString(),
+    ...(s.spec ? { spec: s.spec } : {}),
     health: {
       state: h.state,
       reasons: h.reasons,
@@ -179,6 +182,10 @@ export async function upsertProject(
       wgIp = used.includes(existing.wgIp) ? nextFreeAddress(deps.cidr, used) : existing.wgIp;
       revision = await q.reviveProject({ name, subdomain, spec, wgIp });
       await q.keepSecrets(name);
+      // the old secrets may have been purged after the retention: then the fresh ones are stored
+      if (await q.insertSecrets(name, sealedFresh.nonce, sealedFresh.ciphertext)) {
+        await q.setAgentTokenHash(name, freshHash);
+      }
       created = true;
     } else {
       wgIp = existing.wgIp;

@@ -113,10 +113,20 @@ export async function startMaster(
     { public: publicAddress, agent: agentAddress, wg: config.wgInterface || 'disabled' },
     'master listening',
   );
+  // secrets of deleted projects are kept for the retention period, then purged (hourly check)
+  const purge = () =>
+    deps.registry.purgeExpiredSecrets().then(
+      (n) => n > 0 && log.info({ purged: n }, 'purged the secrets of long-deleted projects'),
+      (err: Error) => log.warn({ err: err.message }, 'purging expired secrets failed'),
+    );
+  void purge();
+  const purgeTimer = setInterval(() => void purge(), 60 * 60 * 1000);
+  purgeTimer.unref();
   return {
     publicAddress,
     agentAddress,
     async close() {
+      clearInterval(purgeTimer);
       // stop accepting, let requests in flight finish (at most 5 s), then drop what is left
       const closed = Promise.all([s1, s2].map((s) => new Promise<void>((r) => s.close(() => r()))));
       for (const s of [s1, s2]) s.closeIdleConnections();

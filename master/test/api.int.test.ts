@@ -470,6 +470,34 @@ describe.skipIf(skip !== undefined)('master API', () => {
     ).toBe(404);
   });
 
+  it('when a deleted project comes back after its secrets were purged, then it gets fresh secrets and a working agent token', async () => {
+    const old = await projectSecrets(l.deps, l.deps.registry, 'gone');
+    await l.deps.registry.pool.query(
+      `update project_secrets set purge_after = now() - interval '1 day' where project = 'gone'`,
+    );
+    expect(await l.deps.registry.purgeExpiredSecrets()).toBe(1);
+    expect(await l.deps.registry.selectSecrets('gone')).toBeUndefined();
+    const { enrollment, ip } = await enrollProject('gone');
+    const fresh = await projectSecrets(l.deps, l.deps.registry, 'gone');
+    expect(fresh.anon_key).not.toBe(old.anon_key);
+    expect(enrollment.agent.token).toBe(fresh.agent_token);
+    const hb = await callFrom(ip, `http://127.0.0.1:${agentPort}/v1/agent/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${enrollment.agent.token}` },
+      body: heartbeat('gone', 1),
+    });
+    expect(hb.status).toBe(200);
+  });
+
+  it('when a deleted project comes back within the retention, then its old secrets are reused', async () => {
+    const before = await projectSecrets(l.deps, l.deps.registry, 'gone');
+    await request(pub).delete('/v1/projects/gone').set('Authorization', `Bearer ${write}`);
+    const r = await put('gone', spec('gone'));
+    expect(r.status).toBe(201);
+    expect(await projectSecrets(l.deps, l.deps.registry, 'gone')).toEqual(before);
+    expect(r.body.project.spec).toEqual(spec('gone'));
+  });
+
   it('when every mutation so far is read back, then each has an audit row naming its actor', async () => {
     const audit = await l.deps.registry.listAudit();
     const actions = new Set(audit.map((a) => a.action));
@@ -497,7 +525,7 @@ describe.skipIf(skip !== undefined)('master API', () => {
   it('when the logs are searched, then no generated secret, token or key appears in them', async () => {
     const logs = l.logs.text();
     expect(logs.length).toBeGreaterThan(0);
-    const names = ['acme', 'blog', 'shop', 'pulse', 'noisy', 'safe', 'reuse', 'flaky', 'late'];
+    const names = ['acme', 'blog', 'shop', 'pulse', 'noisy', 'safe', 'reuse', 'flaky', 'late', 'gone'];
     const values = [...handedOut];
     for (const n of names) values.push(...secretValues(await projectSecrets(l.deps, l.deps.registry, n)));
     for (const v of values) expect(logs).not.toContain(v);

@@ -31,6 +31,8 @@ export const SQL = {
     on conflict (project) do nothing`,
   selectSecrets: `select nonce, ciphertext from project_secrets where project = $1`,
   keepSecrets: `update project_secrets set purge_after = null where project = $1`,
+  purgeExpiredSecrets: `delete from project_secrets where purge_after is not null and purge_after <= now()`,
+  setAgentTokenHash: `update projects set agent_token_hash = $2 where name = $1`,
   purgeSecretsAfter: `update project_secrets set purge_after = now() + make_interval(days => $2) where project = $1`,
 
   insertEnrollmentToken: `insert into enrollment_tokens (token_hash, project, expires_at) values ($1, $2, $3)`,
@@ -46,7 +48,7 @@ export const SQL = {
     wg_ip = excluded.wg_ip, enrolled_at = now()`,
   deletePeer: `delete from peers where project = $1 returning public_key`,
 
-  listProjects: `select p.name, p.subdomain, p.revision, p.status, host(p.wg_ip) as wg_ip, p.created_at, p.updated_at,
+  listProjects: `select p.name, p.subdomain, p.spec, p.revision, p.status, host(p.wg_ip) as wg_ip, p.created_at, p.updated_at,
       p.deleted_at, pe.public_key as peer_public_key, pe.enrolled_at,
       h.received_at as hb_received_at, h.report -> 'apply' as hb_apply, h.report -> 'services' as hb_services
     from projects p left join peers pe on pe.project = p.name left join heartbeats h on h.project = p.name
@@ -298,6 +300,16 @@ export class Queries {
 
   async keepSecrets(project: string): Promise<void> {
     await this.db.query(SQL.keepSecrets, [project]);
+  }
+
+  /** Deletes the secrets of projects deleted longer ago than the retention; returns how many. */
+  async purgeExpiredSecrets(): Promise<number> {
+    const r = await this.db.query(SQL.purgeExpiredSecrets);
+    return r.rowCount ?? 0;
+  }
+
+  async setAgentTokenHash(project: string, hash: Buffer): Promise<void> {
+    await this.db.query(SQL.setAgentTokenHash, [project, hash]);
   }
 
   async purgeSecretsAfter(project: string, days: number): Promise<void> {
