@@ -1,0 +1,145 @@
+/**
+ * The provision action: plan the whole fleet (not only the changed files) and carry
+ * out every create and update with bounded parallelism. Each project gets a commit
+ * status; a failed project is rolled back and fails the step after the others finish.
+ */
+import * as core from '@actions/core';
+import { readActual } from '../../../core/apply/actual.ts';
+import { specsAtCommit } from '../../../core/apply/git-specs.ts';
+import { runBounded } from '../../../core/apply/parallel.ts';
+import { realClock, type Clock, type Logger } from '../../../core/apply/ports.ts';
+import { provisionProject, type ProvisionResult } from '../../../core/apply/provision.ts';
+import { workerFirewallRules } from '../../../core/apply/firewall.ts';
+import { lastAppliedCommit } from '../../../core/apply/runner/context.ts';
+import {
+  coreLogger,
+  githubClient,
+  hetznerClient,
+  masterClient,
+  writeSummary,
+} from '../../../core/apply/runner/core-io.ts';
+import { loadSpecs } from '../../../core/apply/runner/specs.ts';
+import { plan } from '../../../core/plan/index.ts';
+import { resolveFleet } from '../../../core/spec/defaults.ts';
+import { readInputs } from './inputs.ts';
+
+export interface ProvisionDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Time between two health reads of the master (default 10 s). */
+  readonly pollMs?: number;
+}
+
+export interface ProvisionRun {
+  readonly results: readonly ProvisionResult[];
+  readonly blocked: readonly string[];
+}
+
+function summaryMarkdown(results: readonly ProvisionResult[], blocked: readonly string[]): string {
+  const lines = ['### supafleet provision', ''];
+  if (results.length === 0 && blocked.length === 0) lines.push('Nothing to create or update.');
+  else {
+    lines.push('| Project | Outcome | Revision | Notes |', '|---|---|---|---|');
+    for (const r of results) {
+      const notes = r.error
+        ? `${r.error.replaceAll('|', '\\|')}${r.undone.length > 0 ? ` (undone: ${r.undone.join(', ')})` : ''}`
+        : '';
+      lines.push(`| \`${r.project}\` | ${r.outcome} | ${r.revision ?? ''} | ${notes} |`);
+    }
+    for (const b of blocked) lines.push(`| \`${b}\` | blocked | | see the plan |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<ProvisionRun | undefined> {
+  const deps: ProvisionDeps = { clock: realClock, log: coreLogger, ...overrides };
+  try {
+    const s = readInputs();
+    const loaded = await loadSpecs(s.ctx.workspace, s.root);
+    if (!loaded.ok) {
+      core.setFailed(`${loaded.errors.length} spec error(s); nothing was applied`);
+      return undefined;
+    }
+    const master = masterClient(s.master, deps.clock, deps.log);
+    const hetzner = hetznerClient(s.ctx, s.hetznerToken, deps.clock, deps.log);
+    const github = githubClient(s.ctx, s.githubToken);
+    const before = lastAppliedCommit(s.ctx);
+    const actual = await readActual(
+      { master, hetzner, log: deps.log },
+      {
+        fleet: loaded.fleet,
+        desired: loaded.projects,
+        lastKnown: (names) => specsAtCommit(s.ctx.workspace, before, names),
+      },
+    );
+    const result = plan({ fleet: loaded.fleet, projects: loaded.projects }, actual);
+    const specs = new Map(loaded.projects.map((p) => [p.name, p]));
+    const steps = result.steps.filter(
+      (st) => (st.kind === 'create' || st.kind === 'update') && specs.has(st.project),
+    );
+    const blocked = result.steps
+      .filter((st) => st.kind === 'blocked' && specs.has(st.project))
+      .map((st) => st.project);
+    for (const b of blocked) deps.log.warn(`${b}: blocked by the plan; not applied`);
+    deps.log.info(
+      `plan: ${result.summary.create} create, ${result.summary.update} update, ${result.summary.noop} unchanged`,
+    );
+    if (steps.some((st) => st.kind === 'create')) {
+      if (s.masterWgPublicKey === '') {
+        throw new Error(
+          'input master-wg-public-key is empty, and new workers need it; set the repository variable ' +
+            "SUPAFLEET_MASTER_WG_PUBLIC_KEY to the master's WireGuard public key",
+        );
+      }
+      const fw = await hetzner.ensureWorkerFirewall(
+        loaded.fleet.name,
+        workerFirewallRules(resolveFleet(loaded.fleet)),
+      );
+      if (fw.changed) deps.log.info(`worker firewall ${fw.firewall.name} brought up to date`);
+    }
+    const settled = await runBounded(steps, s.parallelism, (step) =>
+      provisionProject(
+        { master, hetzner, ...(github ? { github } : {}), clock: deps.clock, log: deps.log },
+        {
+          fleet: loaded.fleet,
+          spec: specs.get(step.project)!,
+          step,
+          masterWgPublicKey: s.masterWgPublicKey,
+          waitMs: s.waitMs,
+          ...(deps.pollMs ? { pollMs: deps.pollMs } : {}),
+          status: {
+            ...(s.ctx.sha ? { sha: s.ctx.sha } : {}),
+            ...(s.ctx.runUrl ? { url: s.ctx.runUrl } : {}),
+          },
+        },
+      ),
+    );
+    const results = settled.map((r, i) =>
+      r.ok
+        ? r.value
+        : ({
+            project: steps[i]!.project,
+            outcome: 'failed',
+            error: r.error.message,
+            undone: [],
+          } as ProvisionResult),
+    );
+    const names = (o: ProvisionResult['outcome']) =>
+      results
+        .filter((r) => r.outcome === o)
+        .map((r) => r.project)
+        .join(',');
+    core.setOutput('created', names('created'));
+    core.setOutput('updated', names('updated'));
+    core.setOutput('failed', [names('failed'), ...blocked].filter((x) => x !== '').join(','));
+    await writeSummary(summaryMarkdown(results, blocked));
+    const failed = results.filter((r) => r.outcome === 'failed').map((r) => r.project);
+    if (failed.length > 0 || blocked.length > 0) {
+      core.setFailed(`not applied: ${[...failed, ...blocked].join(', ')}`);
+    }
+    return { results, blocked };
+  } catch (err) {
+    core.setFailed(`supafleet provision failed: ${(err as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Reads the actual state the planner compares against: the master's registry (with
+ * each row's last applied spec) and the Hetzner servers carrying the fleet's labels.
+ */
+import { toActualServer } from '../hetzner/actual.ts';
+import { toActualProject, type SpecOrigin } from '../master-client/actual.ts';
+import type { ActualProject, ActualState } from '../plan/types.ts';
+import type { FleetSpec, ProjectSpec } from '../spec/types.ts';
+import type { HetznerApi, Logger, MasterApi } from './ports.ts';
+
+export interface ReadActualOptions {
+  readonly fleet: FleetSpec;
+  readonly desired: readonly ProjectSpec[];
+  /** Last known specs by name (git), for rows the master sends without a spec. */
+  readonly lastKnown?: (names: readonly string[]) => Promise<ReadonlyMap<string, ProjectSpec>>;
+}
+
+export async function readActual(
+  deps: { master?: MasterApi; hetzner?: HetznerApi; log: Logger },
+  opts: ReadActualOptions,
+): Promise<ActualState> {
+  const [views, servers] = await Promise.all([
+    deps.master ? deps.master.listProjects() : Promise.resolve([]),
+    deps.hetzner ? deps.hetzner.listFleetServers(opts.fleet.name) : Promise.resolve([]),
+  ]);
+  const needGit = views.filter((v) => v.status === 'active' && v.spec === undefined).map((v) => v.name);
+  const lastKnown = needGit.length > 0 && opts.lastKnown ? await opts.lastKnown(needGit) : new Map();
+  const desired = new Map(opts.desired.map((s) => [s.name, s]));
+  const projects: ActualProject[] = [];
+  const unknown: string[] = [];
+  for (const view of views) {
+    const { project, origin } = toActualProject(view, { lastKnown, desired });
+    projects.push(project);
+    if (view.status === 'active' && (origin satisfies SpecOrigin) === 'unknown') unknown.push(view.name);
+  }
+  for (const name of unknown) {
+    deps.log.warn(
+      `${name}: neither the master nor git has the spec it was applied with; it is treated as protected`,
+    );
+  }
+  return { projects, servers: servers.map(toActualServer) };
+}

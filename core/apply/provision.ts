@@ -1,0 +1,205 @@
+/**
+ * Provisions one project (DESIGN §6): master `PUT` → user_data → Hetzner server with
+ * the fleet's labels → wait for the applied revision and `healthy` → routes → commit
+ * status. On failure it undoes what this run created (the server, then the registry
+ * row with its peer and address) and sets a failure status; a re-run converges
+ * because the server is found by its labels and the registry by name.
+ */
+import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
+import { WORKER_TARGET, assertUserDataBudget } from '../../cloud-init/shared/budget.ts';
+import { workerLabels, workerServerName, type ServerRole } from '../naming/labels.ts';
+import type { PlanStep } from '../plan/types.ts';
+import { resolveFleet, resolveProject } from '../spec/defaults.ts';
+import type { FleetSpec, ProjectSpec } from '../spec/types.ts';
+import type { Clock, GitHubApi, HetznerApi, Logger, MasterApi } from './ports.ts';
+import { reportStatus } from './status.ts';
+import { waitHealthy } from './wait-healthy.ts';
+
+/** The image every worker boots (cloud-init then installs the pinned stack). */
+export const WORKER_IMAGE = 'ubuntu-24.04';
+
+export interface ApplyDeps {
+  readonly master: MasterApi;
+  readonly hetzner: HetznerApi;
+  readonly github?: GitHubApi;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export interface ProvisionOptions {
+  readonly fleet: FleetSpec;
+  readonly spec: ProjectSpec;
+  /** The plan step (create or update) this run carries out. */
+  readonly step: PlanStep;
+  /** The master's WireGuard public key: workers refuse an enrollment answer naming another. */
+  readonly masterWgPublicKey: string;
+  /** How long a worker may take to report healthy. */
+  readonly waitMs: number;
+  readonly pollMs?: number;
+  /** Commit that gets the status, and the link it carries (the run). */
+  readonly status?: { readonly sha?: string; readonly url?: string };
+}
+
+export interface ProvisionResult {
+  readonly project: string;
+  readonly outcome: 'created' | 'updated' | 'failed';
+  readonly revision?: number;
+  readonly error?: string;
+  /** What a failed run undid. */
+  readonly undone: readonly string[];
+}
+
+/** The URL workers enroll at: the master's public name under the fleet's domain. */
+export function workerMasterUrl(fleet: FleetSpec): string {
+  return `https://fleet.${fleet.domain}`;
+}
+
+const ROLE: ServerRole = 'worker';
+
+export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions): Promise<ProvisionResult> {
+  const { fleet, spec, step } = opts;
+  const name = spec.name;
+  const guard = { fleet: fleet.name, project: name, role: ROLE };
+  let rowCreated = false;
+  let createdServer: number | undefined;
+  deps.log.info(`${name}: ${step.kind === 'create' ? 'creating' : `updating (${step.mode ?? 'in_place'})`}`);
+  await reportStatus(deps, opts.status ?? {}, name, 'pending', `supafleet is applying ${name}`);
+  try {
+    let revision: number;
+    if (step.kind === 'create') {
+      const up = await deps.master.putProject(name, spec, { enrollmentToken: true });
+      if (up.enrollment) deps.log.mask(up.enrollment.token);
+      rowCreated = up.created;
+      revision = up.project.revision;
+      deps.log.info(
+        `${name}: registry ${up.created ? 'row created' : 'row kept'} (revision ${revision}, wg ${up.project.wg_ip})`,
+      );
+      if (!up.enrollment) throw new Error(`the master sent no enrollment token for ${name}`);
+      const userData = renderWorkerUserData({
+        fleet: resolveFleet(fleet),
+        project: resolveProject(spec),
+        enrollment: {
+          token: up.enrollment.token,
+          masterUrl: workerMasterUrl(fleet),
+          masterWgPublicKey: opts.masterWgPublicKey,
+        },
+      });
+      const bytes = assertUserDataBudget(userData.text, userData.parts);
+      if (bytes > WORKER_TARGET) {
+        deps.log.warn(`${name}: user_data is ${bytes} bytes, over the ${WORKER_TARGET}-byte worker target`);
+      }
+      const ensured = await deps.hetzner.ensureServer(
+        {
+          name: workerServerName(fleet.name, name),
+          server_type: spec.server.type,
+          image: WORKER_IMAGE,
+          location: spec.server.location,
+          labels: workerLabels(fleet.name, name),
+          user_data: userData.text,
+          public_net: { enable_ipv4: true, enable_ipv6: true },
+        },
+        guard,
+      );
+      // With no server at plan time, the server is this run's even when a lost response
+      // made the create look like a lookup: a failure must undo it either way.
+      if (ensured.created || step.server === undefined) createdServer = ensured.server.id;
+      if (ensured.created) {
+        deps.log.info(`${name}: server ${ensured.server.name} (id ${ensured.server.id}) created`);
+        if (ensured.action) await deps.hetzner.waitForAction(ensured.action);
+        deps.log.info(`${name}: server booted; waiting for the worker to enroll`);
+      } else {
+        deps.log.info(`${name}: server ${ensured.server.name} (id ${ensured.server.id}) already exists`);
+      }
+    } else if (step.kind === 'update') {
+      if (step.mode === 'downtime') await resize(deps, opts);
+      const up = await deps.master.putProject(name, spec);
+      revision = up.project.revision;
+      deps.log.info(`${name}: registry ${up.changed ? `now at revision ${revision}` : 'unchanged'}`);
+    } else {
+      throw new Error(`provisioning handles create and update steps, not ${step.kind} (${name})`);
+    }
+    await waitHealthy(deps, {
+      name,
+      revision,
+      timeoutMs: opts.waitMs,
+      ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
+    });
+    const routes = await deps.master.putRoutes(name);
+    deps.log.info(
+      `${name}: routes reconciled (${routes.created} created, ${routes.updated} updated, ${routes.deleted} deleted)`,
+    );
+    await reportStatus(
+      deps,
+      opts.status ?? {},
+      name,
+      'success',
+      `${name} is healthy at revision ${revision}`,
+    );
+    return { project: name, outcome: step.kind === 'create' ? 'created' : 'updated', revision, undone: [] };
+  } catch (err) {
+    const message = (err as Error).message;
+    deps.log.error(`${name}: ${message}`);
+    const undone = await compensate(deps, { name, guard, createdServer, rowCreated });
+    await reportStatus(
+      deps,
+      opts.status ?? {},
+      name,
+      'failure',
+      `${name} failed: ${message}${undone.length > 0 ? ` (undone: ${undone.join(', ')})` : ''}`,
+    );
+    return { project: name, outcome: 'failed', error: message, undone };
+  }
+}
+
+/** A server type change: power off, change type (disk kept, so it can go back), power on. */
+async function resize(deps: ApplyDeps, opts: ProvisionOptions): Promise<void> {
+  const { step, spec, fleet } = opts;
+  const server = step.server;
+  if (!server) throw new Error(`${spec.name}: the plan names no server to resize`);
+  const moved = step.changes.some((c) => c.path === '/server/location');
+  if (moved) {
+    throw new Error(
+      `${spec.name}: moving a project to another location is not automated; ` +
+        'restore a backup into a new project instead',
+    );
+  }
+  const guard = { fleet: fleet.name, project: spec.name, role: ROLE };
+  deps.log.info(`${spec.name}: resizing server ${server.name} to ${spec.server.type} (downtime)`);
+  await deps.hetzner.waitForAction(await deps.hetzner.power(server.id, 'off'));
+  await deps.hetzner.waitForAction(
+    await deps.hetzner.changeServerType(server.id, spec.server.type, { upgradeDisk: false, guard }),
+  );
+  await deps.hetzner.waitForAction(await deps.hetzner.power(server.id, 'on'));
+}
+
+async function compensate(
+  deps: ApplyDeps,
+  c: {
+    name: string;
+    guard: { fleet: string; project: string; role: ServerRole };
+    createdServer?: number;
+    rowCreated: boolean;
+  },
+): Promise<string[]> {
+  const undone: string[] = [];
+  if (c.createdServer !== undefined) {
+    try {
+      const action = await deps.hetzner.deleteServer(c.createdServer, c.guard);
+      if (action) await deps.hetzner.waitForAction(action);
+      undone.push(`server ${c.createdServer}`);
+      deps.log.info(`${c.name}: undo: server ${c.createdServer} deleted`);
+    } catch (err) {
+      deps.log.error(`${c.name}: undo: deleting server ${c.createdServer} failed: ${(err as Error).message}`);
+    }
+  }
+  if (c.rowCreated) {
+    try {
+      await deps.master.deleteProject(c.name);
+      undone.push('registry row, peer and address');
+      deps.log.info(`${c.name}: undo: registry row removed (peer and address released)`);
+    } catch (err) {
+      deps.log.error(`${c.name}: undo: removing the registry row failed: ${(err as Error).message}`);
+    }
+  }
+  return undone;
+}

@@ -1,0 +1,423 @@
+/**
+ * The scenario lab: the real master (Express + a throwaway Postgres) with the fake
+ * Kong Admin API, the fake Hetzner API, the fake GitHub API, a loopback OIDC token
+ * endpoint, a git checkout, and simulated workers. Each action's `run()` is called
+ * with a synthetic runner environment, and everything it prints or writes is kept so
+ * tests can search it for secrets.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import { decodeUserData } from '../../../cloud-init/test/decode.ts';
+import { createApp } from '../../../master/src/app.ts';
+import { createKongAdminClient } from '../../../master/src/kong/client.ts';
+import { createFakeKong, FAKE_KONG_URL, type FakeKong } from '../../../master/src/kong/fake.ts';
+import { reconcileProject, removeProject } from '../../../master/src/kong/reconcile.ts';
+import {
+  callFrom,
+  startFakeAgent,
+  startLab,
+  type FakeAgent,
+  type Lab,
+  type LabDeps,
+} from '../../../master/test/harness.ts';
+import { freePort } from '../../../test/support/postgres.ts';
+import { startFakeGitHub, type FakeGitHub } from '../../github/fake/server.ts';
+import { startFakeHetzner, type FakeHetzner } from '../../hetzner/fake/index.ts';
+import { generateSealKeypair } from '../../seal/index.ts';
+import type { Clock } from '../ports.ts';
+
+export const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
+export const HCLOUD_TOKEN = randomBytes(32).toString('hex');
+export const MASTER_WG_KEY = Buffer.alloc(32, 9).toString('base64');
+
+/** A clock whose sleeps pass at once in virtual time (with a short real pause so servers run). */
+export function fastClock(realPauseMs = 15): Clock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    sleep: async (ms) => {
+      offset += Math.max(0, ms);
+      await new Promise((r) => setTimeout(r, realPauseMs));
+    },
+  };
+}
+
+/** One simulated worker: enrolled with the token from its user_data, heartbeating from its wg address. */
+export interface Worker {
+  readonly project: string;
+  readonly serverId: number;
+  readonly ip: string;
+  readonly secrets: string[];
+  stop(): Promise<void>;
+}
+
+/** How the simulated workers behave, per project. */
+export type WorkerMode = 'healthy' | 'never-enrolls';
+
+export interface RunResult<T> {
+  readonly value: T;
+  readonly failed: boolean;
+  /** Every line the action printed (masking commands left out: the runner swallows them). */
+  readonly log: string;
+  readonly masked: string[];
+  readonly summary: string;
+  readonly outputs: Record<string, string>;
+}
+
+export interface ScenarioLab {
+  readonly lab: Lab;
+  readonly l: LabDeps;
+  readonly kong: FakeKong;
+  readonly hetzner: FakeHetzner;
+  readonly github: FakeGitHub;
+  readonly masterUrl: string;
+  readonly workspace: string;
+  readonly workers: Map<string, Worker>;
+  readonly workerMode: Map<string, WorkerMode>;
+  /** Every secret value handed out anywhere in the lab. */
+  readonly secrets: Set<string>;
+  /** Everything captured from action runs, for the secret search. */
+  readonly captured: string[];
+  fleetYaml(): string;
+  /** Commits files (null deletes) in the checkout and mirrors the commit into the fake GitHub. */
+  commit(changes: Record<string, unknown | null>, message: string): string;
+  head(): string;
+  runAction<T>(
+    run: () => Promise<T>,
+    opts: {
+      event: string;
+      payload: Record<string, unknown>;
+      inputs: Record<string, string>;
+      sha?: string;
+      oidc?: { ref: string; event: string };
+    },
+  ): Promise<RunResult<T>>;
+  close(): Promise<void>;
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+}
+
+export async function startScenarioLab(): Promise<ScenarioLab> {
+  const lab = await startLab();
+  const cmdPort = await freePort();
+  const l = await lab.newDeps({ settings: { agentCommandPort: cmdPort } });
+  const kong = createFakeKong();
+  const kongClient = createKongAdminClient({ baseUrl: FAKE_KONG_URL, fetch: kong.fetch });
+  const deps = {
+    ...l.deps,
+    kong: {
+      reconcile: (p: Parameters<typeof reconcileProject>[1]) => reconcileProject(kongClient, p),
+      remove: (n: string) => removeProject(kongClient, n),
+    },
+  };
+  const listen = async (app: ReturnType<typeof createApp>): Promise<Server> => {
+    const s = app.listen(0, '127.0.0.1');
+    await new Promise((r) => s.once('listening', r));
+    return s;
+  };
+  const pub = await listen(createApp(deps, 'public'));
+  const agentApi = await listen(createApp(deps, 'agent'));
+  const masterUrl = `http://127.0.0.1:${(pub.address() as AddressInfo).port}`;
+  const agentUrl = `http://127.0.0.1:${(agentApi.address() as AddressInfo).port}`;
+
+  const secrets = new Set<string>([GITHUB_TOKEN, HCLOUD_TOKEN]);
+  const captured: string[] = [];
+  const workers = new Map<string, Worker>();
+  const workerMode = new Map<string, WorkerMode>();
+
+  // OIDC: what the runner's ACTIONS_ID_TOKEN_REQUEST_URL answers, minted for the test JWKS.
+  let oidcClaims = { ref: 'refs/heads/main', event: 'push' };
+  const idTokenServer = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.headers.authorization !== 'Bearer runner-request-token') {
+      res.statusCode = 401;
+      res.end('{}');
+      return;
+    }
+    void lab.oidc
+      .mint({
+        aud: url.searchParams.get('audience') ?? '',
+        ref: oidcClaims.ref,
+        event_name: oidcClaims.event,
+      })
+      .then((value) => {
+        secrets.add(value);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ value }));
+      });
+  });
+  await new Promise<void>((r) => idTokenServer.listen(0, '127.0.0.1', () => r()));
+  const idTokenUrl = `http://127.0.0.1:${(idTokenServer.address() as AddressInfo).port}/token?api-version=2.0`;
+
+  const github = await startFakeGitHub({ owner: 'acme-corp', repo: 'fleet', token: GITHUB_TOKEN });
+  const hetzner = await startFakeHetzner({ token: HCLOUD_TOKEN, actionDurationMs: 50 });
+
+  const bootWorker = async (server: Record<string, unknown>, userData: string | undefined): Promise<void> => {
+    const labels = server.labels as Record<string, string>;
+    const project = labels['supafleet/project'];
+    if (!project || labels['supafleet/role'] !== 'worker' || !userData) return;
+    if ((workerMode.get(project) ?? 'healthy') === 'never-enrolls') return;
+    const files = decodeUserData(userData).files;
+    const enroll = JSON.parse(files.find((f) => f.path === '/etc/supafleet/enroll.json')!.content) as {
+      token: string;
+      master_wg_public_key: string;
+    };
+    secrets.add(enroll.token);
+    const seal = await generateSealKeypair();
+    const e = await fetch(`${masterUrl}/v1/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        token: enroll.token,
+        wg_public_key: randomBytes(32).toString('base64'),
+        seal_public_key: seal.publicKey,
+      }),
+    });
+    if (!e.ok) throw new Error(`simulated worker ${project}: enrollment answered ${e.status}`);
+    const answer = (await e.json()) as {
+      wg: { address: string };
+      agent: { token: string; command_key: string };
+    };
+    secrets.add(answer.agent.token);
+    secrets.add(answer.agent.command_key);
+    const ip = answer.wg.address.split('/')[0]!;
+    const auth = { authorization: `Bearer ${answer.agent.token}` };
+    const agent: FakeAgent = await startFakeAgent(ip, cmdPort, answer.agent.command_key);
+    agent.answer = (c) => {
+      if (c.type === 'backup') {
+        setTimeout(() => {
+          void callFrom(ip, `${agentUrl}/v1/agent/commands/${c.id}/result`, {
+            method: 'POST',
+            headers: auth,
+            body: {
+              id: c.id,
+              state: 'succeeded',
+              duration_s: 2.5,
+              snapshot_id: 'a1b2c3d4',
+              size_bytes: 4096,
+            },
+          });
+        }, 30);
+        return { status: 202, body: { id: c.id, state: 'running' } };
+      }
+      return { status: 200, body: { id: c.id, state: 'succeeded', duration_s: 1 } };
+    };
+    let revision = 1;
+    let stopped = false;
+    const beat = async (): Promise<void> => {
+      for (let i = 0; i < 20_000 && !stopped; i++) {
+        if (!hetzner.state().servers.some((s) => s.id === server.id)) break;
+        const r = await callFrom(ip, `${agentUrl}/v1/agent/heartbeat`, {
+          method: 'POST',
+          headers: auth,
+          body: {
+            project,
+            sent_at: new Date().toISOString(),
+            apply: { state: 'applied', revision },
+            services: ['auth', 'rest', 'realtime', 'storage', 'db'].map((name) => ({
+              name,
+              state: 'healthy',
+            })),
+            system: { disk_used_pct: 12, mem_used_pct: 30 },
+          },
+        }).catch(() => undefined);
+        const desired = (r?.body as { desired_revision?: number } | null)?.desired_revision;
+        if (typeof desired === 'number') revision = desired;
+        await new Promise((res) => setTimeout(res, 40));
+      }
+      await agent.close();
+    };
+    const loop = beat();
+    workers.set(project, {
+      project,
+      serverId: server.id as number,
+      ip,
+      secrets: [answer.agent.token, answer.agent.command_key],
+      stop: async () => {
+        stopped = true;
+        await loop;
+      },
+    });
+  };
+  hetzner.onServerCreated((server, userData) => {
+    void bootWorker(server, userData).catch((err: Error) => console.error(err.message));
+  });
+
+  // The checkout: a git repository whose commits are mirrored into the fake GitHub.
+  const workspace = mkdtempSync(join(tmpdir(), 'supafleet-scenario-'));
+  git(workspace, 'init', '-q', '-b', 'main');
+  git(workspace, 'config', 'user.email', 'ci@example.com');
+  git(workspace, 'config', 'user.name', 'ci');
+  const fleet = l.deps.fleet;
+  const fleetDoc = {
+    name: fleet.name,
+    domain: fleet.domain,
+    github: fleet.github,
+    master: fleet.master,
+    network: { cidr: '10.100.0.0/24' },
+    storage_box: fleet.storage_box,
+    seal: fleet.seal,
+    ssh: { user: 'deploy', workers_public: false },
+  };
+  const runnerDir = mkdtempSync(join(tmpdir(), 'supafleet-runner-'));
+
+  const commit = (changes: Record<string, unknown | null>, message: string): string => {
+    for (const [path, content] of Object.entries(changes)) {
+      const full = join(workspace, path);
+      if (content === null) rmSync(full, { force: true });
+      else {
+        mkdirSync(dirname(full), { recursive: true });
+        writeFileSync(full, typeof content === 'string' ? content : stringify(content));
+      }
+    }
+    git(workspace, 'add', '-A');
+    git(workspace, 'commit', '-q', '--allow-empty', '-m', message);
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    const parent = git(workspace, 'rev-parse', 'HEAD^').trim();
+    const files = new Map<string, string>();
+    for (const f of git(workspace, 'ls-files').split('\n').filter(Boolean)) {
+      files.set(f, readFileSync(join(workspace, f), 'utf8'));
+    }
+    const st = github.state;
+    const tree = st.storeTree(files);
+    st.commits.set(sha, { sha, tree, parents: st.commits.has(parent) ? [parent] : [], message, files });
+    st.refs.set('main', sha);
+    return sha;
+  };
+  // First commit: fleet.yaml only (HEAD^ does not exist yet, so commit by hand).
+  writeFileSync(join(workspace, 'fleet.yaml'), stringify(fleetDoc));
+  mkdirSync(join(workspace, 'projects'), { recursive: true });
+  writeFileSync(join(workspace, 'projects', 'README.md'), 'One file per project.\n');
+  git(workspace, 'add', '-A');
+  git(workspace, 'commit', '-q', '-m', 'fleet');
+  {
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    const files = new Map<string, string>([
+      ['fleet.yaml', readFileSync(join(workspace, 'fleet.yaml'), 'utf8')],
+      ['projects/README.md', 'One file per project.\n'],
+    ]);
+    const tree = github.state.storeTree(files);
+    github.state.commits.set(sha, { sha, tree, parents: [], message: 'fleet', files });
+    github.state.refs.set('main', sha);
+  }
+
+  let runCounter = 0;
+  const runAction = async <T>(
+    run: () => Promise<T>,
+    opts: {
+      event: string;
+      payload: Record<string, unknown>;
+      inputs: Record<string, string>;
+      sha?: string;
+      oidc?: { ref: string; event: string };
+    },
+  ): Promise<RunResult<T>> => {
+    const n = ++runCounter;
+    const eventPath = join(runnerDir, `event-${n}.json`);
+    // @actions/core remembers the summary file of its first write: one file, emptied per run.
+    const summaryPath = join(runnerDir, 'step-summary.md');
+    const outputPath = join(runnerDir, `output-${n}.txt`);
+    writeFileSync(eventPath, JSON.stringify(opts.payload));
+    writeFileSync(summaryPath, '');
+    writeFileSync(outputPath, '');
+    oidcClaims = opts.oidc ?? { ref: 'refs/heads/main', event: opts.event };
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (k.startsWith('INPUT_')) delete process.env[k];
+    Object.assign(process.env, {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'acme-corp/fleet',
+      GITHUB_SHA: opts.sha ?? git(workspace, 'rev-parse', 'HEAD'),
+      GITHUB_EVENT_NAME: opts.event,
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_WORKSPACE: workspace,
+      GITHUB_API_URL: github.url,
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_RUN_ID: String(4000 + n),
+      GITHUB_STEP_SUMMARY: summaryPath,
+      GITHUB_OUTPUT: outputPath,
+      ACTIONS_ID_TOKEN_REQUEST_URL: idTokenUrl,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
+      HCLOUD_ENDPOINT: hetzner.url,
+    });
+    for (const [k, v] of Object.entries(opts.inputs)) process.env[`INPUT_${k.toUpperCase()}`] = v;
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    }) as typeof process.stdout.write;
+    const before = process.exitCode;
+    process.exitCode = undefined;
+    let value: T;
+    let failed: boolean;
+    try {
+      value = await run();
+    } finally {
+      process.stdout.write = write;
+      failed = process.exitCode === 1;
+      process.exitCode = before;
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+    const all = lines.join('').split('\n');
+    const masked = all.filter((x) => x.startsWith('::add-mask::')).map((x) => x.slice('::add-mask::'.length));
+    for (const m of masked) secrets.add(m);
+    const log = all.filter((x) => !x.startsWith('::add-mask::')).join('\n');
+    const summary = readFileSync(summaryPath, 'utf8');
+    const outputs = parseOutputs(readFileSync(outputPath, 'utf8'));
+    captured.push(log, summary, JSON.stringify(outputs));
+    return { value: value!, failed, log, masked, summary, outputs };
+  };
+
+  return {
+    lab,
+    l,
+    kong,
+    hetzner,
+    github,
+    masterUrl,
+    workspace,
+    workers,
+    workerMode,
+    secrets,
+    captured,
+    fleetYaml: () => stringify(fleetDoc),
+    commit,
+    head: () => git(workspace, 'rev-parse', 'HEAD'),
+    runAction,
+    async close() {
+      for (const w of workers.values()) await w.stop();
+      await hetzner.close();
+      await github.close();
+      await new Promise<void>((r) => idTokenServer.close(() => r()));
+      await new Promise<void>((r) => pub.close(() => r()));
+      await new Promise<void>((r) => agentApi.close(() => r()));
+      await l.close();
+      await lab.close();
+      rmSync(workspace, { recursive: true, force: true });
+      rmSync(runnerDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** GITHUB_OUTPUT's `name<<delimiter` blocks → a map. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]!);
+    out[m[1]!] = value.join('\n');
+  }
+  return out;
+}

@@ -1,0 +1,94 @@
+/**
+ * The master API's bodies as the client sees them (master/README.md, DESIGN §5).
+ * Kept beside the client so `core/` does not import the master's server code.
+ */
+import type { ProjectSpec } from '../spec/types.ts';
+
+/** Health states computed by the master. */
+export type HealthState = 'provisioning' | 'healthy' | 'degraded' | 'down' | 'failed';
+
+/** One project as `GET /v1/projects[/:name]` shows it: no generated secret, ever. */
+export interface ProjectView {
+  readonly name: string;
+  readonly subdomain: string;
+  readonly host: string;
+  readonly status: 'active' | 'deleted';
+  readonly revision: number;
+  readonly wg_ip: string;
+  readonly enrolled: boolean;
+  readonly enrolled_at: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly health: {
+    readonly state: HealthState;
+    readonly reasons: readonly string[];
+    readonly heartbeat_age_s: number | null;
+    readonly applied_revision: number | null;
+    readonly wg_handshake_age_s: number | null;
+  };
+  /** The spec last applied, when the master includes it (sealed values stay sealed). */
+  readonly spec?: ProjectSpec;
+}
+
+/** The answer to `PUT /v1/projects/:name`. */
+export interface UpsertResult {
+  readonly created: boolean;
+  readonly changed: boolean;
+  readonly project: ProjectView;
+  /** Only with `enrollmentToken: true`; the token is single use and lasts 60 minutes. */
+  readonly enrollment?: { readonly token: string; readonly expires_at: string };
+}
+
+/** What a routes reconcile did on Kong. */
+export interface RoutesReport {
+  readonly created: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly unchanged: number;
+  readonly calls: { readonly list: number; readonly mutate: number };
+}
+
+/** A command's result as the agent reported it. */
+export interface CommandResult {
+  readonly id: string;
+  readonly state: 'running' | 'succeeded' | 'failed';
+  readonly duration_s?: number;
+  readonly snapshot_id?: string;
+  readonly size_bytes?: number;
+  readonly error?: string;
+}
+
+/** One backup in `GET /v1/projects/:name/backups`. */
+export interface BackupView {
+  readonly id: string;
+  readonly state: 'running' | 'succeeded' | 'failed';
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly duration_s: number | null;
+  readonly snapshot_id: string | null;
+  readonly size_bytes: number | null;
+  readonly error: string | null;
+}
+
+/** `GET /v1/projects/:name/credentials` (admin). Every value but `url` is secret. */
+export interface Credentials {
+  readonly url: string;
+  readonly anon_key: string;
+  readonly service_role_key: string;
+  readonly jwt_secret: string;
+  readonly postgres_password: string;
+}
+
+/** Everything the actions ask of the master, behind one interface (the fake-able seam). */
+export interface MasterApi {
+  listProjects(): Promise<ProjectView[]>;
+  /** Undefined when the project is not registered (or deleted). */
+  getProject(name: string): Promise<ProjectView | undefined>;
+  putProject(name: string, spec: ProjectSpec, opts?: { enrollmentToken?: boolean }): Promise<UpsertResult>;
+  deleteProject(name: string): Promise<{ deleted: boolean }>;
+  putRoutes(name: string): Promise<RoutesReport>;
+  deleteRoutes(name: string): Promise<RoutesReport>;
+  startBackup(name: string): Promise<CommandResult>;
+  listBackups(name: string): Promise<BackupView[]>;
+  credentials(name: string): Promise<Credentials>;
+}
