@@ -246,6 +246,15 @@ describe('hostile YAML', () => {
     expect(parsed.ok && parsed.value).toEqual({ a: ['https://acme.com'], b: ['https://acme.com'] });
   });
 
+  it('when the file has Windows line endings, then errors still name the right line and column', async () => {
+    const root = await tempDir();
+    await writeFleetDir(root, {
+      'projects/acme.yaml': 'name: acme\r\nserver:\r\n  type: cx99\r\n  location: fsn1\r\n',
+    });
+    const result = await loadFleetDir(root);
+    expect(result.errors.map((e) => [e.line, e.column, e.path])).toEqual([[3, 9, '/server/type']]);
+  });
+
   it('when the file starts with a UTF-8 byte order mark, then it is read normally', () => {
     const parsed = parseSpecSource(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8('name: acme\n')]));
     expect(parsed.ok && parsed.value).toEqual({ name: 'acme' });
