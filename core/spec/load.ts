@@ -186,6 +186,13 @@ function requireDirectory(root: string): void {
 function listProjectFiles(root: string): { files: string[]; errors: SpecError[] } {
   let entries: string[];
   try {
+    // Like a project file, the folder itself may not point elsewhere on the machine.
+    if (lstatSync(join(root, PROJECTS_DIR)).isSymbolicLink()) {
+      return {
+        files: [],
+        errors: [fileError(PROJECTS_DIR, `${PROJECTS_DIR} is a symbolic link; expected a folder`)],
+      };
+    }
     entries = readdirSync(join(root, PROJECTS_DIR)).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], errors: [] };

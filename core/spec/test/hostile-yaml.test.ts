@@ -185,6 +185,24 @@ describe('hostile YAML', () => {
     expect(JSON.stringify(result)).not.toContain('root:');
   });
 
+  it('when projects/ is a symbolic link to another folder, then nothing in it is read', async () => {
+    const root = await tempDir();
+    const elsewhere = await tempDir();
+    await writeFleetDir(elsewhere, { 'projects/acme.yaml': 'secret-looking: value\n' });
+    await writeFleetDir(root, {});
+    await symlink(join(elsewhere, 'projects'), join(root, 'projects'));
+    const result = await loadFleetDir(root);
+    expect(result.errors).toEqual([
+      {
+        file: 'projects',
+        line: 0,
+        column: 0,
+        path: '',
+        message: 'projects is a symbolic link; expected a folder',
+      },
+    ]);
+  });
+
   it('when projects/ holds a directory named like a spec, then it is refused', async () => {
     const root = await tempDir();
     await writeFleetDir(root, {});
