@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandIo } from '../io.ts';
+import { registerBadges } from './badges.ts';
 import { registerKeygen } from './keygen.ts';
 import { registerMaster } from './master.ts';
 import { registerPlan } from './plan.ts';
@@ -20,4 +21,5 @@ export const commands: readonly RegisterCommand[] = [
   registerUnseal,
   registerRender,
   registerMaster,
+  registerBadges,
 ];
