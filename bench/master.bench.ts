@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSealKeypair } from '../core/seal/index.ts';
 import { mintApiToken, sha256 } from '../master/src/auth/api-tokens.ts';
@@ -239,6 +239,7 @@ export async function run(): Promise<BenchResult[]> {
     const bodies = ips.map((_, i) => heartbeatBody(`p${String(i).padStart(4, '0')}`));
     const send = (i: number) => post(agents[i % AGENTS]!, hbUrl, tokens[i % AGENTS]!, bodies[i % AGENTS]!);
     await openLoop(send, RATE, WARMUP_S);
+    const loadBefore = loadavg()[0]!;
     const m = await openLoop(send, RATE, DURATION_S);
     for (const a of agents) a.destroy();
     const { latencies, errors, errorKinds, perSecondMax, dropped, elapsed } = m;
@@ -277,6 +278,13 @@ export async function run(): Promise<BenchResult[]> {
     );
 
     return [
+      {
+        name: 'master: machine load (1-min average) when the heartbeat run started, on 2 cores',
+        value: Number(loadBefore.toFixed(2)),
+        unit: 'load',
+        target: 'info',
+        ok: true,
+      },
       {
         name: `master: heartbeat ingestion, ${RATE}/s offered for ${DURATION_S} s from ${AGENTS} agents`,
         value: Math.round(rate),

@@ -29,7 +29,7 @@ export function createHeartbeatWriter(
   opts: { historySize: number; maxBatch?: number; maxInFlight?: number },
 ): HeartbeatWriter {
   const maxBatch = opts.maxBatch ?? 500;
-  const maxInFlight = opts.maxInFlight ?? 4;
+  const maxInFlight = opts.maxInFlight ?? 2;
   let queue: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;

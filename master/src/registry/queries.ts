@@ -62,7 +62,8 @@ export const SQL = {
   agentByIp: `select name, agent_token_hash, revision from projects where wg_ip = $1 and status = 'active'`,
 
   recordHeartbeats: `with input as (
-      select project, report::jsonb as report from unnest($1::text[], $2::text[]) as t(project, report)),
+      select project, report from unnest($1::text[]) with ordinality as p(project, i)
+      join jsonb_array_elements($2::jsonb) with ordinality as r(report, j) on i = j),
     latest as (
       insert into heartbeats (project, seq, received_at, report)
       select project, 1, now(), report from input order by project
@@ -408,7 +409,8 @@ export class Queries {
     const { rows } = await this.db.query({
       name: 'sf_heartbeats',
       text: SQL.recordHeartbeats,
-      values: [batch.map((b) => b.project), batch.map((b) => b.reportJson), historySize],
+      // the reports travel as one JSON array (no per-element array escaping)
+      values: [batch.map((b) => b.project), `[${batch.map((b) => b.reportJson).join(',')}]`, historySize],
     });
     return new Map(rows.map((r: Row) => [r.name as string, r.revision as number]));
   }
