@@ -135,6 +135,39 @@ describe('loadConfig', () => {
     expect(await problems({ ...good, ...env })).toMatch(want);
   });
 
+  it('when the keys are given as files, then they are read from there', async () => {
+    const keyFiles: Record<string, string> = {
+      '/run/secrets/key': `${good.SUPAFLEET_SECRETS_KEY}\n`,
+      '/run/secrets/seal': `${good.SUPAFLEET_SEAL_PRIVATE_KEY}\n`,
+    };
+    const read = async (p: string) => keyFiles[p] ?? readText(p);
+    const c = await loadConfig(
+      {
+        ...good,
+        SUPAFLEET_SECRETS_KEY: undefined,
+        SUPAFLEET_SEAL_PRIVATE_KEY: undefined,
+        SUPAFLEET_SECRETS_KEY_FILE: '/run/secrets/key',
+        SUPAFLEET_SEAL_PRIVATE_KEY_FILE: '/run/secrets/seal',
+      },
+      read,
+    );
+    expect(c.secretsKey.reveal()).toBe(good.SUPAFLEET_SECRETS_KEY);
+    expect(c.sealPrivateKey.reveal()).toBe(good.SUPAFLEET_SEAL_PRIVATE_KEY);
+  });
+
+  it.each([
+    {
+      env: { SUPAFLEET_SECRETS_KEY_FILE: '/run/secrets/none' },
+      want: /SUPAFLEET_SECRETS_KEY_FILE \/run\/secrets\/none cannot be read/,
+    },
+    {
+      env: { SUPAFLEET_SEAL_PRIVATE_KEY_FILE: '/fleet.yaml' },
+      want: /SUPAFLEET_SEAL_PRIVATE_KEY and SUPAFLEET_SEAL_PRIVATE_KEY_FILE are both set/,
+    },
+  ])('when a key file setting is wrong ($env), then the start stops naming it', async ({ env, want }) => {
+    expect(await problems({ ...good, ...env })).toMatch(want);
+  });
+
   it('when several settings are wrong, then all are named at once and no secret value is echoed', async () => {
     const secret = Buffer.alloc(31, 5).toString('base64');
     const msg = await problems({

@@ -147,11 +147,26 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     problems.push(`SUPAFLEET_OIDC_JWKS_URL is "${jwksUrl}"; expected a URL`);
   const audience = get('SUPAFLEET_OIDC_AUDIENCE') ?? 'supafleet';
 
-  const secretsKey = required('SUPAFLEET_SECRETS_KEY', 'base64 of 32 random bytes (openssl rand -base64 32)');
+  /** A secret setting, given directly or as `<NAME>_FILE` (a path to read it from, e.g. a container secret). */
+  const secret = async (k: string, hint: string): Promise<string> => {
+    const file = get(`${k}_FILE`);
+    if (file === undefined) return required(k, hint);
+    if (get(k) !== undefined) problems.push(`${k} and ${k}_FILE are both set; set one of them`);
+    try {
+      return (await readText(file)).trim();
+    } catch (err) {
+      problems.push(`${k}_FILE ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      return '';
+    }
+  };
+  const secretsKey = await secret(
+    'SUPAFLEET_SECRETS_KEY',
+    'base64 of 32 random bytes (openssl rand -base64 32)',
+  );
   if (secretsKey && !isKey32(secretsKey)) {
     problems.push('SUPAFLEET_SECRETS_KEY is malformed; expected base64 of 32 bytes (44 characters)');
   }
-  const sealKey = required(
+  const sealKey = await secret(
     'SUPAFLEET_SEAL_PRIVATE_KEY',
     'the fleet seal private key printed by `supafleet keygen`',
   );
