@@ -82,15 +82,22 @@ function backupJson(fleet: ResolvedFleet): string {
   return (
     JSON.stringify(
       {
-        compose_project: 'supafleet-master',
         dumps: [
-          { name: 'registry', command: ['pg_dump', '-U', 'supabase_admin', '-d', 'supafleet'] },
-          { name: 'kong', command: ['pg_dump', '-U', 'supabase_admin', '-d', 'kong'] },
+          {
+            name: 'registry',
+            container: 'supafleet-master-db-1',
+            command: ['pg_dump', '-U', 'supabase_admin', '-d', 'supafleet'],
+          },
+          {
+            name: 'kong',
+            container: 'supafleet-master-db-1',
+            command: ['pg_dump', '-U', 'supabase_admin', '-d', 'kong'],
+          },
         ],
         keep: { daily: 7, monthly: 6, weekly: 4 },
         paths: ['/etc/wireguard', '/etc/supafleet', 'caddy', 'authelia', 'docker-compose.yml', '.env'],
         repository: `sftp://${user}@${host}:23/supafleet/_master`,
-        sftp_command: `ssh -p 23 -i /etc/supafleet/backup.key -o BatchMode=yes -o StrictHostKeyChecking=accept-new ${user}@${host} -s sftp`,
+        sftp_command: `ssh -p 23 -i /etc/supafleet/backup.key -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${MASTER_DIR}/.ssh_known_hosts ${user}@${host} -s sftp`,
         state_dir: MASTER_DIR,
         tag: 'master',
       },

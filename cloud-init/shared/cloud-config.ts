@@ -7,6 +7,7 @@ import { posixUser, sshPublicKey } from './checks.ts';
 import { assertUserDataBudget, type SizedPart } from './budget.ts';
 import { deterministicGzip, entrySize, packFile, type FileSpec } from './pack.ts';
 import { staticFile } from './static-file.ts';
+import { stripShellComments } from './strip-comments.ts';
 import { toYaml } from './yaml.ts';
 
 /** A rendered user_data document with the size of each part. */
@@ -52,8 +53,16 @@ export function archiveFiles(files: readonly FileSpec[]): string {
   );
 }
 
+/** Shell scripts travel without their comment lines (see stripShellComments). */
+function forUserData(file: FileSpec): FileSpec {
+  return /^#!\/bin\/(ba)?sh\n/.test(file.content)
+    ? { ...file, content: stripShellComments(file.content) }
+    : file;
+}
+
 export function renderCloudConfig(p: CloudConfigParts): UserData {
-  const writeFiles = [packFile({ path: ARCHIVE_PATH, content: archiveFiles(p.files), permissions: '0600' })];
+  const files = p.files.map(forUserData);
+  const writeFiles = [packFile({ path: ARCHIVE_PATH, content: archiveFiles(files), permissions: '0600' })];
   const doc = {
     disable_root: true,
     package_update: true,
@@ -83,7 +92,7 @@ export function renderCloudConfig(p: CloudConfigParts): UserData {
   const text = '#cloud-config\n' + toYaml(doc);
   const archiveBytes = writeFiles.reduce((a, f) => a + entrySize(f), 0);
   // Each file's share, measured as if packed alone (gzip + base64): roughly what trimming it would save.
-  const parts: SizedPart[] = p.files.map((f) => ({
+  const parts: SizedPart[] = files.map((f) => ({
     name: f.path,
     bytes: Math.ceil(deterministicGzip(f.content).length / 3) * 4,
   }));

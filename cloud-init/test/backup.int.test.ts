@@ -63,8 +63,7 @@ beforeEach(() => {
   writeFileSync(
     join(state, 'backup', 'backup.json'),
     JSON.stringify({
-      compose_project: 'supafleet',
-      dumps: [{ name: 'db', command: ['pg_dumpall', '-U', 'supabase_admin'] }],
+      dumps: [{ name: 'db', container: 'supafleet-db-1', command: ['pg_dumpall', '-U', 'supabase_admin'] }],
       healthcheck_url: 'https://hc.example.com/abc',
       keep: { daily: 7, weekly: 4, monthly: 6 },
       paths: ['functions', 'missing-is-skipped'],
@@ -99,8 +98,7 @@ describe.skipIf(missing.length > 0)('backup script', () => {
     expect(validStatus(r.status), JSON.stringify(validStatus.errors)).toBe(true);
     expect(r.status).toMatchObject({ success: true, snapshot_id: '4f1a2b3c5d6e', error: null });
     expect(r.status.size_bytes).toBeGreaterThan(0);
-    expect(r.log).toContain('docker compose --project-directory');
-    expect(r.log).toContain('exec -T db pg_dumpall -U supabase_admin');
+    expect(r.log).toContain('docker exec -i supafleet-db-1 pg_dumpall -U supabase_admin');
     expect(r.log).toMatch(
       /restic -o sftp\.command=ssh -p 23 u1@box\.example\.com -s sftp backup --json --tag supafleet --tag project=acme \S+db\.sql\.gz \S+\/functions\n/,
     );

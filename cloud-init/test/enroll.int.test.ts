@@ -25,10 +25,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import agentConfigSchema from '../../schemas/agent-config.schema.json' with { type: 'json' };
 import enrollRequestSchema from '../../schemas/api/enroll-request.schema.json' with { type: 'json' };
 import enrollResponseSchema from '../../schemas/api/enroll-response.schema.json' with { type: 'json' };
-import { staticFile } from '../shared/static-file.ts';
+import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
+import { placeholderEnrollment } from '../placeholders.ts';
+import { renderWorkerUserData } from '../worker/user-data.ts';
+import { decodeUserData } from './decode.ts';
+import { fleetSpec, projectSpecs } from './fixtures/specs.ts';
 import { hasTool, missingTools, wgQuickStrip } from './validators.ts';
 
-const ENROLL = staticFile(import.meta.url, '../worker/static/enroll.sh');
+// The script exactly as the worker gets it: from the rendered user_data (comments stripped).
+const ENROLL = decodeUserData(
+  renderWorkerUserData({
+    fleet: resolveFleet(fleetSpec),
+    project: resolveProject(projectSpecs.minimal!),
+    enrollment: placeholderEnrollment('example.com'),
+  }).text,
+).files.find((f) => f.path === '/usr/local/sbin/supafleet-enroll')!.content;
 const missing = missingTools({
   bash: () => hasTool('bash'),
   jq: () => hasTool('jq'),
@@ -74,7 +85,8 @@ beforeEach(() => {
   mkdirSync(join(dir, 'bin'));
   mkdirSync(join(dir, 'root', 'var', 'log'), { recursive: true });
   mkdirSync(join(dir, 'root', 'etc', 'supafleet'), { recursive: true });
-  for (const name of ['systemctl', 'docker']) {
+  mkdirSync(join(dir, 'root', 'etc', 'cron.d'), { recursive: true });
+  for (const name of ['systemctl', 'docker', 'chown']) {
     writeFileSync(join(dir, 'bin', name), `#!/bin/sh\necho "${name} $*" >>"$STUB_LOG"\n`);
     chmodSync(join(dir, 'bin', name), 0o755);
   }
@@ -104,7 +116,12 @@ async function startMaster(reply: unknown): Promise<string> {
 function runEnroll(masterUrl: string): Promise<{ code: number | null; log: string; bootLog: string }> {
   writeFileSync(
     join(dir, 'root', 'etc', 'supafleet', 'enroll.json'),
-    JSON.stringify({ master_url: masterUrl, master_wg_public_key: MASTER_KEY, token: TOKEN }),
+    JSON.stringify({
+      master_url: masterUrl,
+      master_wg_public_key: MASTER_KEY,
+      token: TOKEN,
+      agent_uid: 1000,
+    }),
   );
   const script = join(dir, 'enroll.sh');
   writeFileSync(script, ENROLL, { mode: 0o700 });
@@ -160,6 +177,12 @@ describe.skipIf(missing.length > 0)('worker enrollment script', () => {
       'token',
     );
     expect(existsSync(file('etc', 'supafleet', 'enroll-answer.json'))).toBe(false);
+    expect(r.log).toMatch(
+      /^chown 1000:1000 \S+\/etc\/supafleet\/agent\.json \S+\/etc\/supafleet\/seal\.key \S+\/opt\/supafleet$/m,
+    );
+    expect(readFileSync(file('etc', 'cron.d', 'supafleet-wg'), 'utf8')).toContain(
+      '* * * * * root wg show wg0 latest-handshakes >/opt/supafleet/wg-latest-handshakes.tmp && mv ',
+    );
     expect(r.log).toContain('systemctl enable --now wg-quick@wg0');
     expect(r.log).toMatch(/docker compose -p supafleet .* up -d/);
   });

@@ -87,7 +87,11 @@ function checkWorker(c: WorkerCase): void {
   const compose = parse(bundle.get('docker-compose.yml') as string);
   expect(composeSchemaErrors(compose), 'compose-spec schema').toEqual([]);
   expect(
-    composeRules(compose, { allowedHostIps: [WG_ADDRESS], noHealthcheck: ['agent'] }),
+    composeRules(compose, {
+      allowedHostIps: [WG_ADDRESS],
+      noHealthcheck: ['agent'],
+      loopback: ['socket-proxy'],
+    }),
     'compose rules',
   ).toEqual([]);
   const agentCompose = parse(
@@ -95,6 +99,8 @@ function checkWorker(c: WorkerCase): void {
   );
   expect(composeSchemaErrors(agentCompose), 'agent compose schema').toEqual([]);
   expect(agentCompose.services.agent).toEqual(compose.services.agent);
+  expect(agentCompose.services['socket-proxy']).toEqual(compose.services['socket-proxy']);
+  expect(agentCompose.volumes).toEqual({ 'storage-data': {} });
   expect(parse(bundle.get('vector/vector.yml') as string)).toBeTypeOf('object');
   for (const [path, content] of bundle)
     if (path.endsWith('.json')) expect(() => JSON.parse(content), path).not.toThrow();

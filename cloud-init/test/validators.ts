@@ -133,7 +133,13 @@ const IMAGE = /^[a-z0-9./_-]+(:[A-Za-z0-9._-]+)$/;
  */
 export function composeRules(
   doc: { services: Record<string, Record<string, unknown>> },
-  opts: { allowedHostIps: readonly string[]; oneShot?: readonly string[]; noHealthcheck?: readonly string[] },
+  opts: {
+    allowedHostIps: readonly string[];
+    oneShot?: readonly string[];
+    noHealthcheck?: readonly string[];
+    /** Services that may also publish on 127.0.0.1 (reachable from the host only). */
+    loopback?: readonly string[];
+  },
 ): string[] {
   const problems: string[] = [];
   for (const [name, svc] of Object.entries(doc.services)) {
@@ -150,10 +156,12 @@ export function composeRules(
     }
     for (const port of (svc.ports ?? []) as unknown[]) {
       const m = typeof port === 'string' ? /^(\d{1,3}(?:\.\d{1,3}){3}):\d+:\d+$/.exec(port) : null;
-      if (!m || !opts.allowedHostIps.includes(m[1] as string)) {
-        problems.push(
-          `${name}: port ${JSON.stringify(port)} is not bound to ${opts.allowedHostIps.join(' or ')}`,
-        );
+      const allowed = [
+        ...opts.allowedHostIps,
+        ...((opts.loopback ?? []).includes(name) ? ['127.0.0.1'] : []),
+      ];
+      if (!m || !allowed.includes(m[1] as string)) {
+        problems.push(`${name}: port ${JSON.stringify(port)} is not bound to ${allowed.join(' or ')}`);
       }
     }
   }

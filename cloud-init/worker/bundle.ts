@@ -5,7 +5,7 @@
 import { SUPABASE_RELEASE } from '../versions.ts';
 import { cronSchedule, dnsLabel, hostname, httpsUrl, ipv4InCidr, posixUser } from '../shared/checks.ts';
 import { staticFile } from '../shared/static-file.ts';
-import { renderWorkerCompose } from './compose.ts';
+import { AGENT_STORAGE_MOUNT, WORKER_PORTS, renderWorkerCompose } from './compose.ts';
 import { renderFunctionSecrets, renderWorkerEnv } from './env.ts';
 import type { WorkerBundleInput } from './input.ts';
 import { renderWorkerVector } from './vector.ts';
@@ -32,12 +32,11 @@ function backupJson(input: WorkerBundleInput): string {
         ...(project.backup.healthcheck_url !== undefined
           ? { healthcheck_url: httpsUrl('backup.healthcheck_url', project.backup.healthcheck_url) }
           : {}),
-        compose_project: 'supafleet',
-        dumps: [{ name: 'db', command: ['pg_dumpall', '-U', 'supabase_admin'] }],
+        dumps: [{ name: 'db', container: 'supafleet-db-1', command: ['pg_dumpall', '-U', 'supabase_admin'] }],
         keep: project.backup.keep,
-        paths: ['.env', 'docker-compose.yml', 'function-secrets.json', 'functions', 'volumes/storage'],
+        paths: ['.env', 'docker-compose.yml', 'function-secrets.json', 'functions', AGENT_STORAGE_MOUNT],
         repository: `sftp://${user}@${host}:23/supafleet/${project.name}`,
-        sftp_command: `ssh -p 23 -i ${BACKUP_SSH_KEY} -o BatchMode=yes -o StrictHostKeyChecking=accept-new ${user}@${host} -s sftp`,
+        sftp_command: `ssh -p 23 -i ${BACKUP_SSH_KEY} -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${WORKER_STATE_DIR}/.ssh_known_hosts ${user}@${host} -s sftp`,
         state_dir: WORKER_STATE_DIR,
         tag: `project=${project.name}`,
       },
@@ -47,10 +46,43 @@ function backupJson(input: WorkerBundleInput): string {
   );
 }
 
+/**
+ * The agent's health probes. The agent runs on the host network, where service
+ * names do not resolve: it reaches each service on the wg address it is published on.
+ */
+function probesJson(wg: string): string {
+  const http = (service: keyof typeof WORKER_PORTS, path: string, extra: object = {}) => ({
+    service,
+    type: 'http',
+    url: `http://${wg}:${WORKER_PORTS[service]}${path}`,
+    ...extra,
+  });
+  const probes = [
+    http('auth', '/health'),
+    {
+      service: 'db',
+      type: 'postgres',
+      host: wg,
+      port: WORKER_PORTS.db,
+      user: 'postgres',
+      database: 'postgres',
+      password_env: 'POSTGRES_PASSWORD',
+    },
+    http('functions', '/', { expect: 'below-500' }),
+    http('meta', '/health'),
+    http('realtime', '/api/tenants/realtime-dev/health', {
+      headers: { Authorization: 'Bearer ${ANON_KEY}' },
+    }),
+    http('rest', '/'),
+    http('storage', '/status'),
+  ];
+  return JSON.stringify({ probes }, null, 1) + '\n';
+}
+
 function crontab(input: WorkerBundleInput): string {
   const schedule = cronSchedule('backup.schedule', input.project.backup.schedule);
   return [
-    '# supafleet: backup schedule (installed in /etc/cron.d by the agent)',
+    '# supafleet: backup schedule (the agent runs backup.sh on it)',
     'SHELL=/bin/bash',
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     `${schedule} root ${WORKER_STATE_DIR}/backup/backup.sh >>/var/log/supafleet-backup.log 2>&1`,
@@ -87,6 +119,7 @@ export function renderWorkerBundle(input: WorkerBundleInput): Map<string, string
         1,
       ) + '\n',
     ],
+    ['probes.json', probesJson(input.wgAddress)],
     ['vector/vector.yml', renderWorkerVector()],
   ];
   return new Map(files);

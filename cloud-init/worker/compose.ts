@@ -24,6 +24,7 @@ export const WORKER_PORTS = {
 
 const WEIGHTS = {
   agent: 3,
+  'socket-proxy': 1,
   auth: 5,
   db: 35,
   functions: 12,
@@ -244,7 +245,8 @@ export function workerComposeDocument(input: WorkerBundleInput): Record<string, 
       healthcheck: healthcheck(wget('http://localhost:5000/status')),
       mem_limit: mem.storage,
       ports: publish('storage'),
-      volumes: ['./volumes/storage:/var/lib/storage'],
+      // A named volume, not a path in the bundle: the bundle directory changes with every revision.
+      volumes: ['storage-data:/var/lib/storage'],
     },
     imgproxy: {
       ...common,
@@ -258,7 +260,7 @@ export function workerComposeDocument(input: WorkerBundleInput): Record<string, 
       },
       healthcheck: healthcheck(['CMD', 'imgproxy', 'health']),
       mem_limit: mem.imgproxy,
-      volumes: ['./volumes/storage:/var/lib/storage:ro'],
+      volumes: ['storage-data:/var/lib/storage:ro'],
     },
     meta: {
       ...common,
@@ -321,38 +323,67 @@ export function workerComposeDocument(input: WorkerBundleInput): Record<string, 
         '/var/run/docker.sock:/var/run/docker.sock:ro',
       ],
     },
-    agent: agentService(mem.agent),
+    ...agentServices(project.server.type),
   };
   return {
     services,
-    volumes: { 'db-config': {}, 'db-data': {}, 'deno-cache': {} },
+    volumes: { 'db-config': {}, 'db-data': {}, 'deno-cache': {}, ...AGENT_VOLUMES },
   };
 }
+
+/** The uid of the agent image's non-root user; the bootstrap gives it its config and state. */
+export const AGENT_UID = 1000;
+/** Where the agent container sees the storage volume (read-only, for backups). */
+export const AGENT_STORAGE_MOUNT = '/var/lib/supafleet/storage';
+/** Named volumes the agent's services use. */
+export const AGENT_VOLUMES = { 'storage-data': {} } as const;
 
 /**
- * The agent, exactly as the bootstrap starts it before the first bundle, so the
- * first `docker compose up` finds it unchanged and leaves it running.
+ * The agent and the Docker socket proxy it talks to, exactly as the bootstrap
+ * starts them before the first bundle, so the first `docker compose up` finds
+ * them unchanged and leaves them running. The agent runs as a non-root user on
+ * the host network (its command listener is on the wg address), without the
+ * Docker socket: the proxy on loopback allows only what converging and backups
+ * need. It sees the storage volume read-only, for backups.
  */
-export function agentService(memLimit: string): Record<string, unknown> {
+export function agentServices(serverTypeName: string): Record<string, Record<string, unknown>> {
+  const mem = memoryLimits(serverTypeName, WEIGHTS);
   return {
-    cap_add: ['NET_ADMIN'],
-    environment: { SUPAFLEET_AGENT_CONFIG: '/etc/supafleet/agent.json' },
-    image: images.agent,
-    mem_limit: memLimit,
-    network_mode: 'host',
-    restart: 'unless-stopped',
-    volumes: [
-      '/etc/supafleet:/etc/supafleet',
-      '/opt/supafleet:/opt/supafleet',
-      '/etc/cron.d:/host/etc/cron.d',
-      '/var/run/docker.sock:/var/run/docker.sock',
-    ],
+    agent: {
+      depends_on: { 'socket-proxy': { condition: 'service_healthy' } },
+      environment: {
+        DOCKER_HOST: 'tcp://127.0.0.1:2375',
+        SUPAFLEET_AGENT_CONFIG: '/etc/supafleet/agent.json',
+      },
+      image: images.agent,
+      mem_limit: mem.agent,
+      network_mode: 'host',
+      restart: 'unless-stopped',
+      volumes: [
+        '/etc/supafleet:/etc/supafleet:ro',
+        '/opt/supafleet:/opt/supafleet',
+        `storage-data:${AGENT_STORAGE_MOUNT}:ro`,
+      ],
+    },
+    'socket-proxy': {
+      environment: {
+        CONTAINERS: '1',
+        EXEC: '1',
+        IMAGES: '1',
+        INFO: '1',
+        NETWORKS: '1',
+        POST: '1',
+        VOLUMES: '1',
+      },
+      healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:2375/_ping']),
+      image: images.socketProxy,
+      mem_limit: mem['socket-proxy'],
+      // Loopback only: the agent on the host network is its one client.
+      ports: ['127.0.0.1:2375:2375'],
+      restart: 'unless-stopped',
+      volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
+    },
   };
-}
-
-/** The agent's memory limit on a server type (same weights as the full stack). */
-export function agentMemLimit(type: string): string {
-  return memoryLimits(type, WEIGHTS).agent;
 }
 
 export function renderWorkerCompose(input: WorkerBundleInput): string {

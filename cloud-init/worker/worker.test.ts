@@ -44,7 +44,7 @@ describe('worker user_data', () => {
     expect(ud.bytes).toBeLessThanOrEqual(WORKER_TARGET);
   });
 
-  it('when rendered, then it carries only the token, the master URL and the master key as enrollment data', () => {
+  it('when rendered, then its enrollment data is only the token, the master URL, the master key and the agent uid', () => {
     const enroll = decodeUserData(userData().text).files.find(
       (f) => f.path === '/etc/supafleet/enroll.json',
     )!;
@@ -52,6 +52,7 @@ describe('worker user_data', () => {
       master_url: 'https://fleet.example.com',
       master_wg_public_key: placeholderEnrollment('example.com').masterWgPublicKey,
       token: placeholderEnrollment('example.com').token,
+      agent_uid: 1000,
     });
     expect(enroll.permissions).toBe('0600');
   });
@@ -154,14 +155,47 @@ describe('worker stack bundle', () => {
     );
   });
 
-  it('when rendered, then every published port is bound to the wg address and nothing else', () => {
+  it('when rendered, then every published port is bound to the wg address, except the socket proxy on loopback', () => {
     const { services } = composeOf();
-    const published = Object.entries(services).flatMap(([, s]) => (s.ports ?? []) as string[]);
+    const published = Object.entries(services)
+      .filter(([name]) => name !== 'socket-proxy')
+      .flatMap(([, s]) => (s.ports ?? []) as string[]);
+    expect(services['socket-proxy']!.ports).toEqual(['127.0.0.1:2375:2375']);
     expect(published.sort()).toEqual(
       Object.values(WORKER_PORTS)
         .map((p) => `10.100.0.5:${p}:${p}`)
         .sort(),
     );
+  });
+
+  it('when rendered, then the agent probes each service on its wg address (it runs on the host network)', () => {
+    const { probes } = JSON.parse(bundleOf().get('probes.json')!) as {
+      probes: { service: string; url?: string; host?: string }[];
+    };
+    expect(probes.map((p) => p.service).sort()).toEqual([
+      'auth',
+      'db',
+      'functions',
+      'meta',
+      'realtime',
+      'rest',
+      'storage',
+    ]);
+    for (const p of probes)
+      expect(p.url ?? `http://${p.host}:5432/`, p.service).toMatch(/^http:\/\/10\.100\.0\.5:\d+\//);
+  });
+
+  it('when rendered, then the agent has no Docker socket, reaches Docker through the loopback proxy, and reads storage only', () => {
+    const { services } = composeOf();
+    expect(services.agent!.volumes).toEqual([
+      '/etc/supafleet:/etc/supafleet:ro',
+      '/opt/supafleet:/opt/supafleet',
+      'storage-data:/var/lib/supafleet/storage:ro',
+    ]);
+    expect(services.agent!.environment).toMatchObject({ DOCKER_HOST: 'tcp://127.0.0.1:2375' });
+    expect(services.agent).not.toHaveProperty('cap_add');
+    expect(services['socket-proxy']!.volumes).toEqual(['/var/run/docker.sock:/var/run/docker.sock:ro']);
+    expect(services.storage!.volumes).toEqual(['storage-data:/var/lib/storage']);
   });
 
   it('when rendered, then every service restarts, has a memory limit, and all but the agent have a health check', () => {
@@ -236,7 +270,7 @@ describe('worker stack bundle', () => {
       repository: 'sftp://u123456@u123456.your-storagebox.de:23/supafleet/shop',
       keep: { daily: 14, weekly: 8, monthly: 12 },
       healthcheck_url: 'https://hc-ping.com/0f3c9a8e-0000-4000-8000-000000000000',
-      paths: expect.arrayContaining(['functions', 'function-secrets.json', 'volumes/storage']),
+      paths: expect.arrayContaining(['functions', 'function-secrets.json', '/var/lib/supafleet/storage']),
     });
     expect(bundle.get('backup/crontab')).toContain('\n30 2 * * 1-5 root /opt/supafleet/backup/backup.sh ');
     expect(bundle.get('backup/restic-password')).toBe(`${placeholderSecrets().restic_password}\n`);

@@ -8,8 +8,10 @@ umask 077
 
 dir=$(cd "$(dirname "$0")" && pwd)
 conf="$dir/backup.json"
+# Relative paths in backup.json are relative to the bundle (the parent of backup/).
+bundle=$(dirname "$dir")
 state=$(jq -r .state_dir "$conf")
-status_file="$state/backup-status.json"
+status_file=${BACKUP_STATUS_FILE:-$state/backup-status.json}
 started=$(date +%s)
 error=""
 snapshot=""
@@ -45,14 +47,14 @@ elif [ "$rc" -ne 0 ]; then
   record "restic repository not reachable (exit $rc)"
 fi
 
-compose_project=$(jq -r .compose_project "$conf")
 size=""
 paths=()
 while IFS= read -r dump; do
   [ -z "$error" ] || break
   name=$(jq -r .name <<<"$dump")
+  container=$(jq -r .container <<<"$dump")
   mapfile -t command < <(jq -r '.command[]' <<<"$dump")
-  docker compose --project-directory "$state" -p "$compose_project" exec -T db "${command[@]}" | gzip >"$work/$name.sql.gz"
+  docker exec -i "$container" "${command[@]}" | gzip >"$work/$name.sql.gz"
   statuses=("${PIPESTATUS[@]}")
   if [ "${statuses[0]}" -ne 0 ] || [ "${statuses[1]}" -ne 0 ]; then
     record "database dump $name failed"
@@ -65,7 +67,7 @@ if [ -z "$error" ]; then
   while IFS= read -r p; do
     case $p in
       /*) [ -e "$p" ] && paths+=("$p") ;;
-      *) [ -e "$state/$p" ] && paths+=("$state/$p") ;;
+      *) [ -e "$bundle/$p" ] && paths+=("$bundle/$p") ;;
     esac
   done < <(jq -r '.paths[]' "$conf")
   if restic "${restic_opts[@]}" backup --json --tag supafleet --tag "$tag" "${paths[@]}" >"$work/backup.json"; then
