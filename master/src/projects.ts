@@ -215,6 +215,12 @@ export async function deleteProject(deps: Deps, name: string, actor: Actor): Pro
   const s = await deps.registry.getProject(name);
   if (!s) throw new NotFoundError(`project "${name}" is not registered`);
   if (s.status === 'deleted') return { deleted: false };
+  if (s.spec?.protect === true) {
+    throw new ConflictError(
+      `project ${name} is protected (protect: true); set protect: false in a pull request of its own, then delete it`,
+      'protected',
+    );
+  }
   try {
     await deps.kong.remove(name);
   } catch (err) {

@@ -449,6 +449,14 @@ describe.skipIf(skip !== undefined)('master API', () => {
     expect(proxied.status).toBe(403);
   });
 
+  it('when a protected project is deleted, then 409 protected and nothing changes', async () => {
+    const r = await request(pub).delete('/v1/projects/acme').set('Authorization', `Bearer ${write}`);
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('protected');
+    expect((await l.deps.registry.getProject('acme'))?.status).toBe('active');
+    expect(l.kong.removed.filter((n) => n === 'acme')).toHaveLength(1);
+  });
+
   it('when a project is deleted, then its routes and peer go, the row is tombstoned and a retry is harmless', async () => {
     const { wgKey } = await enrollProject('gone');
     const d = await request(pub).delete('/v1/projects/gone').set('Authorization', `Bearer ${write}`);
