@@ -3,7 +3,7 @@ import { normalizeAddress } from '../auth/agent.ts';
 import { badgeFor } from '../badges.ts';
 import type { Deps } from '../deps.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
-import { enroll } from '../projects.ts';
+import { enroll } from '../enrollment.ts';
 import { projectView } from '../projects.ts';
 import { createRateLimiter } from '../rate-limit.ts';
 import { validateEnrollRequest } from '../validation.ts';
