@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as runBackup } from '../../../actions/backup/src/run.ts';
 import { run as runHealth } from '../../../actions/health/src/run.ts';
+import { run as runMaster } from '../../../actions/master/src/run.ts';
 import { run as runPlan } from '../../../actions/plan/src/run.ts';
 import { run as runProvision } from '../../../actions/provision/src/run.ts';
 import { run as runRoute } from '../../../actions/route/src/run.ts';
@@ -297,6 +298,44 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
         .at(-1),
     ).toMatchObject({ state: 'success' });
     for (const [path, content] of files) s.captured.push(`${path}\n${content}`);
+  });
+
+  it('when a pull request carries an invalid spec, then the check fails with annotations at file:line and a comment', async () => {
+    const { result } = await openPr({
+      'projects/bad.yaml': 'name: bad\nserver: { type: cx99, location: fsn1 }\nbogus: 1\n',
+    });
+    expect(result.failed).toBe(true);
+    expect(result.log).toMatch(/::error title=invalid spec,file=projects\/bad\.yaml,line=2,col=\d+::/);
+    expect(result.log).toMatch(/::error title=invalid spec,file=projects\/bad\.yaml,line=3,col=\d+::/);
+    expect(comments()).toHaveLength(1);
+    expect(comments()[0]!.body).toMatch(/spec error/);
+    expect(comments()[0]!.body).toContain('projects/bad.yaml:2');
+    s.commit({ 'projects/bad.yaml': null }, 'pr closed');
+  });
+
+  it('when the master workflow creates the master, then one labelled master exists and a second create is refused', async () => {
+    const inputs = { 'hetzner-token': HCLOUD_TOKEN, mode: 'create' };
+    const first = await s.runAction(() => runMaster({ clock }), {
+      event: 'workflow_dispatch',
+      payload: {},
+      inputs,
+    });
+    expect(first.failed).toBe(false);
+    const masters = s.hetzner.state().servers.filter((x) => x.labels['supafleet/role'] === 'master');
+    expect(masters.map((m) => [m.name, m.labels])).toEqual([
+      ['prod-master', { 'supafleet/fleet': 'prod', 'supafleet/role': 'master' }],
+    ]);
+    expect(first.outputs['server-id']).toBe(String(masters[0]!.id));
+    const again = await s.runAction(() => runMaster({ clock }), {
+      event: 'workflow_dispatch',
+      payload: {},
+      inputs,
+    });
+    expect(again.failed).toBe(true);
+    expect(again.log).toContain('a master already exists');
+    // Workers' plans leave the master alone.
+    const { result } = await openPr({});
+    expect(result.value?.steps.filter((x) => x.kind !== 'noop')).toEqual([]);
   });
 
   it('when everything the runs printed or wrote is searched, then no generated secret appears in it', async () => {
