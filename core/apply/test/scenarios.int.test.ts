@@ -12,6 +12,8 @@ import { run as runProvision } from '../../../actions/provision/src/run.ts';
 import { run as runRoute } from '../../../actions/route/src/run.ts';
 import { run as runTeardown } from '../../../actions/teardown/src/run.ts';
 import { isMutating } from '../../../master/src/kong/fake.ts';
+import { projectSecrets } from '../../../master/src/projects.ts';
+import { secretValues } from '../../secrets/generate.ts';
 import { AUDIENCE } from '../../../master/test/harness.ts';
 import { postgresSkipReason } from '../../../test/support/postgres.ts';
 import { PLAN_MARKER } from '../../plan/index.ts';
@@ -346,6 +348,10 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
       });
       const creds = (await r.json()) as Record<string, string>;
       for (const [k, v] of Object.entries(creds)) if (k !== 'url') s.secrets.add(v);
+    }
+    // Every generated secret of every project, the deleted ones included (kept 30 days).
+    for (const name of ['acme', 'blog', 'shop']) {
+      for (const v of secretValues(await projectSecrets(s.l.deps, s.l.deps.registry, name))) s.secrets.add(v);
     }
     const texts = [
       ...s.captured,
