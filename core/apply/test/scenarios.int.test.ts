@@ -302,6 +302,33 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
     for (const [path, content] of files) s.captured.push(`${path}\n${content}`);
   });
 
+  it('when a pull request changes the server type, then the plan warns of downtime and apply resizes the same server', async () => {
+    const [before] = servers('blog');
+    const { base, result } = await openPr({
+      'projects/blog.yaml': { name: 'blog', server: { type: 'cx32', location: 'nbg1' } },
+    });
+    expect(result.failed).toBe(false);
+    expect(result.value?.steps.find((x) => x.project === 'blog')).toMatchObject({
+      kind: 'update',
+      mode: 'downtime',
+    });
+    expect(comments()[0]!.body).toMatch(/downtime/);
+    const { provision } = await apply(base);
+    expect(provision.failed, provision.log).toBe(false);
+    expect(provision.log).toContain('resizing server prod-blog to cx32');
+    const [after, ...extra] = servers('blog');
+    expect(extra).toEqual([]);
+    expect(after).toMatchObject({ id: before!.id, server_type: 'cx32', status: 'running' });
+    const kinds = s.hetzner.calls().map((c) => `${c.method} ${c.path.replace(/\/\d+/g, '/{id}')}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'POST /servers/{id}/actions/poweroff',
+        'POST /servers/{id}/actions/change_type',
+        'POST /servers/{id}/actions/poweron',
+      ]),
+    );
+  });
+
   it('when a pull request carries an invalid spec, then the check fails with annotations at file:line and a comment', async () => {
     const { result } = await openPr({
       'projects/bad.yaml': 'name: bad\nserver: { type: cx99, location: fsn1 }\nbogus: 1\n',
