@@ -63,8 +63,8 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
       'hetzner-token': HCLOUD_TOKEN,
       'github-token': GITHUB_TOKEN,
       'master-wg-public-key': MASTER_WG_KEY,
-      'wait-minutes': opts.waitMinutes ?? '5',
-      'backup-minutes': '5',
+      'wait-minutes': opts.waitMinutes ?? '20',
+      'backup-minutes': '30',
     };
     const payload = { before, after: s.head(), ref: 'refs/heads/main' };
     const provision = await s.runAction(() => runProvision({ clock, pollMs: 2000 }), {
@@ -263,7 +263,7 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
     const backup = await s.runAction(() => runBackup({ clock, pollMs: 1000 }), {
       event: 'workflow_dispatch',
       payload: { inputs: { project: 'all' } },
-      inputs: { ...common(), project: 'all', 'wait-minutes': '5' },
+      inputs: { ...common(), project: 'all', 'wait-minutes': '30' },
     });
     expect(backup.failed).toBe(false);
     expect(backup.value?.map((b) => [b.project, b.state])).toEqual([
