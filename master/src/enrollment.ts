@@ -33,6 +33,8 @@ export interface EnrollResponse {
  */
 export async function enroll(deps: Deps, req: EnrollRequest): Promise<EnrollResponse> {
   const hash = sha256(req.token);
+  // asked before the token is consumed, so a failure here leaves the token usable
+  const masterPublicKey = await deps.peers.publicKey();
   let replaced: string | undefined;
   const out = await deps.registry.tx(async (q) => {
     const t = await q.enrollmentTokenForUpdate(hash);
@@ -86,7 +88,7 @@ export async function enroll(deps: Deps, req: EnrollRequest): Promise<EnrollResp
     project: out.project,
     wg: {
       address: `${out.wgIp}/${deps.cidr.prefix}`,
-      master_public_key: await deps.peers.publicKey(),
+      master_public_key: masterPublicKey,
       master_endpoint: deps.settings.wgEndpoint,
       allowed_ips: deps.cidr.text,
       persistent_keepalive: deps.settings.wgKeepalive,

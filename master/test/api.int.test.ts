@@ -177,6 +177,37 @@ describe.skipIf(skip !== undefined)('master API', () => {
     expect(g.body).toMatchObject({ enrolled: true });
   });
 
+  it('when a rebuilt worker enrolls with a new token and key, then its old peer is replaced', async () => {
+    const first = await enrollProject('rebuilt');
+    const second = await enrollProject('rebuilt');
+    expect(second.ip).toBe(first.ip);
+    expect(l.peers.peers.has(first.wgKey)).toBe(false);
+    expect(l.peers.peers.get(second.wgKey)?.allowedIps).toEqual([`${first.ip}/32`]);
+    const audit = await l.deps.registry.listAudit('rebuilt');
+    expect(audit.filter((a) => a.action === 'project.enroll').map((a) => a.detail.replaced_peer)).toEqual([
+      false,
+      true,
+    ]);
+  });
+
+  it('when a worker key is already enrolled for another project, then 409 key_in_use and the token stays usable', async () => {
+    const taken = await enrollProject('holder');
+    const r = await put('intruder', spec('intruder'), '?enrollment_token=true');
+    const seal = await generateSealKeypair();
+    const body = {
+      token: r.body.enrollment.token,
+      wg_public_key: taken.wgKey,
+      seal_public_key: seal.publicKey,
+    };
+    const e = await request(pub).post('/v1/enroll').send(body);
+    expect(e.status).toBe(409);
+    expect(e.body.error.code).toBe('key_in_use');
+    const ok = await request(pub)
+      .post('/v1/enroll')
+      .send({ ...body, wg_public_key: WG_KEY(200) });
+    expect(ok.status).toBe(200);
+  });
+
   it('when an enrollment token is reused, then 401 and nothing changes', async () => {
     const r = await put('reuse', spec('reuse'), '?enrollment_token=true');
     const seal = await generateSealKeypair();
@@ -533,7 +564,21 @@ describe.skipIf(skip !== undefined)('master API', () => {
   it('when the logs are searched, then no generated secret, token or key appears in them', async () => {
     const logs = l.logs.text();
     expect(logs.length).toBeGreaterThan(0);
-    const names = ['acme', 'blog', 'shop', 'pulse', 'noisy', 'safe', 'reuse', 'flaky', 'late', 'gone'];
+    const names = [
+      'acme',
+      'blog',
+      'shop',
+      'pulse',
+      'noisy',
+      'safe',
+      'reuse',
+      'flaky',
+      'late',
+      'gone',
+      'rebuilt',
+      'holder',
+      'intruder',
+    ];
     const values = [...handedOut];
     for (const n of names) values.push(...secretValues(await projectSecrets(l.deps, l.deps.registry, n)));
     for (const v of values) expect(logs).not.toContain(v);
