@@ -8,7 +8,7 @@ import { images } from '../versions.ts';
 import { composeLiteral } from '../shared/env-file.ts';
 import { memoryLimits } from '../shared/memory.ts';
 import { toYaml } from '../shared/yaml.ts';
-import { masterLayout } from './layout.ts';
+import { masterLayout, WG_PORT } from './layout.ts';
 
 const WEIGHTS = {
   authelia: 2,
@@ -139,8 +139,16 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       depends_on: { ...dbHealthy, kong: { condition: 'service_healthy' } },
       environment: {
         DATABASE_URL: 'postgres://supafleet:${REGISTRY_DB_PASSWORD}@127.0.0.1:5432/supafleet',
-        REGISTRY_ENCRYPTION_KEY: '${REGISTRY_ENCRYPTION_KEY}',
-        SUPAFLEET_MASTER_CONFIG: '/etc/supafleet/master.json',
+        KONG_ADMIN_URL: 'http://127.0.0.1:8001',
+        SUPAFLEET_AGENT_LISTEN: layout.agentListen,
+        SUPAFLEET_FLEET_FILE: '/etc/supafleet/fleet.yaml',
+        SUPAFLEET_LISTEN: layout.apiListen,
+        // Installed by the operator or the master workflow, never by user_data (see docs/cloud-init.md).
+        SUPAFLEET_SEAL_PRIVATE_KEY_FILE: '/etc/supafleet/fleet-seal.key',
+        SUPAFLEET_SECRETS_KEY: '${SUPAFLEET_SECRETS_KEY}',
+        // Peers added live are kept in a peers-only file that wg0.conf loads on start.
+        SUPAFLEET_WG_CONFIG: '/etc/wireguard/peers.conf',
+        SUPAFLEET_WG_ENDPOINT: `fleet.${layout.domain}:${WG_PORT}`,
       },
       healthcheck: hc([
         'CMD',

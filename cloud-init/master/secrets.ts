@@ -14,7 +14,7 @@ export interface MasterSecrets {
   readonly kong_db_password: string;
   /** The registry database role used by the master API (32 hex). */
   readonly registry_db_password: string;
-  /** Key the master API encrypts project secrets with at rest (64 hex). */
+  /** Key the master API encrypts project secrets with at rest (base64 of 32 bytes: SUPAFLEET_SECRETS_KEY). */
   readonly registry_encryption_key: string;
   /** Logflare access tokens (32 hex each). */
   readonly logflare_public_token: string;
@@ -34,8 +34,15 @@ export interface MasterSecrets {
   readonly restic_password: string;
 }
 
-/** Each secret: its env variable and how many random bytes (hex-encoded) it takes. */
-export const MASTER_SECRET_SPECS: readonly { key: keyof MasterSecrets; env: string; bytes: number }[] = [
+/** Each secret: its env variable, how many random bytes it takes, and how they are encoded. */
+export interface MasterSecretSpec {
+  readonly key: keyof MasterSecrets;
+  readonly env: string;
+  readonly bytes: number;
+  readonly encoding?: 'hex' | 'base64';
+}
+
+export const MASTER_SECRET_SPECS: readonly MasterSecretSpec[] = [
   { key: 'authelia_reset_password_jwt_secret', env: 'AUTHELIA_RESET_PASSWORD_JWT_SECRET', bytes: 32 },
   { key: 'authelia_session_secret', env: 'AUTHELIA_SESSION_SECRET', bytes: 32 },
   { key: 'authelia_storage_encryption_key', env: 'AUTHELIA_STORAGE_ENCRYPTION_KEY', bytes: 32 },
@@ -45,7 +52,7 @@ export const MASTER_SECRET_SPECS: readonly { key: keyof MasterSecrets; env: stri
   { key: 'postgres_password', env: 'POSTGRES_PASSWORD', bytes: 16 },
   { key: 'redis_password', env: 'REDIS_PASSWORD', bytes: 16 },
   { key: 'registry_db_password', env: 'REGISTRY_DB_PASSWORD', bytes: 16 },
-  { key: 'registry_encryption_key', env: 'REGISTRY_ENCRYPTION_KEY', bytes: 32 },
+  { key: 'registry_encryption_key', env: 'SUPAFLEET_SECRETS_KEY', bytes: 32, encoding: 'base64' },
   { key: 'restic_password', env: 'RESTIC_PASSWORD', bytes: 24 },
   { key: 'supavisor_jwt_secret', env: 'SUPAVISOR_JWT_SECRET', bytes: 20 },
   { key: 'supavisor_secret_key_base', env: 'SUPAVISOR_SECRET_KEY_BASE', bytes: 32 },
@@ -55,7 +62,7 @@ export const MASTER_SECRET_SPECS: readonly { key: keyof MasterSecrets; env: stri
 /** Fresh master secrets from the CSPRNG (what the bootstrap does with openssl). */
 export function generateMasterSecrets(): MasterSecrets {
   const out: Record<string, string> = {};
-  for (const s of MASTER_SECRET_SPECS) out[s.key] = randomBytes(s.bytes).toString('hex');
+  for (const s of MASTER_SECRET_SPECS) out[s.key] = randomBytes(s.bytes).toString(s.encoding ?? 'hex');
   return out as unknown as MasterSecrets;
 }
 
@@ -67,6 +74,11 @@ export function renderMasterEnv(secrets: MasterSecrets): string {
 /** Clearly marked placeholders of the right lengths, for `supafleet render master`. */
 export function placeholderMasterSecrets(): MasterSecrets {
   const out: Record<string, string> = {};
-  for (const s of MASTER_SECRET_SPECS) out[s.key] = `PLACEHOLDER_${s.env}_`.padEnd(s.bytes * 2, 'x');
+  for (const s of MASTER_SECRET_SPECS) {
+    out[s.key] = `PLACEHOLDER_${s.env}_`.padEnd(
+      s.encoding === 'base64' ? Math.ceil(s.bytes / 3) * 4 : s.bytes * 2,
+      'x',
+    );
+  }
   return out as unknown as MasterSecrets;
 }

@@ -47,33 +47,10 @@ function masterVector(): string {
   });
 }
 
-/** The master API's configuration file (/etc/supafleet/master.json). */
-export function renderMasterConfig(fleet: ResolvedFleet): string {
-  const l = masterLayout(fleet);
-  return (
-    JSON.stringify(
-      {
-        agent_listen: l.agentListen,
-        api_listen: l.apiListen,
-        authelia: fleet.authelia.enabled,
-        domain: l.domain,
-        fleet: fleet.name,
-        github: { owner_id: fleet.github.owner_id, repository_id: fleet.github.repository_id },
-        kong_admin_url: 'http://127.0.0.1:8001',
-        seal_private_key_file: '/etc/supafleet/fleet-seal.key',
-        tls_mode: fleet.tls.mode,
-        wg: {
-          address: l.wgAddress,
-          cidr: l.cidr,
-          interface: 'wg0',
-          listen_port: 51820,
-          peers_file: '/etc/wireguard/peers.conf',
-        },
-      },
-      null,
-      1,
-    ) + '\n'
-  );
+/** Data for the master's first-boot script (/etc/supafleet/master.json, read with jq). */
+export function renderMasterBootstrapData(fleet: ResolvedFleet): string {
+  const { domain } = masterLayout(fleet);
+  return JSON.stringify({ authelia: fleet.authelia.enabled, domain }) + '\n';
 }
 
 function backupJson(fleet: ResolvedFleet): string {
@@ -120,7 +97,9 @@ export function masterFiles(fleet: ResolvedFleet): Map<string, string> {
     [`${MASTER_DIR}/db/init.sql`, STATIC.init],
     [`${MASTER_DIR}/docker-compose.yml`, renderMasterCompose(fleet)],
     [`${MASTER_DIR}/vector/vector.yml`, masterVector()],
-    ['/etc/supafleet/master.json', renderMasterConfig(fleet)],
+    // The fleet as the master API reads it (SUPAFLEET_FLEET_FILE), defaults filled in.
+    ['/etc/supafleet/fleet.yaml', toYaml(fleet)],
+    ['/etc/supafleet/master.json', renderMasterBootstrapData(fleet)],
     ['/etc/wireguard/wg0.conf', renderMasterWgConf(fleet)],
   ];
   if (fleet.authelia.enabled)

@@ -49,7 +49,10 @@ export function renderMasterUserData(input: MasterUserDataInput): UserData {
       ...stack,
       {
         path: '/etc/supafleet/secrets.json',
-        content: JSON.stringify(MASTER_SECRET_SPECS.map((s) => ({ env: s.env, bytes: s.bytes }))) + '\n',
+        content:
+          JSON.stringify(
+            MASTER_SECRET_SPECS.map((s) => ({ env: s.env, bytes: s.bytes, encoding: s.encoding ?? 'hex' })),
+          ) + '\n',
         permissions: '0600',
       },
       {

@@ -65,7 +65,7 @@ describe('hostile values in free-text fields', () => {
       const stack = renderMasterStack({ fleet: f, secrets: placeholderMasterSecrets() });
       const compose = parse(stack.get('opt/supafleet-master/docker-compose.yml')!);
       expect(uncompose(compose.services.studio.environment.DEFAULT_PROJECT_NAME)).toBe(HOSTILE[i]);
-      expect(JSON.parse(stack.get('etc/supafleet/master.json')!).fleet).toBe(HOSTILE[i]);
+      expect(parse(stack.get('etc/supafleet/fleet.yaml')!).name).toBe(HOSTILE[i]);
       const decoded = decodeUserData(renderMasterUserData({ fleet: f }).text);
       for (const file of decoded.files)
         if (isShellScript(file.content) && HOSTILE[i]!.length > 3)

@@ -83,8 +83,10 @@ describe.skipIf(missing.length > 0)('master first-boot script', () => {
     const r = runMasterUp(true);
     expect(r.code, r.read('var', 'log', 'supafleet-bootstrap.log')).toBe(0);
     const env = parseEnvFile(r.read('opt', 'supafleet-master', '.env'));
-    for (const s of MASTER_SECRET_SPECS)
-      expect(env[s.env], s.env).toMatch(new RegExp(`^[0-9a-f]{${s.bytes * 2}}$`));
+    for (const s of MASTER_SECRET_SPECS) {
+      const shape = s.encoding === 'base64' ? '^[A-Za-z0-9+/]{43}=$' : `^[0-9a-f]{${s.bytes * 2}}$`;
+      expect(env[s.env], s.env).toMatch(new RegExp(shape));
+    }
     expect(new Set(Object.values(env)).size).toBe(MASTER_SECRET_SPECS.length);
     expect(statSync(join(dir, 'root', 'opt', 'supafleet-master', '.env')).mode & 0o777).toBe(0o600);
     expect(r.read('opt', 'supafleet-master', 'backup', 'restic-password').trim()).toBe(env.RESTIC_PASSWORD);

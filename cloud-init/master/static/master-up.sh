@@ -13,13 +13,13 @@ trap 'phase "failed at line $LINENO"' ERR
 
 phase "secrets"
 if [ ! -s "$dir/.env" ]; then
-  while IFS=$'\t' read -r name bytes; do
-    if ! [[ $name =~ ^[A-Z_][A-Z0-9_]*$ && $bytes =~ ^[0-9]{1,3}$ ]]; then
+  while IFS=$'\t' read -r name bytes encoding; do
+    if ! [[ $name =~ ^[A-Z_][A-Z0-9_]*$ && $bytes =~ ^[0-9]{1,3}$ && $encoding =~ ^(hex|base64)$ ]]; then
       phase "refusing secret spec"
       exit 1
     fi
-    printf "%s='%s'\n" "$name" "$(openssl rand -hex "$bytes")"
-  done < <(jq -r '.[] | [.env, .bytes] | @tsv' "$etc/secrets.json") >"$dir/.env.tmp"
+    printf "%s='%s'\n" "$name" "$(openssl rand "-$encoding" "$bytes" | tr -d '\n')"
+  done < <(jq -r '.[] | [.env, .bytes, .encoding] | @tsv' "$etc/secrets.json") >"$dir/.env.tmp"
   mv "$dir/.env.tmp" "$dir/.env"
 fi
 if [ ! -s "$dir/backup/restic-password" ]; then
