@@ -223,7 +223,7 @@ export async function run(): Promise<BenchResult[]> {
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     let up = false;
-    for (let i = 0; i < 100 && !up; i++) {
+    for (let i = 0; i < 300 && !up; i++) {
       try {
         up = (await fetch(`http://127.0.0.1:${publicPort}/healthz`)).ok;
       } catch {

@@ -72,7 +72,7 @@ describe.skipIf(skip !== undefined)('the esbuild bundle of the master', () => {
     child.stderr.on('data', (c: Buffer) => (logs += c.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
-      for (let i = 0; i < 100 && !logs.includes('master listening'); i++)
+      for (let i = 0; i < 300 && !logs.includes('master listening'); i++)
         await new Promise((r) => setTimeout(r, 100));
       expect(logs).toContain('master listening');
       const base = `http://127.0.0.1:${p1}`;

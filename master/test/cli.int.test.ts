@@ -131,7 +131,7 @@ describe.skipIf(skip !== undefined)('supafleet master', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       let up = false;
-      for (let i = 0; i < 100 && !up; i++) {
+      for (let i = 0; i < 300 && !up; i++) {
         up = logs.includes('master listening');
         if (!up) await new Promise((r) => setTimeout(r, 100));
       }
