@@ -32,8 +32,13 @@ export async function run(overrides: Partial<PlanDeps> = {}): Promise<Plan | und
     const pr = pullRequestNumber(s.ctx);
     const comment = async (body: string): Promise<void> => {
       if (!github || pr === undefined) return;
-      const c = await github.upsertStickyComment(pr, PLAN_MARKER, body);
-      deps.log.info(`plan comment ${c.created ? 'posted' : 'updated'} on #${pr}`);
+      try {
+        const c = await github.upsertStickyComment(pr, PLAN_MARKER, body);
+        deps.log.info(`plan comment ${c.created ? 'posted' : 'updated'} on #${pr}`);
+      } catch (err) {
+        // Pull requests from forks get a read-only token: the summary still has the plan.
+        deps.log.warn(`the plan comment could not be posted on #${pr}: ${(err as Error).message}`);
+      }
     };
 
     const loaded = await loadSpecs(s.ctx.workspace, s.root);
