@@ -20,6 +20,7 @@ import {
 } from './layout.ts';
 import type { Logger } from './logger.ts';
 import type { MasterClient } from './master-client.ts';
+import { servicesWithChangedMounts } from './mounts.ts';
 import { envValues, secretValues, type Redactor } from './redactor.ts';
 import type { RevisionStore } from './revision-store.ts';
 import type { Exec } from './runtime/exec.ts';
@@ -182,10 +183,10 @@ export class Agent {
     try {
       await runtime.up(store.currentPath);
     } catch (err) {
-      const state = fail(err);
       await this.#rollback(previous);
-      return state;
+      return fail(err);
     }
+    if (previous !== undefined) await this.#restartChangedMounts(previous, bundle.files);
     this.#running = revision;
     this.#failed = undefined;
     this.#apply = { state: 'applied', revision, running_revision: revision };
@@ -195,6 +196,27 @@ export class Agent {
     });
     logger.info({ revision }, 'bundle applied');
     return this.#apply;
+  }
+
+  /** Restarts services whose bind-mounted bundle files changed (Compose does not notice those). */
+  async #restartChangedMounts(previous: number, files: ReadonlyMap<string, string>): Promise<void> {
+    const { logger, runtime, store } = this.#d;
+    try {
+      const compose = files.get(COMPOSE_FILE);
+      if (compose === undefined) return;
+      const { parse } = await import('yaml');
+      const before = await store.read(previous).catch(() => new Map<string, string>());
+      for (const service of servicesWithChangedMounts(
+        parse(compose, { maxAliasCount: 100 }),
+        before,
+        files,
+      )) {
+        await runtime.restart(service);
+        logger.info({ service }, 'restarted: a file it mounts changed');
+      }
+    } catch (err) {
+      logger.warn({ error: this.#why(err) }, 'could not restart services whose mounted files changed');
+    }
   }
 
   async #rollback(previous: number | undefined): Promise<void> {

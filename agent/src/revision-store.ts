@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWriteFile, fsyncDir } from './atomic-write.ts';
 import type { Bundle } from './bundle.ts';
 import { checkBundlePath } from './bundle-path.ts';
-import { CURRENT_LINK, KEEP_REVISIONS, REVISIONS_DIR, SECRET_FILES } from './layout.ts';
+import { CURRENT_LINK, KEEP_REVISIONS, MAX_BUNDLE_FILES, REVISIONS_DIR, SECRET_FILES } from './layout.ts';
 
 /**
  * The bundle on disk: `<state_dir>/revisions/<n>/` per revision and a
@@ -82,6 +82,22 @@ export class RevisionStore {
       throw err;
     }
     await fsyncDir(this.#stateDir);
+  }
+
+  /** Every regular file of a revision as relative path → content (symlinks skipped; bounded like a bundle). */
+  async read(revision: number): Promise<Map<string, string>> {
+    const root = this.dirOf(revision);
+    const out = new Map<string, string>();
+    const walk = async (rel: string): Promise<void> => {
+      for (const e of await readdir(join(root, rel), { withFileTypes: true })) {
+        if (out.size >= MAX_BUNDLE_FILES) return;
+        const path = rel === '' ? e.name : `${rel}/${e.name}`;
+        if (e.isDirectory()) await walk(path);
+        else if (e.isFile()) out.set(path, await readFile(join(root, path), 'utf8'));
+      }
+    };
+    await walk('');
+    return out;
   }
 
   /** Deletes staging leftovers and all but the newest revisions, never one listed in `keep`. */

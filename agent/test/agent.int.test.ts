@@ -18,7 +18,7 @@ afterEach(async () => {
   const outputs = [...logs, ...master.bodies].join('\n');
   for (const s of secrets)
     expect(outputs.includes(s), 'a secret value leaked into logs or requests').toBe(false);
-  expect(master.violations).toEqual([]);
+  expect(master.violations.slice(0, 3)).toEqual([]);
 });
 
 const last = (w: World): ReceivedHeartbeat | undefined => w.master.heartbeats.at(-1);
@@ -48,6 +48,21 @@ describe('worker agent against a master stand-in (process runtime)', () => {
     expect(envStat.mode & 0o777).toBe(0o600);
     expect((await stat(join(w.stateDir, 'revisions/1/standins.json'))).mode & 0o777).toBe(0o644);
     expect(await readFile(join(w.stateDir, 'current/.env'), 'utf8')).toContain(w.env['POSTGRES_PASSWORD']);
+  });
+
+  it('when a file one service mounts changes, then only that service restarts', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env));
+    await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
+    const before = w.runtime.pids();
+    await w.master.publish(2, stackFiles(services, w.env, { 'config/auth.conf': 'auth settings v2\n' }));
+    await waitFor('revision 2 healthy', () => allHealthy(last(w!), 2));
+    const after = w.runtime.pids();
+    expect(after['rest']).toBe(before['rest']);
+    expect(after['auth']).not.toBe(before['auth']);
+    expect(w.logs.some((l) => l.includes('"service":"auth"') && l.includes('a file it mounts changed'))).toBe(
+      true,
+    );
   });
 
   it('when a revision fails to start, then the agent rolls back and reports the failure and the revision still running', async () => {
@@ -336,6 +351,9 @@ describe('worker agent against a master stand-in (process runtime)', () => {
     await waitFor('three failed heartbeats', () => failures() >= 3);
     await writeFile(flag, '1');
     try {
+      // Two more failures: the cycle running when the master returns collected its state after the flag.
+      const seen = failures();
+      await waitFor('two more failed heartbeats', () => failures() >= seen + 2);
       await w.master.start();
       const first = await waitFor('a heartbeat after recovery', () => w!.master.heartbeats[count]);
       expect(svc(first, 'rest')?.state).toBe('unhealthy');

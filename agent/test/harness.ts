@@ -62,8 +62,11 @@ export function stackFiles(
     'standins.json': JSON.stringify({ services: standins }),
     'probes.json': JSON.stringify({ probes }),
     'docker-compose.yml': `services:\n${Object.keys(services)
-      .map((n) => `  ${n}:\n    image: example/${n}:1\n`)
+      .map(
+        (n) => `  ${n}:\n    image: example/${n}:1\n    volumes: ['./config/${n}.conf:/etc/${n}.conf:ro']\n`,
+      )
       .join('')}`,
+    ...Object.fromEntries(Object.keys(services).map((n) => [`config/${n}.conf`, `${n} settings v1\n`])),
     ...(env['RESTIC_PASSWORD'] ? { 'backup/restic-password': `${env['RESTIC_PASSWORD']}\n` } : {}),
     '.env': Object.entries(env)
       .filter(([k]) => k !== 'RESTIC_PASSWORD')

@@ -121,7 +121,7 @@ export class MasterStandin {
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | false,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < 10_000; i++) {
