@@ -32,7 +32,7 @@ export const images = {
   caddy: 'caddy:2.10.2-alpine',
   /** Caddy with the hetzner and cloudflare DNS modules, for tls.mode wildcard_dns (built by this project). */
   caddyDns: `ghcr.io/supafleet/caddy-dns:2.10.2-${pkg.version}`,
-  authelia: 'authelia/authelia:4.39.13',
+  authelia: 'authelia/authelia:4.39.20',
   redis: 'redis:7.4.6-alpine',
   socketProxy: 'tecnativa/docker-socket-proxy:v0.4.1',
   // This project's own images, at the package version.
