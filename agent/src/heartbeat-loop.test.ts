@@ -75,6 +75,19 @@ describe('heartbeat loop', () => {
     expect(clock.waits).toEqual([30_000, 30_000]);
   });
 
+  it('when the signal aborts during a cycle, then the loop ends without waiting again', async () => {
+    const abort = new AbortController();
+    const clock = fakeClock();
+    await heartbeatLoop({
+      cycle: async () => abort.abort(),
+      clock,
+      timing: t,
+      logger: createLogger('acme', { write: () => {} }),
+      signal: abort.signal,
+    });
+    expect(clock.waits).toEqual([]);
+  });
+
   it('when the signal aborts, then the loop ends', async () => {
     const abort = new AbortController();
     let cycles = 0;

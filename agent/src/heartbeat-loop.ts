@@ -61,7 +61,7 @@ export async function heartbeatLoop(opts: {
       const level = failures === 1 || failures % 10 === 0 ? 'warn' : 'debug';
       opts.logger[level]({ failures, error: (err as Error).message }, 'heartbeat failed; backing off');
     }
-    if (i + 1 < max && !early.signal.aborted) {
+    if (i + 1 < max && !early.signal.aborted && !opts.signal.aborted) {
       // One controller per wait, aborted by the stop signal or a wake (no AbortSignal.any:
       // combining with the long-lived stop signal on every cycle would pile up listeners).
       const stop = (): void => early.abort();

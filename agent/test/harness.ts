@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,16 +16,22 @@ import { ProcessRuntime } from '../src/runtime/process-runtime.ts';
 import { STANDIN_SCRIPT } from '../src/runtime/standin-source.ts';
 import { MasterStandin } from './master-standin.ts';
 
-/** A free loopback port (bound and released; good enough for stand-ins in one test). */
+/**
+ * A free loopback port for a stand-in, picked below the kernel's ephemeral
+ * range (32768+), so no listener bound to port 0 (the master stand-in, the
+ * agent's command listener) can take it between the pick and the stand-in's start.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + randomInt(12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free loopback port found in 20000-31999 after 50 tries');
 }
 
 /** One stand-in service of a test bundle. */
