@@ -24,6 +24,8 @@ const AGENTS = 50;
 const RATE = 2000; // heartbeats per second offered
 const DURATION_S = 10;
 const WARMUP_S = 3;
+const CAPACITY_S = 5;
+const CAPACITY_CONCURRENCY = 32;
 const MAX_IN_FLIGHT = 512;
 const CIDR = '127.110.0.0/22';
 
@@ -241,6 +243,23 @@ export async function run(): Promise<BenchResult[]> {
     await openLoop(send, RATE, WARMUP_S);
     const loadBefore = loadavg()[0]!;
     const m = await openLoop(send, RATE, DURATION_S);
+    // capacity: closed loop, CAPACITY_CONCURRENCY requests outstanding, for CAPACITY_S seconds
+    let done = 0;
+    let capErrors = 0;
+    const capStart = performance.now();
+    const capEnd = capStart + CAPACITY_S * 1000;
+    await Promise.all(
+      Array.from({ length: CAPACITY_CONCURRENCY }, async (_, w) => {
+        for (let k = w; performance.now() < capEnd; k += CAPACITY_CONCURRENCY) {
+          if ((await send(k).catch(() => 0)) === 200) done++;
+          else capErrors++;
+        }
+      }),
+    );
+    const capacity = done / ((performance.now() - capStart) / 1000);
+    console.error(
+      `bench master: capacity (closed loop, ${CAPACITY_CONCURRENCY} outstanding): ${capacity.toFixed(0)}/s, errors ${capErrors}`,
+    );
     for (const a of agents) a.destroy();
     const { latencies, errors, errorKinds, perSecondMax, dropped, elapsed } = m;
     latencies.sort((a, b) => a - b);
@@ -305,6 +324,13 @@ export async function run(): Promise<BenchResult[]> {
         unit: 'ms',
         target: 'info',
         ok: true,
+      },
+      {
+        name: `master: heartbeat capacity, closed loop with ${CAPACITY_CONCURRENCY} outstanding for ${CAPACITY_S} s`,
+        value: Math.round(capacity),
+        unit: 'heartbeats/s',
+        target: 'info',
+        ok: capErrors === 0,
       },
       {
         name: `master: GET /v1/projects with ${count} projects (median of 20)`,
