@@ -15,10 +15,15 @@ export interface ReadActualOptions {
   readonly lastKnown?: (names: readonly string[]) => Promise<ReadonlyMap<string, ProjectSpec>>;
 }
 
+/** The actual state, plus where each registry row's spec came from. */
+export interface ActualWithOrigins extends ActualState {
+  readonly specOrigins: ReadonlyMap<string, SpecOrigin>;
+}
+
 export async function readActual(
   deps: { master?: MasterApi; hetzner?: HetznerApi; log: Logger },
   opts: ReadActualOptions,
-): Promise<ActualState> {
+): Promise<ActualWithOrigins> {
   const [views, servers] = await Promise.all([
     deps.master ? deps.master.listProjects() : Promise.resolve([]),
     deps.hetzner ? deps.hetzner.listFleetServers(opts.fleet.name) : Promise.resolve([]),
@@ -28,15 +33,17 @@ export async function readActual(
   const desired = new Map(opts.desired.map((s) => [s.name, s]));
   const projects: ActualProject[] = [];
   const unknown: string[] = [];
+  const specOrigins = new Map<string, SpecOrigin>();
   for (const view of views) {
     const { project, origin } = toActualProject(view, { lastKnown, desired });
     projects.push(project);
-    if (view.status === 'active' && (origin satisfies SpecOrigin) === 'unknown') unknown.push(view.name);
+    specOrigins.set(view.name, origin);
+    if (view.status === 'active' && origin === 'unknown') unknown.push(view.name);
   }
   for (const name of unknown) {
     deps.log.warn(
       `${name}: neither the master nor git has the spec it was applied with; it is treated as protected`,
     );
   }
-  return { projects, servers: servers.map(toActualServer) };
+  return { projects, servers: servers.map(toActualServer), specOrigins };
 }

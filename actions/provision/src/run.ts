@@ -19,7 +19,7 @@ import {
   writeSummary,
 } from '../../../core/apply/runner/core-io.ts';
 import { loadSpecs } from '../../../core/apply/runner/specs.ts';
-import { plan } from '../../../core/plan/index.ts';
+import { plan, type PlanStep } from '../../../core/plan/index.ts';
 import { resolveFleet } from '../../../core/spec/defaults.ts';
 import { readInputs } from './inputs.ts';
 
@@ -74,9 +74,27 @@ export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<Provi
     );
     const result = plan({ fleet: loaded.fleet, projects: loaded.projects }, actual);
     const specs = new Map(loaded.projects.map((p) => [p.name, p]));
-    const steps = result.steps.filter(
+    const steps: PlanStep[] = result.steps.filter(
       (st) => (st.kind === 'create' || st.kind === 'update') && specs.has(st.project),
     );
+    // Rows planned against their desired spec (neither the master nor git knew the applied
+    // one) are sent once: an identical spec changes nothing, a different one is an update.
+    const unsure = result.steps.filter(
+      (st) => st.kind === 'noop' && actual.specOrigins.get(st.project) === 'desired' && specs.has(st.project),
+    );
+    const synced = await runBounded(
+      unsure,
+      s.parallelism,
+      async (st) => (await master.putProject(st.project, specs.get(st.project)!)).changed,
+    );
+    synced.forEach((r, i) => {
+      const st = unsure[i]!;
+      if (!r.ok) deps.log.warn(`${st.project}: sending its spec to the master failed: ${r.error.message}`);
+      else if (r.value) {
+        deps.log.info(`${st.project}: the registry's spec differed from the file; applying it in place`);
+        steps.push({ ...st, kind: 'update', mode: 'in_place' });
+      }
+    });
     const blocked = result.steps
       .filter((st) => st.kind === 'blocked' && specs.has(st.project))
       .map((st) => st.project);

@@ -329,6 +329,49 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
     );
   });
 
+  it('when apply is dispatched by hand after a change no run applied, then the change is found and applied in place', async () => {
+    s.commit(
+      {
+        'projects/blog.yaml': {
+          name: 'blog',
+          server: { type: 'cx32', location: 'nbg1' },
+          storage: { file_size_limit_mb: 20 },
+        },
+      },
+      'change blog (its apply run never happened)',
+    );
+    const revision = (await s.l.deps.registry.getProject('blog'))!.revision;
+    const inputs = {
+      ...common(),
+      'hetzner-token': HCLOUD_TOKEN,
+      'github-token': GITHUB_TOKEN,
+      'master-wg-public-key': MASTER_WG_KEY,
+    };
+    const dispatch = () =>
+      s.runAction(() => runProvision({ clock, pollMs: 2000 }), {
+        event: 'workflow_dispatch',
+        payload: {},
+        inputs,
+      });
+    const first = await dispatch();
+    expect(first.failed, first.log).toBe(false);
+    expect(first.outputs.updated).toBe('blog');
+    expect((await s.l.deps.registry.getProject('blog'))!.revision).toBe(revision + 1);
+    const hetznerBefore = s.hetzner.calls().length;
+    s.kong.resetCalls();
+    const again = await dispatch();
+    expect(again.failed).toBe(false);
+    expect(again.outputs.updated).toBe('');
+    expect((await s.l.deps.registry.getProject('blog'))!.revision).toBe(revision + 1);
+    expect(
+      s.hetzner
+        .calls()
+        .slice(hetznerBefore)
+        .filter((c) => c.method !== 'GET'),
+    ).toEqual([]);
+    expect(s.kong.calls().filter(isMutating)).toEqual([]);
+  });
+
   it('when a pull request carries an invalid spec, then the check fails with annotations at file:line and a comment', async () => {
     const { result } = await openPr({
       'projects/bad.yaml': 'name: bad\nserver: { type: cx99, location: fsn1 }\nbogus: 1\n',
