@@ -3,8 +3,8 @@ import addFormats from 'ajv-formats';
 import enrollRequest from '../../schemas/api/enroll-request.schema.json' with { type: 'json' };
 import heartbeat from '../../schemas/api/heartbeat.schema.json' with { type: 'json' };
 import commandResult from '../../schemas/api/command-result.schema.json' with { type: 'json' };
-import projectSchema from '../../schemas/project.schema.json' with { type: 'json' };
 import fleetSchema from '../../schemas/fleet.schema.json' with { type: 'json' };
+import type { SpecError } from '../../core/spec/index.ts';
 import type { FleetSpec, ProjectSpec } from '../../core/spec/types.ts';
 import { BadRequestError } from './errors.ts';
 
@@ -40,7 +40,6 @@ const compiled = {
   enroll: ajv.compile(enrollRequest),
   heartbeat: ajv.compile(heartbeat),
   commandResult: ajv.compile(commandResult),
-  project: ajv.compile(projectSchema),
   fleet: ajv.compile(fleetSchema),
 };
 
@@ -71,61 +70,12 @@ export const validateHeartbeat = (b: unknown): HeartbeatBody => check(compiled.h
 export const validateCommandResult = (b: unknown): CommandResult =>
   check(compiled.commandResult, b, 'command result');
 
-/** One spec error, shaped like the CLI's (line and column are 0 for a JSON body). */
-export interface SpecError {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly path: string;
-  readonly message: string;
-}
-
-/** Validates one project spec for a fleet; the CLI's validator fits this type. */
+/** Validates one project spec for a fleet: `validateProjectObject` from core/spec, the CLI's own rules. */
 export type ProjectValidator = (
   spec: unknown,
   fleet: FleetSpec,
   opts?: { file?: string; others?: ProjectSpec[] },
 ) => SpecError[];
-
-const DNS_LABEL = /^[a-z](?:[a-z0-9-]{1,30}[a-z0-9])$/;
-
-/** Schema-only validation plus the name rules, for when the full spec validator is not wired in. */
-export const schemaProjectValidator: ProjectValidator = (spec, _fleet, opts) => {
-  const file = opts?.file ?? '<body>';
-  const out: SpecError[] = [];
-  if (!compiled.project(spec)) {
-    for (const e of compiled.project.errors ?? []) {
-      out.push({
-        file,
-        line: 0,
-        column: 0,
-        path: e.instancePath || '/',
-        message: describeErrors([e])[0]!.replace(/^[^:]*: /, ''),
-      });
-    }
-    return out;
-  }
-  const p = spec as unknown as ProjectSpec;
-  if (!DNS_LABEL.test(p.name)) {
-    out.push({
-      file,
-      line: 0,
-      column: 0,
-      path: '/name',
-      message: `"${p.name}" is not a DNS label of 3-32 characters`,
-    });
-  }
-  if (p.subdomain !== undefined && !DNS_LABEL.test(p.subdomain)) {
-    out.push({
-      file,
-      line: 0,
-      column: 0,
-      path: '/subdomain',
-      message: `"${p.subdomain}" is not a DNS label of 3-32 characters`,
-    });
-  }
-  return out;
-};
 
 /** Checks a fleet spec against the fleet schema; returns messages. */
 export function fleetSchemaErrors(fleet: unknown): string[] {
