@@ -34,7 +34,7 @@ describe('a worker bundle as cloud-init renders it', async () => {
     expect(scheduleFromCrontab(bundle.get(BACKUP_CRONTAB)!)).toBe(project.backup.schedule);
   });
 
-  it('when probes are derived from the compose file, then every Supabase service gets one', async () => {
+  it('when probes are derived from the compose file, then every Supabase service gets one at the wg address', async () => {
     const probes = await probesFromCompose(bundle.get(COMPOSE_FILE)!);
     expect(probes.map((p) => p.service).sort()).toEqual([
       'auth',
@@ -45,6 +45,9 @@ describe('a worker bundle as cloud-init renders it', async () => {
       'rest',
       'storage',
     ]);
+    for (const p of probes) {
+      expect(p.type === 'http' ? new URL(p.url).hostname : p.host, p.service).toBe('10.100.0.5');
+    }
   });
 
   it('when the agent reads the secret files, then every generated secret and opened value in the bundle is redacted', () => {

@@ -44,6 +44,20 @@ describe('probes', () => {
     ]);
   });
 
+  it('when services are published on an address, then probes go there', async () => {
+    const published = `services:
+  auth: { image: x, ports: ['10.100.0.5:9999:9999'] }
+  db: { image: x, ports: ['10.100.0.5:5432:5432'] }
+  rest: { image: x, ports: ['13000:3000'] }
+`;
+    const probes = await probesFromCompose(published);
+    expect(probes.map((p) => (p.type === 'http' ? p.url : `${p.host}:${p.port}`))).toEqual([
+      'http://10.100.0.5:9999/health',
+      '10.100.0.5:5432',
+      'http://127.0.0.1:13000/',
+    ]);
+  });
+
   it('when probes.json is malformed, then the error names the entry', () => {
     expect(() => parseProbes('{"probes":[{"service":"x","type":"tcp"}]}')).toThrow(
       'probes.json /probes/0: type "tcp"; expected http or postgres',

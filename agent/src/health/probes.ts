@@ -44,31 +44,42 @@ export type PostgresPing = (target: {
 
 /**
  * Probes for a Supabase stack when the bundle has no probes.json: one per
- * known compose service found in the compose file, addressed by service name
- * on the stack's network.
+ * known compose service, at the address it is published on (the worker's wg
+ * address; the agent runs on the host network), else by service name on the
+ * stack's network.
  */
-const KNOWN: Readonly<Record<string, (name: string) => Probe>> = {
-  auth: (s) => ({ service: s, type: 'http', url: `http://${s}:9999/health` }),
-  rest: (s) => ({ service: s, type: 'http', url: `http://${s}:3000/` }),
-  storage: (s) => ({ service: s, type: 'http', url: `http://${s}:5000/status` }),
-  realtime: (s) => ({
-    service: s,
-    type: 'http',
-    url: `http://${s}:4000/api/tenants/realtime-dev/health`,
-    headers: { Authorization: 'Bearer ${ANON_KEY}' },
-  }),
-  meta: (s) => ({ service: s, type: 'http', url: `http://${s}:8080/health` }),
-  functions: (s) => ({ service: s, type: 'http', url: `http://${s}:9000/`, expect: 'below-500' }),
-  db: (s) => ({
-    service: s,
-    type: 'postgres',
-    host: s,
-    port: 5432,
-    user: 'postgres',
-    database: 'postgres',
-    password_env: 'POSTGRES_PASSWORD',
-  }),
+const KNOWN: Readonly<Record<string, { port: number; probe: (service: string, base: string) => Probe }>> = {
+  auth: { port: 9999, probe: (service, base) => ({ service, type: 'http', url: `${base}/health` }) },
+  rest: { port: 3000, probe: (service, base) => ({ service, type: 'http', url: `${base}/` }) },
+  storage: { port: 5000, probe: (service, base) => ({ service, type: 'http', url: `${base}/status` }) },
+  realtime: {
+    port: 4000,
+    probe: (service, base) => ({
+      service,
+      type: 'http',
+      url: `${base}/api/tenants/realtime-dev/health`,
+      headers: { Authorization: 'Bearer ${ANON_KEY}' },
+    }),
+  },
+  meta: { port: 8080, probe: (service, base) => ({ service, type: 'http', url: `${base}/health` }) },
+  functions: {
+    port: 9000,
+    probe: (service, base) => ({ service, type: 'http', url: `${base}/`, expect: 'below-500' }),
+  },
 };
+
+/** Where a container port is published (`host:hostPort:containerPort`), as host and port. */
+function published(ports: unknown, containerPort: number): { host: string; port: number } | undefined {
+  for (const entry of Array.isArray(ports) ? (ports as unknown[]) : []) {
+    if (typeof entry !== 'string') continue;
+    const m = /^(?:\[?([0-9A-Fa-f.:]+?)\]?:)?(\d+):(\d+)(?:\/tcp)?$/.exec(entry);
+    if (m && Number(m[3]) === containerPort) {
+      const host = m[1] && m[1] !== '0.0.0.0' ? m[1] : '127.0.0.1';
+      return { host, port: Number(m[2]) };
+    }
+  }
+  return undefined;
+}
 
 /** Probes from probes.json (`{"probes": [...]}`), checked; errors name the entry. */
 export function parseProbes(text: string): Probe[] {
@@ -105,9 +116,33 @@ export function parseProbes(text: string): Probe[] {
 /** Default probes for the known services of a compose file (yaml is loaded only when needed). */
 export async function probesFromCompose(composeText: string): Promise<Probe[]> {
   const { parse } = await import('yaml');
-  const doc = parse(composeText, { maxAliasCount: 100 }) as { services?: Record<string, unknown> } | null;
-  const names = Object.keys(doc?.services ?? {}).sort();
-  return names.filter((n) => n in KNOWN).map((n) => KNOWN[n]!(n));
+  const doc = parse(composeText, { maxAliasCount: 100 }) as {
+    services?: Record<string, { ports?: unknown } | null>;
+  } | null;
+  const services = doc?.services ?? {};
+  const out: Probe[] = [];
+  for (const name of Object.keys(services).sort()) {
+    const at = (port: number): { host: string; port: number } =>
+      published(services[name]?.ports, port) ?? { host: name, port };
+    if (name === 'db') {
+      const { host, port } = at(5432);
+      out.push({
+        service: name,
+        type: 'postgres',
+        host,
+        port,
+        user: 'postgres',
+        database: 'postgres',
+        password_env: 'POSTGRES_PASSWORD',
+      });
+      continue;
+    }
+    const known = KNOWN[name];
+    if (!known) continue;
+    const { host, port } = at(known.port);
+    out.push(known.probe(name, `http://${host.includes(':') ? `[${host}]` : host}:${port}`));
+  }
+  return out;
 }
 
 export interface ProbeDeps {
