@@ -79,7 +79,7 @@ async function heartbeat(deps: Deps, req: IncomingMessage, res: ServerResponse):
     } catch {
       throw Object.assign(new Error('bad json'), { type: 'entity.parse.failed' });
     }
-    send(res, 200, await recordHeartbeat(deps, agent.project, validateHeartbeat(body)));
+    send(res, 200, await recordHeartbeat(deps, agent.project, validateHeartbeat(body), text));
   } catch (err) {
     req.resume();
     const http = toHttp(err);

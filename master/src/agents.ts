@@ -34,13 +34,15 @@ export async function recordHeartbeat(
   deps: Deps,
   project: string,
   body: HeartbeatBody,
+  /** The body's JSON text as received, when at hand (saves serialising it again). */
+  raw?: string,
 ): Promise<{ desired_revision: number }> {
   if (body.project !== project) {
     throw new ForbiddenError(
       `the heartbeat names project "${body.project}" but comes from ${project}'s address`,
     );
   }
-  const revision = await deps.heartbeats.write(project, JSON.stringify(body));
+  const revision = await deps.heartbeats.write(project, raw ?? JSON.stringify(body));
   if (revision === undefined) throw new NotFoundError(`project "${project}" is not registered`);
   deps.metrics.heartbeats.inc({ project });
   return { desired_revision: revision };
