@@ -327,6 +327,7 @@ describe.skipIf(skip !== undefined)('master API', () => {
   it.each([
     {
       name: 'not JSON',
+      project: 'raw-one',
       headers: { 'content-type': 'application/json' },
       raw: '{"project":',
       want: 400,
@@ -334,20 +335,30 @@ describe.skipIf(skip !== undefined)('master API', () => {
     },
     {
       name: 'not declared as JSON',
+      project: 'raw-two',
       headers: { 'content-type': 'text/plain' },
       raw: '{}',
       want: 400,
       code: 'invalid_request',
     },
     {
+      name: 'carrying a NUL character',
+      project: 'raw-three',
+      headers: { 'content-type': 'application/json' },
+      raw: JSON.stringify({ ...heartbeat('raw-three', 1), agent_version: 'a\u0000b' }),
+      want: 400,
+      code: 'invalid_request',
+    },
+    {
       name: 'larger than 256 KiB',
+      project: 'raw-four',
       headers: { 'content-type': 'application/json' },
       raw: `"${'x'.repeat(300_000)}"`,
       want: 413,
       code: 'too_large',
     },
-  ])('when a heartbeat body is $name, then $want $code', async ({ headers, raw, want, code }) => {
-    const { enrollment, ip } = await enrollProject(`raw-${want}-${code.length}`);
+  ])('when a heartbeat body is $name, then $want $code', async ({ project, headers, raw, want, code }) => {
+    const { enrollment, ip } = await enrollProject(project);
     const r = await callFrom(ip, `http://127.0.0.1:${agentPort}/v1/agent/heartbeat`, {
       method: 'POST',
       headers: { authorization: `Bearer ${enrollment.agent.token}`, ...headers },
@@ -355,6 +366,7 @@ describe.skipIf(skip !== undefined)('master API', () => {
     });
     expect(r.status).toBe(want);
     expect((r.body as { error: { code: string } }).error.code).toBe(code);
+    expect(await l.deps.registry.heartbeatHistory(project)).toEqual([]);
   });
 
   it('when agent endpoints are called on the public listener, then they do not exist there', async () => {
