@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { inlineStatic } from './inline-static.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const actionsDir = join(root, 'actions');
@@ -36,6 +37,7 @@ async function bundle(name: string, outDir: string): Promise<string> {
     legalComments: 'none',
     sourcemap: false,
     logLevel: 'warning',
+    plugins: [inlineStatic(/[\\/]cloud-init[\\/].*\.ts$/)],
     // CommonJS dependencies inside an ESM bundle need require().
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
