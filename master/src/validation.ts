@@ -67,8 +67,11 @@ function check<T>(fn: ValidateFunction, body: unknown, what: string): T {
 export const validateEnrollRequest = (b: unknown): EnrollRequest =>
   check(compiled.enroll, b, 'enrollment request');
 export const validateHeartbeat = (b: unknown): HeartbeatBody => check(compiled.heartbeat, b, 'heartbeat');
-export const validateCommandResult = (b: unknown): CommandResult =>
-  check(compiled.commandResult, b, 'command result');
+export const validateCommandResult = (b: unknown): CommandResult => {
+  const r = check<CommandResult>(compiled.commandResult, b, 'command result');
+  assertNoNul(r, 'command result');
+  return r;
+};
 
 /** Validates one project spec for a fleet: `validateProjectObject` from core/spec, the CLI's own rules. */
 export type ProjectValidator = (
@@ -76,6 +79,13 @@ export type ProjectValidator = (
   fleet: FleetSpec,
   opts?: { file?: string; others?: ProjectSpec[] },
 ) => SpecError[];
+
+/** Postgres text and jsonb refuse NUL characters: refuse them up front with a 400 instead of a failed statement. */
+export function assertNoNul(value: unknown, what: string): void {
+  if (JSON.stringify(value).includes('\\u0000')) {
+    throw new BadRequestError(`the ${what} contains a NUL character (\\u0000), which cannot be stored`);
+  }
+}
 
 /** Checks a fleet spec against the fleet schema; returns messages. */
 export function fleetSchemaErrors(fleet: unknown): string[] {

@@ -127,6 +127,15 @@ describe.skipIf(skip !== undefined)('master API', () => {
     expect(await l.deps.registry.getProject('bad-one')).toBeUndefined();
   });
 
+  it('when a spec string carries a NUL character, then 400 rather than a failed statement', async () => {
+    const r = await put(
+      'nul-spec',
+      spec('nul-spec', { api: { cors_origins: ['https://a\u0000.example.com'] } }),
+    );
+    expect(r.status).toBe(400);
+    expect(await l.deps.registry.getProject('nul-spec')).toBeUndefined();
+  });
+
   it('when the spec name differs from the URL, then 400 names both', async () => {
     const r = await put('other', spec('acme'));
     expect(r.status).toBe(400);
