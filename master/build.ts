@@ -4,35 +4,25 @@
  * renderers read at load time are inlined, so the bundle needs nothing beside it
  * but its migrations.
  */
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { inlineStatic } from '../scripts/inline-static.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** `staticFile(import.meta.url, './x')` → the file's text as a string literal. */
-const inlineStatic: Plugin = {
-  name: 'supafleet-inline-static',
-  setup(b) {
-    b.onLoad({ filter: /[\\/](cloud-init|master[\\/]src[\\/]registry)[\\/].*\.ts$/ }, async (args) => {
-      let text = await readFile(args.path, 'utf8');
-      const re = /staticFile\(import\.meta\.url, '([^']+)'\)/g;
-      const found = [...text.matchAll(re)];
-      for (const m of found) {
-        const content = await readFile(fileURLToPath(new URL(m[1]!, `file://${args.path}`)), 'utf8');
-        text = text.replace(m[0], JSON.stringify(content));
-      }
-      if (args.path.endsWith(`${'registry'}/migrate.ts`)) {
-        const from = "new URL('../../migrations/', import.meta.url)";
-        if (!text.includes(from))
-          throw new Error(`${args.path}: the migrations location changed; update master/build.ts`);
-        text = text.replace(from, "new URL('./migrations/', import.meta.url)");
-      }
-      return { contents: text, loader: 'ts' };
-    });
+/** Static files inlined; the migrations folder is looked up beside the bundle. */
+const inlineStaticFiles = inlineStatic(
+  /[\\/](cloud-init|master[\\/]src[\\/]registry)[\\/].*\.ts$/,
+  (path, text) => {
+    if (!path.endsWith(`${'registry'}/migrate.ts`)) return text;
+    const from = "new URL('../../migrations/', import.meta.url)";
+    if (!text.includes(from))
+      throw new Error(`${path}: the migrations location changed; update master/build.ts`);
+    return text.replace(from, () => "new URL('./migrations/', import.meta.url)");
   },
-};
+);
 
 export async function buildMaster(outdir = resolve(root, 'out/master')): Promise<string> {
   await rm(outdir, { recursive: true, force: true });
@@ -59,7 +49,7 @@ export async function buildMaster(outdir = resolve(root, 'out/master')): Promise
     banner: {
       js: "import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);",
     },
-    plugins: [inlineStatic],
+    plugins: [inlineStaticFiles],
     logLevel: 'warning',
   });
   await cp(resolve(root, 'master/migrations'), resolve(outdir, 'migrations'), { recursive: true });

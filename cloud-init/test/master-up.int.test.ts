@@ -91,6 +91,8 @@ describe.skipIf(missing.length > 0)('master first-boot script', () => {
     expect(statSync(join(dir, 'root', 'opt', 'supafleet-master', '.env')).mode & 0o777).toBe(0o600);
     expect(r.read('opt', 'supafleet-master', 'backup', 'restic-password').trim()).toBe(env.RESTIC_PASSWORD);
     expect(r.read('etc', 'supafleet', 'wg0.pub')).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
+    expect(r.read('etc', 'wireguard', 'peers.conf')).toBe('');
+    expect(statSync(join(dir, 'root', 'etc', 'wireguard', 'peers.conf')).mode & 0o777).toBe(0o600);
     const users = parse(r.read('opt', 'supafleet-master', 'authelia', 'users.yml'));
     expect(users.users.admin.password).toBe('$2b$12$abcdefghijklmnopqrstuv');
     expect(users.users.admin.email).toBe('admin@example.com');

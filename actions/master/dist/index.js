@@ -546,6 +546,8 @@ fi
 phase "wireguard"
 [ -s "$root/etc/wireguard/wg0.key" ] || wg genkey >"$root/etc/wireguard/wg0.key"
 wg pubkey <"$root/etc/wireguard/wg0.key" >"$etc/wg0.pub"
+# The master API keeps live-added peers here; it must exist (empty) before the API starts.
+[ -e "$root/etc/wireguard/peers.conf" ] || install -m 0600 /dev/null "$root/etc/wireguard/peers.conf"
 install -d -m 0755 "$root/etc/systemd/system/docker.service.d"
 printf '[Unit]\\nAfter=wg-quick@wg0.service\\nWants=wg-quick@wg0.service\\n' >"$root/etc/systemd/system/docker.service.d/10-supafleet-wg.conf"
 systemctl daemon-reload
