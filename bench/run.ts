@@ -4,9 +4,9 @@
  * bench/results.json so runs can be compared. A missed target is marked, not
  * fatal: the exit code is 0 unless a benchmark itself fails to run.
  * `npm run bench -- <text>` runs only the files whose name contains <text>
- * (and writes only their figures).
+ * and replaces only their figures in bench/results.json, keeping the others.
  */
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchResult } from './types.ts';
@@ -37,9 +37,27 @@ async function main(): Promise<number> {
     }
   }
   process.stdout.write(table(results));
-  await writeFile(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  process.stderr.write(`bench: wrote ${results.length} figures to bench/results.json\n`);
+  const out = only ? merge(await previous(join(here, 'results.json')), results) : results;
+  await writeFile(join(here, 'results.json'), `${JSON.stringify(out, null, 2)}\n`);
+  process.stderr.write(`bench: wrote ${results.length} of ${out.length} figures to bench/results.json\n`);
   return failed > 0 ? 1 : 0;
+}
+
+async function previous(path: string): Promise<BenchResult[]> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return Array.isArray(parsed) ? (parsed as BenchResult[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Earlier figures with this run's figures put in place of those of the same name (new ones appended). */
+export function merge(earlier: readonly BenchResult[], fresh: readonly BenchResult[]): BenchResult[] {
+  const byName = new Map(fresh.map((r) => [r.name, r]));
+  const kept = earlier.map((r) => byName.get(r.name) ?? r);
+  const known = new Set(earlier.map((r) => r.name));
+  return [...kept, ...fresh.filter((r) => !known.has(r.name))];
 }
 
 /** A plain-text table: name, value, unit, target, and ok or MISSED. */
