@@ -21,7 +21,7 @@ import type { BenchResult } from './types.ts';
 
 const PROJECTS = 1000;
 const AGENTS = 50;
-const RATE = 2000; // heartbeats per second offered
+const RATE = 2200; // heartbeats per second offered: 10 % above the 2,000/s target, so the sustained rate is measured above it
 const DURATION_S = 10;
 const WARMUP_S = 3;
 const CAPACITY_S = 5;
@@ -309,7 +309,7 @@ export async function run(): Promise<BenchResult[]> {
         value: Math.round(rate),
         unit: 'heartbeats/s',
         target: '≥ 2000',
-        ok: rate >= 2000 * 0.99 && errors === 0 && dropped === 0,
+        ok: rate >= 2000 && errors === 0 && dropped === 0,
       },
       {
         name: 'master: heartbeat latency p99',
