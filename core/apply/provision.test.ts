@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PlanStep } from '../plan/types.ts';
 import type { FleetSpec } from '../spec/types.ts';
 import { memoryLogger } from './ports.ts';
-import { provisionProject } from './provision.ts';
+import { pinnedMasterKey, provisionProject } from './provision.ts';
 import { fakeGitHub, fakeHetzner, fakeMaster, virtualClock } from './test/fakes.ts';
 
 const fleet: FleetSpec = {
@@ -42,6 +42,21 @@ function setup(healthyAfterPolls?: number) {
   };
   return { m, h, g, log, clock, deps, opts };
 }
+
+describe('the master key in user_data', () => {
+  const other = Buffer.alloc(32, 7).toString('base64');
+  it('when no key is pinned, then the key the master reports is used', () => {
+    expect(pinnedMasterKey('', MASTER_KEY)).toBe(MASTER_KEY);
+  });
+  it('when the pinned key matches the master, then it is used', () => {
+    expect(pinnedMasterKey(MASTER_KEY, MASTER_KEY)).toBe(MASTER_KEY);
+  });
+  it('when the pinned key differs from the master, then provisioning stops naming both keys', () => {
+    expect(() => pinnedMasterKey(other, MASTER_KEY)).toThrow(
+      /reports WireGuard public key .* but master-wg-public-key pins/,
+    );
+  });
+});
 
 describe('provisioning one project', () => {
   it('when the worker comes up, then registry, server, wait, routes and a success status happen in that order', async () => {

@@ -31,7 +31,10 @@ export interface ProvisionOptions {
   readonly spec: ProjectSpec;
   /** The plan step (create or update) this run carries out. */
   readonly step: PlanStep;
-  /** The master's WireGuard public key: workers refuse an enrollment answer naming another. */
+  /**
+   * The master's WireGuard public key as the operator pinned it (empty: take the
+   * master's own answer). Workers refuse an enrollment answer naming another key.
+   */
   readonly masterWgPublicKey: string;
   /** How long a worker may take to report healthy. */
   readonly waitMs: number;
@@ -75,13 +78,14 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
         `${name}: registry ${up.created ? 'row created' : 'row kept'} (revision ${revision}, wg ${up.project.wg_ip})`,
       );
       if (!up.enrollment) throw new Error(`the master sent no enrollment token for ${name}`);
+      const masterWgPublicKey = pinnedMasterKey(opts.masterWgPublicKey, up.enrollment.master_wg_public_key);
       const userData = renderWorkerUserData({
         fleet: resolveFleet(fleet),
         project: resolveProject(spec),
         enrollment: {
           token: up.enrollment.token,
           masterUrl: workerMasterUrl(fleet),
-          masterWgPublicKey: opts.masterWgPublicKey,
+          masterWgPublicKey,
         },
       });
       const bytes = assertUserDataBudget(userData.text, userData.parts);
@@ -202,4 +206,16 @@ async function compensate(
     }
   }
   return undone;
+}
+
+/** The master key for user_data: the operator's pin when set, which must match what the master reports. */
+export function pinnedMasterKey(pinned: string, reported: string): string {
+  if (pinned === '') return reported;
+  if (pinned !== reported) {
+    throw new Error(
+      `the master reports WireGuard public key ${reported}, but master-wg-public-key pins ${pinned}; ` +
+        "check SUPAFLEET_MASTER_URL points at this fleet's master, or update the pinned key after a master rebuild",
+    );
+  }
+  return pinned;
 }

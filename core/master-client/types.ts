@@ -36,7 +36,12 @@ export interface UpsertResult {
   readonly changed: boolean;
   readonly project: ProjectView;
   /** Only with `enrollmentToken: true`; the token is single use and lasts 60 minutes. */
-  readonly enrollment?: { readonly token: string; readonly expires_at: string };
+  readonly enrollment?: {
+    readonly token: string;
+    readonly expires_at: string;
+    /** The master's WireGuard public key, written into the worker's user_data. */
+    readonly master_wg_public_key: string;
+  };
 }
 
 /** What a routes reconcile did on Kong. */

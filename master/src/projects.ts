@@ -118,7 +118,12 @@ export interface UpsertResult {
   readonly created: boolean;
   readonly changed: boolean;
   readonly project: ProjectView;
-  readonly enrollment?: { readonly token: string; readonly expires_at: string };
+  /** With `?enrollment_token=true` only: the single-use token and the master's WireGuard key for the worker's user_data. */
+  readonly enrollment?: {
+    readonly token: string;
+    readonly expires_at: string;
+    readonly master_wg_public_key: string;
+  };
 }
 
 /**
@@ -200,16 +205,29 @@ export async function upsertProject(
   return {
     ...out,
     project: await getProject(deps, name),
-    ...(token ? { enrollment: { token, expires_at: expiresAt.toISOString() } } : {}),
+    ...(token
+      ? {
+          enrollment: {
+            token,
+            expires_at: expiresAt.toISOString(),
+            master_wg_public_key: await deps.peers.publicKey(),
+          },
+        }
+      : {}),
   };
 }
 
-/** DELETE /v1/projects/:name: routes and peer first (so a failure leaves the row for a retry), then the tombstone. */
+/**
+ * DELETE /v1/projects/:name: routes and peer first (so a failure leaves the row for a retry), then
+ * the tombstone. Refused while the stored spec has `protect: true` and a worker has enrolled.
+ */
 export async function deleteProject(deps: Deps, name: string, actor: Actor): Promise<{ deleted: boolean }> {
   const s = await deps.registry.getProject(name);
   if (!s) throw new NotFoundError(`project "${name}" is not registered`);
   if (s.status === 'deleted') return { deleted: false };
-  if (s.spec?.protect === true) {
+  // A protected project keeps its data; one whose worker never enrolled has none yet, so a
+  // failed first apply can still undo its registry row.
+  if (s.spec?.protect === true && s.peerPublicKey) {
     throw new ConflictError(
       `project ${name} is protected (protect: true); set protect: false in a pull request of its own, then delete it`,
       'protected',

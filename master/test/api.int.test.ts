@@ -501,12 +501,22 @@ describe.skipIf(skip !== undefined)('master API', () => {
     expect(proxied.status).toBe(403);
   });
 
-  it('when a protected project is deleted, then 409 protected and nothing changes', async () => {
-    const r = await request(pub).delete('/v1/projects/acme').set('Authorization', `Bearer ${write}`);
+  it('when a protected project whose worker enrolled is deleted, then 409 protected and nothing changes', async () => {
+    await enrollProject('guarded');
+    expect((await put('guarded', spec('guarded', { protect: true }))).status).toBe(200);
+    const removedBefore = l.kong.removed.length;
+    const r = await request(pub).delete('/v1/projects/guarded').set('Authorization', `Bearer ${write}`);
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('protected');
-    expect((await l.deps.registry.getProject('acme'))?.status).toBe('active');
-    expect(l.kong.removed.filter((n) => n === 'acme')).toHaveLength(1);
+    expect((await l.deps.registry.getProject('guarded'))?.status).toBe('active');
+    expect(l.kong.removed).toHaveLength(removedBefore);
+  });
+
+  it('when a protected project whose worker never enrolled is deleted, then it goes (a failed first apply undoes its row)', async () => {
+    expect((await put('fresh', spec('fresh', { protect: true }), '?enrollment_token=true')).status).toBe(201);
+    const r = await request(pub).delete('/v1/projects/fresh').set('Authorization', `Bearer ${write}`);
+    expect(r.status).toBe(200);
+    expect((await l.deps.registry.getProject('fresh'))?.status).toBe('deleted');
   });
 
   it('when a project is deleted, then its routes and peer go, the row is tombstoned and a retry is harmless', async () => {

@@ -64,9 +64,12 @@ export class MemoryPeers implements PeerManager {
     return [...this.peers.values()];
   }
   async publicKey(): Promise<string> {
-    return 'bWFzdGVyLXdnLXB1YmxpYy1rZXktZm9yLXRlc3RzISE=';
+    return TEST_MASTER_WG_PUBLIC_KEY;
   }
 }
+
+/** The WireGuard public key the test master reports. */
+export const TEST_MASTER_WG_PUBLIC_KEY = 'bWFzdGVyLXdnLXB1YmxpYy1rZXktZm9yLXRlc3RzISE=';
 
 /** Records what the routes endpoints asked Kong to do. */
 export class RecordingKong implements KongRoutes {

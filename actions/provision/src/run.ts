@@ -103,12 +103,6 @@ export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<Provi
       `plan: ${result.summary.create} create, ${result.summary.update} update, ${result.summary.noop} unchanged`,
     );
     if (steps.some((st) => st.kind === 'create')) {
-      if (s.masterWgPublicKey === '') {
-        throw new Error(
-          'input master-wg-public-key is empty, and new workers need it; set the repository variable ' +
-            "SUPAFLEET_MASTER_WG_PUBLIC_KEY to the master's WireGuard public key",
-        );
-      }
       const fw = await hetzner.ensureWorkerFirewall(
         loaded.fleet.name,
         workerFirewallRules(resolveFleet(loaded.fleet)),

@@ -86,7 +86,15 @@ export function fakeMaster(opts: { healthyAfterPolls?: number; backup?: 'succeed
         created: !had,
         changed: true,
         project: view(name, revision, 'provisioning', null),
-        ...(o.enrollmentToken ? { enrollment: { token: 'sfe_enrollment-token-value', expires_at: '' } } : {}),
+        ...(o.enrollmentToken
+          ? {
+              enrollment: {
+                token: 'sfe_enrollment-token-value',
+                expires_at: '',
+                master_wg_public_key: Buffer.alloc(32, 9).toString('base64'),
+              },
+            }
+          : {}),
       };
     },
     async deleteProject(name) {

@@ -34,7 +34,8 @@ import type { Clock } from '../ports.ts';
 
 export const GITHUB_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
 export const HCLOUD_TOKEN = randomBytes(32).toString('hex');
-export const MASTER_WG_KEY = Buffer.alloc(32, 9).toString('base64');
+/** The key the test master reports; the first apply pins it, later runs take the master's answer. */
+export { TEST_MASTER_WG_PUBLIC_KEY as MASTER_WG_KEY } from '../../../master/test/harness.ts';
 
 /** A clock whose sleeps pass at once in virtual time (with a short real pause so servers run). */
 export function fastClock(realPauseMs = 15): Clock {
