@@ -3,8 +3,9 @@
  * each row's last applied spec) and the Hetzner servers carrying the fleet's labels.
  */
 import { toActualServer } from '../hetzner/actual.ts';
+import { workerLabels, workerServerName } from '../naming/labels.ts';
 import { toActualProject, type SpecOrigin } from '../master-client/actual.ts';
-import type { ActualProject, ActualState } from '../plan/types.ts';
+import type { ActualProject, ActualServer, ActualState } from '../plan/types.ts';
 import type { FleetSpec, ProjectSpec } from '../spec/types.ts';
 import type { HetznerApi, Logger, MasterApi } from './ports.ts';
 
@@ -45,5 +46,26 @@ export async function readActual(
       `${name}: neither the master nor git has the spec it was applied with; it is treated as protected`,
     );
   }
-  return { projects, servers: servers.map(toActualServer), specOrigins };
+  const actualServers = deps.hetzner
+    ? servers.map(toActualServer)
+    : assumedServers(opts.fleet.name, projects);
+  return { projects, servers: actualServers, specOrigins };
+}
+
+/**
+ * Without Hetzner (no token), each active registry row is taken to have its server as
+ * its spec says, so the plan shows changes to specs rather than every server as missing.
+ * Such servers have negative ids and status `unknown`: they are never acted on.
+ */
+export function assumedServers(fleet: string, projects: readonly ActualProject[]): ActualServer[] {
+  return projects
+    .filter((p) => p.status !== 'deleted')
+    .map((p, i) => ({
+      id: -(i + 1),
+      name: workerServerName(fleet, p.name),
+      status: 'unknown',
+      server_type: p.spec.server.type,
+      location: p.spec.server.location,
+      labels: workerLabels(fleet, p.name),
+    }));
 }
