@@ -83,8 +83,8 @@ describe('supafleet plan --master', () => {
     expect(parsed.steps.map((s) => [s.kind, s.project])).toEqual([['update', 'acme']]);
   });
 
-  it.each([
-    [{}, /SUPAFLEET_API_TOKEN is not set/],
+  it.each<[Record<string, string>, RegExp, string | undefined]>([
+    [{}, /SUPAFLEET_API_TOKEN is not set/, undefined],
     [{ SUPAFLEET_API_TOKEN: 'x' }, /must be https/, 'http://fleet.example.com'],
     [{ SUPAFLEET_API_TOKEN: 'x' }, /is not a URL/, 'not a url'],
   ])(

@@ -4,10 +4,9 @@
  * request comment and the job summary. Fails on invalid specs or a blocked step.
  */
 import * as core from '@actions/core';
-import { readActual } from '../../../core/apply/actual.ts';
-import { specsAtCommit } from '../../../core/apply/git-specs.ts';
 import { realClock, type Clock, type Logger } from '../../../core/apply/ports.ts';
-import { lastAppliedCommit, pullRequestNumber } from '../../../core/apply/runner/context.ts';
+import { pullRequestNumber } from '../../../core/apply/runner/context.ts';
+import { planFleet } from '../../../core/apply/runner/plan-fleet.ts';
 import {
   coreLogger,
   githubClient,
@@ -16,7 +15,7 @@ import {
   writeSummary,
 } from '../../../core/apply/runner/core-io.ts';
 import { loadSpecs, specErrorsMarkdown } from '../../../core/apply/runner/specs.ts';
-import { PLAN_MARKER, plan, renderMarkdown, renderText, type Plan } from '../../../core/plan/index.ts';
+import { PLAN_MARKER, renderMarkdown, renderText, type Plan } from '../../../core/plan/index.ts';
 import { readInputs } from './inputs.ts';
 
 export interface PlanDeps {
@@ -55,16 +54,11 @@ export async function run(overrides: Partial<PlanDeps> = {}): Promise<Plan | und
     const hetzner = s.hetznerToken ? hetznerClient(s.ctx, s.hetznerToken, deps.clock, deps.log) : undefined;
     if (!master) deps.log.warn('no master-url: planning without the registry (every project is a create)');
     if (!hetzner) deps.log.warn('no hetzner-token: planning without the Hetzner servers');
-    const base = lastAppliedCommit(s.ctx);
-    const actual = await readActual(
-      { ...(master ? { master } : {}), ...(hetzner ? { hetzner } : {}), log: deps.log },
-      {
-        fleet: loaded.fleet,
-        desired: loaded.projects,
-        lastKnown: (names) => specsAtCommit(s.ctx.workspace, base, names),
-      },
-    );
-    const result = plan({ fleet: loaded.fleet, projects: loaded.projects }, actual);
+    const { result } = await planFleet(s.ctx, loaded, {
+      ...(master ? { master } : {}),
+      ...(hetzner ? { hetzner } : {}),
+      log: deps.log,
+    });
     for (const line of renderText(result).trimEnd().split('\n')) deps.log.info(line);
     const md = renderMarkdown(result);
     await comment(md);

@@ -4,13 +4,11 @@
  * status; a failed project is rolled back and fails the step after the others finish.
  */
 import * as core from '@actions/core';
-import { readActual } from '../../../core/apply/actual.ts';
-import { specsAtCommit } from '../../../core/apply/git-specs.ts';
 import { runBounded } from '../../../core/apply/parallel.ts';
 import { realClock, type Clock, type Logger } from '../../../core/apply/ports.ts';
 import { provisionProject, type ProvisionResult } from '../../../core/apply/provision.ts';
 import { workerFirewallRules } from '../../../core/apply/firewall.ts';
-import { lastAppliedCommit } from '../../../core/apply/runner/context.ts';
+import { planFleet } from '../../../core/apply/runner/plan-fleet.ts';
 import {
   coreLogger,
   githubClient,
@@ -19,7 +17,7 @@ import {
   writeSummary,
 } from '../../../core/apply/runner/core-io.ts';
 import { loadSpecs } from '../../../core/apply/runner/specs.ts';
-import { plan, type PlanStep } from '../../../core/plan/index.ts';
+import type { PlanStep } from '../../../core/plan/index.ts';
 import { resolveFleet } from '../../../core/spec/defaults.ts';
 import { readInputs } from './inputs.ts';
 
@@ -63,16 +61,7 @@ export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<Provi
     const master = masterClient(s.master, deps.clock, deps.log);
     const hetzner = hetznerClient(s.ctx, s.hetznerToken, deps.clock, deps.log);
     const github = githubClient(s.ctx, s.githubToken);
-    const before = lastAppliedCommit(s.ctx);
-    const actual = await readActual(
-      { master, hetzner, log: deps.log },
-      {
-        fleet: loaded.fleet,
-        desired: loaded.projects,
-        lastKnown: (names) => specsAtCommit(s.ctx.workspace, before, names),
-      },
-    );
-    const result = plan({ fleet: loaded.fleet, projects: loaded.projects }, actual);
+    const { actual, result } = await planFleet(s.ctx, loaded, { master, hetzner, log: deps.log });
     const specs = new Map(loaded.projects.map((p) => [p.name, p]));
     const steps: PlanStep[] = result.steps.filter(
       (st) => (st.kind === 'create' || st.kind === 'update') && specs.has(st.project),

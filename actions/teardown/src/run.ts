@@ -5,12 +5,10 @@
  * since a file that fails to load must never read as a deletion.
  */
 import * as core from '@actions/core';
-import { readActual } from '../../../core/apply/actual.ts';
-import { specsAtCommit } from '../../../core/apply/git-specs.ts';
 import { realClock, type Clock, type Logger } from '../../../core/apply/ports.ts';
 import { reportStatus } from '../../../core/apply/status.ts';
 import { deleteOrphan, teardownProject, type TeardownResult } from '../../../core/apply/teardown.ts';
-import { lastAppliedCommit } from '../../../core/apply/runner/context.ts';
+import { planFleet } from '../../../core/apply/runner/plan-fleet.ts';
 import {
   coreLogger,
   githubClient,
@@ -19,7 +17,6 @@ import {
   writeSummary,
 } from '../../../core/apply/runner/core-io.ts';
 import { loadSpecs } from '../../../core/apply/runner/specs.ts';
-import { plan } from '../../../core/plan/index.ts';
 import { resolveProject } from '../../../core/spec/defaults.ts';
 import { readInputs } from './inputs.ts';
 
@@ -53,16 +50,7 @@ export async function run(overrides: Partial<TeardownDeps> = {}): Promise<Teardo
     const hetzner = hetznerClient(s.ctx, s.hetznerToken, deps.clock, deps.log);
     const github = githubClient(s.ctx, s.githubToken);
     const applyDeps = { master, hetzner, ...(github ? { github } : {}), clock: deps.clock, log: deps.log };
-    const before = lastAppliedCommit(s.ctx);
-    const actual = await readActual(
-      { master, hetzner, log: deps.log },
-      {
-        fleet: loaded.fleet,
-        desired: loaded.projects,
-        lastKnown: (names) => specsAtCommit(s.ctx.workspace, before, names),
-      },
-    );
-    const result = plan({ fleet: loaded.fleet, projects: loaded.projects }, actual);
+    const { actual, result } = await planFleet(s.ctx, loaded, { master, hetzner, log: deps.log });
     const rows = new Map(actual.projects.map((p) => [p.name, p]));
     const wanted = (name: string) => s.project === undefined || s.project === name;
     const deleted: TeardownResult[] = [];
