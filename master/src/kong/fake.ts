@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FakeKongState, FakeKongStoreOptions, FakeResponse } from './fake-store.ts';
 import { FakeKongStore } from './fake-store.ts';
+import type { KongProxyOptions, StartedKongProxy } from './fake-proxy.ts';
+import { startKongProxy } from './fake-proxy.ts';
 
 export type { FakeKongState } from './fake-store.ts';
 export { FakeKongStore } from './fake-store.ts';
@@ -96,6 +98,8 @@ export function createFakeKong(options: FakeKongStoreOptions = {}): FakeKong {
 export interface StartedFakeKong {
   /** Base URL of the Admin API, e.g. `http://127.0.0.1:40123`. */
   url: string;
+  /** Base URL of the proxy (Kong's 8000), when started with `proxy`; null otherwise. */
+  proxyUrl: string | null;
   /** The same fake without the socket (pair it with FAKE_KONG_URL), e.g. to seed it quickly. */
   fetch: typeof fetch;
   close(): Promise<void>;
@@ -107,9 +111,19 @@ export interface StartedFakeKong {
 
 const MAX_BODY = 1024 * 1024;
 
-/** Serves the fake over HTTP on loopback (a random port unless one is given). */
+/** The proxy's settings when started beside the Admin API (state and host come from the fake). */
+export type FakeKongProxySettings = Omit<KongProxyOptions, 'state' | 'host'>;
+
+/**
+ * Serves the fake over HTTP on loopback (a random port unless one is given); with `proxy`, also
+ * the proxy port routing requests by the fake's entities (see `fake-proxy.ts`).
+ */
 export async function startFakeKong(
-  options: { host?: '127.0.0.1' | '::1'; port?: number } & FakeKongStoreOptions = {},
+  options: {
+    host?: '127.0.0.1' | '::1';
+    port?: number;
+    proxy?: true | FakeKongProxySettings;
+  } & FakeKongStoreOptions = {},
 ): Promise<StartedFakeKong> {
   const host = options.host ?? '127.0.0.1';
   const store = new FakeKongStore(options);
@@ -153,14 +167,30 @@ export async function startFakeKong(
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  let proxy: StartedKongProxy | null = null;
+  if (options.proxy !== undefined) {
+    try {
+      proxy = await startKongProxy({
+        ...(options.proxy === true ? {} : options.proxy),
+        host,
+        state: () => store.snapshot(),
+      });
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+  }
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    proxyUrl: proxy?.url ?? null,
     fetch: storeFetch(store, () => log),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await proxy?.close();
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
-      }),
+      });
+    },
     state: () => store.snapshot(),
     calls: () => log.map((c) => ({ ...c })),
     resetCalls: () => {

@@ -1,0 +1,380 @@
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { kongMessage, runPlugins } from './fake-proxy-plugins.ts';
+import { hostWithoutPort, matchRoute } from './fake-proxy-route.ts';
+import type { FakeKongState } from './fake-store.ts';
+import type { KongServiceEntity } from './types.ts';
+
+/**
+ * The fake Kong's proxy port (Kong's 8000 beside the Admin API's 8001): it routes a request by
+ * host and path over the fake's current state, runs the route's plugins (cors, key-auth, acl,
+ * request-transformer, request-termination) and streams it to the service's `http://host:port`,
+ * as Kong does for the layout supafleet writes. Keys are never logged: log lines carry the path
+ * without its query string and the consumer's username only.
+ */
+
+/** Kong's version as the fake reports it. */
+const KONG_VERSION = '3.9.1';
+const SERVER = `kong/${KONG_VERSION}`;
+const VIA = `1.1 ${SERVER}`;
+
+/** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** What the proxy knows about an incoming request. Header names are lowercase. */
+export interface ProxyRequest {
+  method: string;
+  /** The request target as received: `/path?query` (or an absolute URL). */
+  url: string;
+  headers: Record<string, string[]>;
+  /** The peer's address. */
+  clientIp: string;
+  /** The port the proxy listens on (for X-Forwarded-Port). */
+  listenPort: number;
+}
+
+/** How the proxy treats `X-Forwarded-*` from its clients. */
+export interface ProxyDecisionOptions {
+  /** Keep X-Forwarded-Proto/Host/Port/Path/Prefix and X-Real-IP sent by a loopback peer (Caddy in front). */
+  trustForwarded: boolean;
+}
+
+/** The proxy answers by itself (no route, a plugin refused or terminated, a preflight). */
+export interface ProxyAnswer {
+  kind: 'answer';
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  route: string | null;
+  consumer: string | null;
+  path: string;
+}
+
+/** The proxy sends the request to a service. */
+export interface ProxyForward {
+  kind: 'forward';
+  route: string | null;
+  consumer: string | null;
+  service: KongServiceEntity;
+  method: string;
+  /** Normalised request path, without the query. */
+  path: string;
+  /** Upstream path and query. */
+  target: string;
+  headers: Record<string, string[]>;
+  responseHeaders: Record<string, string>;
+}
+
+export type ProxyDecision = ProxyAnswer | ProxyForward;
+
+/** The path of a request target, normalised (dot segments resolved), and its raw query. */
+export function splitTarget(url: string): { path: string; query: string } {
+  let target = url;
+  const abs = /^https?:\/\/[^/?#]*/i.exec(target);
+  if (abs) target = target.slice(abs[0].length) || '/';
+  const q = target.indexOf('?');
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  const query = q < 0 ? '' : target.slice(q + 1);
+  const path = new URL(`http://kong${rawPath.startsWith('/') ? '' : '/'}${rawPath}`).pathname;
+  return { path, query };
+}
+
+const isLoopback = (ip: string): boolean =>
+  ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
+
+/**
+ * What Kong does with one request given its current entities: pure, no I/O. Unmatched requests
+ * get Kong's 404; plugins may answer; otherwise the request is forwarded with Kong's headers.
+ */
+export function decideProxy(
+  state: FakeKongState,
+  req: ProxyRequest,
+  options: ProxyDecisionOptions = { trustForwarded: true },
+): ProxyDecision {
+  const { path, query } = splitTarget(req.url);
+  const host = req.headers.host?.[0] ?? '';
+  const match = matchRoute(state, { method: req.method, host, path, headers: req.headers });
+  if (match === null) {
+    return {
+      ...kongMessage(404, 'no Route matched with those values'),
+      route: null,
+      consumer: null,
+      path,
+    };
+  }
+  const routeName = match.route.name ?? match.route.id;
+  const outcome = runPlugins(state, match.route, {
+    method: req.method,
+    query: new URLSearchParams(query),
+    headers: req.headers,
+  });
+  const consumerName = outcome.consumer ? (outcome.consumer.username ?? outcome.consumer.id) : null;
+  if (outcome.kind === 'answer') {
+    return { ...outcome, route: routeName, consumer: consumerName, path };
+  }
+
+  const headers = outcome.headers;
+  const named = (headers.connection ?? []).flatMap((v) => v.split(',').map((x) => x.trim().toLowerCase()));
+  for (const h of [...HOP_BY_HOP, ...named]) delete headers[h];
+  const trusted = options.trustForwarded && isLoopback(req.clientIp);
+  const keep = (name: string, value: string | null): void => {
+    if (trusted && headers[name] !== undefined) return;
+    if (value === null) delete headers[name];
+    else headers[name] = [value];
+  };
+  const svc = match.service;
+  const defaultPort = svc.protocol === 'https' ? 443 : 80;
+  headers.host = [
+    match.route.preserve_host && host !== ''
+      ? host
+      : svc.port === defaultPort
+        ? svc.host
+        : `${svc.host}:${svc.port}`,
+  ];
+  headers['x-forwarded-for'] = [[...(headers['x-forwarded-for'] ?? []), req.clientIp].join(', ')];
+  keep('x-real-ip', req.clientIp);
+  keep('x-forwarded-proto', 'http');
+  keep('x-forwarded-host', hostWithoutPort(host));
+  keep('x-forwarded-port', String(req.listenPort));
+  keep('x-forwarded-path', path);
+  keep('x-forwarded-prefix', match.route.strip_path ? match.matchedPath : null);
+  headers.via = [[...(headers.via ?? []), VIA].join(', ')];
+
+  const q = outcome.query ?? query;
+  return {
+    kind: 'forward',
+    route: routeName,
+    consumer: consumerName,
+    service: svc,
+    method: outcome.method,
+    path,
+    target: q === '' ? match.upstreamPath : `${match.upstreamPath}?${q}`,
+    headers,
+    responseHeaders: outcome.responseHeaders,
+  };
+}
+
+/** One line of the proxy's access log: no query string, no header values, no key. */
+export interface ProxyLogEntry {
+  method: string;
+  host: string;
+  /** Request path without the query string. */
+  path: string;
+  status: number;
+  route: string | null;
+  /** The authenticated consumer's username. */
+  consumer: string | null;
+  /** `host:port` the request was sent to, when it was forwarded. */
+  upstream: string | null;
+  /** Why the upstream failed (a system error code such as ECONNREFUSED, or "timeout"). */
+  error: string | null;
+}
+
+export interface KongProxyOptions {
+  /** The entities to route by, read per request (e.g. `() => store.snapshot()`). */
+  state: () => FakeKongState;
+  host?: '127.0.0.1' | '::1';
+  /** A random free port unless given. */
+  port?: number;
+  /** Where to connect for a service's host and port; by default the service's own address. */
+  dial?: (service: { host: string; port: number }) => { host: string; port: number };
+  /** Upper bound on every service's connect, read and write timeouts, in ms. */
+  maxTimeoutMs?: number;
+  /** See ProxyDecisionOptions; default true. */
+  trustForwarded?: boolean;
+  log?: (entry: ProxyLogEntry) => void;
+}
+
+export interface StartedKongProxy {
+  /** Base URL, e.g. `http://127.0.0.1:40124`. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function toHeaderLists(h: IncomingMessage['headersDistinct']): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = [...v];
+  return out;
+}
+
+function outgoing(h: Record<string, string[]>): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(h)) out[k] = v.length === 1 ? v[0] : v;
+  return out;
+}
+
+function responseHeaders(h: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = String(h.connection ?? '')
+    .split(',')
+    .map((x) => x.trim().toLowerCase());
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || HOP_BY_HOP.has(k) || named.includes(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+function sendAnswer(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+): void {
+  res.writeHead(status, { ...headers, server: SERVER, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+class UpstreamTimeout extends Error {
+  constructor() {
+    super('timeout');
+  }
+}
+
+/** Starts the proxy on loopback. */
+export async function startKongProxy(options: KongProxyOptions): Promise<StartedKongProxy> {
+  const host = options.host ?? '127.0.0.1';
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const cap = options.maxTimeoutMs ?? Number.POSITIVE_INFINITY;
+  let listenPort = 0;
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = Date.now();
+    const headers = toHeaderLists(req.headersDistinct);
+    const method = (req.method ?? 'GET').toUpperCase();
+    let decision: ProxyDecision;
+    try {
+      decision = decideProxy(
+        options.state(),
+        { method, url: req.url ?? '/', headers, clientIp: req.socket.remoteAddress ?? '', listenPort },
+        { trustForwarded: options.trustForwarded ?? true },
+      );
+    } catch {
+      const m = kongMessage(500, 'An unexpected error occurred');
+      sendAnswer(res, m.status, m.headers, m.body);
+      return;
+    }
+    const entry: ProxyLogEntry = {
+      method,
+      host: headers.host?.[0] ?? '',
+      path: decision.path,
+      status: 0,
+      route: decision.route,
+      consumer: decision.consumer,
+      upstream: null,
+      error: null,
+    };
+    res.once('close', () => {
+      entry.status = res.statusCode;
+      options.log?.(entry);
+    });
+    if (decision.kind === 'answer') {
+      req.resume();
+      sendAnswer(res, decision.status, decision.headers, decision.body);
+      return;
+    }
+    forward(req, res, decision, entry, started);
+  };
+
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    d: ProxyForward,
+    entry: ProxyLogEntry,
+    started: number,
+  ): void => {
+    const dest = options.dial
+      ? options.dial({ host: d.service.host, port: d.service.port })
+      : { host: d.service.host, port: d.service.port };
+    entry.upstream = `${d.service.host}:${d.service.port}`;
+    const fail = (status: number, message: string, error: string): void => {
+      entry.error = error;
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const m = kongMessage(status, message);
+      sendAnswer(res, m.status, { ...d.responseHeaders, ...m.headers }, m.body);
+    };
+    if (d.service.protocol !== 'http') {
+      req.resume();
+      fail(
+        502,
+        'An invalid response was received from the upstream server',
+        `protocol ${d.service.protocol}`,
+      );
+      return;
+    }
+    const connectTimeout = Math.min(d.service.connect_timeout, cap);
+    const ioTimeout = Math.min(Math.max(d.service.read_timeout, d.service.write_timeout), cap);
+    const up = httpRequest({
+      host: dest.host,
+      port: dest.port,
+      method: d.method,
+      path: d.target,
+      headers: outgoing(d.headers),
+      agent,
+      setHost: false,
+    });
+    const connectTimer = setTimeout(() => up.destroy(new UpstreamTimeout()), connectTimeout);
+    const connected = (): void => {
+      clearTimeout(connectTimer);
+      up.setTimeout(ioTimeout, () => up.destroy(new UpstreamTimeout()));
+    };
+    up.once('socket', (s) => {
+      if (s.connecting) s.once('connect', connected);
+      else connected();
+    });
+    up.once('response', (ures) => {
+      const latency = Date.now() - started;
+      res.writeHead(ures.statusCode ?? 502, {
+        ...responseHeaders(ures.headers),
+        ...d.responseHeaders,
+        via: VIA,
+        'x-kong-upstream-latency': String(latency),
+        'x-kong-proxy-latency': '0',
+      });
+      ures.pipe(res);
+      ures.once('error', () => res.destroy());
+    });
+    up.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(connectTimer);
+      if (err instanceof UpstreamTimeout) fail(504, 'The upstream server is timed out', 'timeout');
+      else fail(502, 'An invalid response was received from the upstream server', err.code ?? 'error');
+    });
+    up.once('close', () => clearTimeout(connectTimer));
+    res.once('close', () => {
+      if (!res.writableFinished) up.destroy();
+    });
+    req.pipe(up);
+  };
+
+  const server = createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  listenPort = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${listenPort}`,
+    port: listenPort,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        agent.destroy();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
