@@ -1,0 +1,379 @@
+/**
+ * FleetLab: a whole fleet on one machine for the e2e suite and the demo.
+ *
+ * - Registry: a throwaway Postgres (test/support/postgres.ts); the master reaches
+ *   it through its unix socket, which crosses network namespaces.
+ * - Master: a network namespace with the real master API (master-ns.ts,
+ *   master-main.ts), the real WireGuard peer manager on a wireguard-go interface
+ *   (10.100.0.1), and the Kong fake.
+ * - Hetzner: the Hetzner fake on loopback. When it finishes creating a worker
+ *   server, the lab boots it (worker.ts): a namespace on the master's bridge runs
+ *   the user_data's unpack and the real enroll.sh over HTTPS, brings wg0 up with
+ *   wg-quick and wireguard-go, then the real agent (bundled with esbuild) runs the
+ *   bundle's stand-in services with its process runtime. When the server is
+ *   deleted from the fake, the lab removes its namespace and processes.
+ *
+ * `stop()` removes every namespace, process (by PID), wg socket and temp dir it
+ * made, also after a failure; `trace()` lists them so a test can prove it.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { buildAgent } from '../../agent/build.ts';
+import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
+import { startFakeHetzner, type FakeHetzner } from '../../core/hetzner/fake/index.ts';
+import { generateSealKeypair } from '../../core/seal/index.ts';
+import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
+import type { FleetSpec, ProjectSpec } from '../../core/spec/types.ts';
+import { mintApiToken } from '../../master/src/auth/api-tokens.ts';
+import { migrate } from '../../master/src/registry/migrate.ts';
+import { createPool, Registry } from '../../master/src/registry/registry.ts';
+import { startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
+import { hasTool, isAlive, listNamespaces, namespacePids, sh } from './commands.ts';
+import { startMasterNs, type MasterNs } from './master-ns.ts';
+import { makeCertificate } from './tls.ts';
+import {
+  bootWorker,
+  destroyWorker,
+  enrolledWgIp,
+  note,
+  workerPids,
+  workerState,
+  type LabWorker,
+} from './worker.ts';
+
+/** What `lab.workers()` reports per booted worker. */
+export interface LabWorkerInfo {
+  /** The project the server was created for. */
+  readonly name: string;
+  readonly serverId: number;
+  readonly namespace: string;
+  /** The wg address enrollment gave it; undefined until it enrolled. */
+  readonly wgIp: string | undefined;
+  readonly pids: { readonly agent?: number; readonly wireguardGo?: number; readonly all: readonly number[] };
+  /** booting → enrolled (wg address known) → running (the agent replaced the boot script); failed when the boot exited. */
+  readonly state: 'booting' | 'enrolled' | 'running' | 'failed';
+  /** The worker's lab.log: every step, and every step skipped. */
+  readonly logFile: string;
+}
+
+/** Everything a lab made, for the "nothing left behind" check. */
+export interface LabTrace {
+  readonly namespaces: readonly string[];
+  readonly pids: readonly number[];
+  readonly sockets: readonly string[];
+  readonly dirs: readonly string[];
+}
+
+export interface FleetLab {
+  readonly mode: 'namespaces';
+  readonly fleet: FleetSpec;
+  /** The master's public API on the host's loopback (forwarded into the master namespace). */
+  readonly masterUrl: string;
+  /** The Kong fake's Admin API on the host's loopback. */
+  readonly kongUrl: string;
+  readonly hetzner: FakeHetzner;
+  readonly hcloudToken: string;
+  /** An admin API token for the master. */
+  readonly apiToken: string;
+  readonly masterWgPublicKey: string;
+  /** Every secret value the lab generated or saw, for leak searches. */
+  readonly secrets: ReadonlySet<string>;
+  workers(): LabWorkerInfo[];
+  /** Renders a worker's user_data as the provision step does (the master URL is https://fleet.<domain>). */
+  workerUserData(project: ProjectSpec, enrollmentToken: string): string;
+  /** An HTTP GET from inside the master namespace (curl), e.g. to a worker's wg address. */
+  getFromMaster(url: string): { status: number; body: string };
+  /** Runs a command inside the master namespace. */
+  execInMaster(
+    cmd: string,
+    args: readonly string[],
+  ): { status: number | null; stdout: string; stderr: string };
+  readonly masterWgInterface: string;
+  trace(): LabTrace;
+  stop(): Promise<void>;
+}
+
+export interface FleetLabOptions {
+  /** How long the fake's create actions run (default 300 ms). */
+  readonly actionDurationMs?: number;
+  /** Progress lines (default: none). */
+  readonly log?: (line: string) => void;
+}
+
+/** Why the namespace lab cannot run here, or undefined when it can. */
+export function namespaceLabSkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, mounts)';
+  for (const tool of ['ip', 'wireguard-go', 'wg', 'wg-quick', 'curl', 'jq', 'openssl', 'bash']) {
+    if (!hasTool(tool)) return `needs ${tool} (Debian iproute2 wireguard-go wireguard-tools curl jq openssl)`;
+  }
+  if (!existsSync('/etc/wireguard')) return 'needs /etc/wireguard (Debian wireguard-tools) as a mount point';
+  return undefined;
+}
+
+function x25519(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const b64 = (s: string) => Buffer.from(s, 'base64url').toString('base64');
+  return {
+    privateKey: b64(privateKey.export({ format: 'jwk' }).d!),
+    publicKey: b64(publicKey.export({ format: 'jwk' }).x!),
+  };
+}
+
+export async function startFleetLab(options: FleetLabOptions = {}): Promise<FleetLab> {
+  const say = options.log ?? (() => undefined);
+  const id = randomBytes(2).toString('hex');
+  const dir = mkdtempSync(join(tmpdir(), 'supafleet-lab-'));
+  const names = { master: `sflm${id}`, bridge: `sflb${id}`, wg: `sflg${id}`, veth: `sl${id}` };
+  const made = {
+    namespaces: new Set<string>(),
+    pids: new Set<number>(),
+    sockets: new Set<string>(),
+    dirs: new Set([dir]),
+  };
+  const secrets = new Set<string>();
+  const workers = new Map<number, LabWorker>();
+  let pg: TestPostgres | undefined;
+  let master: MasterNs | undefined;
+  let hetzner: FakeHetzner | undefined;
+  let watcher: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const remember = (w: LabWorker): void => {
+    const p = workerPids(w);
+    for (const pid of [p.agent, p.wireguardGo, ...p.all]) if (pid) made.pids.add(pid);
+  };
+  const destroying = new Map<number, Promise<void>>();
+  const destroy = (w: LabWorker): Promise<void> => {
+    let p = destroying.get(w.serverId);
+    if (!p) {
+      p = destroyNow(w).finally(() => {
+        workers.delete(w.serverId);
+        destroying.delete(w.serverId);
+      });
+      destroying.set(w.serverId, p);
+    }
+    return p;
+  };
+  const destroyNow = async (w: LabWorker): Promise<void> => {
+    remember(w);
+    const left = await destroyWorker(w);
+    say(
+      `worker ${w.project}: namespace ${w.namespace} removed${left.pids.length ? ` (pids left: ${left.pids.join(' ')})` : ''}`,
+    );
+  };
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (watcher) clearInterval(watcher);
+    const problems: string[] = [];
+    for (const w of [...workers.values()]) await destroy(w).catch((e: Error) => problems.push(e.message));
+    if (hetzner) await hetzner.close().catch((e: Error) => problems.push(e.message));
+    if (master) {
+      const p = master.pids();
+      for (const pid of [p.master, p.wireguardGo]) if (pid) made.pids.add(pid);
+      problems.push(...(await master.stop()));
+    } else {
+      sh('ip', ['netns', 'del', names.master]);
+    }
+    if (pg) await pg.stop().catch((e: Error) => problems.push(e.message));
+    rmSync(dir, { recursive: true, force: true });
+    if (problems.length) say(`lab stop: ${problems.join('; ')}`);
+  };
+
+  try {
+    made.namespaces.add(names.master);
+    made.sockets.add(`/var/run/wireguard/${names.wg}.sock`);
+    say('starting Postgres');
+    pg = await startPostgres();
+    const dbUrl = await pg.createDatabase('supafleet');
+    const registry = new Registry(createPool(dbUrl, 2));
+    let socketDir: string;
+    const apiToken = mintApiToken();
+    try {
+      await migrate(registry.pool);
+      await registry.insertApiToken({
+        id: apiToken.id,
+        name: 'lab',
+        scope: 'admin',
+        secretHash: apiToken.secretHash,
+      });
+      socketDir = String(
+        (await registry.pool.query('show unix_socket_directories')).rows[0].unix_socket_directories,
+      );
+    } finally {
+      await registry.close();
+    }
+    secrets.add(apiToken.token);
+
+    const seal = await generateSealKeypair();
+    const fleet: FleetSpec = {
+      name: 'lab',
+      domain: 'example.com',
+      github: { repository: 'acme-corp/fleet', repository_id: 424242, owner_id: 777 },
+      master: { server: { type: 'cx32', location: 'fsn1' } },
+      network: { cidr: '10.100.0.0/24' },
+      storage_box: { host: 'u123456.your-storagebox.de', user: 'u123456' },
+      seal: { public_key: seal.publicKey },
+    };
+    const fleetFile = join(dir, 'fleet.yaml');
+    writeFileSync(fleetFile, stringify(fleet));
+    const secretsKey = randomBytes(32).toString('base64');
+    const wgKeys = x25519();
+    for (const s of [seal.privateKey.reveal(), secretsKey, wgKeys.privateKey]) secrets.add(s);
+    const masterHost = `fleet.${fleet.domain}`;
+    const tls = makeCertificate(dir, masterHost);
+
+    say('bundling the agent');
+    const agentBundle = join(dir, 'agent.mjs');
+    await buildAgent(agentBundle);
+
+    say(`starting the master in namespace ${names.master}`);
+    master = await startMasterNs({
+      namespace: names.master,
+      bridge: names.bridge,
+      wgInterface: names.wg,
+      dir,
+      wgPrivateKey: wgKeys.privateKey,
+      env: {
+        DATABASE_URL: `postgres://postgres@localhost:${pg.port}/supafleet?host=${encodeURIComponent(socketDir)}`,
+        SUPAFLEET_FLEET_FILE: fleetFile,
+        SUPAFLEET_SECRETS_KEY: secretsKey,
+        SUPAFLEET_SEAL_PRIVATE_KEY: seal.privateKey.reveal(),
+        SUPAFLEET_WG_KEEPALIVE: '5',
+        SUPAFLEET_AGENT_COMMAND_PORT: '8082',
+        SUPAFLEET_OIDC_JWKS_URL: 'http://127.0.0.1:9/jwks',
+        SUPAFLEET_LOG_LEVEL: 'info',
+        LAB_TLS_CERT: tls.cert,
+        LAB_TLS_KEY: tls.key,
+      },
+    });
+    const mp = master.pids();
+    for (const pid of [mp.master, mp.wireguardGo]) if (pid) made.pids.add(pid);
+
+    const hcloudToken = randomBytes(32).toString('hex');
+    secrets.add(hcloudToken);
+    let n = 0;
+    const m = master;
+    hetzner = await startFakeHetzner({
+      token: hcloudToken,
+      actionDurationMs: options.actionDurationMs ?? 300,
+      onServerCreated: (server, userData) => {
+        const labels = (server.labels ?? {}) as Record<string, string>;
+        const project = labels['supafleet/project'];
+        if (stopped || labels['supafleet/role'] !== 'worker' || !project || !userData) return;
+        const serverId = server.id as number;
+        const k = ++n;
+        const namespace = `sflw${id}-${k}`;
+        const wdir = join(dir, 'workers', `${k}-${project}`);
+        mkdirSync(wdir, { recursive: true });
+        made.namespaces.add(namespace);
+        try {
+          const w = bootWorker({
+            project,
+            serverId,
+            namespace,
+            n: k,
+            dir: wdir,
+            userData,
+            masterNs: names.master,
+            bridge: names.bridge,
+            vethPrefix: names.veth,
+            masterHost,
+            caFile: tls.cert,
+            agentBundle,
+          });
+          workers.set(serverId, w);
+          if (w.child.pid) made.pids.add(w.child.pid);
+          say(`worker ${project}: server ${serverId} boots in namespace ${namespace}`);
+        } catch (err) {
+          note(wdir, `boot failed: ${(err as Error).message}`);
+          say(`worker ${project}: boot failed: ${(err as Error).message}`);
+        }
+      },
+    });
+    void m;
+
+    // A deleted server takes its worker with it.
+    let sweeping = false;
+    watcher = setInterval(() => {
+      if (sweeping || stopped || !hetzner) return;
+      sweeping = true;
+      const alive = new Set(hetzner.state().servers.map((s) => s.id));
+      const gone = [...workers.values()].filter((w) => !alive.has(w.serverId));
+      void Promise.all(gone.map(destroy)).finally(() => (sweeping = false));
+      for (const w of workers.values()) remember(w);
+    }, 250);
+
+    const lab: FleetLab = {
+      mode: 'namespaces',
+      fleet,
+      masterUrl: master.publicUrl,
+      kongUrl: master.kongUrl,
+      hetzner,
+      hcloudToken,
+      apiToken: apiToken.token,
+      masterWgPublicKey: wgKeys.publicKey,
+      secrets,
+      masterWgInterface: names.wg,
+      workers: () =>
+        [...workers.values()].map((w) => {
+          remember(w);
+          w.wgIp ??= enrolledWgIp(w);
+          return {
+            name: w.project,
+            serverId: w.serverId,
+            namespace: w.namespace,
+            wgIp: w.wgIp,
+            pids: workerPids(w),
+            state: workerState(w),
+            logFile: join(w.dir, 'lab.log'),
+          };
+        }),
+      workerUserData: (project, token) =>
+        renderWorkerUserData({
+          fleet: resolveFleet(fleet),
+          project: resolveProject(project),
+          enrollment: { token, masterUrl: `https://${masterHost}`, masterWgPublicKey: wgKeys.publicKey },
+        }).text,
+      getFromMaster: (url) => {
+        const r = m.exec('curl', ['-sS', '--max-time', '5', '-o', '-', '-w', '\n%{http_code}', url], 10_000);
+        const i = r.stdout.lastIndexOf('\n');
+        return { status: Number(r.stdout.slice(i + 1)) || 0, body: r.stdout.slice(0, Math.max(0, i)) };
+      },
+      execInMaster: (cmd, args) => m.exec(cmd, args),
+      trace: () => ({
+        namespaces: [...made.namespaces],
+        pids: [...made.pids],
+        sockets: [...made.sockets],
+        dirs: [...made.dirs],
+      }),
+      stop,
+    };
+    return lab;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** What of a trace still exists: namespaces, live PIDs, sockets, directories. Empty lists when all is gone. */
+export function leftovers(t: LabTrace): LabTrace {
+  const present = new Set(listNamespaces());
+  return {
+    namespaces: t.namespaces.filter((n) => present.has(n)),
+    pids: t.pids.filter(isAlive),
+    sockets: t.sockets.filter((s) => existsSync(s)),
+    dirs: t.dirs.filter((d) => existsSync(d)),
+  };
+}
+
+/** A worker's lab.log, for messages and the list of skipped steps. */
+export function readWorkerLog(info: LabWorkerInfo): string {
+  return existsSync(info.logFile) ? readFileSync(info.logFile, 'utf8') : '';
+}
+
+export { namespacePids };

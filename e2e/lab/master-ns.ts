@@ -1,0 +1,175 @@
+/**
+ * The lab's master side: a network namespace with a bridge (192.168.77.1/24, where
+ * every worker's veth is plugged), the master's wireguard-go interface (10.100.0.1),
+ * and the real master API as a child process in it (master-main.ts). The host side
+ * reaches the master's public API and the Kong fake through loopback ports forwarded
+ * to unix sockets the master process listens on.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { delay, GiveUp, must, sh, stopPids, until } from './commands.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = join(HERE, '..', '..');
+
+export interface MasterNsOptions {
+  readonly namespace: string;
+  readonly bridge: string;
+  readonly wgInterface: string;
+  readonly dir: string;
+  /** The master's wg private key (base64), written 0600 into the wg-quick file the peer manager keeps. */
+  readonly wgPrivateKey: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface MasterNs {
+  readonly publicUrl: string;
+  readonly kongUrl: string;
+  readonly pids: () => { master?: number; wireguardGo?: number };
+  /** Runs a command inside the master namespace (bounded). */
+  exec(
+    cmd: string,
+    args: readonly string[],
+    timeoutMs?: number,
+  ): { status: number | null; stdout: string; stderr: string };
+  stop(): Promise<string[]>;
+}
+
+/** Forwards connections on a loopback port to a unix socket. */
+async function forward(socketPath: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((c) => {
+    const up = connect(socketPath);
+    c.pipe(up).pipe(c);
+    const end = () => {
+      c.destroy();
+      up.destroy();
+    };
+    c.on('error', end);
+    up.on('error', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, server };
+}
+
+export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
+  const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  const stop = async (): Promise<string[]> => {
+    const problems: string[] = [];
+    for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
+    const pids = children
+      .map((c) => c.pid)
+      .filter(
+        (p): p is number => p !== undefined && children.some((c) => c.pid === p && c.exitCode === null),
+      );
+    const left = await stopPids(pids, 5000);
+    if (left.length) problems.push(`master processes still alive: ${left.join(' ')}`);
+    const rest = sh('ip', ['netns', 'pids', o.namespace])
+      .stdout.split('\n')
+      .map(Number)
+      .filter((n) => n > 0);
+    const left2 = await stopPids(rest, 2000);
+    if (left2.length) problems.push(`processes in ${o.namespace} still alive: ${left2.join(' ')}`);
+    sh('ip', ['netns', 'del', o.namespace]);
+    rmSync(`/var/run/wireguard/${o.wgInterface}.sock`, { force: true });
+    return problems;
+  };
+  try {
+    must('ip', ['netns', 'add', o.namespace]);
+    must('ip', ['-n', o.namespace, 'link', 'set', 'lo', 'up']);
+    must('ip', ['-n', o.namespace, 'link', 'add', o.bridge, 'type', 'bridge']);
+    must('ip', ['-n', o.namespace, 'addr', 'add', '192.168.77.1/24', 'dev', o.bridge]);
+    must('ip', ['-n', o.namespace, 'link', 'set', o.bridge, 'up']);
+
+    const wgLog = openSync(join(o.dir, 'master-wireguard-go.log'), 'a');
+    const wg = spawn('ip', ['netns', 'exec', o.namespace, 'wireguard-go', '-f', o.wgInterface], {
+      stdio: ['ignore', wgLog, wgLog],
+    });
+    children.push(wg);
+    await until(
+      'the master wireguard-go socket',
+      () => (existsSync(`/var/run/wireguard/${o.wgInterface}.sock`) ? true : undefined),
+      5000,
+      100,
+    );
+    const wgConf = join(o.dir, `${o.wgInterface}.conf`);
+    writeFileSync(wgConf, `[Interface]\nPrivateKey = ${o.wgPrivateKey}\nListenPort = 51820\n`, {
+      mode: 0o600,
+    });
+    must('ip', ['-n', o.namespace, 'addr', 'add', '10.100.0.1/24', 'dev', o.wgInterface]);
+    must('ip', ['-n', o.namespace, 'link', 'set', o.wgInterface, 'up']);
+
+    const publicSocket = join(o.dir, 'master-public.sock');
+    const kongSocket = join(o.dir, 'kong-admin.sock');
+    const log = openSync(join(o.dir, 'master.log'), 'a');
+    const master = spawn(
+      'ip',
+      ['netns', 'exec', o.namespace, process.execPath, '--import', 'tsx', join(HERE, 'master-main.ts')],
+      {
+        cwd: REPO,
+        env: {
+          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+          ...o.env,
+          SUPAFLEET_WG_INTERFACE: o.wgInterface,
+          SUPAFLEET_WG_CONFIG: wgConf,
+          SUPAFLEET_WG_ENDPOINT: '192.168.77.1:51820',
+          SUPAFLEET_AGENT_LISTEN: '10.100.0.1:8081',
+          SUPAFLEET_LISTEN: '127.0.0.1:8080',
+          KONG_ADMIN_URL: 'http://127.0.0.1:8001',
+          LAB_KONG_PORT: '8001',
+          LAB_PUBLIC_SOCKET: publicSocket,
+          LAB_KONG_SOCKET: kongSocket,
+        },
+        stdio: ['ignore', 'pipe', log],
+      },
+    );
+    children.push(master);
+    let ready = false;
+    let text = '';
+    master.stdout!.on('data', (c: Buffer) => {
+      const s = c.toString('utf8');
+      writeFileSync(join(o.dir, 'master.log'), s, { flag: 'a' });
+      if (!ready) {
+        text = (text + s).slice(-4096);
+        if (/^ready$/m.test(text)) ready = true;
+      }
+    });
+    await until(
+      'the lab master to listen (see master.log)',
+      () => {
+        if (master.exitCode !== null) {
+          const tail = readFileSync(join(o.dir, 'master.log'), 'utf8')
+            .trim()
+            .split('\n')
+            .slice(-5)
+            .join('\n');
+          throw new GiveUp(`the lab master exited with code ${master.exitCode}:\n${tail}`);
+        }
+        return ready ? true : undefined;
+      },
+      30_000,
+      100,
+    );
+    const pub = await forward(publicSocket);
+    const kong = await forward(kongSocket);
+    servers.push(pub.server, kong.server);
+    await delay(0);
+    return {
+      publicUrl: pub.url,
+      kongUrl: kong.url,
+      pids: () => ({
+        ...(master.exitCode === null && master.pid ? { master: master.pid } : {}),
+        ...(wg.exitCode === null && wg.pid ? { wireguardGo: wg.pid } : {}),
+      }),
+      exec: (cmd, args, timeoutMs) => sh('ip', ['netns', 'exec', o.namespace, cmd, ...args], timeoutMs),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

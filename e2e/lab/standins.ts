@@ -1,0 +1,82 @@
+import type { BundleRenderer } from '../../master/src/bundle.ts';
+import { defaultBundleRenderer } from '../../master/src/bundle.ts';
+
+/**
+ * The stand-in services a lab worker runs instead of the Supabase containers. The
+ * master of the lab renders the real bundle and adds `standins.json`, `probes.json`
+ * and the stand-in program, so the real agent runs them with its process runtime.
+ * Each stand-in answers its health probe on 127.0.0.1 and listens on the worker's
+ * wg address too; `rest` answers `GET /` with a small JSON document naming the
+ * project and revision (the "REST endpoint" a request over wg reaches).
+ */
+export const LAB_STANDIN_FILE = 'lab-standin.mjs';
+
+/** Service → port, as the real stack publishes them on the wg address. */
+export const LAB_SERVICES: Readonly<Record<string, number>> = {
+  auth: 9999,
+  db: 5432,
+  functions: 9000,
+  meta: 8080,
+  realtime: 4000,
+  rest: 3000,
+  storage: 5000,
+};
+
+export const LAB_STANDIN_SCRIPT = `import { createServer } from 'node:http';
+const service = process.env.SERVICE ?? '';
+const port = Number(process.env.PORT);
+const body = JSON.stringify({
+  service,
+  project: process.env.PROJECT ?? '',
+  revision: Number(process.env.REVISION ?? 0),
+  stand_in: true,
+});
+const handler = (req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+  res.end(body);
+};
+const servers = [createServer(handler).listen(port, '127.0.0.1')];
+if (process.env.WG_ADDRESS) servers.push(createServer(handler).listen(port, process.env.WG_ADDRESS));
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+/** The extra bundle files for one worker. */
+export function labStandinFiles(input: {
+  project: string;
+  revision: number;
+  wgAddress: string;
+}): Map<string, string> {
+  const services: Record<string, unknown> = {};
+  const probes: unknown[] = [];
+  for (const [name, port] of Object.entries(LAB_SERVICES)) {
+    services[name] = {
+      command: ['node', LAB_STANDIN_FILE],
+      port,
+      env: {
+        SERVICE: name,
+        PROJECT: input.project,
+        REVISION: String(input.revision),
+        WG_ADDRESS: input.wgAddress,
+      },
+    };
+    probes.push({ service: name, type: 'http', url: `http://127.0.0.1:${port}/` });
+  }
+  return new Map([
+    [LAB_STANDIN_FILE, LAB_STANDIN_SCRIPT],
+    ['standins.json', JSON.stringify({ services }, null, 2)],
+    ['probes.json', JSON.stringify({ probes }, null, 2)],
+  ]);
+}
+
+/** The real bundle renderer plus the stand-in files. */
+export const labBundleRenderer: BundleRenderer = (input) => {
+  const files = defaultBundleRenderer(input);
+  for (const [path, content] of labStandinFiles({
+    project: input.project.name,
+    revision: input.revision,
+    wgAddress: input.wgAddress,
+  })) {
+    files.set(path, content);
+  }
+  return files;
+};
