@@ -1,0 +1,313 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKongAdminClient } from './client.ts';
+import type { KongProjectInput } from './desired.ts';
+import type { StartedFakeKong } from './fake.ts';
+import { startFakeKong } from './fake.ts';
+import type { ProxyLogEntry } from './fake-proxy.ts';
+import { reconcileAll } from './reconcile.ts';
+import { projectInput, secretsOf } from './test/fixtures.ts';
+
+/** What an upstream stand-in received. */
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  bodyBytes: number;
+  bodySha: string;
+}
+
+/** A small HTTP server standing in for one Supabase service of one worker. */
+interface StandIn {
+  name: string;
+  port: number;
+  received: Received[];
+  server: Server;
+}
+
+async function standIn(name: string, mode: 'answer' | 'hang' = 'answer'): Promise<StandIn> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    req.on('data', (c: Buffer) => {
+      bytes += c.length;
+      hash.update(c);
+    });
+    req.on('end', () => {
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        bodyBytes: bytes,
+        bodySha: hash.digest('hex'),
+      });
+      if (mode === 'hang') return;
+      const body = JSON.stringify({ standIn: name, url: req.url });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-stand-in': name,
+        connection: 'keep-alive',
+      });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { name, port: (server.address() as AddressInfo).port, received, server };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+describe('fake Kong proxy over loopback, in front of upstream stand-ins', () => {
+  let kong: StartedFakeKong;
+  let acme: KongProjectInput;
+  let blog: KongProjectInput;
+  const standIns = new Map<string, StandIn>();
+  const logs: ProxyLogEntry[] = [];
+  let downPort = 0;
+
+  beforeAll(async () => {
+    acme = projectInput('acme', { upstreamHost: '10.100.0.2' });
+    blog = projectInput('blog', { upstreamHost: '10.100.0.3' });
+    // worker address:port → stand-in; acme's functions (9000) are down, its realtime (4000) hangs
+    for (const [addr, name] of [
+      ['10.100.0.2:3000', 'acme-rest'],
+      ['10.100.0.2:9999', 'acme-auth'],
+      ['10.100.0.2:8080', 'acme-meta'],
+      ['10.100.0.2:5000', 'acme-storage'],
+      ['10.100.0.3:3000', 'blog-rest'],
+    ] as const) {
+      standIns.set(addr, await standIn(name));
+    }
+    standIns.set('10.100.0.2:4000', await standIn('acme-realtime', 'hang'));
+    downPort = await closedPort();
+    kong = await startFakeKong({
+      proxy: {
+        dial: ({ host, port }) => ({
+          host: '127.0.0.1',
+          port: standIns.get(`${host}:${port}`)?.port ?? downPort,
+        }),
+        maxTimeoutMs: 500,
+        log: (e) => logs.push(e),
+      },
+    });
+    await reconcileAll(createKongAdminClient({ baseUrl: kong.url }), [acme, blog]);
+  });
+
+  afterAll(async () => {
+    await kong?.close();
+    for (const s of standIns.values()) {
+      s.server.closeAllConnections();
+      await new Promise<void>((resolve) => s.server.close(() => resolve()));
+    }
+  });
+
+  const send = async (
+    path: string,
+    key: string | null,
+    init: { method?: string; host?: string; headers?: Record<string, string>; body?: Buffer } = {},
+  ): Promise<{ status: number; headers: Headers; text: string }> => {
+    // fetch cannot set Host: a raw node request does
+    const { request } = await import('node:http');
+    const url = new URL(kong.proxyUrl!);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: init.method ?? 'GET',
+          path,
+          headers: {
+            host: init.host ?? 'acme.example.test',
+            ...(key === null ? {} : { apikey: key }),
+            ...init.headers,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const headers = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+            resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(init.body);
+    });
+  };
+
+  const lastReceived = (addr: string): Received | undefined => standIns.get(addr)!.received.at(-1);
+
+  const cases: {
+    name: string;
+    path: string;
+    key: () => string | null;
+    host?: string;
+    status: number;
+    body?: unknown;
+    /** The stand-in that must receive the request, and the path it must see. */
+    reaches?: { addr: string; url: string };
+  }[] = [
+    {
+      name: "acme's anon key on acme's /rest/v1/",
+      path: '/rest/v1/todos?select=id',
+      key: () => acme.anonKey.reveal(),
+      status: 200,
+      reaches: { addr: '10.100.0.2:3000', url: '/todos?select=id' },
+    },
+    {
+      name: "blog's anon key on acme's /rest/v1/",
+      path: '/rest/v1/todos',
+      key: () => blog.anonKey.reveal(),
+      status: 403,
+      body: { message: 'You cannot consume this service' },
+    },
+    {
+      name: 'no key',
+      path: '/rest/v1/todos',
+      key: () => null,
+      status: 401,
+      body: { message: 'No API key found in request' },
+    },
+    {
+      name: 'a wrong key',
+      path: '/rest/v1/todos',
+      key: () => `${acme.anonKey.reveal()}x`,
+      status: 401,
+      body: { message: 'Invalid authentication credentials' },
+    },
+    {
+      name: 'an open auth path without a key',
+      path: '/auth/v1/verify?token=abc&type=signup',
+      key: () => null,
+      status: 200,
+      reaches: { addr: '10.100.0.2:9999', url: '/verify?token=abc&type=signup' },
+    },
+    {
+      name: '/pg/ with the anon key',
+      path: '/pg/tables',
+      key: () => acme.anonKey.reveal(),
+      status: 403,
+      body: { message: 'You cannot consume this service' },
+    },
+    {
+      name: '/pg/ with the service_role key',
+      path: '/pg/tables',
+      key: () => acme.serviceRoleKey.reveal(),
+      status: 200,
+      reaches: { addr: '10.100.0.2:8080', url: '/tables' },
+    },
+    {
+      name: "blog's own key on blog's host",
+      host: 'blog.example.test',
+      path: '/rest/v1/posts',
+      key: () => blog.anonKey.reveal(),
+      status: 200,
+      reaches: { addr: '10.100.0.3:3000', url: '/posts' },
+    },
+    {
+      name: 'an unknown host',
+      host: 'nobody.example.test',
+      path: '/rest/v1/todos',
+      key: () => acme.anonKey.reveal(),
+      status: 404,
+      body: { message: 'no Route matched with those values' },
+    },
+    {
+      name: 'the upstream is down',
+      path: '/functions/v1/hello',
+      key: () => acme.anonKey.reveal(),
+      status: 502,
+      body: { message: 'An invalid response was received from the upstream server' },
+    },
+    {
+      name: 'the upstream accepts but never answers',
+      path: '/realtime/v1/api/ping',
+      key: () => acme.anonKey.reveal(),
+      status: 504,
+      body: { message: 'The upstream server is timed out' },
+    },
+  ];
+
+  it.each(cases)('when $name, then the proxy answers $status', async (c) => {
+    const before = c.reaches ? (standIns.get(c.reaches.addr)?.received.length ?? 0) : 0;
+    const res = await send(c.path, c.key(), c.host === undefined ? {} : { host: c.host });
+    expect(res.status).toBe(c.status);
+    if (c.body !== undefined) {
+      expect(JSON.parse(res.text)).toEqual(c.body);
+      expect(res.headers.get('server')).toMatch(/^kong\/3\.9\./);
+    }
+    if (c.reaches) {
+      const got = lastReceived(c.reaches.addr);
+      expect(standIns.get(c.reaches.addr)!.received.length).toBe(before + 1);
+      expect(got?.url).toBe(c.reaches.url);
+      expect(res.headers.get('x-stand-in')).toBe(standIns.get(c.reaches.addr)!.name);
+      expect(res.headers.get('via')).toMatch(/kong\/3\.9\./);
+    }
+  });
+
+  it('when a key-auth route is passed, then the upstream sees the consumer, the forwarded headers and the service host', async () => {
+    await send('/rest/v1/todos', acme.anonKey.reveal(), { headers: { 'x-forwarded-proto': 'https' } });
+    const got = lastReceived('10.100.0.2:3000')!;
+    expect(got.headers['x-consumer-username']).toBe('acme-anon');
+    expect(got.headers.host).toBe('10.100.0.2:3000');
+    expect(got.headers['x-forwarded-host']).toBe('acme.example.test');
+    expect(got.headers['x-forwarded-proto']).toBe('https');
+    expect(got.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(got.headers['x-consumer-groups']).toBeUndefined();
+  });
+
+  it('when a request has a 1 MiB body, then it is streamed to the upstream unchanged', async () => {
+    const body = randomBytes(1024 * 1024);
+    const res = await send('/rest/v1/todos', acme.anonKey.reveal(), {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(res.status).toBe(200);
+    const got = lastReceived('10.100.0.2:3000')!;
+    expect(got.method).toBe('POST');
+    expect(got.bodyBytes).toBe(body.length);
+    expect(got.bodySha).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it('when a browser preflight reaches the proxy, then it answers without calling the upstream', async () => {
+    const before = standIns.get('10.100.0.2:3000')!.received.length;
+    const res = await send('/rest/v1/todos', null, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://acme.app.test', 'access-control-request-method': 'POST' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://acme.app.test');
+    expect(standIns.get('10.100.0.2:3000')!.received.length).toBe(before);
+  });
+
+  it('when all of the above ran, then no key appears in the proxy log, and failures name only a code', async () => {
+    const secrets = secretsOf([acme, blog]);
+    // a key in the query string must not reach the log either
+    await send(`/rest/v1/todos?apikey=${encodeURIComponent(acme.anonKey.reveal())}`, null);
+    await send(`/functions/v1/x?apikey=${encodeURIComponent(blog.anonKey.reveal())}`, null);
+    expect(logs.length).toBeGreaterThanOrEqual(cases.length);
+    const text = JSON.stringify(logs);
+    for (const s of secrets) {
+      expect(text).not.toContain(s);
+      expect(text).not.toContain(encodeURIComponent(s));
+    }
+    expect(logs.filter((l) => l.error !== null).map((l) => l.error)).toEqual(
+      expect.arrayContaining(['ECONNREFUSED', 'timeout']),
+    );
+    expect(logs.find((l) => l.status === 403)).toMatchObject({ route: 'acme-rest', consumer: 'blog-anon' });
+  });
+});
