@@ -1,5 +1,5 @@
-import { CronExpressionParser } from 'cron-parser';
 import type { Clock } from './clock.ts';
+import { nextCronTime, parseCron } from './cron.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -19,9 +19,7 @@ export function scheduleFromCrontab(text: string): string | undefined {
 
 /** The next time (ms, UTC) the expression fires strictly after `afterMs`; throws on a bad expression. */
 export function nextRun(expression: string, afterMs: number): number {
-  return CronExpressionParser.parse(expression, { currentDate: new Date(afterMs), tz: 'UTC' })
-    .next()
-    .getTime();
+  return nextCronTime(parseCron(expression), afterMs);
 }
 
 /** What the scheduler needs from the agent. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { openBytes, type Secret } from '../../core/seal/index.ts';
+import type { Secret } from '../../core/seal/secret.ts';
 import { checkBundlePaths } from './bundle-path.ts';
 import { MAX_BUNDLE_BYTES, MAX_BUNDLE_FILES } from './layout.ts';
+import { openSealed } from './sealed-box.ts';
 import { describeErrors, validators, type Validator } from './schema.ts';
 
 /** The answer to GET /v1/agent/bundle (schemas/api/bundle-response.schema.json). */
@@ -36,7 +37,7 @@ export async function openBundle(response: unknown, project: string, privateKey:
   }
   let plain: Uint8Array;
   try {
-    plain = await openBytes(r.sealed, privateKey);
+    plain = openSealed(r.sealed, privateKey.reveal());
   } catch (err) {
     throw new Error(`cannot open bundle revision ${r.revision}: ${(err as Error).message}`, { cause: err });
   }

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { Secret } from '../../core/seal/index.ts';
+import { Secret } from '../../core/seal/secret.ts';
 import { describeErrors, validators, type Validator } from './schema.ts';
 
 /** The config file as written at enrollment (schemas/agent-config.schema.json). */

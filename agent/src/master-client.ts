@@ -1,4 +1,4 @@
-import type { Secret } from '../../core/seal/index.ts';
+import type { Secret } from '../../core/seal/secret.ts';
 import type { HttpClient } from './http-client.ts';
 import type { Redactor } from './redactor.ts';
 import { describeErrors, validators, type Validator } from './schema.ts';
