@@ -108,6 +108,13 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
     expect(JSON.parse(rest.body)).toMatchObject({ service: 'rest', project: 'acme', stand_in: true });
 
     // deleting the server (and the project, as teardown does) takes namespace, peer and processes away
+    // no secret of the run appears in any log it wrote
+    const logs = l.logs();
+    expect(logs).toContain('supafleet-enroll: enroll');
+    expect(l.secrets.size).toBeGreaterThanOrEqual(10);
+    for (const secret of [...l.secrets, token])
+      expect(logs.includes(secret), 'a secret in the logs').toBe(false);
+
     const pids = [...worker.pids.all];
     await hz.deleteServer(created.server.id, { fleet: l.fleet.name, project: 'acme', role: 'worker' });
     expect((await api('DELETE', '/v1/projects/acme')).status).toBe(200);

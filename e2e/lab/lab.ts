@@ -17,7 +17,15 @@
  * made, also after a failure; `trace()` lists them so a test can prove it.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -40,6 +48,7 @@ import {
   enrolledWgIp,
   note,
   workerPids,
+  workerSecrets,
   workerState,
   type LabWorker,
 } from './worker.ts';
@@ -92,6 +101,8 @@ export interface FleetLab {
     args: readonly string[],
   ): { status: number | null; stdout: string; stderr: string };
   readonly masterWgInterface: string;
+  /** Every log the lab's processes wrote so far (master, wireguard-go, each worker's boot, enrollment and agent). */
+  logs(): string;
   trace(): LabTrace;
   stop(): Promise<void>;
 }
@@ -141,9 +152,15 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
   let watcher: NodeJS.Timeout | undefined;
   let stopped = false;
 
+  /** Records the worker's PIDs and secrets; never throws (it runs on the way to a cleanup). */
   const remember = (w: LabWorker): void => {
-    const p = workerPids(w);
-    for (const pid of [p.agent, p.wireguardGo, ...p.all]) if (pid) made.pids.add(pid);
+    try {
+      const p = workerPids(w);
+      for (const pid of [p.agent, p.wireguardGo, ...p.all]) if (pid) made.pids.add(pid);
+      for (const v of workerSecrets(w)) secrets.add(v);
+    } catch (err) {
+      say(`worker ${w.project}: could not record its pids and secrets: ${(err as Error).message}`);
+    }
   };
   const destroying = new Map<number, Promise<void>>();
   const destroy = (w: LabWorker): Promise<void> => {
@@ -345,6 +362,10 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
         return { status: Number(r.stdout.slice(i + 1)) || 0, body: r.stdout.slice(0, Math.max(0, i)) };
       },
       execInMaster: (cmd, args) => m.exec(cmd, args),
+      logs: () => {
+        for (const w of workers.values()) remember(w);
+        return collectLogs(dir);
+      },
       trace: () => ({
         namespaces: [...made.namespaces],
         pids: [...made.pids],
@@ -377,3 +398,18 @@ export function readWorkerLog(info: LabWorkerInfo): string {
 }
 
 export { namespacePids };
+
+/** The text of every `*.log` file under `dir` (bounded: at most 500 files). */
+function collectLogs(dir: string): string {
+  const out: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    if (depth > 8 || out.length > 500 || !existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (e.isFile() && e.name.endsWith('.log')) out.push(`==> ${p}\n${readFileSync(p, 'utf8')}`);
+    }
+  };
+  walk(dir, 0);
+  return out.join('\n');
+}

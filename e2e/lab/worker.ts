@@ -231,3 +231,31 @@ export function workerState(w: LabWorker): 'booting' | 'enrolled' | 'running' | 
   if (existsSync(log) && / lab: agent: /.test(readFileSync(log, 'utf8'))) return 'running';
   return enrolledWgIp(w) ? 'enrolled' : 'booting';
 }
+
+/**
+ * The worker's secrets, read from its root as they appear: the enrollment token
+ * (until enrollment deletes it), the agent token and command key, the seal and
+ * WireGuard private keys. For leak searches.
+ */
+export function workerSecrets(w: LabWorker): string[] {
+  const root = join(w.dir, 'root');
+  const read = (...p: string[]): string | undefined => {
+    const f = join(root, ...p);
+    return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
+  };
+  const out: string[] = [];
+  const json = (text: string | undefined): Record<string, unknown> => {
+    try {
+      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const enroll = json(read('etc', 'supafleet', 'enroll.json'));
+  const agent = json(read('etc', 'supafleet', 'agent.json'));
+  for (const v of [enroll.token, agent.token, agent.command_key]) if (typeof v === 'string' && v) out.push(v);
+  for (const key of [read('etc', 'supafleet', 'seal.key'), read('etc', 'wireguard', 'wg0.key')]) {
+    if (key?.trim()) out.push(key.trim());
+  }
+  return out;
+}
