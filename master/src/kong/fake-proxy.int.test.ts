@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKongAdminClient } from './client.ts';
 import type { KongProjectInput } from './desired.ts';
@@ -54,6 +55,20 @@ async function standIn(name: string, mode: 'answer' | 'hang' = 'answer'): Promis
       });
       res.end(body);
     });
+  });
+  // WebSocket stand-in: accept the upgrade, then echo every byte
+  server.on('upgrade', (req, socket: Duplex) => {
+    received.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      bodyBytes: 0,
+      bodySha: '',
+    });
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nx-stand-in: ${name}\r\n\r\n`,
+    );
+    socket.pipe(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { name, port: (server.address() as AddressInfo).port, received, server };
@@ -292,6 +307,53 @@ describe('fake Kong proxy over loopback, in front of upstream stand-ins', () => 
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://acme.app.test');
     expect(standIns.get('10.100.0.2:3000')!.received.length).toBe(before);
+  });
+
+  const upgrade = async (
+    path: string,
+    key: string,
+  ): Promise<{ status: number; echo?: string; body?: string }> => {
+    const { request } = await import('node:http');
+    const url = new URL(kong.proxyUrl!);
+    return new Promise((resolve, reject) => {
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: `${path}?apikey=${encodeURIComponent(key)}&vsn=1.0.0`,
+        headers: { host: 'acme.example.test', connection: 'Upgrade', upgrade: 'websocket' },
+      });
+      req.once('upgrade', (res, socket) => {
+        socket.once('data', (d: Buffer) => {
+          socket.destroy();
+          resolve({ status: res.statusCode ?? 0, echo: d.toString('utf8') });
+        });
+        socket.write('hello realtime');
+      });
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      });
+      req.once('error', reject);
+      req.end();
+    });
+  };
+
+  it("when Realtime's WebSocket is opened with acme's key in the query, then the upgrade reaches /socket/websocket with x-api-key and bytes flow both ways", async () => {
+    const res = await upgrade('/realtime/v1/websocket', acme.anonKey.reveal());
+    expect(res).toEqual({ status: 101, echo: 'hello realtime' });
+    const got = lastReceived('10.100.0.2:4000')!;
+    expect(got.url.startsWith('/socket/websocket?apikey=')).toBe(true);
+    expect(got.headers['x-api-key']).toBe(acme.anonKey.reveal());
+    expect(got.headers['x-consumer-username']).toBe('acme-anon');
+  });
+
+  it("when the WebSocket is opened with blog's key, then the proxy refuses the upgrade with 403", async () => {
+    const res = await upgrade('/realtime/v1/websocket', blog.anonKey.reveal());
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body!)).toEqual({ message: 'You cannot consume this service' });
   });
 
   it('when all of the above ran, then no key appears in the proxy log, and failures name only a code', async () => {

@@ -1,6 +1,13 @@
-import { Agent, createServer, request as httpRequest } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, STATUS_CODES } from 'node:http';
+import type {
+  ClientRequest,
+  IncomingHttpHeaders,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { kongMessage, runPlugins } from './fake-proxy-plugins.ts';
 import { hostWithoutPort, matchRoute } from './fake-proxy-route.ts';
 import type { FakeKongState } from './fake-store.ts';
@@ -243,15 +250,25 @@ class UpstreamTimeout extends Error {
   }
 }
 
-/** Starts the proxy on loopback. */
+/** A raw HTTP/1.1 response head (and body) for a socket taken over by an upgrade. */
+function rawResponse(status: number, headers: OutgoingHttpHeaders, body = ''): string {
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`];
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${String(x)}`);
+  }
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+/** Starts the proxy on loopback. WebSocket upgrades are routed and proxied like other requests. */
 export async function startKongProxy(options: KongProxyOptions): Promise<StartedKongProxy> {
   const host = options.host ?? '127.0.0.1';
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const cap = options.maxTimeoutMs ?? Number.POSITIVE_INFINITY;
+  const upgraded = new Set<Duplex>();
   let listenPort = 0;
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const started = Date.now();
+  const decide = (req: IncomingMessage): { decision: ProxyDecision; entry: ProxyLogEntry } => {
     const headers = toHeaderLists(req.headersDistinct);
     const method = (req.method ?? 'GET').toUpperCase();
     let decision: ProxyDecision;
@@ -262,9 +279,12 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
         { trustForwarded: options.trustForwarded ?? true },
       );
     } catch {
-      const m = kongMessage(500, 'An unexpected error occurred');
-      sendAnswer(res, m.status, m.headers, m.body);
-      return;
+      decision = {
+        ...kongMessage(500, 'An unexpected error occurred'),
+        route: null,
+        consumer: null,
+        path: '',
+      };
     }
     const entry: ProxyLogEntry = {
       method,
@@ -276,6 +296,48 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
       upstream: null,
       error: null,
     };
+    return { decision, entry };
+  };
+
+  const destination = (d: ProxyForward, entry: ProxyLogEntry): { host: string; port: number } => {
+    entry.upstream = `${d.service.host}:${d.service.port}`;
+    return options.dial
+      ? options.dial({ host: d.service.host, port: d.service.port })
+      : { host: d.service.host, port: d.service.port };
+  };
+
+  const timeouts = (d: ProxyForward): { connect: number; io: number } => ({
+    connect: Math.min(d.service.connect_timeout, cap),
+    io: Math.min(Math.max(d.service.read_timeout, d.service.write_timeout), cap),
+  });
+
+  /** Clears the connect timer once the upstream socket is connected, then arms the idle timeout. */
+  const armTimeouts = (up: ClientRequest, d: ProxyForward, io: boolean): void => {
+    const t = timeouts(d);
+    const connectTimer = setTimeout(() => up.destroy(new UpstreamTimeout()), t.connect);
+    const connected = (): void => {
+      clearTimeout(connectTimer);
+      if (io) up.setTimeout(t.io, () => up.destroy(new UpstreamTimeout()));
+    };
+    up.once('socket', (s) => {
+      if (s.connecting) s.once('connect', connected);
+      else connected();
+    });
+    up.once('close', () => clearTimeout(connectTimer));
+  };
+
+  const upstreamFailure = (err: Error): { status: number; message: string; error: string } =>
+    err instanceof UpstreamTimeout
+      ? { status: 504, message: 'The upstream server is timed out', error: 'timeout' }
+      : {
+          status: 502,
+          message: 'An invalid response was received from the upstream server',
+          error: (err as NodeJS.ErrnoException).code ?? 'error',
+        };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = Date.now();
+    const { decision, entry } = decide(req);
     res.once('close', () => {
       entry.status = res.statusCode;
       options.log?.(entry);
@@ -295,30 +357,21 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
     entry: ProxyLogEntry,
     started: number,
   ): void => {
-    const dest = options.dial
-      ? options.dial({ host: d.service.host, port: d.service.port })
-      : { host: d.service.host, port: d.service.port };
-    entry.upstream = `${d.service.host}:${d.service.port}`;
-    const fail = (status: number, message: string, error: string): void => {
-      entry.error = error;
+    const dest = destination(d, entry);
+    const fail = (f: { status: number; message: string; error: string }): void => {
+      entry.error = f.error;
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      const m = kongMessage(status, message);
+      const m = kongMessage(f.status, f.message);
       sendAnswer(res, m.status, { ...d.responseHeaders, ...m.headers }, m.body);
     };
     if (d.service.protocol !== 'http') {
       req.resume();
-      fail(
-        502,
-        'An invalid response was received from the upstream server',
-        `protocol ${d.service.protocol}`,
-      );
+      fail({ ...upstreamFailure(new Error()), error: `protocol ${d.service.protocol}` });
       return;
     }
-    const connectTimeout = Math.min(d.service.connect_timeout, cap);
-    const ioTimeout = Math.min(Math.max(d.service.read_timeout, d.service.write_timeout), cap);
     const up = httpRequest({
       host: dest.host,
       port: dest.port,
@@ -328,15 +381,7 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
       agent,
       setHost: false,
     });
-    const connectTimer = setTimeout(() => up.destroy(new UpstreamTimeout()), connectTimeout);
-    const connected = (): void => {
-      clearTimeout(connectTimer);
-      up.setTimeout(ioTimeout, () => up.destroy(new UpstreamTimeout()));
-    };
-    up.once('socket', (s) => {
-      if (s.connecting) s.once('connect', connected);
-      else connected();
-    });
+    armTimeouts(up, d, true);
     up.once('response', (ures) => {
       const latency = Date.now() - started;
       res.writeHead(ures.statusCode ?? 502, {
@@ -349,19 +394,101 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
       ures.pipe(res);
       ures.once('error', () => res.destroy());
     });
-    up.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(connectTimer);
-      if (err instanceof UpstreamTimeout) fail(504, 'The upstream server is timed out', 'timeout');
-      else fail(502, 'An invalid response was received from the upstream server', err.code ?? 'error');
-    });
-    up.once('close', () => clearTimeout(connectTimer));
+    up.once('error', (err) => fail(upstreamFailure(err)));
     res.once('close', () => {
       if (!res.writableFinished) up.destroy();
     });
     req.pipe(up);
   };
 
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const { decision, entry } = decide(req);
+    socket.on('error', () => socket.destroy());
+    const done = (status: number): void => {
+      entry.status = status;
+      options.log?.(entry);
+    };
+    const answer = (status: number, headers: Record<string, string>, body: string): void => {
+      socket.end(
+        rawResponse(
+          status,
+          { ...headers, server: SERVER, 'content-length': Buffer.byteLength(body), connection: 'close' },
+          body,
+        ),
+      );
+      done(status);
+    };
+    if (decision.kind === 'answer') {
+      answer(decision.status, decision.headers, decision.body);
+      return;
+    }
+    const d = decision;
+    const dest = destination(d, entry);
+    const fail = (f: { status: number; message: string; error: string }): void => {
+      entry.error = f.error;
+      const m = kongMessage(f.status, f.message);
+      answer(m.status, { ...d.responseHeaders, ...m.headers }, m.body);
+    };
+    if (d.service.protocol !== 'http') {
+      fail({ ...upstreamFailure(new Error()), error: `protocol ${d.service.protocol}` });
+      return;
+    }
+    const up = httpRequest({
+      host: dest.host,
+      port: dest.port,
+      method: d.method,
+      path: d.target,
+      headers: { ...outgoing(d.headers), connection: 'upgrade', upgrade: req.headers.upgrade ?? 'websocket' },
+      agent: false,
+      setHost: false,
+    });
+    armTimeouts(up, d, false);
+    up.once('upgrade', (ures, usocket, uhead) => {
+      socket.write(
+        rawResponse(101, {
+          ...responseHeaders(ures.headers),
+          ...d.responseHeaders,
+          connection: 'upgrade',
+          upgrade: ures.headers.upgrade ?? 'websocket',
+          via: VIA,
+        }),
+      );
+      if (uhead.length > 0) socket.write(uhead);
+      if (head.length > 0) usocket.write(head);
+      upgraded.add(socket);
+      upgraded.add(usocket);
+      const teardown = (): void => {
+        socket.destroy();
+        usocket.destroy();
+        upgraded.delete(socket);
+        upgraded.delete(usocket);
+      };
+      usocket.on('error', teardown).on('close', teardown);
+      socket.on('close', teardown);
+      usocket.pipe(socket);
+      socket.pipe(usocket);
+      done(101);
+    });
+    up.once('response', (ures) => {
+      socket.write(
+        rawResponse(ures.statusCode ?? 502, {
+          ...responseHeaders(ures.headers),
+          ...d.responseHeaders,
+          via: VIA,
+          connection: 'close',
+        }),
+      );
+      ures.pipe(socket);
+      done(ures.statusCode ?? 502);
+    });
+    up.once('error', (err) => {
+      if (!socket.destroyed) fail(upstreamFailure(err));
+    });
+    up.end();
+  };
+
   const server = createServer(handle);
+  server.on('upgrade', handleUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -372,6 +499,8 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
     port: listenPort,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const s of upgraded) s.destroy();
+        upgraded.clear();
         server.closeAllConnections();
         agent.destroy();
         server.close((err) => (err ? reject(err) : resolve()));
