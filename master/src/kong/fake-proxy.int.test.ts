@@ -9,7 +9,7 @@ import type { KongProjectInput } from './desired.ts';
 import type { StartedFakeKong } from './fake.ts';
 import { startFakeKong } from './fake.ts';
 import type { ProxyLogEntry } from './fake-proxy.ts';
-import { reconcileAll } from './reconcile.ts';
+import { reconcileAll, reconcileProject, removeProject } from './reconcile.ts';
 import { projectInput, secretsOf } from './test/fixtures.ts';
 
 /** What an upstream stand-in received. */
@@ -371,5 +371,24 @@ describe('fake Kong proxy over loopback, in front of upstream stand-ins', () => 
       expect.arrayContaining(['ECONNREFUSED', 'timeout']),
     );
     expect(logs.find((l) => l.status === 403)).toMatchObject({ route: 'acme-rest', consumer: 'blog-anon' });
+  });
+
+  it('when the Admin API changes the entities, then the next proxied request follows the new state', async () => {
+    const client = createKongAdminClient({ baseUrl: kong.url });
+    const preflight = async (): Promise<string | undefined> =>
+      (
+        await send('/rest/v1/todos', null, {
+          method: 'OPTIONS',
+          headers: { origin: 'https://new.app.test', 'access-control-request-method': 'GET' },
+        })
+      ).headers.get('access-control-allow-origin') ?? undefined;
+    expect(await preflight()).toBeUndefined();
+    await reconcileProject(client, { ...acme, corsOrigins: ['https://new.app.test'] });
+    expect(await preflight()).toBe('https://new.app.test');
+
+    const blogHost = { host: 'blog.example.test' };
+    expect((await send('/rest/v1/posts', blog.anonKey.reveal(), blogHost)).status).toBe(200);
+    await removeProject(client, 'blog');
+    expect((await send('/rest/v1/posts', blog.anonKey.reveal(), blogHost)).status).toBe(404);
   });
 });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { kongMessage, runPlugins } from './fake-proxy-plugins.ts';
 import { hostWithoutPort, matchRoute } from './fake-proxy-route.ts';
-import type { FakeKongState } from './fake-store.ts';
+import type { FakeKongState, FakeKongStore } from './fake-store.ts';
 import type { KongServiceEntity } from './types.ts';
 
 /**
@@ -170,6 +170,21 @@ export function decideProxy(
     headers,
     responseHeaders: outcome.responseHeaders,
   };
+}
+
+/**
+ * The store's state for the proxy, copied once per change instead of once per request: every
+ * call to the store's `handle` other than GET or HEAD (the Admin API's writes) marks the copy stale.
+ */
+export function storeState(store: FakeKongStore): () => FakeKongState {
+  let cached: FakeKongState | null = null;
+  const handle = store.handle.bind(store);
+  store.handle = (req) => {
+    const method = req.method.toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD') cached = null;
+    return handle(req);
+  };
+  return () => (cached ??= store.snapshot());
 }
 
 /** One line of the proxy's access log: no query string, no header values, no key. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FakeKongState, FakeKongStoreOptions, FakeResponse } from './fake-store.ts';
 import { FakeKongStore } from './fake-store.ts';
 import type { KongProxyOptions, StartedKongProxy } from './fake-proxy.ts';
-import { startKongProxy } from './fake-proxy.ts';
+import { startKongProxy, storeState } from './fake-proxy.ts';
 
 export type { FakeKongState } from './fake-store.ts';
 export { FakeKongStore } from './fake-store.ts';
@@ -173,7 +173,7 @@ export async function startFakeKong(
       proxy = await startKongProxy({
         ...(options.proxy === true ? {} : options.proxy),
         host,
-        state: () => store.snapshot(),
+        state: storeState(store),
       });
     } catch (err) {
       server.close();
