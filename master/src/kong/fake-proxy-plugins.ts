@@ -1,7 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { consumerGroups, pluginsForRoute } from './fake-access.ts';
 import type { FakeKongState } from './fake-store.ts';
-import type { KongConsumerEntity, KongPluginEntity, KongRouteEntity } from './types.ts';
+import type { KongConsumerEntity, KongKeyAuthEntity, KongPluginEntity, KongRouteEntity } from './types.ts';
 
 /**
  * The plugin phase of the fake proxy: the plugins that apply to a matched route run in Kong's
@@ -207,6 +206,61 @@ function setConsumerHeaders(
   delete headers['x-anonymous-consumer'];
 }
 
+/** Plugins, credentials and groups looked up by id, built once per state copy. */
+interface PluginIndex {
+  byRoute: Map<string, KongPluginEntity[]>;
+  byService: Map<string, KongPluginEntity[]>;
+  global: KongPluginEntity[];
+  keys: Map<string, KongKeyAuthEntity>;
+  consumers: Map<string, KongConsumerEntity>;
+  groups: Map<string, Set<string>>;
+}
+
+const indexes = new WeakMap<FakeKongState, PluginIndex>();
+
+function pluginIndex(state: FakeKongState): PluginIndex {
+  const cached = indexes.get(state);
+  if (cached) return cached;
+  const push = <T>(m: Map<string, T[]>, k: string, v: T): void => {
+    const list = m.get(k) ?? [];
+    list.push(v);
+    m.set(k, list);
+  };
+  const index: PluginIndex = {
+    byRoute: new Map(),
+    byService: new Map(),
+    global: [],
+    keys: new Map(state['key-auths'].map((k) => [k.key, k])),
+    consumers: new Map(state.consumers.map((c) => [c.id, c])),
+    groups: new Map(),
+  };
+  for (const p of state.plugins) {
+    if (!p.enabled || p.consumer !== null) continue;
+    if (p.route !== null && p.service === null) push(index.byRoute, p.route.id, p);
+    else if (p.route === null && p.service !== null) push(index.byService, p.service.id, p);
+    else if (p.route === null && p.service === null) index.global.push(p);
+  }
+  for (const a of state.acls) {
+    const set = index.groups.get(a.consumer.id) ?? new Set<string>();
+    set.add(a.group);
+    index.groups.set(a.consumer.id, set);
+  }
+  indexes.set(state, index);
+  return index;
+}
+
+/** The enabled plugins that apply to a route, one per name: route over service over global (as fake-access.ts). */
+function pluginsFor(index: PluginIndex, route: KongRouteEntity): Map<string, KongPluginEntity> {
+  const out = new Map<string, KongPluginEntity>();
+  const layers = [
+    index.global,
+    route.service ? (index.byService.get(route.service.id) ?? []) : [],
+    index.byRoute.get(route.id) ?? [],
+  ];
+  for (const layer of layers) for (const p of layer) out.set(p.name, p);
+  return out;
+}
+
 /** The anonymous consumer key-auth falls back to, by id or username. */
 function anonymousConsumer(state: FakeKongState, ref: unknown): KongConsumerEntity | null {
   if (typeof ref !== 'string' || ref === '') return null;
@@ -215,7 +269,8 @@ function anonymousConsumer(state: FakeKongState, ref: unknown): KongConsumerEnti
 
 /** Runs the route's plugins over the request. The key a request carries never reaches an answer. */
 export function runPlugins(state: FakeKongState, route: KongRouteEntity, req: PluginRequest): PluginOutcome {
-  const plugins = pluginsForRoute(state, route);
+  const index = pluginIndex(state);
+  const plugins = pluginsFor(index, route);
   const ordered = PRIORITY.map((n) => plugins.get(n)).filter((p): p is KongPluginEntity => p !== undefined);
   const headers: Record<string, string[]> = Object.fromEntries(
     Object.entries(req.headers).map(([k, v]) => [k, [...v]]),
@@ -263,8 +318,8 @@ export function runPlugins(state: FakeKongState, route: KongRouteEntity, req: Pl
           if (r) return r;
           break;
         }
-        const credential = state['key-auths'].find((k) => k.key === found.key);
-        const owner = credential ? state.consumers.find((c) => c.id === credential.consumer.id) : undefined;
+        const credential = index.keys.get(found.key);
+        const owner = credential ? index.consumers.get(credential.consumer.id) : undefined;
         if (!credential || !owner) {
           const r = refuse('Invalid authentication credentials');
           if (r) return r;
@@ -283,7 +338,7 @@ export function runPlugins(state: FakeKongState, route: KongRouteEntity, req: Pl
       }
       case 'acl': {
         if (consumer === null) return answer(kongMessage(401, 'Unauthorized'));
-        const groups = consumerGroups(state, (consumer as KongConsumerEntity).id);
+        const groups = index.groups.get((consumer as KongConsumerEntity).id) ?? new Set<string>();
         const allow = strs(config.allow);
         const deny = strs(config.deny);
         const refused =

@@ -108,12 +108,10 @@ export function upstreamPath(
  */
 export function matchRoute(state: FakeKongState, req: RouteRequest): RouteMatch | null {
   const host = hostWithoutPort(req.host);
-  const services = new Map(state.services.map((s) => [s.id, s]));
+  const index = routeIndex(state);
+  const candidates = [...(index.byHost.get(host) ?? []), ...index.other];
   let best: { match: RouteMatch; score: number[] } | null = null;
-  for (const route of state.routes) {
-    if (!route.protocols.some((p) => p === 'http' || p === 'https')) continue;
-    const service = route.service ? services.get(route.service.id) : undefined;
-    if (!service || service.enabled === false) continue;
+  for (const { route, service } of candidates) {
     const hr = hostRank(route, host);
     if (hr < 0) continue;
     const prefix = matchedPrefix(route, req.path);
@@ -135,6 +133,42 @@ export function matchRoute(state: FakeKongState, req: RouteRequest): RouteMatch 
     }
   }
   return best?.match ?? null;
+}
+
+interface RoutableRoute {
+  route: KongRouteEntity;
+  service: KongServiceEntity;
+}
+
+/** Routes that can match at all, by exact host; `other` holds wildcard and host-less routes. */
+interface RouteIndex {
+  byHost: Map<string, RoutableRoute[]>;
+  other: RoutableRoute[];
+}
+
+const indexes = new WeakMap<FakeKongState, RouteIndex>();
+
+/** Built once per state copy (the proxy reuses a copy until the Admin API writes). */
+function routeIndex(state: FakeKongState): RouteIndex {
+  const cached = indexes.get(state);
+  if (cached) return cached;
+  const services = new Map(state.services.map((s) => [s.id, s]));
+  const index: RouteIndex = { byHost: new Map(), other: [] };
+  for (const route of state.routes) {
+    if (!route.protocols.some((p) => p === 'http' || p === 'https')) continue;
+    const service = route.service ? services.get(route.service.id) : undefined;
+    if (!service || service.enabled === false) continue;
+    const entry = { route, service };
+    const hosts = (route.hosts ?? []).map((h) => h.toLowerCase());
+    if (hosts.length === 0 || hosts.some((h) => h.includes('*'))) index.other.push(entry);
+    for (const h of new Set(hosts.filter((x) => !x.includes('*')))) {
+      const list = index.byHost.get(h) ?? [];
+      list.push(entry);
+      index.byHost.set(h, list);
+    }
+  }
+  indexes.set(state, index);
+  return index;
 }
 
 function compareScores(a: number[], b: number[]): number {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { admission } from './fake-access.ts';
 import type { KongProjectInput } from './desired.ts';
 import type { ProxyDecision } from './fake-proxy.ts';
 import { decideProxy, splitTarget } from './fake-proxy.ts';
@@ -242,6 +243,38 @@ describe('decideProxy: routing and access', () => {
     expect(answers.length).toBeGreaterThan(0);
     const text = JSON.stringify(answers);
     for (const s of secretsOf([acme, blog])) expect(text).not.toContain(s);
+  });
+});
+
+describe('decideProxy agrees with fake-access', () => {
+  it("when every route is requested with every consumer's key, then the proxy forwards exactly what admission() admits", () => {
+    let checked = 0;
+    for (const route of state.routes) {
+      for (const consumer of state.consumers) {
+        const key = state['key-auths'].find((k) => k.consumer.id === consumer.id)!.key;
+        const d = decideProxy(state, {
+          method: 'GET',
+          url: route.paths![0]!,
+          headers: { host: [route.hosts![0]!], apikey: [key] },
+          clientIp: '127.0.0.1',
+          listenPort: 8000,
+        });
+        expect(d.route).toBe(route.name);
+        const a = admission(state, route.id, consumer.id);
+        const got =
+          d.kind === 'forward'
+            ? d.consumer === null
+              ? 'open'
+              : 'admitted'
+            : JSON.parse(d.body).message === 'Access is forbidden.'
+              ? 'blocked'
+              : 'refused';
+        expect(got, `${route.name} with ${consumer.username}`).toBe(a);
+        if (got === 'admitted') expect(d.consumer).toBe(consumer.username);
+        checked++;
+      }
+    }
+    expect(checked).toBe(state.routes.length * state.consumers.length);
   });
 });
 
