@@ -119,8 +119,24 @@ function probeName(site: CaddySite): string {
   return h.startsWith('*.') ? `probe${h.slice(1)}` : h;
 }
 
-/** Starts Caddy with the given sites and waits until each site completes a TLS handshake with the internal CA. */
+/**
+ * Starts Caddy with the given sites and waits until each site completes a TLS handshake with the
+ * internal CA. A free port taken by someone else between probing and binding is retried (3 tries).
+ */
 export async function startCaddy(options: {
+  sites: readonly CaddySite[];
+  readyTimeoutMs?: number;
+}): Promise<StartedCaddy> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCaddyOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/i.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startCaddyOnce(options: {
   sites: readonly CaddySite[];
   readyTimeoutMs?: number;
 }): Promise<StartedCaddy> {
