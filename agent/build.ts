@@ -24,24 +24,32 @@ export const AGENT_NODE_FLAGS = [
 export const AGENT_ENV = { MALLOC_ARENA_MAX: '2', UV_THREADPOOL_SIZE: '2' } as const;
 
 /**
- * Bundles the agent into one ESM file for its container image:
- * `tsx agent/build.ts [outfile]` (default agent/dist/agent.mjs).
+ * Bundles the agent into one file for its container image:
+ * `tsx agent/build.ts [outfile]` (default agent/dist/agent.cjs).
+ * A `.cjs` file is a CommonJS script: Node then never starts its ES module
+ * loader, which alone keeps about 2 MB resident. A `.mjs` file is an ES module
+ * (the same code, for callers that name their bundle so).
  * pg's optional native binding is left out; everything else is inlined.
  */
 export async function buildAgent(outfile: string, entry = join(here(), 'src/main.ts')): Promise<number> {
+  const esm = outfile.endsWith('.mjs');
   await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'esm',
+    format: esm ? 'esm' : 'cjs',
     minify: true,
     legalComments: 'none',
     external: ['pg-native'],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
+    ...(esm
+      ? {
+          banner: {
+            js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+          },
+        }
+      : {}),
     logLevel: 'warning',
   });
   return (await stat(outfile)).size;
@@ -52,7 +60,7 @@ function here(): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const out = process.argv[2] ?? join(here(), 'dist/agent.mjs');
+  const out = process.argv[2] ?? join(here(), 'dist/agent.cjs');
   const size = await buildAgent(out);
   console.log(`${out}: ${size} bytes`);
 }

@@ -17,23 +17,28 @@ const configPath =
   process.env['SUPAFLEET_AGENT_CONFIG'] ??
   '/etc/supafleet/agent.json';
 
-try {
-  const config = await loadConfig(configPath, (p) => readFile(p, 'utf8'));
-  const logger = createLogger(config.project);
-  const runtime = processRuntime
-    ? new ProcessRuntime()
-    : new ComposeRuntime({
-        project: COMPOSE_PROJECT,
-        dir: `${config.stateDir}/${CURRENT_LINK}`,
-        exec: execFileExec,
-      });
-  const stop = new AbortController();
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
-  await run(
-    { config, clock: systemClock, http: nodeHttpClient, runtime, exec: execFileExec, logger },
-    stop.signal,
-  );
-} catch (err) {
-  console.error(`supafleet agent: ${(err as Error).message}`);
-  process.exitCode = 1;
+/** No top-level await: the bundle is a CommonJS script (see agent/build.ts). */
+async function main(): Promise<void> {
+  try {
+    const config = await loadConfig(configPath, (p) => readFile(p, 'utf8'));
+    const logger = createLogger(config.project);
+    const runtime = processRuntime
+      ? new ProcessRuntime()
+      : new ComposeRuntime({
+          project: COMPOSE_PROJECT,
+          dir: `${config.stateDir}/${CURRENT_LINK}`,
+          exec: execFileExec,
+        });
+    const stop = new AbortController();
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
+    await run(
+      { config, clock: systemClock, http: nodeHttpClient, runtime, exec: execFileExec, logger },
+      stop.signal,
+    );
+  } catch (err) {
+    console.error(`supafleet agent: ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
 }
+
+void main();

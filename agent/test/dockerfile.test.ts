@@ -18,7 +18,7 @@ describe('agent Dockerfile', () => {
       '--',
       'node',
       ...AGENT_NODE_FLAGS,
-      '/opt/supafleet-agent/agent.mjs',
+      '/opt/supafleet-agent/agent.cjs',
     ]);
     for (const [k, v] of Object.entries(AGENT_ENV)) expect(final).toContain(`${k}=${v}`);
   });

@@ -27,7 +27,7 @@ const listening = (port: number): Promise<boolean> =>
 
 describe('the packaged agent (esbuild bundle, run like the image runs it)', () => {
   it('when started with the process runtime, then it converges, logs no secret, and stops its services on SIGTERM', async () => {
-    const bundle = join(dir, 'agent.mjs');
+    const bundle = join(dir, 'agent.cjs');
     expect(await buildAgent(bundle)).toBeGreaterThan(10_000);
     const keys = await generateSealKeypair();
     const token = `sfa_${randomBytes(24).toString('hex')}`;
