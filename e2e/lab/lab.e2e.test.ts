@@ -99,11 +99,11 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
       300,
     );
     expect(healthy.health.wg_handshake_age_s).not.toBeNull();
-    const wg = l.execInMaster('wg', ['show', l.masterWgInterface, 'latest-handshakes']);
+    const wg = l.execInMaster!('wg', ['show', l.masterWgInterface!, 'latest-handshakes']);
     expect(wg.stdout).toMatch(/\t[1-9]\d+\n?$/m);
 
     // a request from the master namespace reaches the stand-in REST endpoint over wg
-    const rest = l.getFromMaster(`http://${worker.wgIp}:3000/`);
+    const rest = await l.getFromMaster(`http://${worker.wgIp}:3000/`);
     expect(rest.status).toBe(200);
     expect(JSON.parse(rest.body)).toMatchObject({ service: 'rest', project: 'acme', stand_in: true });
 
@@ -121,6 +121,6 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
     await until('the acme worker to be gone', () => (l.workers().length === 0 ? true : undefined), 15_000);
     const gone = leftovers({ namespaces: [worker.namespace], pids, sockets: [], dirs: [] });
     expect(gone).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
-    expect(l.execInMaster('wg', ['show', l.masterWgInterface, 'peers']).stdout.trim()).toBe('');
+    expect(l.execInMaster!('wg', ['show', l.masterWgInterface!, 'peers']).stdout.trim()).toBe('');
   });
 });

@@ -77,7 +77,10 @@ export interface LabTrace {
 }
 
 export interface FleetLab {
-  readonly mode: 'namespaces';
+  /** namespaces: real WireGuard and enrollment in network namespaces; in-process: the fallback (see in-process.ts). */
+  readonly mode: 'namespaces' | 'in-process';
+  /** What this lab stands in for, in plain words (printed by the demo and the tests). */
+  readonly simulated: readonly string[];
   readonly fleet: FleetSpec;
   /** The master's public API on the host's loopback (forwarded into the master namespace). */
   readonly masterUrl: string;
@@ -93,14 +96,15 @@ export interface FleetLab {
   workers(): LabWorkerInfo[];
   /** Renders a worker's user_data as the provision step does (the master URL is https://fleet.<domain>). */
   workerUserData(project: ProjectSpec, enrollmentToken: string): string;
-  /** An HTTP GET from inside the master namespace (curl), e.g. to a worker's wg address. */
-  getFromMaster(url: string): { status: number; body: string };
-  /** Runs a command inside the master namespace. */
-  execInMaster(
+  /** An HTTP GET from the master side (namespaces: curl inside the master namespace), e.g. to a worker's wg address. */
+  getFromMaster(url: string): Promise<{ status: number; body: string }>;
+  /** Runs a command inside the master namespace (namespaces mode only). */
+  execInMaster?(
     cmd: string,
     args: readonly string[],
   ): { status: number | null; stdout: string; stderr: string };
-  readonly masterWgInterface: string;
+  /** The master's WireGuard interface (namespaces mode only). */
+  readonly masterWgInterface?: string;
   /** Every log the lab's processes wrote so far (master, wireguard-go, each worker's boot, enrollment and agent). */
   logs(): string;
   trace(): LabTrace;
@@ -113,6 +117,15 @@ export interface FleetLabOptions {
   /** Progress lines (default: none). */
   readonly log?: (line: string) => void;
 }
+
+/** What the namespace lab does not run for real. */
+export const NAMESPACE_SIMULATED: readonly string[] = [
+  'Hetzner Cloud: the local Hetzner fake; a created worker server boots as a network namespace',
+  "a worker's OS-level bootstrap (apt, Docker, UFW, sshd hardening, systemd) is skipped and listed in its lab.log",
+  'the Supabase services: stand-in processes run by the real agent (process runtime)',
+  'Kong: the Kong fake',
+  "TLS for enrollment: a self-signed certificate for fleet.<domain>, trusted by the workers' curl",
+];
 
 /** Why the namespace lab cannot run here, or undefined when it can. */
 export function namespaceLabSkipReason(): string | undefined {
@@ -327,6 +340,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
 
     const lab: FleetLab = {
       mode: 'namespaces',
+      simulated: NAMESPACE_SIMULATED,
       fleet,
       masterUrl: master.publicUrl,
       kongUrl: master.kongUrl,
@@ -356,7 +370,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
           project: resolveProject(project),
           enrollment: { token, masterUrl: `https://${masterHost}`, masterWgPublicKey: wgKeys.publicKey },
         }).text,
-      getFromMaster: (url) => {
+      getFromMaster: async (url) => {
         const r = m.exec('curl', ['-sS', '--max-time', '5', '-o', '-', '-w', '\n%{http_code}', url], 10_000);
         const i = r.stdout.lastIndexOf('\n');
         return { status: Number(r.stdout.slice(i + 1)) || 0, body: r.stdout.slice(0, Math.max(0, i)) };
@@ -400,7 +414,7 @@ export function readWorkerLog(info: LabWorkerInfo): string {
 export { namespacePids };
 
 /** The text of every `*.log` file under `dir` (bounded: at most 500 files). */
-function collectLogs(dir: string): string {
+export function collectLogs(dir: string): string {
   const out: string[] = [];
   const walk = (d: string, depth: number): void => {
     if (depth > 8 || out.length > 500 || !existsSync(d)) return;

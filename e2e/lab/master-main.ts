@@ -39,7 +39,7 @@ const kongSocket = need('LAB_KONG_SOCKET');
 const kong = await startFakeKong({ port: Number(need('LAB_KONG_PORT')) });
 const config = await loadConfig(env);
 const log = createLogger(config.logLevel);
-const deps = { ...(await buildDeps(config, log)), renderBundle: labBundleRenderer };
+const deps = { ...(await buildDeps(config, log)), renderBundle: labBundleRenderer() };
 
 const listen = async (server: Server | NetServer, ...args: unknown[]): Promise<void> => {
   (server.listen as (...a: unknown[]) => void)(...args);

@@ -36,7 +36,9 @@ const handler = (req, res) => {
   res.end(body);
 };
 const servers = [createServer(handler).listen(port, '127.0.0.1')];
-if (process.env.WG_ADDRESS) servers.push(createServer(handler).listen(port, process.env.WG_ADDRESS));
+if (process.env.WG_ADDRESS) {
+  servers.push(createServer(handler).listen(Number(process.env.WG_PORT ?? port), process.env.WG_ADDRESS));
+}
 process.on('SIGTERM', () => process.exit(0));
 `;
 
@@ -45,21 +47,29 @@ export function labStandinFiles(input: {
   project: string;
   revision: number;
   wgAddress: string;
+  /**
+   * The 127.0.0.1 port a service answers its probe on. Default: its real port (a
+   * worker namespace has its own loopback); in-process workers share the host's
+   * loopback, so each gets its own.
+   */
+  localPort?: (service: string, port: number) => number;
 }): Map<string, string> {
   const services: Record<string, unknown> = {};
   const probes: unknown[] = [];
   for (const [name, port] of Object.entries(LAB_SERVICES)) {
+    const local = input.localPort?.(name, port) ?? port;
     services[name] = {
       command: ['node', LAB_STANDIN_FILE],
-      port,
+      port: local,
       env: {
         SERVICE: name,
         PROJECT: input.project,
         REVISION: String(input.revision),
         WG_ADDRESS: input.wgAddress,
+        WG_PORT: String(port),
       },
     };
-    probes.push({ service: name, type: 'http', url: `http://127.0.0.1:${port}/` });
+    probes.push({ service: name, type: 'http', url: `http://127.0.0.1:${local}/` });
   }
   return new Map([
     [LAB_STANDIN_FILE, LAB_STANDIN_SCRIPT],
@@ -69,14 +79,21 @@ export function labStandinFiles(input: {
 }
 
 /** The real bundle renderer plus the stand-in files. */
-export const labBundleRenderer: BundleRenderer = (input) => {
-  const files = defaultBundleRenderer(input);
-  for (const [path, content] of labStandinFiles({
-    project: input.project.name,
-    revision: input.revision,
-    wgAddress: input.wgAddress,
-  })) {
-    files.set(path, content);
-  }
-  return files;
-};
+export function labBundleRenderer(
+  localPort?: (wgAddress: string, service: string, port: number) => number,
+): BundleRenderer {
+  return (input) => {
+    const files = defaultBundleRenderer(input);
+    for (const [path, content] of labStandinFiles({
+      project: input.project.name,
+      revision: input.revision,
+      wgAddress: input.wgAddress,
+      ...(localPort
+        ? { localPort: (service: string, port: number) => localPort(input.wgAddress, service, port) }
+        : {}),
+    })) {
+      files.set(path, content);
+    }
+    return files;
+  };
+}
