@@ -3,7 +3,8 @@
  * network namespace that runs the user_data's real enrollment script over HTTPS
  * against the real master API, brings up wg0 with wg-quick and wireguard-go, and
  * starts the real agent, whose stand-in services make the project healthy and
- * answer on the worker's wg address. Deleting the server removes all of it.
+ * answer on the worker's wg address. Deleting the server removes all of it, and
+ * stopping the lab removes whatever still runs.
  * Needs root, iproute2, wireguard-go, wireguard-tools, curl, jq, openssl and
  * PostgreSQL; skips with the reason otherwise (fails instead when CI=true).
  */
@@ -18,19 +19,19 @@ import {
   readWorkerLog,
   startFleetLab,
   type FleetLab,
-  type LabTrace,
+  type LabWorkerInfo,
 } from './lab.ts';
 
 const skip = process.env.CI === 'true' ? undefined : (namespaceLabSkipReason() ?? postgresSkipReason());
 if (skip) console.log(`skipping the worker boot e2e test: ${skip}`);
 
 interface ProjectView {
-  health: { state: string; wg_handshake_age_s: number | null; reasons?: string[] };
+  health: { state: string; wg_handshake_age_s: number | null };
 }
 
 describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces', () => {
   let lab: FleetLab | undefined;
-  let trace: LabTrace | undefined;
+  const tokens: string[] = [];
 
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(`${lab!.masterUrl}${path}`, {
@@ -40,6 +41,38 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
     });
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
+  const hetzner = () => new HetznerClient({ token: lab!.hcloudToken, endpoint: lab!.hetzner.url });
+
+  /** What provision does for a new project: register it, render its user_data, create the server. */
+  async function createWorkerServer(name: string): Promise<number> {
+    const spec = { name, server: { type: 'cx22', location: 'fsn1' } };
+    const put = await api('PUT', `/v1/projects/${name}?enrollment_token=true`, spec);
+    expect(put.status).toBe(201);
+    const token = (put.body.enrollment as { token: string }).token;
+    tokens.push(token);
+    const created = await hetzner().createServer({
+      name: workerServerName(lab!.fleet.name, name),
+      server_type: 'cx22',
+      image: 'debian-12',
+      location: 'fsn1',
+      labels: workerLabels(lab!.fleet.name, name),
+      user_data: lab!.workerUserData(spec, token),
+    });
+    await hetzner().waitForAction(created.action);
+    return created.server.id;
+  }
+
+  function running(name: string): Promise<LabWorkerInfo> {
+    return until(
+      `the ${name} worker to enroll and start its agent`,
+      () => {
+        const w = lab!.workers().find((x) => x.name === name);
+        if (w?.state === 'failed') throw new GiveUp(`the ${name} worker's boot failed:\n${readWorkerLog(w)}`);
+        return w?.state === 'running' ? w : undefined;
+      },
+      30_000,
+    );
+  }
 
   beforeAll(async () => {
     lab = await startFleetLab();
@@ -47,38 +80,18 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
 
   afterAll(async () => {
     if (!lab) return;
-    trace = lab.trace();
+    const trace = lab.trace();
     await lab.stop();
+    expect(trace.namespaces.length).toBeGreaterThanOrEqual(3);
     expect(leftovers(trace)).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
   });
 
   it('when a server is created for a project, then its namespace enrolls over wg, turns healthy and serves on its wg address until the server is deleted', async () => {
     const l = lab!;
-    const spec = { name: 'acme', server: { type: 'cx22', location: 'fsn1' } };
-    const put = await api('PUT', '/v1/projects/acme?enrollment_token=true', spec);
-    expect(put.status).toBe(201);
-    const token = (put.body.enrollment as { token: string }).token;
-    const hz = new HetznerClient({ token: l.hcloudToken, endpoint: l.hetzner.url });
-    const created = await hz.createServer({
-      name: workerServerName(l.fleet.name, 'acme'),
-      server_type: 'cx22',
-      image: 'debian-12',
-      location: 'fsn1',
-      labels: workerLabels(l.fleet.name, 'acme'),
-      user_data: l.workerUserData(spec, token),
-    });
-    await hz.waitForAction(created.action);
+    const serverId = await createWorkerServer('acme');
 
-    // the namespace enrolled: it has a wg address and its agent runs
-    const worker = await until(
-      'the acme worker to enroll and start its agent',
-      () => {
-        const w = l.workers().find((x) => x.name === 'acme');
-        if (w?.state === 'failed') throw new GiveUp(`the acme worker's boot failed:\n${readWorkerLog(w)}`);
-        return w?.state === 'running' ? w : undefined;
-      },
-      30_000,
-    );
+    // the namespace enrolled over HTTPS with the real script: it has a wg address and its agent runs
+    const worker = await running('acme');
     expect(worker.wgIp).toBe('10.100.0.2');
     expect(worker.pids.agent).toBeGreaterThan(0);
     expect(worker.pids.wireguardGo).toBeGreaterThan(0);
@@ -88,7 +101,7 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
     expect(log).toMatch(/skipped: docker compose .* up -d/);
     expect(log).toContain('wg-quick up wg0');
 
-    // the master lists the peer with a handshake, and the agent's heartbeats make the project healthy
+    // the agent's heartbeats make the project healthy; the master sees the peer's handshake
     const healthy = await until(
       'acme to be healthy',
       async () => {
@@ -107,20 +120,33 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
     expect(rest.status).toBe(200);
     expect(JSON.parse(rest.body)).toMatchObject({ service: 'rest', project: 'acme', stand_in: true });
 
-    // deleting the server (and the project, as teardown does) takes namespace, peer and processes away
     // no secret of the run appears in any log it wrote
     const logs = l.logs();
     expect(logs).toContain('supafleet-enroll: enroll');
     expect(l.secrets.size).toBeGreaterThanOrEqual(10);
-    for (const secret of [...l.secrets, token])
+    for (const secret of [...l.secrets, ...tokens])
       expect(logs.includes(secret), 'a secret in the logs').toBe(false);
 
-    const pids = [...worker.pids.all];
-    await hz.deleteServer(created.server.id, { fleet: l.fleet.name, project: 'acme', role: 'worker' });
+    // deleting the server (and the project, as teardown does) takes namespace, peer and processes away
+    const pids = [...l.workers().find((w) => w.name === 'acme')!.pids.all];
+    expect(pids.length).toBeGreaterThanOrEqual(9); // agent, wireguard-go, seven stand-ins
+    await hetzner().deleteServer(serverId, { fleet: l.fleet.name, project: 'acme', role: 'worker' });
     expect((await api('DELETE', '/v1/projects/acme')).status).toBe(200);
     await until('the acme worker to be gone', () => (l.workers().length === 0 ? true : undefined), 15_000);
-    const gone = leftovers({ namespaces: [worker.namespace], pids, sockets: [], dirs: [] });
-    expect(gone).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
+    expect(leftovers({ namespaces: [worker.namespace], pids, sockets: [], dirs: [] })).toEqual({
+      namespaces: [],
+      pids: [],
+      sockets: [],
+      dirs: [],
+    });
     expect(l.execInMaster!('wg', ['show', l.masterWgInterface!, 'peers']).stdout.trim()).toBe('');
+  });
+
+  it('when the lab stops while a worker still runs, then stopping removes that worker too', async () => {
+    await createWorkerServer('blog');
+    const worker = await running('blog');
+    expect(worker.wgIp).toMatch(/^10\.100\.0\.\d+$/);
+    expect(worker.pids.all.length).toBeGreaterThan(0);
+    // afterAll stops the lab and checks that nothing it made is left
   });
 });
