@@ -15,7 +15,7 @@ const TIMEOUT_MS = 180_000;
 /** What the agent may add above a bare Node process (the node binary's own pages are not the agent's). */
 const OWN_RSS_TARGET_MB = 12;
 /** The agent's private memory: heaps, stacks, malloc arenas. */
-const ANON_TARGET_MB = 16;
+const ANON_TARGET_MB = 14;
 
 /**
  * The agent's idle footprint: the bundled agent (as shipped) runs in its own
@@ -41,7 +41,8 @@ export async function run(): Promise<BenchResult[]> {
     const bundle = join(dir, 'bench-agent.cjs');
     await buildAgent(bundle, entry);
     const figures = await runChild(bundle, join(dir, 'agent.json'));
-    const bare = await bareNode(dir);
+    const bare = await measureScript(dir, 'bare.cjs', BARE_SCRIPT);
+    const floor = await measureScript(dir, 'floor.cjs', FLOOR_SCRIPT);
     const mb = (b: number): number => Math.round((b / 1024 / 1024) * 10) / 10;
     return [
       {
@@ -61,6 +62,13 @@ export async function run(): Promise<BenchResult[]> {
       {
         name: 'bare Node process file-backed RSS (node binary pages; reference)',
         value: mb(bare.rss_file_bytes),
+        unit: 'MB',
+        target: 'reference',
+        ok: true,
+      },
+      {
+        name: `minimal Node heartbeat loop RSS (node:http server and client, no libraries, ${CYCLES} cycles; reference)`,
+        value: mb(floor.vm_rss_bytes),
         unit: 'MB',
         target: 'reference',
         ok: true,
@@ -189,30 +197,66 @@ function runChild(bundle: string, config: string): Promise<Figures> {
   });
 }
 
-/**
- * A Node process that does nothing, measured like the agent: a CommonJS
- * script run with the agent's flags and environment, reading its own
- * /proc/self/status once the event loop has settled. The floor any Node agent stands on.
- */
-async function bareNode(dir: string): Promise<Memory> {
-  const script = join(dir, 'bare.cjs');
-  await writeFile(
-    script,
-    `setTimeout(() => {
-  const s = require('node:fs').readFileSync('/proc/self/status', 'utf8');
+const REPORT = `const s = require('node:fs').readFileSync('/proc/self/status', 'utf8');
   const kb = (f) => Number(new RegExp(f + ':\\\\s+(\\\\d+)').exec(s)[1]) * 1024;
-  console.log(JSON.stringify({ vm_rss_bytes: kb('VmRSS'), rss_anon_bytes: kb('RssAnon'), rss_file_bytes: kb('RssFile') }));
+  console.log(JSON.stringify({ vm_rss_bytes: kb('VmRSS'), rss_anon_bytes: kb('RssAnon'), rss_file_bytes: kb('RssFile') }));`;
+
+/** A Node process that does nothing: the floor any Node agent stands on. */
+const BARE_SCRIPT = `setTimeout(() => {
+  ${REPORT}
 }, 500);
-`,
-  );
+`;
+
+/**
+ * The least a Node heartbeat loop can be: a loopback node:http server, and per
+ * cycle two GET probes, a statfs, /proc/meminfo and a JSON POST through
+ * node:http, with no library at all. What the agent adds above this is what
+ * its libraries and features cost.
+ */
+const FLOOR_SCRIPT = `const http = require('node:http');
+const fs = require('node:fs/promises');
+const os = require('node:os');
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.end(JSON.stringify({ desired_revision: 1 })));
+});
+server.listen(0, '127.0.0.1', async () => {
+  const { port } = server.address();
+  const call = (method, path, body) => new Promise((resolve, reject) => {
+    const r = http.request({ host: '127.0.0.1', port, path, method }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+  for (let i = 0; i < ${CYCLES}; i++) {
+    const [a, b, disk, mem] = await Promise.all([call('GET', '/health'), call('GET', '/'), fs.statfs('/tmp'), fs.readFile('/proc/meminfo', 'utf8')]);
+    JSON.parse(await call('POST', '/v1/agent/heartbeat', JSON.stringify({ sent_at: new Date().toISOString(), a, b, disk: disk.bavail, mem: mem.length, load: os.loadavg() })));
+  }
+  ${REPORT}
+  server.close();
+});
+`;
+
+/**
+ * Runs a CommonJS script the way the agent runs (its flags and environment)
+ * and reads the /proc/self/status figures it prints.
+ */
+async function measureScript(dir: string, name: string, source: string): Promise<Memory> {
+  const script = join(dir, name);
+  await writeFile(script, source);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, script], {
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...AGENT_ENV },
     });
     let out = '';
+    let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.once('exit', () => {
       clearTimeout(timer);
       try {
@@ -221,7 +265,7 @@ async function bareNode(dir: string): Promise<Memory> {
       } catch {
         // reported below
       }
-      reject(new Error(`could not measure a bare Node process: ${JSON.stringify(out.slice(0, 200))}`));
+      reject(new Error(`could not measure ${name}: ${JSON.stringify((out + err).slice(0, 300))}`));
     });
   });
 }
