@@ -142,11 +142,45 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
     expect(l.execInMaster!('wg', ['show', l.masterWgInterface!, 'peers']).stdout.trim()).toBe('');
   });
 
-  it('when the lab stops while a worker still runs, then stopping removes that worker too', async () => {
+  it('when the master is killed and the agent is killed, then each restarts and the worker is healthy again, and the lab stops with the worker still running', async () => {
+    const l = lab!;
     await createWorkerServer('blog');
     const worker = await running('blog');
     expect(worker.wgIp).toMatch(/^10\.100\.0\.\d+$/);
-    expect(worker.pids.all.length).toBeGreaterThan(0);
-    // afterAll stops the lab and checks that nothing it made is left
+    const healthy = () =>
+      until(
+        'blog to be healthy',
+        async () =>
+          ((await api('GET', '/v1/projects/blog')).body as unknown as ProjectView).health.state ===
+            'healthy' || undefined,
+        30_000,
+        300,
+      );
+    await healthy();
+
+    // a crashed master comes back with its peers (persisted) and its registry
+    await l.restartMaster!('SIGKILL');
+    expect(l.execInMaster!('wg', ['show', l.masterWgInterface!, 'peers']).stdout.trim()).not.toBe('');
+    await healthy();
+
+    // a crashed agent is started again and brings its stand-ins back
+    const before = l.workers().find((w) => w.name === 'blog')!.pids.agent;
+    await l.restartAgent!('blog', 'SIGKILL');
+    const after = await until(
+      'a new blog agent',
+      () => {
+        const w = l.workers().find((x) => x.name === 'blog');
+        return w?.pids.agent && w.pids.agent !== before ? w : undefined;
+      },
+      10_000,
+    );
+    await until(
+      'the blog REST stand-in to answer again',
+      async () => ((await l.getFromMaster(`http://${after.wgIp}:3000/`)).status === 200 ? true : undefined),
+      20_000,
+      300,
+    );
+    await healthy();
+    // afterAll stops the lab with this worker running and checks that nothing it made is left
   });
 });

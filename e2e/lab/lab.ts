@@ -47,6 +47,7 @@ import {
   destroyWorker,
   enrolledWgIp,
   note,
+  restartAgent,
   workerPids,
   workerSecrets,
   workerState,
@@ -105,6 +106,10 @@ export interface FleetLab {
   ): { status: number | null; stdout: string; stderr: string };
   /** The master's WireGuard interface (namespaces mode only). */
   readonly masterWgInterface?: string;
+  /** Stops the master API process (SIGTERM, or SIGKILL for a crash) and starts it again (namespaces mode only). */
+  restartMaster?(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Kills a worker's agent and starts it again (namespaces mode only). */
+  restartAgent?(project: string, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Every log the lab's processes wrote so far (master, wireguard-go, each worker's boot, enrollment and agent). */
   logs(): string;
   trace(): LabTrace;
@@ -204,7 +209,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     if (hetzner) await hetzner.close().catch((e: Error) => problems.push(e.message));
     if (master) {
       const p = master.pids();
-      for (const pid of [p.master, p.wireguardGo]) if (pid) made.pids.add(pid);
+      for (const pid of [p.master, p.kong, p.wireguardGo]) if (pid) made.pids.add(pid);
       problems.push(...(await master.stop()));
     } else {
       sh('ip', ['netns', 'del', names.master]);
@@ -282,7 +287,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
       },
     });
     const mp = master.pids();
-    for (const pid of [mp.master, mp.wireguardGo]) if (pid) made.pids.add(pid);
+    for (const pid of [mp.master, mp.kong, mp.wireguardGo]) if (pid) made.pids.add(pid);
 
     const hcloudToken = randomBytes(32).toString('hex');
     secrets.add(hcloudToken);
@@ -376,6 +381,25 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
         return { status: Number(r.stdout.slice(i + 1)) || 0, body: r.stdout.slice(0, Math.max(0, i)) };
       },
       execInMaster: (cmd, args) => m.exec(cmd, args),
+      restartMaster: async (signal) => {
+        const before = m.pids().master;
+        if (before) made.pids.add(before);
+        await m.restartMaster(signal);
+        const after = m.pids().master;
+        if (after) made.pids.add(after);
+        say(`master restarted after ${signal ?? 'SIGTERM'}`);
+      },
+      restartAgent: async (project, signal) => {
+        const w = [...workers.values()].find((x) => x.project === project);
+        if (!w)
+          throw new Error(
+            `no worker for project "${project}"; expected one of ${[...workers.values()].map((x) => x.project).join(', ') || '(none)'}`,
+          );
+        remember(w);
+        await restartAgent(w, signal);
+        if (w.child.pid) made.pids.add(w.child.pid);
+        say(`worker ${project}: agent restarted after ${signal ?? 'SIGKILL'}`);
+      },
       logs: () => {
         for (const w of workers.values()) remember(w);
         return collectLogs(dir);

@@ -6,23 +6,22 @@
  *
  * - the bundle renderer adds the stand-in services (see standins.ts), so the
  *   agent's process runtime can run the bundle;
- * - the Kong Admin API is the Kong fake on 127.0.0.1:8001 of this namespace.
+ * - the Kong Admin API is the Kong fake (kong-main.ts) on 127.0.0.1:8001 of this namespace.
  *
  * It listens on the master's wg address (agents), on HTTPS :443 (workers enroll at
  * https://fleet.<domain>, the name resolving to the bridge address), and on unix
- * sockets the host side forwards loopback ports to (the public API and Kong's
- * Admin API), since nothing on the host's loopback reaches into a namespace.
+ * socket the host side forwards a loopback port to (the public API), since
+ * nothing on the host's loopback reaches into a namespace.
  * Prints one `ready` line on stdout once everything listens.
  */
 import { once } from 'node:events';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
 import { createAgentServer } from '../../master/src/agent-listener.ts';
 import { createApp } from '../../master/src/app.ts';
 import { loadConfig } from '../../master/src/config.ts';
-import { startFakeKong } from '../../master/src/kong/fake.ts';
 import { createLogger } from '../../master/src/log.ts';
 import { buildDeps } from '../../master/src/server.ts';
 import { labBundleRenderer } from './standins.ts';
@@ -35,8 +34,6 @@ const need = (k: string): string => {
 };
 
 const publicSocket = need('LAB_PUBLIC_SOCKET');
-const kongSocket = need('LAB_KONG_SOCKET');
-const kong = await startFakeKong({ port: Number(need('LAB_KONG_PORT')) });
 const config = await loadConfig(env);
 const log = createLogger(config.logLevel);
 const deps = { ...(await buildDeps(config, log)), renderBundle: labBundleRenderer() };
@@ -64,21 +61,6 @@ servers.push(tls);
 const agents = createAgentServer(deps);
 await listen(agents, config.agentListen.port, config.agentListen.host);
 servers.push(agents);
-// Kong's Admin API for the host side: unix socket → the fake on this namespace's loopback
-const kongUrl = new URL(kong.url);
-const kongBridge = createNetServer((c) => {
-  const up = connect(Number(kongUrl.port), kongUrl.hostname);
-  c.pipe(up).pipe(c);
-  const end = () => {
-    c.destroy();
-    up.destroy();
-  };
-  c.on('error', end);
-  up.on('error', end);
-});
-rmSync(kongSocket, { force: true });
-await listen(kongBridge, kongSocket);
-servers.push(kongBridge);
 
 log.info(
   { wg: config.wgInterface, agent: `${config.agentListen.host}:${config.agentListen.port}` },
@@ -91,7 +73,6 @@ const stop = async (): Promise<void> => {
     s.close();
     if ('closeAllConnections' in s) s.closeAllConnections();
   }
-  await kong.close();
   await deps.registry.close();
   process.exit(0);
 };

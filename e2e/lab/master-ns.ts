@@ -28,7 +28,9 @@ export interface MasterNsOptions {
 export interface MasterNs {
   readonly publicUrl: string;
   readonly kongUrl: string;
-  readonly pids: () => { master?: number; wireguardGo?: number };
+  readonly pids: () => { master?: number; kong?: number; wireguardGo?: number };
+  /** Stops the master process (SIGTERM, or SIGKILL for a crash) and starts it again; resolves once it listens. */
+  restartMaster(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Runs a command inside the master namespace (bounded). */
   exec(
     cmd: string,
@@ -53,6 +55,50 @@ async function forward(socketPath: string): Promise<{ url: string; server: Serve
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}`, server };
+}
+
+/** Starts `script` (in this folder) with tsx inside the namespace; resolves once it prints `ready`. */
+async function startChild(
+  o: MasterNsOptions,
+  script: string,
+  logName: string,
+  env: Record<string, string>,
+): Promise<ChildProcess> {
+  const logPath = join(o.dir, logName);
+  const err = openSync(logPath, 'a');
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', o.namespace, process.execPath, '--import', 'tsx', join(HERE, script)],
+    { cwd: REPO, env, stdio: ['ignore', 'pipe', err] },
+  );
+  let ready = false;
+  let text = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    const s = c.toString('utf8');
+    writeFileSync(logPath, s, { flag: 'a' });
+    if (!ready) {
+      text = (text + s).slice(-4096);
+      if (/^ready$/m.test(text)) ready = true;
+    }
+  });
+  try {
+    await until(
+      `${script} to listen (see ${logName})`,
+      () => {
+        if (child.exitCode !== null) {
+          const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n');
+          throw new GiveUp(`${script} exited with code ${child.exitCode}:\n${tail}`);
+        }
+        return ready ? true : undefined;
+      },
+      30_000,
+      100,
+    );
+  } catch (e) {
+    if (child.exitCode === null && child.pid) await stopPids([child.pid], 2000);
+    throw e;
+  }
+  return child;
 }
 
 export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
@@ -105,55 +151,26 @@ export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
 
     const publicSocket = join(o.dir, 'master-public.sock');
     const kongSocket = join(o.dir, 'kong-admin.sock');
-    const log = openSync(join(o.dir, 'master.log'), 'a');
-    const master = spawn(
-      'ip',
-      ['netns', 'exec', o.namespace, process.execPath, '--import', 'tsx', join(HERE, 'master-main.ts')],
-      {
-        cwd: REPO,
-        env: {
-          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-          ...o.env,
-          SUPAFLEET_WG_INTERFACE: o.wgInterface,
-          SUPAFLEET_WG_CONFIG: wgConf,
-          SUPAFLEET_WG_ENDPOINT: '192.168.77.1:51820',
-          SUPAFLEET_AGENT_LISTEN: '10.100.0.1:8081',
-          SUPAFLEET_LISTEN: '127.0.0.1:8080',
-          KONG_ADMIN_URL: 'http://127.0.0.1:8001',
-          LAB_KONG_PORT: '8001',
-          LAB_PUBLIC_SOCKET: publicSocket,
-          LAB_KONG_SOCKET: kongSocket,
-        },
-        stdio: ['ignore', 'pipe', log],
-      },
-    );
-    children.push(master);
-    let ready = false;
-    let text = '';
-    master.stdout!.on('data', (c: Buffer) => {
-      const s = c.toString('utf8');
-      writeFileSync(join(o.dir, 'master.log'), s, { flag: 'a' });
-      if (!ready) {
-        text = (text + s).slice(-4096);
-        if (/^ready$/m.test(text)) ready = true;
-      }
+    const base = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+    const kongProcess = await startChild(o, 'kong-main.ts', 'kong.log', {
+      ...base,
+      LAB_KONG_PORT: '8001',
+      LAB_KONG_SOCKET: kongSocket,
     });
-    await until(
-      'the lab master to listen (see master.log)',
-      () => {
-        if (master.exitCode !== null) {
-          const tail = readFileSync(join(o.dir, 'master.log'), 'utf8')
-            .trim()
-            .split('\n')
-            .slice(-5)
-            .join('\n');
-          throw new GiveUp(`the lab master exited with code ${master.exitCode}:\n${tail}`);
-        }
-        return ready ? true : undefined;
-      },
-      30_000,
-      100,
-    );
+    children.push(kongProcess);
+    const masterEnv = {
+      ...base,
+      ...o.env,
+      SUPAFLEET_WG_INTERFACE: o.wgInterface,
+      SUPAFLEET_WG_CONFIG: wgConf,
+      SUPAFLEET_WG_ENDPOINT: '192.168.77.1:51820',
+      SUPAFLEET_AGENT_LISTEN: '10.100.0.1:8081',
+      SUPAFLEET_LISTEN: '127.0.0.1:8080',
+      KONG_ADMIN_URL: 'http://127.0.0.1:8001',
+      LAB_PUBLIC_SOCKET: publicSocket,
+    };
+    let master = await startChild(o, 'master-main.ts', 'master.log', masterEnv);
+    children.push(master);
     const pub = await forward(publicSocket);
     const kong = await forward(kongSocket);
     servers.push(pub.server, kong.server);
@@ -163,8 +180,19 @@ export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
       kongUrl: kong.url,
       pids: () => ({
         ...(master.exitCode === null && master.pid ? { master: master.pid } : {}),
+        ...(kongProcess.exitCode === null && kongProcess.pid ? { kong: kongProcess.pid } : {}),
         ...(wg.exitCode === null && wg.pid ? { wireguardGo: wg.pid } : {}),
       }),
+      async restartMaster(signal = 'SIGTERM') {
+        const old = master;
+        if (old.exitCode === null && old.pid) {
+          if (signal === 'SIGKILL') old.kill('SIGKILL');
+          const left = await stopPids([old.pid], 5000);
+          if (left.length) throw new Error(`the lab master (pid ${old.pid}) did not stop`);
+        }
+        master = await startChild(o, 'master-main.ts', 'master.log', masterEnv);
+        children.push(master);
+      },
       exec: (cmd, args, timeoutMs) => sh('ip', ['netns', 'exec', o.namespace, cmd, ...args], timeoutMs),
       stop,
     };

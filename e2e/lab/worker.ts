@@ -45,7 +45,9 @@ export interface LabWorker {
   readonly dir: string;
   /** Index of the worker on the bridge (its veth address is 192.168.77.<10 + n>). */
   readonly n: number;
-  readonly child: ChildProcess;
+  /** The boot script, which becomes the agent (replaced by restartAgent). */
+  child: ChildProcess;
+  readonly agentBundle: string;
   /** Set once enrollment wrote agent.json. */
   wgIp: string | undefined;
 }
@@ -182,6 +184,7 @@ export function bootWorker(o: BootOptions): LabWorker {
     dir: o.dir,
     n: o.n,
     child,
+    agentBundle: o.agentBundle,
     wgIp: undefined,
   };
 }
@@ -258,4 +261,47 @@ export function workerSecrets(w: LabWorker): string[] {
     if (key?.trim()) out.push(key.trim());
   }
   return out;
+}
+
+/**
+ * Kills the agent (a crash with SIGKILL, or SIGTERM) and starts it again in the
+ * worker's namespaces (network, and the mount namespace that holds its wg
+ * socket, entered through wireguard-go's). Stand-ins the killed agent left
+ * behind are stopped by PID first: the process runtime cannot adopt them, as
+ * Compose would adopt running containers.
+ */
+export async function restartAgent(w: LabWorker, signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
+  const { agent, wireguardGo } = workerPids(w);
+  if (!wireguardGo)
+    throw new Error(`worker ${w.project} has no wireguard-go to enter its namespaces through`);
+  if (agent) {
+    if (signal === 'SIGKILL') w.child.kill('SIGKILL');
+    const left = await stopPids([agent], 5000);
+    if (left.length) throw new Error(`the agent of ${w.project} (pid ${agent}) did not stop`);
+  }
+  const orphans = namespacePids(w.namespace).filter((p) => p !== wireguardGo);
+  await stopPids(orphans, 2000);
+  note(
+    w.dir,
+    `agent stopped with ${signal}; ${orphans.length} stand-in(s) stopped by PID; starting the agent again`,
+  );
+  const out = openSync(join(w.dir, 'agent.log'), 'a');
+  const config = join(w.dir, 'root', 'etc', 'supafleet', 'agent.lab.json');
+  w.child = spawn(
+    'nsenter',
+    [
+      '--target',
+      String(wireguardGo),
+      '--mount',
+      '--net',
+      '--',
+      process.execPath,
+      w.agentBundle,
+      '--runtime',
+      'process',
+      config,
+    ],
+    { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['ignore', out, out] },
+  );
+  note(w.dir, `agent: ${process.execPath} ${w.agentBundle} --runtime process (restarted)`);
 }
