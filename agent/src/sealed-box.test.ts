@@ -1,7 +1,7 @@
 import sodium from 'libsodium-wrappers';
 import { describe, expect, it } from 'vitest';
 import { generateSealKeypair, sealBytes } from '../../core/seal/index.ts';
-import { OPEN_FAILED, blake2b, openSealed, openSealedBox, poly1305, secretboxOpen } from './sealed-box.ts';
+import { OPEN_FAILED, openSealed, openSealedBox, secretboxOpen } from './sealed-box.ts';
 
 // libsodium (what the master seals with) is the reference every result is checked against.
 await sodium.ready;
@@ -68,38 +68,7 @@ describe('opening a sealed box', () => {
   });
 });
 
-describe('the primitives', () => {
-  it('when BLAKE2b hashes any input to any length, then it equals libsodium generichash', () => {
-    for (const n of [0, 1, 63, 64, 127, 128, 129, 255, 256, 300]) {
-      const input = sodium.randombytes_buf(n);
-      for (const out of [1, 16, 24, 32, 64]) {
-        expect(hex(blake2b(input, out)), `input ${n}, output ${out}`).toBe(
-          hex(sodium.crypto_generichash(out, input, null)),
-        );
-      }
-    }
-  });
-
-  it('when BLAKE2b-512 hashes "abc", then it gives the RFC 7693 test vector', () => {
-    expect(hex(blake2b(Buffer.from('abc'), 64))).toBe(
-      'ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1' +
-        '7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923',
-    );
-  });
-
-  it('when BLAKE2b is asked for more than 64 bytes, then it names the allowed range', () => {
-    expect(() => blake2b(new Uint8Array(1), 65)).toThrow(
-      'BLAKE2b output length 65 is out of range; expected 1-64',
-    );
-  });
-
-  it('when Poly1305 tags the RFC 8439 message, then it gives the RFC tag', () => {
-    const key = Buffer.from('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b', 'hex');
-    expect(hex(poly1305(Buffer.from('Cryptographic Forum Research Group'), key))).toBe(
-      'a8061dc1305136c6c22b8baf0c0127a9',
-    );
-  });
-
+describe('the secretbox step', () => {
   it('when libsodium secretbox encrypted a message, then secretboxOpen returns it, and nothing when altered', () => {
     const key = sodium.crypto_secretbox_keygen();
     const nonce = sodium.randombytes_buf(24);
