@@ -38,7 +38,7 @@ import type { FleetSpec, ProjectSpec } from '../../core/spec/types.ts';
 import { mintApiToken } from '../../master/src/auth/api-tokens.ts';
 import { migrate } from '../../master/src/registry/migrate.ts';
 import { createPool, Registry } from '../../master/src/registry/registry.ts';
-import { startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
+import { PG_BIN, startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
 import { hasTool, isAlive, listNamespaces, namespacePids, sh } from './commands.ts';
 import { startMasterNs, type MasterNs } from './master-ns.ts';
 import { makeCertificate } from './tls.ts';
@@ -165,6 +165,8 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
   const secrets = new Set<string>();
   const workers = new Map<number, LabWorker>();
   let pg: TestPostgres | undefined;
+  /** The Postgres directory (its socket directory holds `data/`), for the exit handler. */
+  let pgDir: string | undefined;
   let master: MasterNs | undefined;
   let hetzner: FakeHetzner | undefined;
   let watcher: NodeJS.Timeout | undefined;
@@ -200,9 +202,50 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     );
   };
 
+  /**
+   * Last resort when the process exits without stop() (a test runner killing a
+   * hung test): SIGKILL every PID the lab recorded or finds in its namespaces,
+   * delete the namespaces, the wg socket and the temp dir, stop the throwaway
+   * Postgres. Synchronous, as exit handlers must be.
+   */
+  const onExit = (): void => {
+    for (const ns of made.namespaces) for (const pid of namespacePids(ns)) made.pids.add(pid);
+    for (const pid of made.pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    for (const ns of made.namespaces) sh('ip', ['netns', 'del', ns], 5000);
+    for (const sock of made.sockets) rmSync(sock, { force: true });
+    rmSync(dir, { recursive: true, force: true });
+    if (pgDir) {
+      sh(
+        'runuser',
+        [
+          '-u',
+          'postgres',
+          '--',
+          join(PG_BIN, 'pg_ctl'),
+          '-D',
+          join(pgDir, 'data'),
+          '-m',
+          'immediate',
+          '-w',
+          'stop',
+        ],
+        10_000,
+      );
+      rmSync(pgDir, { recursive: true, force: true });
+    }
+  };
+  process.once('exit', onExit);
+
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', onExit);
     if (watcher) clearInterval(watcher);
     const problems: string[] = [];
     for (const w of [...workers.values()]) await destroy(w).catch((e: Error) => problems.push(e.message));
@@ -239,6 +282,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
       socketDir = String(
         (await registry.pool.query('show unix_socket_directories')).rows[0].unix_socket_directories,
       );
+      pgDir = socketDir;
     } finally {
       await registry.close();
     }
