@@ -120,6 +120,11 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
     expect(rest.status).toBe(200);
     expect(JSON.parse(rest.body)).toMatchObject({ service: 'rest', project: 'acme', stand_in: true });
 
+    // the Kong fake in the master namespace answers the host side too
+    const kong = await fetch(`${l.kongUrl}/services`);
+    expect(kong.status).toBe(200);
+    expect((await kong.json()) as { data: unknown[] }).toHaveProperty('data');
+
     // no secret of the run appears in any log it wrote
     const logs = l.logs();
     expect(logs).toContain('supafleet-enroll: enroll');
