@@ -188,4 +188,26 @@ describe.skipIf(skip !== undefined)('simulated worker boot in network namespaces
     await healthy();
     // afterAll stops the lab with this worker running and checks that nothing it made is left
   });
+
+  it('when three servers are created at once, then all three enroll with their own wg addresses and turn healthy', async () => {
+    const names = ['shop', 'wiki', 'chat'];
+    await Promise.all(names.map(createWorkerServer));
+    const workers = await Promise.all(names.map(running));
+    expect(new Set(workers.map((w) => w.wgIp)).size).toBe(3);
+    expect(new Set(workers.map((w) => w.namespace)).size).toBe(3);
+    for (const name of names) {
+      await until(
+        `${name} to be healthy`,
+        async () =>
+          ((await api('GET', `/v1/projects/${name}`)).body as unknown as ProjectView).health.state ===
+            'healthy' || undefined,
+        30_000,
+        300,
+      );
+    }
+    for (const w of workers) {
+      const rest = await lab!.getFromMaster(`http://${w.wgIp}:3000/`);
+      expect(JSON.parse(rest.body)).toMatchObject({ project: w.name });
+    }
+  });
 });

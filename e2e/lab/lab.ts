@@ -248,7 +248,9 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     process.off('exit', onExit);
     if (watcher) clearInterval(watcher);
     const problems: string[] = [];
-    for (const w of [...workers.values()]) await destroy(w).catch((e: Error) => problems.push(e.message));
+    await Promise.all(
+      [...workers.values()].map((w) => destroy(w).catch((e: Error) => problems.push(e.message))),
+    );
     if (hetzner) await hetzner.close().catch((e: Error) => problems.push(e.message));
     if (master) {
       const p = master.pids();
