@@ -3,7 +3,7 @@
  * no `:latest`, no unversioned apt install. Update by pull request; the plan shows
  * which projects a pin change touches.
  */
-import pkg from '../package.json' with { type: 'json' };
+import { SUPAFLEET_VERSION } from '../core/version.ts';
 
 /**
  * The Supabase services follow one upstream self-hosted release (the tags listed by
@@ -31,13 +31,13 @@ export const images = {
   kong: 'kong:3.9.1',
   caddy: 'caddy:2.10.2-alpine',
   /** Caddy with the hetzner and cloudflare DNS modules, for tls.mode wildcard_dns (built by this project). */
-  caddyDns: `ghcr.io/supafleet/caddy-dns:2.10.2-${pkg.version}`,
+  caddyDns: `ghcr.io/supafleet/caddy-dns:2.10.2-${SUPAFLEET_VERSION}`,
   authelia: 'authelia/authelia:4.39.20',
   redis: 'redis:7.4.6-alpine',
   socketProxy: 'tecnativa/docker-socket-proxy:v0.4.1',
   // This project's own images, at the package version.
-  agent: `ghcr.io/supafleet/agent:${pkg.version}`,
-  master: `ghcr.io/supafleet/master:${pkg.version}`,
+  agent: `ghcr.io/supafleet/agent:${SUPAFLEET_VERSION}`,
+  master: `ghcr.io/supafleet/master:${SUPAFLEET_VERSION}`,
 } as const;
 
 export type ImageRole = keyof typeof images;

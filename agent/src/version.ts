@@ -1,2 +1,4 @@
+import { SUPAFLEET_VERSION } from '../../core/version.ts';
+
 /** The agent's version, reported in every heartbeat. */
-export const AGENT_VERSION = '0.1.0';
+export const AGENT_VERSION = SUPAFLEET_VERSION;
