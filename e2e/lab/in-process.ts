@@ -155,12 +155,23 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
       },
     });
     closers.push(() => l.close());
-    const kong = await startFakeKong();
+    const kong = await startFakeKong({ proxy: { maxTimeoutMs: 5000 } });
     closers.push(() => kong.close());
     const kongClient = createKongAdminClient({ baseUrl: kong.url });
     const peers = new FakePeerManager();
+    const chosen = options.fleet;
     const deps = {
       ...l.deps,
+      ...(chosen
+        ? {
+            // the master hands out loopback wg addresses here: its fleet's network says so
+            fleet: { ...chosen.spec, network: { ...chosen.spec.network, cidr: IN_PROCESS_CIDR } },
+            fleetKeys: {
+              publicKey: chosen.spec.seal.public_key,
+              privateKey: new Secret(chosen.sealPrivateKey),
+            },
+          }
+        : {}),
       peers,
       renderBundle: labBundleRenderer(localPort),
       kong: {
@@ -272,13 +283,14 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
       for (const w of workers.values()) for (const p of Object.values(w.runtime.pids())) pids.add(p);
     }, 250);
 
-    const fleet = l.deps.fleet;
+    const fleet = deps.fleet;
     return {
       mode: 'in-process',
       simulated: IN_PROCESS_SIMULATED,
       fleet,
       masterUrl,
       kongUrl: kong.url,
+      kongProxyUrl: kong.proxyUrl!,
       hetzner,
       hcloudToken,
       apiToken,

@@ -32,7 +32,7 @@ import { stringify } from 'yaml';
 import { buildAgent } from '../../agent/build.ts';
 import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
 import { startFakeHetzner, type FakeHetzner } from '../../core/hetzner/fake/index.ts';
-import { generateSealKeypair } from '../../core/seal/index.ts';
+import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import type { FleetSpec, ProjectSpec } from '../../core/spec/types.ts';
 import { mintApiToken } from '../../master/src/auth/api-tokens.ts';
@@ -87,6 +87,8 @@ export interface FleetLab {
   readonly masterUrl: string;
   /** The Kong fake's Admin API on the host's loopback. */
   readonly kongUrl: string;
+  /** The Kong fake's proxy (Kong's 8000) on the host's loopback; it reaches the workers' wg addresses. */
+  readonly kongProxyUrl: string;
   readonly hetzner: FakeHetzner;
   readonly hcloudToken: string;
   /** An admin API token for the master. */
@@ -121,6 +123,8 @@ export interface FleetLabOptions {
   readonly actionDurationMs?: number;
   /** Progress lines (default: none). */
   readonly log?: (line: string) => void;
+  /** The fleet to run (e.g. examples/fleet) with its seal private key; default: a generated `lab` fleet. */
+  readonly fleet?: { readonly spec: FleetSpec; readonly sealPrivateKey: string };
 }
 
 /** What the namespace lab does not run for real. */
@@ -290,8 +294,13 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     }
     secrets.add(apiToken.token);
 
-    const seal = await generateSealKeypair();
-    const fleet: FleetSpec = {
+    const seal = options.fleet
+      ? {
+          publicKey: options.fleet.spec.seal.public_key,
+          privateKey: new Secret(options.fleet.sealPrivateKey),
+        }
+      : await generateSealKeypair();
+    const fleet: FleetSpec = options.fleet?.spec ?? {
       name: 'lab',
       domain: 'example.com',
       github: { repository: 'acme-corp/fleet', repository_id: 424242, owner_id: 777 },
@@ -395,6 +404,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
       fleet,
       masterUrl: master.publicUrl,
       kongUrl: master.kongUrl,
+      kongProxyUrl: master.kongProxyUrl,
       hetzner,
       hcloudToken,
       apiToken: apiToken.token,

@@ -28,6 +28,8 @@ export interface MasterNsOptions {
 export interface MasterNs {
   readonly publicUrl: string;
   readonly kongUrl: string;
+  /** The Kong fake's proxy, forwarded from the host's loopback to port 8000 in the namespace. */
+  readonly kongProxyUrl: string;
   readonly pids: () => { master?: number; kong?: number; wireguardGo?: number };
   /** Stops the master process (SIGTERM, or SIGKILL for a crash) and starts it again; resolves once it listens. */
   restartMaster(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
@@ -151,11 +153,14 @@ export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
 
     const publicSocket = join(o.dir, 'master-public.sock');
     const kongSocket = join(o.dir, 'kong-admin.sock');
+    const kongProxySocket = join(o.dir, 'kong-proxy.sock');
     const base = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
     const kongProcess = await startChild(o, 'kong-main.ts', 'kong.log', {
       ...base,
       LAB_KONG_PORT: '8001',
       LAB_KONG_SOCKET: kongSocket,
+      LAB_KONG_PROXY_PORT: '8000',
+      LAB_KONG_PROXY_SOCKET: kongProxySocket,
     });
     children.push(kongProcess);
     const masterEnv = {
@@ -173,11 +178,13 @@ export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
     children.push(master);
     const pub = await forward(publicSocket);
     const kong = await forward(kongSocket);
-    servers.push(pub.server, kong.server);
+    const kongProxy = await forward(kongProxySocket);
+    servers.push(pub.server, kong.server, kongProxy.server);
     await delay(0);
     return {
       publicUrl: pub.url,
       kongUrl: kong.url,
+      kongProxyUrl: kongProxy.url,
       pids: () => ({
         ...(master.exitCode === null && master.pid ? { master: master.pid } : {}),
         ...(kongProcess.exitCode === null && kongProcess.pid ? { kong: kongProcess.pid } : {}),

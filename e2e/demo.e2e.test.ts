@@ -1,0 +1,103 @@
+/**
+ * `npm run demo -- --exit` as an operator runs it: three healthy projects, a
+ * request through Caddy → Kong fake → wg → acme's stand-in, blog's key refused,
+ * no secret in the output, and nothing left behind (namespaces, processes,
+ * sockets, temp dirs). The namespace run needs root and the WireGuard tools
+ * (fails instead of skipping when CI=true); the in-process run needs Postgres
+ * and Caddy only.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { caddySkipReason } from '../test/support/caddy.ts';
+import { postgresSkipReason } from '../test/support/postgres.ts';
+import { isAlive } from './lab/commands.ts';
+import { leftovers, namespaceLabSkipReason, type LabTrace } from './lab/index.ts';
+
+interface Report {
+  secrets: string[];
+  trace?: LabTrace;
+  caddy?: { pid: number; dir: string };
+  dir: string;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'supafleet-demo-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Runs the demo with --exit as a child process (bounded: 110 s). */
+function runDemo(
+  mode: 'namespaces' | 'in-process',
+): Promise<{ code: number | null; out: string; report: Report }> {
+  const reportFile = join(work, `${mode}.json`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'e2e/demo.ts', '--exit'], {
+      env: { ...process.env, SUPAFLEET_DEMO_MODE: mode, SUPAFLEET_DEMO_REPORT: reportFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), 110_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (!existsSync(reportFile)) return reject(new Error(`the demo wrote no report; it printed:\n${out}`));
+      resolve({ code, out, report: JSON.parse(readFileSync(reportFile, 'utf8')) as Report });
+    });
+  });
+}
+
+function expectTheStory(run: { code: number | null; out: string; report: Report }): void {
+  const { out, report } = run;
+  expect(run.code, out).toBe(0);
+  for (const p of ['acme', 'blog', 'shop'])
+    expect(out).toMatch(new RegExp(`^${p} +\\S+ +healthy +https://`, 'm'));
+  expect(out).toMatch(/with acme's anon key eyJhbG….*: 200 \{"service":"rest","project":"acme"/);
+  expect(out).toMatch(/with blog's anon key .*: 403 /);
+  expect(out).toContain('checks: 3/3 healthy, data path ok, cross-project key refused');
+
+  // no generated secret (lab secrets, every project credential) appears in the output
+  expect(report.secrets.length).toBeGreaterThanOrEqual(12);
+  for (const s of report.secrets) expect(out.includes(s), 'a secret in the demo output').toBe(false);
+
+  // nothing is left behind
+  expect(report.trace).toBeDefined();
+  expect(leftovers(report.trace!)).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
+  expect(isAlive(report.caddy!.pid)).toBe(false);
+  expect(existsSync(report.caddy!.dir)).toBe(false);
+  expect(existsSync(report.dir)).toBe(false);
+}
+
+const nsSkip =
+  process.env.CI === 'true'
+    ? undefined
+    : (namespaceLabSkipReason() ?? postgresSkipReason() ?? caddySkipReason());
+if (nsSkip) console.log(`skipping the namespace demo test: ${nsSkip}`);
+const ipSkip = process.env.CI === 'true' ? undefined : (postgresSkipReason() ?? caddySkipReason());
+if (ipSkip) console.log(`skipping the in-process demo test: ${ipSkip}`);
+
+describe('npm run demo -- --exit', () => {
+  it.skipIf(nsSkip !== undefined)(
+    'when run as root, then three projects turn healthy in namespaces, the data path works, blog is refused, no secret prints and nothing is left',
+    async () => {
+      const run = await runDemo('namespaces');
+      expect(run.out).toContain('network namespaces with real WireGuard');
+      expectTheStory(run);
+      expect(run.report.trace!.namespaces.length).toBe(4);
+    },
+    120_000,
+  );
+
+  it.skipIf(ipSkip !== undefined)(
+    'when run in-process, then it says what it simulates and tells the same story',
+    async () => {
+      const run = await runDemo('in-process');
+      expect(run.out).toContain('in-process lab');
+      expect(run.out).toContain('simulated:');
+      expectTheStory(run);
+    },
+    120_000,
+  );
+});

@@ -1,0 +1,232 @@
+/**
+ * `npm run demo`: the whole fleet on one machine. Starts the lab (network
+ * namespaces with real WireGuard when root, else the in-process lab, saying what
+ * it simulates), puts real Caddy (`tls internal`, loopback) in front of the Kong
+ * fake's proxy, applies examples/fleet through core/apply as the provision action
+ * does, prints a status table and one request through the data path, then keeps
+ * running until SIGINT/SIGTERM (or stops at once with `--exit`) and removes all
+ * it made.
+ *
+ * The Kong proxy runs where the workers' wg addresses are reachable: in namespace
+ * mode inside the master namespace (as Kong runs on the master), forwarded to a
+ * host loopback port for Caddy; in-process the wg addresses are loopback ones.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../../core/apply/ports.ts';
+import { startCaddy, httpsOnLoopback, type StartedCaddy } from '../../test/support/caddy.ts';
+import { startLab, type FleetLab, type LabTrace } from '../lab/index.ts';
+import { applyFleet, loadFleet } from './apply.ts';
+import { abbreviate, createMasker, progressLine, statusTable, type StatusRow } from './view.ts';
+
+export interface DemoOptions {
+  /** Stop right after the checks (tests). */
+  readonly exit: boolean;
+  /** The fleet directory (default examples/fleet). */
+  readonly root: string;
+  readonly mode?: 'namespaces' | 'in-process';
+  /** Test hook: a JSON file (0600) receiving the run's secrets and trace, for leak and leftover checks. */
+  readonly reportFile?: string;
+  readonly print: (line: string) => void;
+}
+
+export function demoOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DemoOptions {
+  const mode = env.SUPAFLEET_DEMO_MODE;
+  if (mode !== undefined && mode !== 'namespaces' && mode !== 'in-process') {
+    throw new Error(`SUPAFLEET_DEMO_MODE is "${mode}"; expected namespaces or in-process`);
+  }
+  return {
+    exit: argv.includes('--exit') || env.SUPAFLEET_DEMO_EXIT === '1',
+    root: resolve(env.SUPAFLEET_DEMO_FLEET ?? 'examples/fleet'),
+    ...(mode ? { mode } : {}),
+    ...(env.SUPAFLEET_DEMO_REPORT ? { reportFile: env.SUPAFLEET_DEMO_REPORT } : {}),
+    print: (l) => process.stdout.write(`${l}\n`),
+  };
+}
+
+/** Runs the demo; resolves with the exit code once everything it made is removed. */
+export async function runDemo(o: DemoOptions): Promise<number> {
+  const start = Date.now();
+  const masker = createMasker();
+  const say = (line: string) => o.print(progressLine(start, Date.now(), masker.apply(line)));
+  const log: Logger = {
+    info: say,
+    warn: (l) => say(`warning: ${l}`),
+    error: (l) => say(`error: ${l}`),
+    mask: (v) => masker.add(v),
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'supafleet-demo-'));
+  let lab: FleetLab | undefined;
+  let caddy: StartedCaddy | undefined;
+  const report: { secrets: string[]; trace?: LabTrace; caddy?: { pid: number; dir: string }; dir: string } = {
+    secrets: [],
+    dir,
+  };
+  const writeReport = () => {
+    if (!o.reportFile) return;
+    writeFileSync(o.reportFile, JSON.stringify(report), { mode: 0o600 });
+  };
+  let code = 1;
+  let stopping: (() => void) | undefined;
+  const stopped = new Promise<void>((r) => (stopping = r));
+  const onSignal = () => stopping?.();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const loaded = await loadFleet(o.root);
+    const sealKeyFile = join(o.root, 'EXAMPLE-ONLY.seal-private-key');
+    const sealPrivateKey = exampleSealKey(readFileSync(sealKeyFile, 'utf8'), sealKeyFile);
+    masker.add(sealPrivateKey);
+    say(`fleet ${loaded.fleet.name} (${o.root}): ${loaded.projects.map((p) => p.name).join(', ')}`);
+    lab = await startLab({
+      log: (l) => say(`lab: ${l}`),
+      fleet: { spec: loaded.fleet, sealPrivateKey },
+      ...(o.mode ? { mode: o.mode } : {}),
+    });
+    for (const s of lab.secrets) masker.add(s);
+    masker.add(lab.apiToken);
+    if (lab.mode === 'namespaces') {
+      // (the in-process lab says what it simulates itself)
+      say('lab: network namespaces with real WireGuard (wireguard-go), enrollment and agent; simulated:');
+      for (const s of lab.simulated) say(`lab:   - ${s}`);
+    }
+    const proxy = new URL(lab.kongProxyUrl);
+    caddy = await startCaddy({
+      sites: [{ hosts: [`*.${loaded.fleet.domain}`], upstream: `127.0.0.1:${proxy.port}` }],
+    });
+    report.caddy = { pid: caddy.pid, dir: caddy.dir };
+    say(`caddy: https on 127.0.0.1:${caddy.httpsPort} (tls internal) → Kong proxy ${lab.kongProxyUrl}`);
+
+    const applyStart = Date.now();
+    say('apply: plan → provision (parallelism 3) → routes, as the provision action does');
+    const { results, master } = await applyFleet(
+      loaded,
+      {
+        masterUrl: lab.masterUrl,
+        apiToken: lab.apiToken,
+        hetznerUrl: lab.hetzner.url,
+        hcloudToken: lab.hcloudToken,
+        masterWgPublicKey: lab.masterWgPublicKey,
+      },
+      log,
+    );
+    for (const s of lab.secrets) masker.add(s);
+    const failed = results.filter((r) => r.outcome === 'failed');
+    say(
+      failed.length === 0
+        ? `apply: ${results.length} projects applied and healthy in ${((Date.now() - applyStart) / 1000).toFixed(1)} s`
+        : `apply: failed: ${failed.map((r) => `${r.project} (${r.error})`).join('; ')}`,
+    );
+
+    const creds = new Map<string, string>();
+    for (const p of loaded.projects) {
+      const c = await master.credentials(p.name);
+      for (const v of [c.anon_key, c.service_role_key, c.jwt_secret, c.postgres_password]) masker.add(v);
+      report.secrets.push(c.anon_key, c.service_role_key, c.jwt_secret, c.postgres_password);
+      creds.set(p.name, c.anon_key);
+    }
+    const views = await master.listProjects();
+    const rows: StatusRow[] = loaded.projects.map((p) => {
+      const v = views.find((x) => x.name === p.name);
+      return {
+        project: p.name,
+        wgIp: v?.wg_ip ?? '-',
+        health: v?.health.state ?? 'missing',
+        url: v ? `https://${v.host}` : '-',
+      };
+    });
+    o.print('');
+    o.print(statusTable(rows));
+    o.print('');
+
+    const ca = join(dir, 'caddy-root.crt');
+    writeFileSync(ca, caddy.rootCa);
+    const tokenFile = join(dir, 'api-token');
+    writeFileSync(tokenFile, lab.apiToken, { mode: 0o600 });
+    chmodSync(tokenFile, 0o600);
+    const acme = views.find((v) => v.name === 'acme');
+    let dataPathOk = false;
+    let refusedOk = false;
+    if (acme && creds.get('acme') && creds.get('blog')) {
+      const path = '/rest/v1/todos?select=id';
+      const viaWg = lab.mode === 'namespaces' ? 'wg' : 'loopback (wg simulated)';
+      const ask = (key: string) =>
+        httpsOnLoopback({
+          host: acme.host,
+          port: caddy!.httpsPort,
+          path,
+          ca: caddy!.rootCa,
+          headers: { apikey: key },
+        });
+      const ok = await ask(creds.get('acme')!);
+      say(
+        `data path: GET https://${acme.host}${path} with acme's anon key ${abbreviate(creds.get('acme')!)} ` +
+          `(Caddy → Kong fake → ${viaWg} → acme's stand-in): ${ok.status} ${masker.apply(ok.text.trim())}`,
+      );
+      dataPathOk = ok.status === 200 && JSON.parse(ok.text).project === 'acme';
+      const refused = await ask(creds.get('blog')!);
+      say(
+        `data path: the same request with blog's anon key ${abbreviate(creds.get('blog')!)}: ` +
+          `${refused.status} ${masker.apply(refused.text.trim())}`,
+      );
+      refusedOk = refused.status === 403;
+    }
+    const allHealthy = rows.every((r) => r.health === 'healthy');
+    say(
+      `checks: ${rows.filter((r) => r.health === 'healthy').length}/${rows.length} healthy, ` +
+        `data path ${dataPathOk ? 'ok' : 'FAILED'}, cross-project key ${refusedOk ? 'refused' : 'NOT refused'}`,
+    );
+    code = allHealthy && dataPathOk && refusedOk && failed.length === 0 ? 0 : 1;
+    for (const s of lab.secrets) report.secrets.push(s);
+    writeReport();
+
+    if (!o.exit) {
+      const port = caddy.httpsPort;
+      o.print('');
+      o.print(`master API:  ${lab.masterUrl}  (admin token in ${tokenFile}, mode 0600)`);
+      o.print(`  curl -H "authorization: Bearer $(cat ${tokenFile})" ${lab.masterUrl}/v1/projects`);
+      o.print(
+        `  credentials (anon key etc.): ${lab.masterUrl}/v1/projects/<name>/credentials with that token`,
+      );
+      for (const r of rows) {
+        const host = r.url.replace('https://', '');
+        o.print(
+          `${r.project}: curl --cacert ${ca} --resolve ${host}:${port}:127.0.0.1 https://${host}:${port}/rest/v1/ -H "apikey: <anon key>"`,
+        );
+      }
+      o.print('Ctrl-C stops the demo and removes everything it started.');
+      await stopped;
+      say('stopping');
+    }
+  } catch (err) {
+    say(`demo failed: ${(err as Error).message}`);
+    code = 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await caddy?.stop().catch((e: Error) => say(`caddy stop: ${e.message}`));
+    if (lab) {
+      report.trace = lab.trace();
+      await lab.stop().catch((e: Error) => say(`lab stop: ${e.message}`));
+    }
+    rmSync(dir, { recursive: true, force: true });
+    writeReport();
+    say(
+      `cleaned up: ${report.trace?.namespaces.length ?? 0} namespaces, ${(report.trace?.pids.length ?? 0) + (caddy ? 1 : 0)} processes, temp dirs`,
+    );
+  }
+  return code;
+}
+
+/** The key line of an EXAMPLE-ONLY seal key file: its last line that is not a `#` comment. */
+function exampleSealKey(text: string, file: string): string {
+  const key = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .at(-1);
+  if (!key)
+    throw new Error(`${file} holds no key line; expected the base64 seal private key as its last line`);
+  return key;
+}
