@@ -49,18 +49,25 @@ export function demoMasterClient(t: ApplyTarget, log: Logger): MasterApi {
   });
 }
 
+/** The master and Hetzner clients the actions build, pointed at the lab. */
+export function demoClients(t: ApplyTarget, log: Logger): { master: MasterApi; hetzner: HetznerClient } {
+  return {
+    master: demoMasterClient(t, log),
+    hetzner: new HetznerClient({
+      token: t.hcloudToken,
+      endpoint: t.hetznerUrl,
+      onRetry: (e) => log.info(`hetzner ${e.kind}: ${e.reason}; retry ${e.attempt}`),
+    }),
+  };
+}
+
 export async function applyFleet(
   loaded: { readonly fleet: FleetSpec; readonly projects: readonly ProjectSpec[] },
   target: ApplyTarget,
   log: Logger,
   options: { readonly parallelism?: number; readonly waitMs?: number } = {},
 ): Promise<DemoApply> {
-  const master = demoMasterClient(target, log);
-  const hetzner = new HetznerClient({
-    token: target.hcloudToken,
-    endpoint: target.hetznerUrl,
-    onRetry: (e) => log.info(`hetzner ${e.kind}: ${e.reason}; retry ${e.attempt}`),
-  });
+  const { master, hetzner } = demoClients(target, log);
   const { fleet, projects } = loaded;
   const actual = await readActual({ master, hetzner, log }, { fleet, desired: projects });
   const result = plan({ fleet, projects: [...projects] }, actual);

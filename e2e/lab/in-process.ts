@@ -54,6 +54,7 @@ export const IN_PROCESS_SIMULATED: readonly string[] = [
   "a worker's bootstrap: no enroll.sh, no namespace; the lab sends the enrollment request with the user_data's token",
   'Hetzner Cloud: the local Hetzner fake',
   'the Supabase services: stand-in processes run by the real agent (process runtime), in this process',
+  'backups: a stand-in backup.sh records a snapshot (no restic, no Storage Box)',
   'Kong: the Kong fake',
 ];
 

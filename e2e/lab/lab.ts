@@ -132,6 +132,7 @@ export const NAMESPACE_SIMULATED: readonly string[] = [
   'Hetzner Cloud: the local Hetzner fake; a created worker server boots as a network namespace',
   "a worker's OS-level bootstrap (apt, Docker, UFW, sshd hardening, systemd) is skipped and listed in its lab.log",
   'the Supabase services: stand-in processes run by the real agent (process runtime)',
+  'backups: a stand-in backup.sh records a snapshot (no restic, no Storage Box)',
   'Kong: the Kong fake',
   "TLS for enrollment: a self-signed certificate for fleet.<domain>, trusted by the workers' curl",
 ];

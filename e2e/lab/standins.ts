@@ -11,6 +11,18 @@ import { defaultBundleRenderer } from '../../master/src/bundle.ts';
  */
 export const LAB_STANDIN_FILE = 'lab-standin.mjs';
 
+/**
+ * Stands in for the bundle's backup/backup.sh (restic to the Storage Box): records
+ * a successful snapshot in the status file the agent reads, so a final backup
+ * before a teardown succeeds without a Storage Box.
+ */
+export const LAB_BACKUP_SCRIPT = `#!/bin/sh
+# supafleet lab: stand-in backup (no restic, no Storage Box)
+set -eu
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+printf '{"success":true,"finished_at":"%s","duration_s":0,"snapshot_id":"lab-%s","size_bytes":0,"error":null}\\n' "$now" "$(date -u +%s)" > "$BACKUP_STATUS_FILE"
+`;
+
 /** Service → port, as the real stack publishes them on the wg address. */
 export const LAB_SERVICES: Readonly<Record<string, number>> = {
   auth: 9999,
@@ -73,6 +85,7 @@ export function labStandinFiles(input: {
   }
   return new Map([
     [LAB_STANDIN_FILE, LAB_STANDIN_SCRIPT],
+    ['backup/backup.sh', LAB_BACKUP_SCRIPT],
     ['standins.json', JSON.stringify({ services }, null, 2)],
     ['probes.json', JSON.stringify({ probes }, null, 2)],
   ]);
