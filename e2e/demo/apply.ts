@@ -23,6 +23,8 @@ export interface ApplyTarget {
   readonly hcloudToken: string;
   /** The master's wg public key, pinned as an operator would. */
   readonly masterWgPublicKey: string;
+  /** The fetch the master client uses (default: the global one), e.g. to count calls. */
+  readonly fetch?: typeof fetch;
 }
 
 export interface DemoApply {
@@ -44,6 +46,7 @@ export function demoMasterClient(t: ApplyTarget, log: Logger): MasterApi {
   return createMasterClient({
     baseUrl: t.masterUrl,
     token: () => Promise.resolve(t.apiToken),
+    ...(t.fetch ? { fetch: t.fetch } : {}),
     baseDelayMs: 250,
     onRetry: (e) => log.info(`master ${e.method} ${e.path}: ${e.reason}; retry ${e.attempt}`),
   });
