@@ -70,7 +70,15 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   let code = 1;
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((r) => (stopping = r));
-  const onSignal = () => stopping?.();
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    stopping?.();
+  };
+  /** A signal during start-up or the apply stops the demo at the next step, then cleans up. */
+  const checkInterrupted = () => {
+    if (interrupted) throw new Error('interrupted; cleaning up');
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
@@ -91,6 +99,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       say('lab: network namespaces with real WireGuard (wireguard-go), enrollment and agent; simulated:');
       for (const s of lab.simulated) say(`lab:   - ${s}`);
     }
+    checkInterrupted();
     const proxy = new URL(lab.kongProxyUrl);
     caddy = await startCaddy({
       sites: [{ hosts: [`*.${loaded.fleet.domain}`], upstream: `127.0.0.1:${proxy.port}` }],
@@ -98,6 +107,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     report.caddy = { pid: caddy.pid, dir: caddy.dir };
     say(`caddy: https on 127.0.0.1:${caddy.httpsPort} (tls internal) → Kong proxy ${lab.kongProxyUrl}`);
 
+    checkInterrupted();
     const applyStart = Date.now();
     say('apply: plan → provision (parallelism 3) → routes, as the provision action does');
     const { results, master } = await applyFleet(
@@ -119,6 +129,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         : `apply: failed: ${failed.map((r) => `${r.project} (${r.error})`).join('; ')}`,
     );
 
+    checkInterrupted();
     const creds = new Map<string, string>();
     for (const p of loaded.projects) {
       const c = await master.credentials(p.name);
