@@ -3,7 +3,8 @@
  * (core/apply): plan → apply → all healthy → the data path works → a
  * cross-project key is refused → an edited spec (CORS origins) converges on the
  * same worker without a rebuild → deleting a protected project is refused →
- * unprotected, it is torn down → nothing of the run is left.
+ * unprotected, it is torn down, then the other two → no server, peer, Kong
+ * entity or worker is left, and nothing of the run once the lab stops.
  * Needs root and the WireGuard tools, PostgreSQL and Caddy; skips with the
  * reason otherwise (fails instead when CI=true).
  */
@@ -17,6 +18,7 @@ import type { ProjectSpec } from '../core/spec/types.ts';
 import { caddySkipReason, httpsOnLoopback, startCaddy, type StartedCaddy } from '../test/support/caddy.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { applyFleet, demoClients, loadFleet, type ApplyTarget } from './demo/apply.ts';
+import { until } from './lab/commands.ts';
 import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
 
 const skip =
@@ -63,7 +65,7 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
   const ask = (host: string, path: string, headers: Record<string, string>, method = 'GET') =>
     httpsOnLoopback({ host, port: caddy!.httpsPort, path, ca: caddy!.rootCa, headers, method });
 
-  it('when the fleet is applied, edited, and a project deleted, then each step converges and nothing is left', async () => {
+  it('when the fleet is applied, edited and deleted project by project, then each step converges and nothing is left', async () => {
     const l = lab!;
     // plan → apply: three projects created and healthy
     const first = await applyFleet(loaded, target, log);
@@ -135,6 +137,33 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
     expect((await ask('acme.example.com', '/rest/v1/todos', { apikey: acme.anon_key })).status).toBe(404);
     const peers = l.execInMaster!('wg', ['show', l.masterWgInterface!, 'allowed-ips']).stdout;
     expect(peers).not.toContain(`${before.wgIp}/32`);
+
+    // the other two torn down as well: no fake server, no peer, no Kong entity, no worker left
+    const rest = await Promise.all(
+      ['blog', 'shop'].map((name) =>
+        teardownProject(deps, {
+          fleet: loaded.fleet,
+          name,
+          protect: false,
+          backupWaitMs: 60_000,
+          pollMs: 300,
+        }),
+      ),
+    );
+    expect(rest.map((r) => [r.project, r.serversDeleted, r.tombstoned])).toEqual([
+      ['blog', 1, true],
+      ['shop', 1, true],
+    ]);
+    expect((await master.listProjects()).filter((v) => v.status === 'active')).toEqual([]);
+    expect(await hetzner.listFleetServers(loaded.fleet.name)).toEqual([]);
+    const tagged = (await (await fetch(`${l.kongUrl}/services?tags=supafleet`)).json()) as {
+      data: unknown[];
+    };
+    expect(tagged.data).toEqual([]);
+    const consumers = (await (await fetch(`${l.kongUrl}/consumers`)).json()) as { data: unknown[] };
+    expect(consumers.data).toEqual([]);
+    expect(l.execInMaster!('wg', ['show', l.masterWgInterface!, 'peers']).stdout.trim()).toBe('');
+    await until('every worker to be removed', () => (l.workers().length === 0 ? true : undefined), 15_000);
 
     // no generated secret in any line the apply printed or any log the lab's processes wrote
     const printed = `${log.lines.join('\n')}\n${l.logs()}`;
