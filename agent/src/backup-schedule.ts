@@ -1,5 +1,5 @@
 import type { Clock } from './clock.ts';
-import { nextCronTime, parseCron } from './cron.ts';
+import { nextCronTime, parseCron } from '../../core/cron.ts';
 import type { Logger } from './logger.ts';
 
 /**

@@ -1,25 +1,5 @@
+import { CRON_FIELDS, type CronField } from '../../cron.ts';
 import { quote } from '../errors.ts';
-
-interface Field {
-  readonly name: string;
-  readonly min: number;
-  readonly max: number;
-  readonly names?: readonly string[];
-}
-
-const FIELDS: readonly Field[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  {
-    name: 'month',
-    min: 1,
-    max: 12,
-    names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
-  },
-  // 0 and 7 are both Sunday, as in cron.
-  { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
-];
 
 const EXAMPLE = 'such as "0 3 * * *" (03:00 UTC every day)';
 
@@ -32,14 +12,14 @@ export function cronProblem(value: string): string | undefined {
   if (value.trim() === '' || fields.length !== 5) {
     return `${quote(value)} has ${value.trim() === '' ? 0 : fields.length} fields; expected 5 (minute hour day-of-month month day-of-week), ${EXAMPLE}`;
   }
-  for (let i = 0; i < FIELDS.length; i++) {
-    const problem = fieldProblem(fields[i]!, FIELDS[i]!);
+  for (let i = 0; i < CRON_FIELDS.length; i++) {
+    const problem = fieldProblem(fields[i]!, CRON_FIELDS[i]!);
     if (problem) return `${quote(value)}: ${problem}; expected a cron expression ${EXAMPLE}`;
   }
   return undefined;
 }
 
-function fieldProblem(text: string, field: Field): string | undefined {
+function fieldProblem(text: string, field: CronField): string | undefined {
   const parts = text.split(',');
   if (parts.length > 60) return `the ${field.name} field has too many entries`;
   for (const part of parts) {
@@ -64,7 +44,7 @@ function fieldProblem(text: string, field: Field): string | undefined {
   return undefined;
 }
 
-function valueOf(text: string, field: Field): number | undefined {
+function valueOf(text: string, field: CronField): number | undefined {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
     return n >= field.min && n <= field.max ? n : undefined;

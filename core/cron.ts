@@ -1,6 +1,6 @@
 /**
  * Five-field cron expressions (minute hour day-of-month month day-of-week, in
- * UTC), as the project spec allows them (core/spec/rules/cron.ts): numbers,
+ * UTC), as the project spec allows them (core/spec/rules/cron.ts validates with the same fields): numbers,
  * names (`jan`, `mon`), `*`, ranges, steps and lists. When both day fields are
  * restricted (not a bare `*`), a day matches either; otherwise it must match
  * both. Pure functions; small enough that the agent carries no date library.
@@ -18,14 +18,16 @@ export interface CronSchedule {
   readonly dayOfWeekRestricted: boolean;
 }
 
-interface FieldSpec {
+/** One field of a five-field cron expression: its name, range and month or weekday names. */
+export interface CronField {
   readonly name: string;
   readonly min: number;
   readonly max: number;
   readonly names?: readonly string[];
 }
 
-const FIELDS: readonly FieldSpec[] = [
+/** The five fields, in order; day of week 0 and 7 are both Sunday, as in cron. */
+export const CRON_FIELDS: readonly CronField[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
@@ -51,7 +53,7 @@ export function parseCron(expression: string): CronSchedule {
       `cron expression ${JSON.stringify(expression)} has ${expression.trim() === '' ? 0 : fields.length} fields; expected 5 (minute hour day-of-month month day-of-week)`,
     );
   }
-  const sets = fields.map((text, i) => parseField(text, FIELDS[i]!, expression));
+  const sets = fields.map((text, i) => parseField(text, CRON_FIELDS[i]!, expression));
   const daysOfWeek = new Set([...sets[4]!].map((d) => d % 7));
   return {
     minutes: sets[0]!,
@@ -92,7 +94,7 @@ function dayMatches(s: CronSchedule, d: Date): boolean {
   return s.dayOfMonthRestricted && s.dayOfWeekRestricted ? dom || dow : dom && dow;
 }
 
-function parseField(text: string, field: FieldSpec, expression: string): Set<number> {
+function parseField(text: string, field: CronField, expression: string): Set<number> {
   const values = new Set<number>();
   const bad = (why: string): Error =>
     new Error(`cron expression ${JSON.stringify(expression)}: the ${field.name} field ${why}`);
@@ -118,7 +120,7 @@ function parseField(text: string, field: FieldSpec, expression: string): Set<num
   return values;
 }
 
-function valueOf(text: string, field: FieldSpec): number | undefined {
+function valueOf(text: string, field: CronField): number | undefined {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
     return n >= field.min && n <= field.max ? n : undefined;
