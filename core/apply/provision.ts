@@ -130,7 +130,8 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
     });
     const routes = await deps.master.putRoutes(name);
     deps.log.info(
-      `${name}: routes reconciled (${routes.created} created, ${routes.updated} updated, ${routes.deleted} deleted)`,
+      `${name}: routes reconciled (${routes.created} created, ${routes.updated} updated, ${routes.deleted} deleted; ` +
+        `${routes.calls.list + routes.calls.mutate} Kong calls)`,
     );
     await reportStatus(
       deps,

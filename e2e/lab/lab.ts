@@ -110,6 +110,11 @@ export interface FleetLab {
   readonly masterWgInterface?: string;
   /** Stops the master API process (SIGTERM, or SIGKILL for a crash) and starts it again (namespaces mode only). */
   restartMaster?(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /**
+   * The next server created for `project` is left without a boot: it runs in the
+   * Hetzner fake but never enrolls, as a worker whose cloud-init broke (namespaces mode only).
+   */
+  holdBoot?(project: string): void;
   /** Kills a worker's agent and starts it again (namespaces mode only). */
   restartAgent?(project: string, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Every log the lab's processes wrote so far (master, wireguard-go, each worker's boot, enrollment and agent). */
@@ -169,6 +174,8 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
   };
   const secrets = new Set<string>();
   const workers = new Map<number, LabWorker>();
+  /** Projects whose next server is left without a boot (holdBoot). */
+  const held = new Set<string>();
   let pg: TestPostgres | undefined;
   /** The Postgres directory (its socket directory holds `data/`), for the exit handler. */
   let pgDir: string | undefined;
@@ -357,6 +364,10 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
         const project = labels['supafleet/project'];
         if (stopped || labels['supafleet/role'] !== 'worker' || !project || !userData) return;
         const serverId = server.id as number;
+        if (held.delete(project)) {
+          say(`worker ${project}: server ${serverId} is held: it never boots or enrolls`);
+          return;
+        }
         const k = ++n;
         const namespace = `sflw${id}-${k}`;
         const wdir = join(dir, 'workers', `${k}-${project}`);
@@ -445,6 +456,9 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
         const after = m.pids().master;
         if (after) made.pids.add(after);
         say(`master restarted after ${signal ?? 'SIGTERM'}`);
+      },
+      holdBoot: (project) => {
+        held.add(project);
       },
       restartAgent: async (project, signal) => {
         const w = [...workers.values()].find((x) => x.project === project);
