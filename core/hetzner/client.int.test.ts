@@ -276,4 +276,83 @@ describe('HetznerClient against the fake', () => {
     await hetzner.ensureServer(request(), GUARD);
     expect(mutating(fake).length).toBe(before);
   });
+  describe('rebuild', () => {
+    const MASTER = { fleet: 'demo', role: 'master' as const };
+    const master = (): CreateServerRequest => ({
+      ...request('master'),
+      labels: { 'supafleet/fleet': 'demo', 'supafleet/role': 'master' },
+      user_data: '#cloud-config\nfirst: boot\n',
+    });
+    const rebuilds = (f: FakeHetzner) => f.state().actions.filter((a) => a.command === 'rebuild_server');
+
+    it('when the master is rebuilt, then one rebuild runs to success and the server keeps its id and IPv4 with the new user_data', async () => {
+      const { fake, hetzner } = await setup({ actionDurationMs: 3000 });
+      const created = await hetzner.createServer(master());
+      await hetzner.waitForAction(created.action);
+      const progress: number[] = [];
+      const result = await hetzner.rebuildServer(
+        created.server.id,
+        { image: 'ubuntu-24.04', user_data: '#cloud-config\nrestore: true\n' },
+        MASTER,
+      );
+      expect((await hetzner.getServer(created.server.id))!.status).toBe('rebuilding');
+      await hetzner.waitForAction(result.action, { onProgress: (a) => progress.push(a.progress) });
+      const after = await hetzner.getServer(created.server.id);
+      expect(after).toMatchObject({ id: created.server.id, status: 'running', name: 'demo-master' });
+      expect(after!.public_net.ipv4!.ip).toBe(created.server.public_net.ipv4!.ip);
+      expect(fake.state().servers[0]!.user_data).toBe('#cloud-config\nrestore: true\n');
+      expect(rebuilds(fake)).toHaveLength(1);
+      expect(progress.at(-1)).toBe(100);
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('when 503 bursts and a 429 hit the rebuild, then it converges with one rebuild', async () => {
+      const { fake, hetzner } = await setup({ actionDurationMs: 3000 });
+      const created = await hetzner.createServer(master());
+      await hetzner.waitForAction(created.action);
+      fake.inject({ kind: 'error', status: 503, match: 'POST /servers/{id}/actions/rebuild', times: 2 });
+      fake.inject({ kind: 'error', status: 429, match: 'POST /servers/{id}/actions/rebuild' });
+      const result = await hetzner.rebuildServer(created.server.id, { image: 'ubuntu-24.04' }, MASTER);
+      await hetzner.waitForAction(result.action);
+      expect(result.resumed).toBe(false);
+      expect(rebuilds(fake)).toHaveLength(1);
+    });
+
+    it('when the rebuild answer is lost, then the retry resumes the running rebuild instead of starting another', async () => {
+      const { fake, hetzner } = await setup({
+        actionDurationMs: 60_000,
+        faults: [{ kind: 'lose_response', match: 'POST /servers/{id}/actions/rebuild' }],
+      });
+      const created = await hetzner.createServer(master());
+      await hetzner.waitForAction(created.action);
+      const result = await hetzner.rebuildServer(created.server.id, { image: 'ubuntu-24.04' }, MASTER);
+      expect(result.resumed).toBe(true);
+      expect(rebuilds(fake).map((a) => a.id)).toEqual([result.action.id]);
+      expect(
+        fake
+          .calls()
+          .filter((c) => c.kind.includes('/servers/{id}/actions'))
+          .map((c) => `${c.kind} ${c.status}`),
+      ).toEqual([
+        'POST /servers/{id}/actions/rebuild 504',
+        'POST /servers/{id}/actions/rebuild 423',
+        'GET /servers/{id}/actions 200',
+      ]);
+      await hetzner.waitForAction(result.action);
+      expect(fake.state().servers[0]!.status).toBe('running');
+    });
+
+    it('when a worker guard meets the master, then the rebuild is refused and nothing is posted', async () => {
+      const { fake, hetzner } = await setup();
+      const created = await hetzner.createServer(master());
+      await expect(
+        hetzner.rebuildServer(
+          created.server.id,
+          { image: 'ubuntu-24.04' },
+          { fleet: 'demo', role: 'worker' },
+        ),
+      ).rejects.toThrow(HetznerRefusedError);
+      expect(mutating(fake)).toEqual(['POST /servers']);
+    });
+  });
 });

@@ -5,10 +5,12 @@
  * not carry the fleet's labels.
  */
 import { formatSelector } from './label-selector.ts';
-import { HetznerActionError, HetznerApiError, HetznerRefusedError } from './errors.ts';
+import { HetznerActionError, HetznerApiError, HetznerRefusedError, mayHaveBeenServed } from './errors.ts';
+import { Secret } from '../seal/secret.ts';
 import { HetznerTransport, type TransportOptions } from './http.ts';
 import type {
   Action,
+  ActionStatus,
   CreateFirewallRequest,
   CreateServerRequest,
   CreateServerResponse,
@@ -16,6 +18,8 @@ import type {
   FirewallResource,
   FirewallRule,
   Location,
+  RebuildServerRequest,
+  RebuildServerResponse,
   Server,
   ServerType,
 } from './types.ts';
@@ -57,6 +61,19 @@ export interface EnsureServerResult {
   readonly created: boolean;
   /** The create action, when this call created the server. */
   readonly action?: Action;
+}
+
+/** The outcome of {@link HetznerClient.rebuildServer}. */
+export interface RebuildServerResult {
+  /** The `rebuild_server` action, to wait for. */
+  readonly action: Action;
+  /** The new root password Hetzner returns for servers without SSH keys. Never log it. */
+  readonly rootPassword?: Secret;
+  /**
+   * True when the answer to this call's request was lost and its retry found the rebuild
+   * that request had started, instead of starting a second one.
+   */
+  readonly resumed: boolean;
 }
 
 const POLL_FLOOR_MS = 1000;
@@ -239,6 +256,71 @@ export class HetznerClient {
     return (
       await this.http.request<{ action: Action }>('POST', `/servers/${id}/actions/change_type`, { body })
     ).action;
+  }
+
+  /**
+   * `POST /servers/{id}/actions/rebuild`: Hetzner powers the server off, wipes its disk and
+   * installs `image`; the server keeps its id, name, labels and IPs, and `user_data`, when
+   * given, replaces the stored one. Guarded like delete, and checks the user_data budget
+   * before any call. A rebuild is not repeatable like a create keyed by name, so when the
+   * answer to the request may have been lost (network error, 502, 504) and its retry meets
+   * `locked`, the rebuild that request started is looked up among the server's running
+   * actions and returned (`resumed`) rather than failing or rebuilding twice.
+   */
+  async rebuildServer(
+    id: number,
+    request: RebuildServerRequest,
+    guard: FleetGuard,
+  ): Promise<RebuildServerResult> {
+    if (request.image.trim() === '') {
+      throw new Error(`cannot rebuild server ${id}: image is empty; expected a name such as ubuntu-24.04`);
+    }
+    if (request.user_data !== undefined) {
+      const bytes = Buffer.byteLength(request.user_data, 'utf8');
+      if (bytes > USER_DATA_LIMIT) {
+        throw new Error(
+          `user_data for rebuilding server ${id} is ${bytes} bytes; Hetzner accepts at most ${USER_DATA_LIMIT}`,
+        );
+      }
+    }
+    const server = await this.getServer(id);
+    if (!server) throw new Error(`cannot rebuild server ${id}: it does not exist`);
+    this.checkGuard(server, guard, 'rebuild');
+    let unsure = false;
+    try {
+      const answer = await this.http.request<RebuildServerResponse>(
+        'POST',
+        `/servers/${id}/actions/rebuild`,
+        {
+          body: request,
+          onRetry: (failure) => {
+            if (mayHaveBeenServed(failure)) unsure = true;
+          },
+        },
+      );
+      return {
+        action: answer.action,
+        ...(answer.root_password ? { rootPassword: new Secret(answer.root_password) } : {}),
+        resumed: false,
+      };
+    } catch (err) {
+      if (!(err instanceof HetznerApiError) || err.code !== 'locked') throw err;
+      if (unsure) {
+        const running = await this.listServerActions(id, { status: 'running' });
+        const started = running.filter((a) => a.command === 'rebuild_server').sort((a, b) => b.id - a.id)[0];
+        if (started) return { action: started, resumed: true };
+      }
+      throw new HetznerRefusedError(
+        `cannot rebuild server ${id} ("${server.name}"): it is locked by another running action; ` +
+          'wait for that action to finish, then run again',
+        { cause: err },
+      );
+    }
+  }
+
+  /** `GET /servers/{id}/actions` through every page, optionally only those with this status. */
+  async listServerActions(id: number, filter: { status?: ActionStatus } = {}): Promise<Action[]> {
+    return this.http.list<Action>(`/servers/${id}/actions`, 'actions', { status: filter.status });
   }
 
   /** `POST /servers/{id}/actions/poweroff` or `poweron`. */

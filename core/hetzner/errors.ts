@@ -70,3 +70,15 @@ export function isRetryable(err: unknown): boolean {
     return RETRYABLE_CODES.has(err.code) || RETRYABLE_STATUSES.has(err.status);
   return false;
 }
+
+/**
+ * True when a failed call may still have been carried out by Hetzner: the answer was
+ * lost on the way (network error, request timeout) or came from a gateway (502, 504).
+ * A 429 or 503 means the request was turned away before it was served.
+ */
+export function mayHaveBeenServed(err: unknown): boolean {
+  if (err instanceof HetznerNetworkError) return true;
+  if (err instanceof HetznerApiError)
+    return err.status === 502 || err.status === 504 || err.code === 'bad_gateway' || err.code === 'timeout';
+  return false;
+}

@@ -39,6 +39,11 @@ export type Query = Readonly<Record<string, string | number | readonly (string |
 export interface RequestOptions {
   readonly query?: Query;
   readonly body?: unknown;
+  /**
+   * Told of each failure that is about to be retried, so a caller can tell a retry
+   * after a possibly served request (network error, 502, 504) from a plain one.
+   */
+  readonly onRetry?: (failure: unknown) => void;
 }
 
 const MAX_PAGES = 1000;
@@ -135,6 +140,7 @@ export class HetznerTransport {
         delayMs = Math.max(delayMs, rateLimitWait(0, this.reset, this.now(), this.policy.capMs));
       }
       this.options.onRetry?.({ kind, attempt, delayMs, reason: (failure as Error).message });
+      options.onRetry?.(failure);
       await this.sleep(delayMs);
     }
   }

@@ -135,6 +135,22 @@ export interface CreateServerResponse {
   readonly root_password: string | null;
 }
 
+/** `POST /servers/{id}/actions/rebuild` body. */
+export interface RebuildServerRequest {
+  /** Image name or id, e.g. `ubuntu-24.04`. */
+  readonly image: string;
+  /** Replaces the server's stored user_data when given; the old one is kept otherwise. */
+  readonly user_data?: string;
+}
+
+/** `POST /servers/{id}/actions/rebuild` 201 body. */
+export interface RebuildServerResponse {
+  /** `rebuild_server`, running. */
+  readonly action: Action;
+  /** A new root password for servers created without SSH keys, else null. */
+  readonly root_password: string | null;
+}
+
 /** `POST /firewalls` body. */
 export interface CreateFirewallRequest {
   readonly name: string;

@@ -229,4 +229,132 @@ describe('fake Hetzner API', () => {
     await call('POST', '/servers', create('quiet'));
     await expect(booted).resolves.toBe('quiet');
   });
+  describe('rebuild', () => {
+    const rebuildPath = (id: number) => `/servers/${id}/actions/rebuild`;
+    /** A running server, its create and start actions finished. */
+    async function running(
+      call: Awaited<ReturnType<typeof start>>['call'],
+      extra: Record<string, unknown> = {},
+    ) {
+      const created = await call('POST', '/servers', create('web', { role: 'master' }, extra));
+      expect(created.status).toBe(201);
+      return created.body!.server as Json;
+    }
+
+    it('when a server is rebuilt, then it keeps id, name, labels and IPs, turns rebuilding then running, and boots the new user_data', async () => {
+      let now = 0;
+      const rebuilt: [string, string | undefined][] = [];
+      const { call, fake } = await start({
+        actionDurationMs: 1000,
+        now: () => now,
+        onServerRebuilt: (server, userData) => rebuilt.push([String(server.name), userData]),
+      });
+      const before = await running(call, { user_data: '#cloud-config\nold: 1\n' });
+      now = 1000;
+      const res = await call('POST', rebuildPath(before.id), {
+        image: 'ubuntu-24.04',
+        user_data: '#cloud-config\nnew: 1\n',
+      });
+      expect(res.status).toBe(201);
+      expect(Object.keys(res.body!).sort()).toEqual(['action', 'root_password']);
+      expect(res.body!.action).toMatchObject({
+        command: 'rebuild_server',
+        status: 'running',
+        resources: [{ id: before.id, type: 'server' }],
+      });
+      expect(res.body!.root_password).toMatch(/^\S{12,}$/);
+      expect((await call('GET', `/servers/${before.id}`)).body!.server.status).toBe('rebuilding');
+      expect(rebuilt).toEqual([]);
+      now = 2000;
+      const action = await call('GET', `/actions/${res.body!.action.id}`);
+      expect(action.body!.action).toMatchObject({ status: 'success', progress: 100 });
+      const after = (await call('GET', `/servers/${before.id}`)).body!.server as Json;
+      expect(after.status).toBe('running');
+      for (const key of ['id', 'name', 'labels', 'created']) expect(after[key]).toEqual(before[key]);
+      expect(after.public_net.ipv4.ip).toBe(before.public_net.ipv4.ip);
+      expect(after.public_net.ipv6.ip).toBe(before.public_net.ipv6.ip);
+      expect(fake.state().servers).toMatchObject([{ user_data: '#cloud-config\nnew: 1\n' }]);
+      expect(rebuilt).toEqual([['web', '#cloud-config\nnew: 1\n']]);
+    });
+
+    it('when a rebuild gives no user_data, then the stored one is kept', async () => {
+      const { call, fake } = await start();
+      const server = await running(call, { user_data: '#cloud-config\nold: 1\n' });
+      expect((await call('POST', rebuildPath(server.id), { image: 'ubuntu-24.04' })).status).toBe(201);
+      expect(fake.state().servers[0]!.user_data).toBe('#cloud-config\nold: 1\n');
+    });
+
+    it('when the server was created with SSH keys, then the rebuild returns no root password', async () => {
+      const { call } = await start();
+      const server = await running(call, { ssh_keys: ['ops'] });
+      const res = await call('POST', rebuildPath(server.id), { image: 'ubuntu-24.04' });
+      expect(res.body!.root_password).toBeNull();
+    });
+
+    const refused: [string, (id: number) => [string, Record<string, unknown>], number, string][] = [
+      ['an unknown server id', () => [rebuildPath(999_999), { image: 'ubuntu-24.04' }], 404, 'not_found'],
+      ['no image', (id) => [rebuildPath(id), {}], 422, 'invalid_input'],
+      ['an unknown image', (id) => [rebuildPath(id), { image: 'windows-95' }], 422, 'invalid_input'],
+      [
+        'user_data over 32 KiB',
+        (id) => [rebuildPath(id), { image: 'ubuntu-24.04', user_data: 'x'.repeat(32 * 1024 + 1) }],
+        422,
+        'invalid_input',
+      ],
+    ];
+    for (const [what, request, status, code] of refused) {
+      it(`when a rebuild names ${what}, then the answer is ${status} ${code} and the server is untouched`, async () => {
+        const { call, fake } = await start();
+        const server = await running(call, { user_data: 'keep' });
+        const [path, body] = request(server.id);
+        const res = await call('POST', path, body);
+        expect(res).toMatchObject({ status, body: { error: { code } } });
+        expect(fake.state().servers).toMatchObject([{ status: 'running', user_data: 'keep' }]);
+      });
+    }
+
+    it('when an action is still running on the server, then a rebuild is 423 locked', async () => {
+      const { call, fake } = await start({ actionDurationMs: 60_000 });
+      const created = await call('POST', '/servers', create('web'));
+      const res = await call('POST', rebuildPath(created.body!.server.id), { image: 'ubuntu-24.04' });
+      expect(res).toMatchObject({ status: 423, body: { error: { code: 'locked' } } });
+      expect(fake.state().actions.map((a) => a.command)).toEqual(['create_server', 'start_server']);
+    });
+
+    it('when the server actions are listed by status, then the running rebuild is among them', async () => {
+      let now = 0;
+      const { call } = await start({ actionDurationMs: 1000, now: () => now });
+      const server = await running(call);
+      now = 5000;
+      const res = await call('POST', rebuildPath(server.id), { image: 'ubuntu-24.04' });
+      const list = await call('GET', `/servers/${server.id}/actions?status=running`);
+      expect(list.body!.actions.map((a: Json) => [a.id, a.command])).toEqual([
+        [res.body!.action.id, 'rebuild_server'],
+      ]);
+      const all = await call('GET', `/servers/${server.id}/actions`);
+      expect(all.body!.actions.map((a: Json) => a.command)).toEqual([
+        'create_server',
+        'start_server',
+        'rebuild_server',
+      ]);
+      expect((await call('GET', '/servers/999999/actions')).status).toBe(404);
+    });
+
+    it('when faults are armed for rebuilds, then the request fails or the action ends in error and the server is off', async () => {
+      const { call, fake } = await start();
+      const server = await running(call);
+      fake.inject({ kind: 'error', status: 503, match: 'POST /servers/{id}/actions/rebuild' });
+      fake.inject({ kind: 'action_error', command: 'rebuild_server', code: 'server_error', message: 'disk' });
+      const refused = await call('POST', rebuildPath(server.id), { image: 'ubuntu-24.04' });
+      expect(refused).toMatchObject({ status: 503, body: { error: { code: 'unavailable' } } });
+      expect(fake.state().servers[0]!.status).toBe('running');
+      const res = await call('POST', rebuildPath(server.id), { image: 'ubuntu-24.04' });
+      const action = await call('GET', `/actions/${res.body!.action.id}`);
+      expect(action.body!.action).toMatchObject({
+        status: 'error',
+        error: { code: 'server_error', message: 'disk' },
+      });
+      expect(fake.state().servers[0]!.status).toBe('off');
+    });
+  });
 });

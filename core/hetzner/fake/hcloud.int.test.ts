@@ -1,6 +1,6 @@
 /**
  * Contract test: the real `hcloud` CLI (Debian hcloud-cli) creates, lists by label,
- * describes and deletes a server against the fake.
+ * describes, rebuilds and deletes a server against the fake.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -167,5 +167,45 @@ describe.skipIf(!available && process.env.CI !== 'true')('the hcloud CLI against
     await hcloud('server', 'delete', 'demo-blog');
     await hcloud('firewall', 'delete', 'demo-workers');
     expect(fake.state()).toMatchObject({ servers: [], firewalls: [] });
+  });
+  it('when the CLI rebuilds a server by name, then it keeps its id and IPv4 and runs again', async () => {
+    await hcloud(
+      'server',
+      'create',
+      '--name',
+      'demo-master',
+      '--type',
+      'cx22',
+      '--image',
+      'ubuntu-24.04',
+      '--label',
+      'supafleet/fleet=demo',
+      '--label',
+      'supafleet/role=master',
+      '--user-data-from-file',
+      join(dir, 'user-data.yaml'),
+    );
+    const before = JSON.parse(await hcloud('server', 'describe', 'demo-master', '-o', 'json')) as {
+      id: number;
+      public_net: { ipv4: { ip: string } };
+    };
+    const out = await hcloud('server', 'rebuild', '--image', 'ubuntu-24.04', 'demo-master');
+    expect(out).toMatch(new RegExp(`Server ${before.id} rebuilt`));
+    const after = JSON.parse(
+      await hcloud('server', 'describe', 'demo-master', '-o', 'json'),
+    ) as typeof before & {
+      status: string;
+    };
+    expect(after).toMatchObject({
+      id: before.id,
+      status: 'running',
+      public_net: { ipv4: before.public_net.ipv4 },
+    });
+    // Without --user-data the stored user_data stays.
+    expect(fake.state().servers).toMatchObject([{ name: 'demo-master', user_data: USER_DATA }]);
+    const rebuilds = fake.calls().filter((c) => c.kind === 'POST /servers/{id}/actions/rebuild');
+    expect(rebuilds.map((c) => c.status)).toEqual([201]);
+    await hcloud('server', 'delete', 'demo-master');
+    expect(fake.state().servers).toEqual([]);
   });
 });

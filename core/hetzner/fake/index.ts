@@ -6,4 +6,5 @@ export type {
   FakeState,
   Fault,
   ServerCreatedHook,
+  ServerRebuiltHook,
 } from './server.ts';

@@ -32,6 +32,8 @@ export interface FakeServer {
   location: string;
   image: string;
   user_data: string | undefined;
+  /** Created with SSH keys: a rebuild then returns no root password. */
+  ssh_keys: boolean;
   firewall_ids: number[];
   ipv4: string;
   ipv6: string;
@@ -44,6 +46,8 @@ export interface FakeAction {
   fail: { code: string; message: string } | undefined;
   resources: { id: number; type: string }[];
   effect: (() => void) | undefined;
+  /** Runs instead of `effect` when the action ends in error. */
+  onError: (() => void) | undefined;
   done: boolean;
 }
 
@@ -79,6 +83,26 @@ function checkLabels(labels: unknown): Record<string, string> {
   return out;
 }
 
+function checkUserData(userData: unknown): string | undefined {
+  if (userData === undefined || userData === null) return undefined;
+  if (typeof userData !== 'string') throw invalid('user_data', 'must be a string');
+  if (Buffer.byteLength(userData, 'utf8') > USER_DATA_LIMIT) {
+    throw invalid('user_data', `must not be longer than ${USER_DATA_LIMIT} bytes`);
+  }
+  return userData;
+}
+
+/** The image with this name or id built for this server type's architecture. */
+function findImage(image: unknown, serverType: string): Record<string, unknown> {
+  if (typeof image !== 'string' && typeof image !== 'number') throw invalid('image', 'is required');
+  const architecture = serverTypeShape(serverType)?.architecture ?? 'x86';
+  const found = imageShapes().find(
+    (i) => (i.name === String(image) || String(i.id) === String(image)) && i.architecture === architecture,
+  );
+  if (!found) throw invalid('image', `image "${String(image)}" not found`);
+  return found;
+}
+
 function selectorRequirements(selector: string): ReturnType<typeof parseSelector> {
   try {
     return parseSelector(selector);
@@ -92,6 +116,8 @@ export interface ModelOptions {
   readonly actionDurationMs: number;
   readonly faults: FaultQueue;
   readonly onServerCreated?: (server: Record<string, unknown>, userData: string | undefined) => void;
+  /** Called when a rebuild finishes, with the server and the user_data it boots with. */
+  readonly onServerRebuilt?: (server: Record<string, unknown>, userData: string | undefined) => void;
   /** Asks for a tick after `ms`, so effects (and the hook) land even when nobody polls. */
   readonly schedule?: (ms: number) => void;
 }
@@ -118,6 +144,7 @@ export class FakeModel {
     command: string,
     resources: { id: number; type: string }[],
     effect?: () => void,
+    onError?: () => void,
   ): FakeAction {
     const fault = this.options.faults.takeActionFault(command);
     const action: FakeAction = {
@@ -132,6 +159,7 @@ export class FakeModel {
         : undefined,
       resources,
       effect,
+      onError,
       done: false,
     };
     this.actions.set(action.id, action);
@@ -145,7 +173,8 @@ export class FakeModel {
     for (const action of this.actions.values()) {
       if (action.done || now - action.startedAt < this.options.actionDurationMs) continue;
       action.done = true;
-      if (!action.fail) action.effect?.();
+      if (action.fail) action.onError?.();
+      else action.effect?.();
     }
   }
 
@@ -168,6 +197,30 @@ export class FakeModel {
       resources: action.resources,
       error: finished && action.fail ? action.fail : null,
     };
+  }
+
+  /** The actions touching this server, oldest first, optionally only those with a status. */
+  serverActions(id: number, statuses: readonly string[]): Record<string, unknown>[] {
+    this.getServer(id);
+    return [...this.actions.values()]
+      .filter((a) => a.resources.some((r) => r.type === 'server' && r.id === id))
+      .sort((a, b) => a.id - b.id)
+      .map((a) => this.actionShape(a))
+      .filter((a) => statuses.length === 0 || statuses.includes(String(a.status)));
+  }
+
+  /** Hetzner answers 423 `locked` while an action runs on the server. */
+  private assertUnlocked(server: FakeServer): void {
+    const busy = [...this.actions.values()].find(
+      (a) => !a.done && a.resources.some((r) => r.type === 'server' && r.id === server.id),
+    );
+    if (busy) {
+      throw new FakeApiError(
+        423,
+        'locked',
+        `server with ID '${server.id}' is locked: action ${busy.id} (${busy.command}) is running`,
+      );
+    }
   }
 
   getAction(id: number): FakeAction {
@@ -256,14 +309,7 @@ export class FakeModel {
     if (typeof type !== 'string' && typeof type !== 'number') throw invalid('server_type', 'is required');
     const typeShape = serverTypeShape(String(type));
     if (!typeShape) throw invalid('server_type', `server type "${String(type)}" not found`);
-    const image = body.image;
-    if (typeof image !== 'string' && typeof image !== 'number') throw invalid('image', 'is required');
-    const imageShape = imageShapes().find(
-      (i) =>
-        (i.name === String(image) || String(i.id) === String(image)) &&
-        i.architecture === typeShape.architecture,
-    );
-    if (!imageShape) throw invalid('image', `image "${String(image)}" not found`);
+    const imageShape = findImage(body.image, String(typeShape.name));
     const location = body.location === undefined ? 'fsn1' : String(body.location);
     if (!locationShape(location)) throw invalid('location', `location "${location}" not found`);
     const available = (typeShape.locations as { name: string }[]).some((l) => l.name === location);
@@ -274,13 +320,7 @@ export class FakeModel {
         `server type ${String(type)} is unavailable in ${location}`,
       );
     }
-    const userData = body.user_data;
-    if (userData !== undefined && userData !== null) {
-      if (typeof userData !== 'string') throw invalid('user_data', 'must be a string');
-      if (Buffer.byteLength(userData, 'utf8') > USER_DATA_LIMIT) {
-        throw invalid('user_data', `must not be longer than ${USER_DATA_LIMIT} bytes`);
-      }
-    }
+    const userData = checkUserData(body.user_data);
     const labels = checkLabels(body.labels);
     const firewallIds: number[] = [];
     for (const f of (body.firewalls as { firewall?: unknown }[] | undefined) ?? []) {
@@ -304,7 +344,8 @@ export class FakeModel {
       server_type: String(typeShape.name),
       location,
       image: String(imageShape.name),
-      user_data: typeof userData === 'string' ? userData : undefined,
+      user_data: userData,
+      ssh_keys: Array.isArray(body.ssh_keys) && body.ssh_keys.length > 0,
       firewall_ids: firewallIds,
       ipv4: `203.0.113.${n + 1}`,
       ipv6: `2001:db8:${id.toString(16)}::`,
@@ -379,6 +420,34 @@ export class FakeModel {
             true,
           ),
         };
+      case 'rebuild': {
+        // Only rebuild checks the lock: the other fake actions predate it, and callers rely on them.
+        const image = findImage(body.image, server.server_type);
+        const userData = checkUserData(body.user_data);
+        this.assertUnlocked(server);
+        server.status = 'rebuilding';
+        server.image = String(image.name);
+        if (userData !== undefined) server.user_data = userData;
+        const action = this.startAction(
+          'rebuild_server',
+          resources,
+          () => {
+            const current = this.servers.get(id);
+            if (!current) return;
+            current.status = 'running';
+            this.options.onServerRebuilt?.(this.serverShape(current), current.user_data);
+          },
+          () => {
+            // A failed rebuild leaves the server powered off.
+            const current = this.servers.get(id);
+            if (current) current.status = 'off';
+          },
+        );
+        return {
+          action: this.actionShape(action, true),
+          root_password: server.ssh_keys ? null : randomBytes(12).toString('base64url'),
+        };
+      }
       case 'change_type': {
         const type = body.server_type;
         if (typeof type !== 'string') throw invalid('server_type', 'is required');

@@ -17,6 +17,9 @@ export type { Fault } from './faults.ts';
 /** Called when a server's create action succeeds, with its API shape and its user_data. */
 export type ServerCreatedHook = (server: Record<string, unknown>, userData: string | undefined) => void;
 
+/** Called when a server's rebuild action succeeds, with its API shape and the user_data it now boots with. */
+export type ServerRebuiltHook = ServerCreatedHook;
+
 export interface FakeHetznerOptions {
   /** The accepted bearer token; when absent any non-empty token is accepted. */
   readonly token?: string;
@@ -29,6 +32,7 @@ export interface FakeHetznerOptions {
   /** Clock in ms since the epoch (default Date.now). */
   readonly now?: () => number;
   readonly onServerCreated?: ServerCreatedHook;
+  readonly onServerRebuilt?: ServerRebuiltHook;
   /** Port on 127.0.0.1 (default: a free one). */
   readonly port?: number;
 }
@@ -51,6 +55,9 @@ export interface FakeState {
     server_type: string;
     location: string;
     labels: Record<string, string>;
+    image: string;
+    /** The stored user_data (what the server boots with), undefined when none. */
+    user_data: string | undefined;
     user_data_bytes: number;
     firewall_ids: number[];
   }[];
@@ -67,6 +74,8 @@ export interface FakeHetzner {
   calls(): FakeCall[];
   /** Sets (or replaces) the hook called when a server finishes booting. */
   onServerCreated(hook: ServerCreatedHook | undefined): void;
+  /** Sets (or replaces) the hook called when a rebuilt server finishes booting. */
+  onServerRebuilt(hook: ServerRebuiltHook | undefined): void;
 }
 
 const MAX_BODY = 1024 * 1024;
@@ -139,6 +148,7 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
   const faults = new FaultQueue();
   const bucket = new TokenBucket(options.rateLimit ?? { limit: 3600, refillPerSecond: 1 }, now());
   let hook = options.onServerCreated;
+  let rebuiltHook = options.onServerRebuilt;
   const timers = new Set<NodeJS.Timeout>();
   const model: FakeModel = new FakeModel({
     schedule: (ms) => {
@@ -158,6 +168,13 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
       } catch (err) {
         // A failing hook must not take the fake down (it may run from a timer).
         console.error(`fake Hetzner: onServerCreated hook failed: ${(err as Error).message}`);
+      }
+    },
+    onServerRebuilt: (server, userData) => {
+      try {
+        rebuiltHook?.(server, userData);
+      } catch (err) {
+        console.error(`fake Hetzner: onServerRebuilt hook failed: ${(err as Error).message}`);
       }
     },
   });
@@ -214,6 +231,8 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
             const server = model.updateServer(id, await readJson());
             return [200, { server: model.serverShape(server) }];
           }
+        } else if (sub === 'actions' && command === undefined && method === 'GET') {
+          return list(model.serverActions(id, url.searchParams.getAll('status')), 'actions');
         } else if (sub === 'actions' && command !== undefined && method === 'POST') {
           return [201, model.serverAction(id, command, await readJson())];
         }
@@ -408,6 +427,8 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
             server_type: s.server_type,
             location: s.location,
             labels: { ...s.labels },
+            image: s.image,
+            user_data: s.user_data,
             user_data_bytes: s.user_data === undefined ? 0 : Buffer.byteLength(s.user_data),
             firewall_ids: [...s.firewall_ids],
           })),
@@ -421,6 +442,9 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     calls: () => [...calls],
     onServerCreated: (h) => {
       hook = h;
+    },
+    onServerRebuilt: (h) => {
+      rebuiltHook = h;
     },
   };
 }
