@@ -5,13 +5,9 @@
  * with a synthetic runner environment, and everything it prints or writes is kept so
  * tests can search it for secrets.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { decodeUserData } from '../../../cloud-init/test/decode.ts';
 import { createApp } from '../../../master/src/app.ts';
@@ -26,6 +22,8 @@ import {
   type Lab,
   type LabDeps,
 } from '../../../master/test/harness.ts';
+import { createActionRunner, type ActionRun, type RunResult } from '../../../test/support/action-runner.ts';
+import { createGitWorkspace } from '../../../test/support/git-workspace.ts';
 import { freePort } from '../../../test/support/postgres.ts';
 import { startFakeGitHub, type FakeGitHub } from '../../github/fake/server.ts';
 import { startFakeHetzner, type FakeHetzner } from '../../hetzner/fake/index.ts';
@@ -61,15 +59,7 @@ export interface Worker {
 /** How the simulated workers behave, per project. */
 export type WorkerMode = 'healthy' | 'never-enrolls';
 
-export interface RunResult<T> {
-  readonly value: T;
-  readonly failed: boolean;
-  /** Every line the action printed (masking commands left out: the runner swallows them). */
-  readonly log: string;
-  readonly masked: string[];
-  readonly summary: string;
-  readonly outputs: Record<string, string>;
-}
+export type { RunResult };
 
 export interface ScenarioLab {
   readonly lab: Lab;
@@ -100,10 +90,6 @@ export interface ScenarioLab {
     },
   ): Promise<RunResult<T>>;
   close(): Promise<void>;
-}
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 }
 
 export async function startScenarioLab(): Promise<ScenarioLab> {
@@ -253,10 +239,8 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
   });
 
   // The checkout: a git repository whose commits are mirrored into the fake GitHub.
-  const workspace = mkdtempSync(join(tmpdir(), 'supafleet-scenario-'));
-  git(workspace, 'init', '-q', '-b', 'main');
-  git(workspace, 'config', 'user.email', 'ci@example.com');
-  git(workspace, 'config', 'user.name', 'ci');
+  const checkout = createGitWorkspace(github);
+  const workspace = checkout.dir;
   const fleet = l.deps.fleet;
   const fleetDoc = {
     name: fleet.name,
@@ -268,114 +252,33 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
     seal: fleet.seal,
     ssh: { user: 'deploy', workers_public: false },
   };
-  const runnerDir = mkdtempSync(join(tmpdir(), 'supafleet-runner-'));
+  checkout.commit({ 'fleet.yaml': fleetDoc, 'projects/README.md': 'One file per project.\n' }, 'fleet');
 
-  const commit = (changes: Record<string, unknown | null>, message: string): string => {
-    for (const [path, content] of Object.entries(changes)) {
-      const full = join(workspace, path);
-      if (content === null) rmSync(full, { force: true });
-      else {
-        mkdirSync(dirname(full), { recursive: true });
-        writeFileSync(full, typeof content === 'string' ? content : stringify(content));
-      }
-    }
-    git(workspace, 'add', '-A');
-    git(workspace, 'commit', '-q', '--allow-empty', '-m', message);
-    const sha = git(workspace, 'rev-parse', 'HEAD');
-    const parent = git(workspace, 'rev-parse', 'HEAD^').trim();
-    const files = new Map<string, string>();
-    for (const f of git(workspace, 'ls-files').split('\n').filter(Boolean)) {
-      files.set(f, readFileSync(join(workspace, f), 'utf8'));
-    }
-    const st = github.state;
-    const tree = st.storeTree(files);
-    st.commits.set(sha, { sha, tree, parents: st.commits.has(parent) ? [parent] : [], message, files });
-    st.refs.set('main', sha);
-    return sha;
-  };
-  // First commit: fleet.yaml only (HEAD^ does not exist yet, so commit by hand).
-  writeFileSync(join(workspace, 'fleet.yaml'), stringify(fleetDoc));
-  mkdirSync(join(workspace, 'projects'), { recursive: true });
-  writeFileSync(join(workspace, 'projects', 'README.md'), 'One file per project.\n');
-  git(workspace, 'add', '-A');
-  git(workspace, 'commit', '-q', '-m', 'fleet');
-  {
-    const sha = git(workspace, 'rev-parse', 'HEAD');
-    const files = new Map<string, string>([
-      ['fleet.yaml', readFileSync(join(workspace, 'fleet.yaml'), 'utf8')],
-      ['projects/README.md', 'One file per project.\n'],
-    ]);
-    const tree = github.state.storeTree(files);
-    github.state.commits.set(sha, { sha, tree, parents: [], message: 'fleet', files });
-    github.state.refs.set('main', sha);
-  }
-
-  let runCounter = 0;
-  const runAction = async <T>(
-    run: () => Promise<T>,
-    opts: {
-      event: string;
-      payload: Record<string, unknown>;
-      inputs: Record<string, string>;
-      sha?: string;
-      oidc?: { ref: string; event: string };
-    },
-  ): Promise<RunResult<T>> => {
-    const n = ++runCounter;
-    const eventPath = join(runnerDir, `event-${n}.json`);
-    // @actions/core remembers the summary file of its first write: one file, emptied per run.
-    const summaryPath = join(runnerDir, 'step-summary.md');
-    const outputPath = join(runnerDir, `output-${n}.txt`);
-    writeFileSync(eventPath, JSON.stringify(opts.payload));
-    writeFileSync(summaryPath, '');
-    writeFileSync(outputPath, '');
-    oidcClaims = opts.oidc ?? { ref: 'refs/heads/main', event: opts.event };
-    const saved = { ...process.env };
-    for (const k of Object.keys(process.env)) if (k.startsWith('INPUT_')) delete process.env[k];
-    Object.assign(process.env, {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_REPOSITORY: 'acme-corp/fleet',
-      GITHUB_SHA: opts.sha ?? git(workspace, 'rev-parse', 'HEAD'),
-      GITHUB_EVENT_NAME: opts.event,
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_WORKSPACE: workspace,
-      GITHUB_API_URL: github.url,
-      GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_RUN_ID: String(4000 + n),
-      GITHUB_STEP_SUMMARY: summaryPath,
-      GITHUB_OUTPUT: outputPath,
+  const runner = createActionRunner({
+    repository: 'acme-corp/fleet',
+    workspace,
+    githubUrl: github.url,
+    sha: checkout.head,
+    env: {
       ACTIONS_ID_TOKEN_REQUEST_URL: idTokenUrl,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
       HCLOUD_ENDPOINT: hetzner.url,
-    });
-    for (const [k, v] of Object.entries(opts.inputs)) process.env[`INPUT_${k.toUpperCase()}`] = v;
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof process.stdout.write;
-    const before = process.exitCode;
-    process.exitCode = undefined;
-    let value: T;
-    let failed: boolean;
-    try {
-      value = await run();
-    } finally {
-      process.stdout.write = write;
-      failed = process.exitCode === 1;
-      process.exitCode = before;
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
-    const all = lines.join('').split('\n');
-    const masked = all.filter((x) => x.startsWith('::add-mask::')).map((x) => x.slice('::add-mask::'.length));
-    for (const m of masked) secrets.add(m);
-    const log = all.filter((x) => !x.startsWith('::add-mask::')).join('\n');
-    const summary = readFileSync(summaryPath, 'utf8');
-    const outputs = parseOutputs(readFileSync(outputPath, 'utf8'));
-    captured.push(log, summary, JSON.stringify(outputs));
-    return { value: value!, failed, log, masked, summary, outputs };
+    },
+    beforeRun: (r) => {
+      oidcClaims = (r as { oidc?: { ref: string; event: string } }).oidc ?? {
+        ref: 'refs/heads/main',
+        event: r.event,
+      };
+    },
+  });
+  const runAction = async <T>(
+    run: () => Promise<T>,
+    opts: ActionRun & { oidc?: { ref: string; event: string } },
+  ): Promise<RunResult<T>> => {
+    const result = await runner.run(run, opts);
+    for (const m of result.masked) secrets.add(m);
+    captured.push(result.log, result.summary, JSON.stringify(result.outputs));
+    return result;
   };
 
   return {
@@ -391,8 +294,8 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
     secrets,
     captured,
     fleetYaml: () => stringify(fleetDoc),
-    commit,
-    head: () => git(workspace, 'rev-parse', 'HEAD'),
+    commit: (changes, message) => checkout.commit(changes, message),
+    head: checkout.head,
     runAction,
     async close() {
       for (const w of workers.values()) await w.stop();
@@ -403,22 +306,8 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
       await new Promise<void>((r) => agentApi.close(() => r()));
       await l.close();
       await lab.close();
-      rmSync(workspace, { recursive: true, force: true });
-      rmSync(runnerDir, { recursive: true, force: true });
+      checkout.close();
+      runner.close();
     },
   };
-}
-
-/** GITHUB_OUTPUT's `name<<delimiter` blocks → a map. */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!m) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]!);
-    out[m[1]!] = value.join('\n');
-  }
-  return out;
 }
