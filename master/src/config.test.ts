@@ -47,6 +47,16 @@ describe('loadConfig', () => {
     expect(c.wgInterface).toBe('wg0');
     expect(c.wgConfigPath).toBe('/etc/wireguard/wg0.conf');
     expect(c.cidr.text).toBe('10.100.0.0/24');
+    expect(c.wgReconcileIntervalS).toBe(30);
+  });
+
+  it.each([
+    { value: '0', want: 0 },
+    { value: '1', want: 1 },
+    { value: '3600', want: 3600 },
+  ])('when the peer reconcile interval is $value, then it is taken as $want s', async ({ value, want }) => {
+    const c = await loadConfig({ ...good, SUPAFLEET_WG_RECONCILE_INTERVAL_S: value }, readText);
+    expect(c.wgReconcileIntervalS).toBe(want);
   });
 
   it('when the WireGuard interface is set empty, then WireGuard is unmanaged and no endpoint is needed', async () => {
@@ -129,6 +139,21 @@ describe('loadConfig', () => {
       name: 'pool size not a number',
       env: { SUPAFLEET_DB_POOL_SIZE: 'ten' },
       want: /SUPAFLEET_DB_POOL_SIZE is "ten"; expected an integer/,
+    },
+    {
+      name: 'peer reconcile interval above an hour',
+      env: { SUPAFLEET_WG_RECONCILE_INTERVAL_S: '3601' },
+      want: /SUPAFLEET_WG_RECONCILE_INTERVAL_S is "3601"; expected an integer from 0 to 3600 \(seconds between/,
+    },
+    {
+      name: 'peer reconcile interval not an integer',
+      env: { SUPAFLEET_WG_RECONCILE_INTERVAL_S: '1.5' },
+      want: /SUPAFLEET_WG_RECONCILE_INTERVAL_S is "1.5"; expected an integer from 0 to 3600/,
+    },
+    {
+      name: 'peer reconcile interval negative',
+      env: { SUPAFLEET_WG_RECONCILE_INTERVAL_S: '-5' },
+      want: /SUPAFLEET_WG_RECONCILE_INTERVAL_S is "-5"/,
     },
     { name: 'log level unknown', env: { SUPAFLEET_LOG_LEVEL: 'loud' }, want: /SUPAFLEET_LOG_LEVEL/ },
   ])('when $name, then the start stops with a message naming the setting', async ({ env, want }) => {

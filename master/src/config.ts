@@ -26,6 +26,8 @@ export interface Config {
   readonly wgConfigPath: string;
   readonly wgEndpoint: string;
   readonly wgKeepalive: number;
+  /** Seconds between WireGuard peer reconciles; 0: only the one at start. */
+  readonly wgReconcileIntervalS: number;
   readonly heartbeatHistory: number;
   readonly publicRateLimitPerMinute: number;
   readonly logLevel: string;
@@ -84,11 +86,11 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     if (v === undefined) problems.push(`${k} is not set; expected ${hint}`);
     return v ?? '';
   };
-  const int = (k: string, def: number, min: number, max: number): number => {
+  const int = (k: string, def: number, min: number, max: number, hint = ''): number => {
     const v = get(k);
     if (v === undefined) return def;
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      problems.push(`${k} is "${v}"; expected an integer from ${min} to ${max}`);
+      problems.push(`${k} is "${v}"; expected an integer from ${min} to ${max}${hint}`);
       return def;
     }
     return Number(v);
@@ -209,6 +211,13 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     dbPoolSize: int('SUPAFLEET_DB_POOL_SIZE', 10, 1, 100),
     agentCommandPort: int('SUPAFLEET_AGENT_COMMAND_PORT', 8082, 1, 65535),
     wgKeepalive: int('SUPAFLEET_WG_KEEPALIVE', 25, 1, 600),
+    wgReconcileIntervalS: int(
+      'SUPAFLEET_WG_RECONCILE_INTERVAL_S',
+      30,
+      0,
+      3600,
+      ' (seconds between WireGuard peer reconciles; 0 keeps only the one at start)',
+    ),
     heartbeatHistory: int('SUPAFLEET_HEARTBEAT_HISTORY', 100, 1, 10_000),
     publicRateLimitPerMinute: int('SUPAFLEET_PUBLIC_RATE_LIMIT', 120, 1, 1_000_000),
   };

@@ -12,6 +12,8 @@ import type { Registry } from './registry/registry.ts';
 import type { SecretBox } from './registry/secret-box.ts';
 import type { ProjectValidator } from './validation.ts';
 import type { Cidr } from './wg-ip.ts';
+import type { PeerLock } from './wireguard/peer-lock.ts';
+import type { PeerReconciler } from './wireguard/reconcile.ts';
 
 /** Everything the master's routes use; `server.ts` builds the real ones, tests pass fakes. */
 export interface Deps {
@@ -20,6 +22,10 @@ export interface Deps {
   readonly cidr: Cidr;
   readonly secretBox: SecretBox;
   readonly peers: PeerManager;
+  /** Held by enrollment, deletion and the peer reconciler (each reads the registry and the peers together). */
+  readonly peerLock: PeerLock;
+  /** Puts enrolled workers' peers back when they drift; `server.ts` runs it at start and on a timer. */
+  readonly peerReconciler: PeerReconciler;
   readonly kong: KongRoutes;
   readonly commander: AgentCommander;
   readonly renderBundle: BundleRenderer;

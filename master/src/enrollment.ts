@@ -32,6 +32,11 @@ export interface EnrollResponse {
  * registry unchanged. A reused token is 401, an expired one 410.
  */
 export async function enroll(deps: Deps, req: EnrollRequest): Promise<EnrollResponse> {
+  // under the peer lock: the reconciler must not see the live peer before the registry has it
+  return deps.peerLock.run(() => enrollLocked(deps, req));
+}
+
+async function enrollLocked(deps: Deps, req: EnrollRequest): Promise<EnrollResponse> {
   const hash = sha256(req.token);
   // asked before the token is consumed, so a failure here leaves the token usable
   const masterPublicKey = await deps.peers.publicKey();

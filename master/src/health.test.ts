@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeHealth, type HealthInput, type HealthState } from './health.ts';
+import { computeHealth, PEER_MISSING_REASON, type HealthInput, type HealthState } from './health.ts';
 import { badgeFor } from './badges.ts';
 
 const now = new Date('2026-11-24T12:00:00Z');
@@ -81,6 +81,29 @@ const cases: { name: string; input: Partial<HealthInput>; want: HealthState; rea
     reason: /handshake/,
   },
   { name: 'a heartbeat dated in the future', input: { heartbeatAt: ago(-30) }, want: 'healthy' },
+  {
+    name: "the master's WireGuard lists the enrolled worker's peer",
+    input: { peerMissing: false },
+    want: 'healthy',
+  },
+  {
+    name: "the master's WireGuard lacks the peer of a worker that reported 10 s ago",
+    input: { peerMissing: true },
+    want: 'down',
+    reason: /^WireGuard peer missing on the master$/,
+  },
+  {
+    name: "the master's WireGuard lacks the peer of a worker that has not reported yet",
+    input: { peerMissing: true, heartbeatAt: null, apply: null, services: null },
+    want: 'down',
+    reason: /^WireGuard peer missing on the master$/,
+  },
+  {
+    name: "the master's WireGuard lacks the peer and the worker has been silent 200 s",
+    input: { peerMissing: true, heartbeatAt: ago(200) },
+    want: 'down',
+    reason: /^WireGuard peer missing on the master; no heartbeat for 200 s$/,
+  },
 ];
 
 describe('computeHealth', () => {
@@ -89,6 +112,18 @@ describe('computeHealth', () => {
     expect(h.state).toBe(want);
     if (reason) expect(h.reasons.join('; ')).toMatch(reason);
     if (want === 'healthy') expect(h.reasons).toEqual([]);
+  });
+});
+
+describe('computeHealth with a missing WireGuard peer', () => {
+  it('when the peer is missing, then the heartbeat age and running revision are still reported', () => {
+    const h = computeHealth({ ...base, heartbeatAt: ago(42), peerMissing: true });
+    expect(h).toEqual({
+      state: 'down',
+      reasons: [PEER_MISSING_REASON],
+      heartbeatAgeS: 42,
+      appliedRevision: 3,
+    });
   });
 });
 

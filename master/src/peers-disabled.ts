@@ -6,6 +6,7 @@ import type { PeerManager } from './ports.ts';
  */
 export function disabledPeerManager(publicKey: string): PeerManager {
   return {
+    managed: false,
     async add() {},
     async remove() {},
     async list() {

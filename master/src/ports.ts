@@ -17,6 +17,11 @@ export interface WgPeer {
 
 /** Live WireGuard peers of the master's interface. add and remove are idempotent. */
 export interface PeerManager {
+  /**
+   * False when WireGuard is not managed (development): `list()` is then always empty and says
+   * nothing about the workers, so health and the peer reconciler ignore it. Absent means managed.
+   */
+  readonly managed?: boolean;
   add(peer: { publicKey: string; allowedIp: string }): Promise<void>;
   remove(publicKey: string): Promise<void>;
   list(): Promise<WgPeer[]>;

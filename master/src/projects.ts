@@ -49,17 +49,23 @@ export interface ProjectView {
   };
 }
 
+/**
+ * What the master's WireGuard interface says of a project's peer: listed (with its latest
+ * handshake, unix seconds) or not. Undefined when the project is not enrolled, the peer list
+ * cannot be read, or WireGuard is not managed: health then ignores WireGuard.
+ */
+export type PeerSighting =
+  { readonly listed: true; readonly latestHandshake: number | null } | { readonly listed: false };
+
 export function projectView(
   deps: Pick<Deps, 'fleet'>,
   s: ProjectState,
   now: Date,
-  handshake?: number | null,
+  peer?: PeerSighting,
 ): ProjectView {
   const since = s.enrolledAt && s.enrolledAt > s.createdAt ? s.enrolledAt : s.createdAt;
-  const handshakeAgeS =
-    handshake === undefined || handshake === null
-      ? null
-      : Math.max(0, Math.floor(now.getTime() / 1000 - handshake));
+  const handshake = peer?.listed ? peer.latestHandshake : null;
+  const handshakeAgeS = handshake === null ? null : Math.max(0, Math.floor(now.getTime() / 1000 - handshake));
   const h = computeHealth({
     now,
     since,
@@ -68,6 +74,7 @@ export function projectView(
     apply: s.apply,
     services: s.services,
     handshakeAgeS,
+    peerMissing: s.peerPublicKey !== null && peer?.listed === false,
   });
   return {
     name: s.name,
@@ -91,27 +98,37 @@ export function projectView(
   };
 }
 
-/** Latest handshake per peer public key; empty when WireGuard cannot be read (health then ignores it). */
-async function handshakes(deps: Pick<Deps, 'peers' | 'log'>): Promise<Map<string, number | null>> {
+/**
+ * Latest handshake per live peer public key; null when WireGuard is not managed or its peers
+ * cannot be read (health then ignores WireGuard).
+ */
+async function livePeers(deps: Pick<Deps, 'peers' | 'log'>): Promise<Map<string, number | null> | null> {
+  if (deps.peers.managed === false) return null;
   try {
     return new Map((await deps.peers.list()).map((p) => [p.publicKey, p.latestHandshake]));
   } catch (err) {
     deps.log.warn({ err: (err as Error).message }, 'cannot list WireGuard peers');
-    return new Map();
+    return null;
   }
 }
 
+function sighting(live: Map<string, number | null> | null, s: ProjectState): PeerSighting | undefined {
+  if (!live || !s.peerPublicKey) return undefined;
+  const hs = live.get(s.peerPublicKey);
+  return hs === undefined ? { listed: false } : { listed: true, latestHandshake: hs };
+}
+
 export async function listProjects(deps: Deps): Promise<ProjectView[]> {
-  const [rows, hs] = await Promise.all([deps.registry.listProjects(), handshakes(deps)]);
+  const [rows, live] = await Promise.all([deps.registry.listProjects(), livePeers(deps)]);
   const now = deps.now();
-  return rows.map((r) => projectView(deps, r, now, r.peerPublicKey ? hs.get(r.peerPublicKey) : undefined));
+  return rows.map((r) => projectView(deps, r, now, sighting(live, r)));
 }
 
 export async function getProject(deps: Deps, name: string): Promise<ProjectView> {
   const s = await deps.registry.getProject(name);
   if (!s || s.status !== 'active') throw new NotFoundError(`project "${name}" is not registered`);
-  const hs = s.peerPublicKey ? (await handshakes(deps)).get(s.peerPublicKey) : undefined;
-  return projectView(deps, s, deps.now(), hs);
+  const live = s.peerPublicKey ? await livePeers(deps) : null;
+  return projectView(deps, s, deps.now(), sighting(live, s));
 }
 
 export interface UpsertResult {
@@ -240,21 +257,26 @@ export async function deleteProject(deps: Deps, name: string, actor: Actor): Pro
       cause: err,
     });
   }
-  if (s.peerPublicKey) {
-    try {
-      await deps.peers.remove(s.peerPublicKey);
-    } catch (err) {
-      throw new UpstreamError(`removing the WireGuard peer of ${name} failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+  // Under the peer lock from the live removal to the tombstone, so the reconciler never reads
+  // the project as enrolled after its peer is gone (it would put the peer back for good).
+  await deps.peerLock.run(async () => {
+    const peerKey = (await deps.registry.getProject(name))?.peerPublicKey ?? null;
+    if (peerKey) {
+      try {
+        await deps.peers.remove(peerKey);
+      } catch (err) {
+        throw new UpstreamError(`removing the WireGuard peer of ${name} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
     }
-  }
-  await deps.registry.tx(async (q) => {
-    await q.deletePeer(name);
-    await q.tombstoneProject(name);
-    await q.killEnrollmentTokens(name);
-    await q.purgeSecretsAfter(name, SECRETS_RETENTION_DAYS);
-    await q.audit(actor, 'project.delete', name, { secrets_kept_days: SECRETS_RETENTION_DAYS });
+    await deps.registry.tx(async (q) => {
+      await q.deletePeer(name);
+      await q.tombstoneProject(name);
+      await q.killEnrollmentTokens(name);
+      await q.purgeSecretsAfter(name, SECRETS_RETENTION_DAYS);
+      await q.audit(actor, 'project.delete', name, { secrets_kept_days: SECRETS_RETENTION_DAYS });
+    });
   });
   deps.agentAuth.forget();
   deps.log.info({ project: name }, 'project deleted');

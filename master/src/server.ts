@@ -20,7 +20,9 @@ import { disabledPeerManager } from './peers-disabled.ts';
 import type { KongRoutes, PeerManager } from './ports.ts';
 import { createPool, Registry } from './registry/registry.ts';
 import { createSecretBox } from './registry/secret-box.ts';
+import { createPeerLock } from './wireguard/peer-lock.ts';
 import { createWgPeerManager } from './wireguard/peers.ts';
+import { createPeerReconciler } from './wireguard/reconcile.ts';
 
 /** The master's public key when WireGuard is not managed (development): 32 zero bytes. */
 export const DEV_WG_PUBLIC_KEY = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
@@ -38,19 +40,36 @@ async function realPeerManager(config: Config): Promise<PeerManager> {
   return peers;
 }
 
-/** Builds the real collaborators from the configuration. */
+/**
+ * Builds the real collaborators from the configuration, and starts the WireGuard peer
+ * reconciler: one run once the persisted peers are applied (so workers the file missed are back
+ * before anyone calls), then every `wgReconcileIntervalS` seconds until `peerReconciler.stop()`.
+ */
 export async function buildDeps(config: Config, log: Logger, overrides: Overrides = {}): Promise<Deps> {
   const registry = new Registry(createPool(config.databaseUrl.reveal(), config.dbPoolSize));
   const kongClient = createKongAdminClient({ baseUrl: config.kongAdminUrl });
   const peers =
     overrides.peers ??
     (config.wgInterface ? await realPeerManager(config) : disabledPeerManager(DEV_WG_PUBLIC_KEY));
+  const metrics = createMetrics({ defaults: true });
+  const peerLock = createPeerLock();
+  const peerReconciler = createPeerReconciler({
+    peers,
+    enrolled: () => registry.enrolledPeers(),
+    lock: peerLock,
+    log,
+    metrics,
+  });
+  await peerReconciler.run();
+  peerReconciler.start(config.wgReconcileIntervalS);
   return {
     registry,
     fleet: config.fleet,
     cidr: config.cidr,
     secretBox: createSecretBox(config.secretsKey),
     peers,
+    peerLock,
+    peerReconciler,
     kong: overrides.kong ?? {
       reconcile: (p) => reconcileProject(kongClient, p),
       remove: (name) => removeProject(kongClient, name),
@@ -70,7 +89,7 @@ export async function buildDeps(config: Config, log: Logger, overrides: Override
     heartbeats: createHeartbeatWriter(registry, { historySize: config.heartbeatHistory }),
     generateSecrets: () => generateProjectSecrets(),
     log,
-    metrics: createMetrics({ defaults: true }),
+    metrics,
     now: overrides.now ?? (() => new Date()),
     settings: {
       wgEndpoint: config.wgEndpoint,
@@ -110,7 +129,12 @@ export async function startMaster(
   const publicAddress = await listen(s1, config.listen.host, config.listen.port);
   const agentAddress = await listen(s2, config.agentListen.host, config.agentListen.port);
   log.info(
-    { public: publicAddress, agent: agentAddress, wg: config.wgInterface || 'disabled' },
+    {
+      public: publicAddress,
+      agent: agentAddress,
+      wg: config.wgInterface || 'disabled',
+      wg_reconcile_s: deps.peers.managed === false ? 0 : config.wgReconcileIntervalS,
+    },
     'master listening',
   );
   // secrets of deleted projects are kept for the retention period, then purged (hourly check)
@@ -127,6 +151,7 @@ export async function startMaster(
     agentAddress,
     async close() {
       clearInterval(purgeTimer);
+      await deps.peerReconciler.stop();
       // stop accepting, let requests in flight finish (at most 5 s), then drop what is left
       const closed = Promise.all([s1, s2].map((s) => new Promise<void>((r) => s.close(() => r()))));
       for (const s of [s1, s2]) s.closeIdleConnections();

@@ -22,6 +22,8 @@ import { migrate } from '../src/registry/migrate.ts';
 import { createPool, Registry } from '../src/registry/registry.ts';
 import { createSecretBox } from '../src/registry/secret-box.ts';
 import { parseCidr } from '../src/wg-ip.ts';
+import { createPeerLock } from '../src/wireguard/peer-lock.ts';
+import { createPeerReconciler } from '../src/wireguard/reconcile.ts';
 
 export const REPO_ID = 424242;
 export const OWNER_ID = 777;
@@ -189,6 +191,16 @@ export async function startLab(): Promise<Lab> {
       const log = createLogger('debug', logs);
       const peers = new MemoryPeers();
       const kong = new RecordingKong();
+      const metrics = createMetrics();
+      const peerLock = createPeerLock();
+      // not started: tests call run() when they want a reconcile
+      const peerReconciler = createPeerReconciler({
+        peers,
+        enrolled: () => registry.enrolledPeers(),
+        lock: peerLock,
+        log,
+        metrics,
+      });
       const keys = await generateSealKeypair();
       const fleet = testFleet(opts.cidr ?? TEST_CIDR, keys.publicKey);
       const deps: Deps = {
@@ -197,6 +209,8 @@ export async function startLab(): Promise<Lab> {
         cidr: parseCidr(opts.cidr ?? TEST_CIDR),
         secretBox: createSecretBox(new Secret(Buffer.alloc(32, 7).toString('base64'))),
         peers,
+        peerLock,
+        peerReconciler,
         kong,
         commander: createAgentCommander({ port: opts.settings?.agentCommandPort ?? 8082, timeoutMs: 5000 }),
         renderBundle: defaultBundleRenderer,
@@ -215,11 +229,12 @@ export async function startLab(): Promise<Lab> {
         }),
         generateSecrets: () => generateProjectSecrets(),
         log,
-        metrics: createMetrics(),
+        metrics,
         now: opts.now ?? (() => new Date()),
         settings: { ...DEFAULT_SETTINGS, ...opts.settings },
       };
       const close = async () => {
+        await peerReconciler.stop();
         await registry.close();
       };
       closers.push(close);

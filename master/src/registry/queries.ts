@@ -47,6 +47,8 @@ export const SQL = {
     on conflict (project) do update set public_key = excluded.public_key, seal_public_key = excluded.seal_public_key,
     wg_ip = excluded.wg_ip, enrolled_at = now()`,
   deletePeer: `delete from peers where project = $1 returning public_key`,
+  enrolledPeers: `select p.name, p.status, host(p.wg_ip) as wg_ip, pe.public_key
+    from peers pe join projects p on p.name = pe.project order by p.name`,
 
   listProjects: `select p.name, p.subdomain, p.spec, p.revision, p.status, host(p.wg_ip) as wg_ip, p.created_at, p.updated_at,
       p.deleted_at, pe.public_key as peer_public_key, pe.enrolled_at,
@@ -149,6 +151,15 @@ export interface PeerRow {
   readonly sealPublicKey: string;
   readonly wgIp: string;
   readonly enrolledAt: Date;
+}
+
+/** An enrolled worker's peer with its project's state: what the WireGuard reconciler wants live. */
+export interface EnrolledPeerRow {
+  readonly project: string;
+  readonly status: 'active' | 'deleted';
+  /** The project's worker address (the peer's only allowed IP, as /32). */
+  readonly wgIp: string;
+  readonly publicKey: string;
 }
 
 export interface EnrollmentTokenRow {
@@ -371,6 +382,17 @@ export class Queries {
   async deletePeer(project: string): Promise<string | undefined> {
     const { rows } = await this.db.query(SQL.deletePeer, [project]);
     return (rows[0] as Row | undefined)?.public_key as string | undefined;
+  }
+
+  /** Every enrolled peer and its project's status and address, by project name. */
+  async enrolledPeers(): Promise<EnrolledPeerRow[]> {
+    const { rows } = await this.db.query(SQL.enrolledPeers);
+    return rows.map((r: Row) => ({
+      project: r.name as string,
+      status: r.status as 'active' | 'deleted',
+      wgIp: r.wg_ip as string,
+      publicKey: r.public_key as string,
+    }));
   }
 
   async listProjects(): Promise<ProjectState[]> {
