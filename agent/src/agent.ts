@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { readBackupStatus, BackupRunner, type BackupOutcome, type BackupStatus } from './backup.ts';
 import { openBundle } from './bundle.ts';
 import type { Clock } from './clock.ts';
@@ -21,6 +22,7 @@ import {
 import type { Logger } from './logger.ts';
 import type { MasterClient } from './master-client.ts';
 import { servicesWithChangedMounts } from './mounts.ts';
+import { OutageLog } from './outage-log.ts';
 import { envValues, secretValues, type Redactor } from './redactor.ts';
 import type { RevisionStore } from './revision-store.ts';
 import type { Exec } from './runtime/exec.ts';
@@ -50,6 +52,9 @@ export interface Heartbeat {
 /** How long a revision whose apply failed waits before the agent tries it again (a pull may have failed for a passing reason). */
 export const RETRY_FAILED_MS = 10 * 60_000;
 
+/** Bundle fetches one background converge tries before it hands back to the next heartbeat (which starts another). */
+export const FETCH_TRIES = 30;
+
 /** What the agent works with; every piece of I/O is one of these. */
 export interface AgentDeps {
   readonly config: AgentConfig;
@@ -65,6 +70,15 @@ export interface AgentDeps {
   readonly logger: Logger;
   readonly redactor: Redactor;
   readonly probeTimeoutMs?: number;
+  /**
+   * Asks for a heartbeat now; called when an apply or a backup finished, so
+   * the master learns the outcome without waiting for the interval.
+   */
+  readonly reportNow?: () => void;
+  /** Waits between failed bundle fetches (default 1 s doubling to 60 s, full jitter). */
+  readonly fetchBackoff?: BackoffPolicy;
+  /** Random source for the backoff, in [0, 1) (tests make it fixed). */
+  readonly random?: () => number;
 }
 
 /**
@@ -80,7 +94,13 @@ export class Agent {
   /** A revision whose apply failed: not retried on every heartbeat, only on refetch or a new revision. */
   #failed: number | undefined;
   #failedAt = 0;
-  #converging = false;
+  /** The revision the master asked for in its last heartbeat answer. */
+  #desired: number | undefined;
+  /** The background converge started by a heartbeat, while it runs (fetch retries included). */
+  #fetching: Promise<void> | undefined;
+  readonly #fetchBackoff: Backoff;
+  readonly #fetchOutage: OutageLog;
+  readonly #closed = new AbortController();
   #env: ReadonlyMap<string, string> = new Map();
   #probes: Probe[] = [];
   #schedule: string | undefined;
@@ -95,6 +115,11 @@ export class Agent {
       project: deps.config.project,
       redactor: deps.redactor,
       now: () => deps.clock.now(),
+    });
+    this.#fetchBackoff = new Backoff(deps.fetchBackoff ?? DEFAULT_BACKOFF, deps.random);
+    this.#fetchOutage = new OutageLog(deps.logger, {
+      failing: 'could not fetch the bundle; backing off',
+      recovered: 'bundle fetched again',
     });
   }
 
@@ -151,6 +176,7 @@ export class Agent {
   async #converge(force: boolean): Promise<ApplyState> {
     const { logger, store, runtime, config } = this.#d;
     const response = await this.#d.master.fetchBundle();
+    this.#fetchOutage.succeeded(this.#fetchBackoff.succeed());
     const announced = (response as { revision?: unknown } | null)?.revision;
     const revision = typeof announced === 'number' && Number.isInteger(announced) ? announced : 0;
     if (!force && revision === this.#running) return this.#apply;
@@ -160,6 +186,7 @@ export class Agent {
       this.#failedAt = this.#d.clock.now();
       this.#apply = { state: 'failed', revision, running_revision: previous ?? 0, error: this.#why(err) };
       logger.error({ revision, running_revision: previous ?? 0, error: this.#apply.error }, 'apply failed');
+      this.#d.reportNow?.();
       return this.#apply;
     };
     let bundle;
@@ -195,6 +222,7 @@ export class Agent {
       logger.warn({ error: this.#why(err) }, 'could not prune old revisions');
     });
     logger.info({ revision }, 'bundle applied');
+    this.#d.reportNow?.();
     return this.#apply;
   }
 
@@ -235,32 +263,56 @@ export class Agent {
   }
 
   /**
-   * One heartbeat cycle: report; when the master wants another revision,
-   * start converging in the background, so heartbeats (saying `applying`)
-   * keep going during a long apply. `onSettled` fires when it is done, so the
-   * loop can report the outcome at once. A revision that failed is retried
-   * only after RETRY_FAILED_MS (or on a new revision or a refetch).
+   * One heartbeat: report; when the master wants another revision, start
+   * converging in the background, so heartbeats (saying `applying`) keep
+   * going during a long apply; its outcome is reported at once through
+   * `reportNow`. A revision that failed is retried only after
+   * RETRY_FAILED_MS (or on a new revision or a refetch). Rejects when the
+   * master could not be reached.
    */
-  async cycle(onSettled?: () => void): Promise<void> {
-    const desired = await this.#d.master.heartbeat(await this.collect());
-    if (desired === this.#running || this.#converging) return;
+  async cycle(): Promise<void> {
+    this.#desired = await this.#d.master.heartbeat(await this.collect());
+    const desired = this.#desired;
+    if (desired === this.#running || this.#fetching !== undefined || this.#closed.signal.aborted) return;
     if (desired === this.#failed && this.#d.clock.now() - this.#failedAt < RETRY_FAILED_MS) return;
-    this.#converging = true;
-    void this.converge()
-      .catch((err: unknown) => {
-        this.#d.logger.warn(
-          { error: this.#why(err) },
-          'could not fetch the bundle; trying again at the next heartbeat',
-        );
-      })
-      .finally(() => {
-        this.#converging = false;
-        onSettled?.();
-      });
+    this.#fetching = this.#convergeWithRetries().finally(() => {
+      this.#fetching = undefined;
+    });
   }
 
-  /** Resolves when no converge or restart is in progress. */
+  /**
+   * Converges, retrying a bundle fetch that fails with exponential backoff
+   * (full jitter) until it works, the master no longer wants another
+   * revision, the agent closes, or FETCH_TRIES are spent. The failure is
+   * logged when fetching starts to fail and when it works again, not per try.
+   */
+  async #convergeWithRetries(): Promise<void> {
+    for (let i = 0; i < FETCH_TRIES && !this.#closed.signal.aborted; i++) {
+      try {
+        await this.converge();
+        return;
+      } catch (err) {
+        const wait = this.#fetchBackoff.fail();
+        this.#fetchOutage.failed(this.#why(err), wait);
+        await this.#d.clock.sleep(wait, this.#closed.signal);
+      }
+      if (this.#desired === this.#running) return;
+    }
+  }
+
+  /** Failed bundle fetches in a row (0 after a fetch that worked). */
+  get fetchFailures(): number {
+    return this.#fetchBackoff.failures;
+  }
+
+  /** Stops retrying bundle fetches; a converge in progress runs to its end (see `settled`). */
+  close(): void {
+    this.#closed.abort();
+  }
+
+  /** Resolves when no converge, fetch retry or restart is in progress. */
   async settled(): Promise<void> {
+    await this.#fetching;
     await this.#lock;
   }
 
@@ -305,6 +357,7 @@ export class Agent {
         { state: o.state, duration_s: o.duration_s, snapshot_id: o.snapshot_id, error: o.error },
         'backup finished',
       );
+      this.#d.reportNow?.();
       return o;
     });
   }

@@ -26,6 +26,7 @@ describe('agent config', () => {
     expect(c.masterUrl).toBe('http://10.100.0.1:8081');
     expect(c.listen).toEqual({ host: '10.100.0.2', port: 8082 });
     expect(c.wgInterface).toBe('wg0');
+    expect(c.heartbeatIntervalS).toBe(30);
     expect(c.token.reveal()).toBe(good.token);
     expect(c.sealPrivateKey.reveal()).toBe(key);
     expect(JSON.stringify(c)).not.toContain(good.token);
@@ -48,6 +49,32 @@ describe('agent config', () => {
   ])('when %j, then the error names the value and what is expected', (patch, why) => {
     expect(checkConfig({ ...good, ...patch }).join('\n')).toMatch(why);
   });
+
+  it.each([1, 5, 300])('when heartbeat_interval_s is %s, then the agent uses it', async (n) => {
+    const c = await loadConfig('/etc/supafleet/agent.json', files({ ...good, heartbeat_interval_s: n }));
+    expect(c.heartbeatIntervalS).toBe(n);
+  });
+
+  it.each([
+    [0, '0'],
+    [301, '301'],
+    [-5, '-5'],
+    [2.5, '2.5'],
+    ['30', '"30"'],
+  ])(
+    'when heartbeat_interval_s is %j, then start is refused with an error naming the value and the range',
+    async (v, shown) => {
+      const problems = checkConfig({ ...good, heartbeat_interval_s: v });
+      expect(problems).toEqual([
+        `/heartbeat_interval_s: ${shown} is invalid; expected a whole number of seconds from 1 to 300 (default 30)`,
+      ]);
+      await expect(
+        loadConfig('/etc/supafleet/agent.json', files({ ...good, heartbeat_interval_s: v })),
+      ).rejects.toThrow(
+        `/heartbeat_interval_s: ${shown} is invalid; expected a whole number of seconds from 1 to 300`,
+      );
+    },
+  );
 
   it('when a secret field is wrong, then the message does not echo it', () => {
     const problems = checkConfig({ ...good, token: 'short-secret' });

@@ -12,6 +12,7 @@ interface RawConfig {
   state_dir: string;
   wg_interface?: string;
   command_key: string;
+  heartbeat_interval_s?: number;
 }
 
 /** The agent's settings, parsed once at start. Secrets are `Secret`s so no log line can print them. */
@@ -25,7 +26,15 @@ export interface AgentConfig {
   readonly stateDir: string;
   readonly wgInterface: string;
   readonly commandKey: Secret;
+  /**
+   * Seconds between regular heartbeats (1..300). `loadConfig` always fills it
+   * (default 30); configs built in code may leave it out for the default.
+   */
+  readonly heartbeatIntervalS?: number;
 }
+
+/** The heartbeat interval when the config names none, and the range a config may name. */
+export const HEARTBEAT_INTERVAL_S = { default: 30, min: 1, max: 300 } as const;
 
 const validate = validators.config as Validator<RawConfig>;
 
@@ -78,12 +87,13 @@ export async function loadConfig(path: string, readText: ReadText): Promise<Agen
     stateDir: c.state_dir,
     wgInterface: c.wg_interface ?? 'wg0',
     commandKey: new Secret(c.command_key),
+    heartbeatIntervalS: c.heartbeat_interval_s ?? HEARTBEAT_INTERVAL_S.default,
   };
 }
 
 /** Schema errors plus the checks a schema cannot express; empty when the config is usable. Never echoes secret fields. */
 export function checkConfig(raw: unknown): string[] {
-  if (!validate(raw)) return describeErrors(validate.errors);
+  if (!validate(raw)) return describeConfigErrors(raw, validate.errors);
   const c = raw as RawConfig;
   const problems: string[] = [];
   if (!/^[a-z][a-z0-9-]{1,62}$/.test(c.project)) {
@@ -107,6 +117,27 @@ export function checkConfig(raw: unknown): string[] {
   if (c.command_key.length < 32) problems.push('/command_key: too short; expected base64url of 32 bytes');
   if (c.wg_interface !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(c.wg_interface)) {
     problems.push(`/wg_interface: "${c.wg_interface}" is not an interface name`);
+  }
+  return problems;
+}
+
+/**
+ * Schema errors as sentences; the heartbeat interval's (type, minimum,
+ * maximum) become one that names the value and the range.
+ */
+function describeConfigErrors(raw: unknown, errors: Validator<RawConfig>['errors']): string[] {
+  const interval = '/heartbeat_interval_s';
+  const others = (errors ?? []).filter((e) => e.instancePath !== interval);
+  const problems = describeErrors(others);
+  if (others.length < (errors ?? []).length) {
+    const value = String(JSON.stringify((raw as Record<string, unknown>)['heartbeat_interval_s'])).slice(
+      0,
+      40,
+    );
+    const { min, max } = HEARTBEAT_INTERVAL_S;
+    problems.push(
+      `${interval}: ${value} is invalid; expected a whole number of seconds from ${min} to ${max} (default ${HEARTBEAT_INTERVAL_S.default})`,
+    );
   }
   return problems;
 }

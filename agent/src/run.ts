@@ -8,7 +8,9 @@ import { pgPing } from './health/pg-ping.ts';
 import type { PostgresPing } from './health/probes.ts';
 import { hostSystemProbe, type SystemProbe } from './health/system.ts';
 import { wgHandshakeAge, type HandshakeAge } from './health/wg.ts';
-import { DEFAULT_TIMING, heartbeatLoop, type LoopTiming } from './heartbeat-loop.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import { HEARTBEAT_INTERVAL_S } from './config.ts';
+import { DEFAULT_TIMING, HeartbeatLoop, type LoopTiming } from './heartbeat-loop.ts';
 import type { HttpClient } from './http-client.ts';
 import { startListener } from './listener.ts';
 import type { Logger } from './logger.ts';
@@ -30,7 +32,11 @@ export interface RunDeps {
   readonly pg?: PostgresPing;
   readonly system?: SystemProbe;
   readonly handshakeAge?: HandshakeAge;
-  readonly timing?: LoopTiming;
+  /** Overrides of the heartbeat timing; the interval comes from the config unless given here. */
+  readonly timing?: Partial<LoopTiming>;
+  /** Waits between failed bundle fetches (default 1 s doubling to 60 s, full jitter). */
+  readonly fetchBackoff?: BackoffPolicy;
+  /** Random source for jitter and backoff, in [0, 1). */
   readonly random?: () => number;
   readonly probeTimeoutMs?: number;
   /** Stop the heartbeat loop after this many cycles (benchmarks). */
@@ -83,7 +89,21 @@ export async function start(deps: RunDeps): Promise<AgentHandle> {
       ),
     logger,
     redactor,
+    reportNow: () => beats.reportNow(),
     ...(deps.probeTimeoutMs !== undefined ? { probeTimeoutMs: deps.probeTimeoutMs } : {}),
+    ...(deps.fetchBackoff ? { fetchBackoff: deps.fetchBackoff } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+  const beats = new HeartbeatLoop({
+    cycle: () => agent.cycle(),
+    clock: deps.clock,
+    timing: {
+      ...DEFAULT_TIMING,
+      intervalMs: (config.heartbeatIntervalS ?? HEARTBEAT_INTERVAL_S.default) * 1000,
+      ...deps.timing,
+    },
+    logger,
+    ...(deps.random ? { random: deps.random } : {}),
   });
   await agent.start();
   const { server, port } = await startListener({
@@ -95,17 +115,16 @@ export async function start(deps: RunDeps): Promise<AgentHandle> {
     redactor,
     ...(deps.resultRetryMs !== undefined ? { resultRetryMs: deps.resultRetryMs } : {}),
   });
-  logger.info({ listen: `${config.listen.host}:${port}`, master: config.masterUrl }, 'agent started');
+  logger.info(
+    {
+      listen: `${config.listen.host}:${port}`,
+      master: config.masterUrl,
+      heartbeat_interval_s: config.heartbeatIntervalS ?? HEARTBEAT_INTERVAL_S.default,
+    },
+    'agent started',
+  );
   const abort = new AbortController();
-  const loop = heartbeatLoop({
-    cycle: (wake) => agent.cycle(wake),
-    clock: deps.clock,
-    timing: deps.timing ?? DEFAULT_TIMING,
-    logger,
-    signal: abort.signal,
-    ...(deps.random ? { random: deps.random } : {}),
-    ...(deps.maxCycles !== undefined ? { maxCycles: deps.maxCycles } : {}),
-  });
+  const loop = beats.run(abort.signal, deps.maxCycles);
   const schedule =
     deps.scheduleBackups === false
       ? Promise.resolve()
@@ -118,6 +137,7 @@ export async function start(deps: RunDeps): Promise<AgentHandle> {
       abort.abort();
       await loop;
       await schedule;
+      agent.close();
       await agent.settled();
       await closeServer(server);
       await deps.runtime.close();

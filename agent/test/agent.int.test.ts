@@ -344,23 +344,127 @@ describe('worker agent against a master stand-in (process runtime)', () => {
     await waitFor('revision 1 healthy', () => allHealthy(last(w!), 1));
     await w.master.stop();
     const count = w.master.heartbeats.length;
-    const failures = (): number =>
-      w!.logs
-        .map((l) => JSON.parse(l) as { msg: string; failures?: number })
-        .filter((l) => l.msg.startsWith('heartbeat failed')).length;
-    await waitFor('three failed heartbeats', () => failures() >= 3);
+    const tries = (): number => w!.attempts['/v1/agent/heartbeat'] ?? 0;
+    const before = tries();
+    await waitFor('three failed heartbeats', () => tries() >= before + 3);
     await writeFile(flag, '1');
     try {
       // Two more failures: the cycle running when the master returns collected its state after the flag.
-      const seen = failures();
-      await waitFor('two more failed heartbeats', () => failures() >= seen + 2);
+      const seen = tries();
+      await waitFor('two more failed heartbeats', () => tries() >= seen + 2);
       await w.master.start();
       const first = await waitFor('a heartbeat after recovery', () => w!.master.heartbeats[count]);
       expect(svc(first, 'rest')?.state).toBe('unhealthy');
-      expect(w.logs.some((l) => l.includes('master reachable again'))).toBe(true);
+      // The outage is logged when it starts and when it ends, not once per try.
+      const msgs = w.logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
+      expect(msgs.filter((m) => m === 'heartbeat failed; backing off')).toHaveLength(1);
+      expect(msgs.filter((m) => m === 'master reachable again')).toHaveLength(1);
     } finally {
       await import('node:fs/promises').then((f) => f.rm(flag, { force: true }));
     }
+  });
+});
+
+describe('worker agent: reporting promptly, backing off politely', () => {
+  /** Long enough that any heartbeat but the first is one the agent sent at once. */
+  const LONG = 600_000;
+  const states = (w: World): string[] =>
+    w.master.heartbeats.map((h) => `${h.apply.state} ${h.apply.revision}`);
+
+  it('when a new revision is applied, then the master sees it in an immediate heartbeat, not after the interval', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env), { intervalMs: LONG });
+    await waitFor('revision 1 applied', () => last(w!)?.apply.state === 'applied');
+    await w.master.publish(2, stackFiles(services, w.env, { 'config/auth.conf': 'auth settings v2\n' }));
+    const res = await w.command({ id: randomUUID(), type: 'refetch' });
+    expect(await res.json()).toMatchObject({ state: 'succeeded' });
+    await waitFor('revision 2 applied', () => last(w!)?.apply.revision === 2);
+    // The first heartbeat at start, then one per apply: no interval passed, and no extra.
+    expect(states(w)).toEqual(['none 0', 'applied 1', 'applied 2']);
+    expect(last(w)?.apply).toEqual({ state: 'applied', revision: 2, running_revision: 2 });
+  });
+
+  it('when an apply fails, then the failure is reported at once too', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env), { intervalMs: LONG });
+    await waitFor('revision 1 applied', () => last(w!)?.apply.state === 'applied');
+    await w.master.publish(
+      2,
+      stackFiles({ ...services, auth: { ...services.auth, program: 'missing.mjs' } }, w.env),
+    );
+    await w.command({ id: randomUUID(), type: 'refetch' });
+    await waitFor('revision 2 failed', () => last(w!)?.apply.state === 'failed');
+    expect(states(w)).toEqual(['none 0', 'applied 1', 'failed 2']);
+  });
+
+  it.each([
+    [
+      'succeeds',
+      '{"success":true,"finished_at":"2026-11-24T03:00:41Z","duration_s":1,"snapshot_id":"9e8d7c6b","size_bytes":2048,"error":null}',
+      0,
+      { success: true, snapshot_id: '9e8d7c6b' },
+    ],
+    [
+      'fails',
+      '{"success":false,"finished_at":"2026-11-24T03:00:41Z","duration_s":1,"snapshot_id":null,"size_bytes":null,"error":"repository locked"}',
+      3,
+      { success: false, error: 'repository locked' },
+    ],
+  ])(
+    'when a backup %s, then its status is reported at once in one heartbeat',
+    async (_, status, code, want) => {
+      const services = await twoServices();
+      w = await world(
+        (env) =>
+          stackFiles(services, env, {
+            'backup/backup.sh': `#!/bin/sh\nprintf '%s' '${status}' > "$BACKUP_STATUS_FILE"\nexit ${code}\n`,
+          }),
+        { intervalMs: LONG },
+      );
+      await waitFor('revision 1 applied', () => last(w!)?.apply.state === 'applied');
+      const count = w.master.heartbeats.length;
+      const id = randomUUID();
+      expect((await w.command({ id, type: 'backup' })).status).toBe(202);
+      const hb = await waitFor('a heartbeat with the backup status', () => w!.master.heartbeats[count]);
+      expect(hb.backup).toMatchObject(want);
+      await waitFor('the backup result', () => w!.master.results.find((r) => r['id'] === id));
+      expect(w.master.heartbeats).toHaveLength(count + 1);
+    },
+  );
+
+  it('when the bundle endpoint fails, then the agent retries with growing waits, without extra heartbeats, and applies once it answers', async () => {
+    const services = await twoServices();
+    const backoff = { baseMs: 20, capMs: 160 };
+    w = await world((env) => stackFiles(services, env), {
+      intervalMs: LONG,
+      backoff,
+      random: () => 0.999999,
+      failBundle: 6,
+    });
+    await waitFor('revision 1 applied', () => last(w!)?.apply.state === 'applied');
+    expect(w.master.bundleRequests).toBe(7);
+    // Each failure earns a wait just below its ceiling (20, 40, 80, 160 ms, then capped); the success resets.
+    expect(w.sleeps.filter((ms) => ms < 1_000)).toEqual([19, 39, 79, 159, 159, 159]);
+    expect(w.handle.agent.fetchFailures).toBe(0);
+    // Failed fetches ask for no heartbeat; the apply asks for one.
+    expect(states(w)).toEqual(['none 0', 'applied 1']);
+    const msgs = w.logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs.filter((m) => m === 'could not fetch the bundle; backing off')).toHaveLength(1);
+    expect(msgs.filter((m) => m === 'bundle fetched again')).toHaveLength(1);
+  });
+
+  it('when the config sets heartbeat_interval_s, then the agent waits that long between heartbeats', async () => {
+    const services = await twoServices();
+    w = await world((env) => stackFiles(services, env), { configIntervalS: 1, random: () => 0.5 });
+    await waitFor('revision 1 applied', () => last(w!)?.apply.state === 'applied');
+    const count = w.master.heartbeats.length;
+    await waitFor('two regular heartbeats', () => w!.master.heartbeats.length >= count + 2, 10_000);
+    const started = w.logs
+      .map((l) => JSON.parse(l) as { msg: string })
+      .find((l) => l.msg === 'agent started');
+    expect(started).toMatchObject({ heartbeat_interval_s: 1 });
+    expect(w.sleeps.filter((ms) => ms === 1_000).length).toBeGreaterThanOrEqual(2);
+    expect(w.sleeps.some((ms) => ms >= 27_000 && ms <= 33_000)).toBe(false);
   });
 });
 

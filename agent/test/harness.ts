@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signCommand } from '../../core/command/sign.ts';
 import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
-import { systemClock } from '../src/clock.ts';
+import { systemClock, type Clock } from '../src/clock.ts';
+import type { BackoffPolicy } from '../src/backoff.ts';
 import type { AgentConfig } from '../src/config.ts';
-import { DEFAULT_TIMING } from '../src/heartbeat-loop.ts';
-import { nodeHttpClient } from '../src/http-client.ts';
+import { nodeHttpClient, type HttpClient } from '../src/http-client.ts';
 import { createLogger } from '../src/logger.ts';
 import { start, type AgentHandle } from '../src/run.ts';
 import { execFileExec } from '../src/runtime/exec.ts';
@@ -93,6 +93,10 @@ export interface World {
   restartAgent(): Promise<void>;
   readonly config: AgentConfig;
   readonly logs: string[];
+  /** Requests the agent made to the master, by path, whether or not the master was up. */
+  readonly attempts: Record<string, number>;
+  /** Every wait the agent asked its clock for, in ms. */
+  readonly sleeps: number[];
   /** Every secret value of this world: token, command key, seal private key, the .env values. */
   readonly secrets: string[];
   readonly env: Record<string, string>;
@@ -101,9 +105,24 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** How a world's agent is timed; the defaults compress the agent's 30 s and 1-60 s into milliseconds. */
+export interface WorldOptions {
+  /** Regular heartbeat interval (default 40 ms). */
+  readonly intervalMs?: number;
+  /** Sets the config's `heartbeat_interval_s` and leaves the interval to it (instead of `intervalMs`). */
+  readonly configIntervalS?: number;
+  /** Backoff of failed heartbeats and bundle fetches (default 20 ms doubling to 160 ms). */
+  readonly backoff?: BackoffPolicy;
+  /** Random source for jitter and backoff (default Math.random). */
+  readonly random?: () => number;
+  /** Bundle requests the master answers 503 before it serves the bundle. */
+  readonly failBundle?: number;
+}
+
 /** Builds a world: publishes `files(env)` as revision 1 (when given) before the agent starts. */
 export async function world(
   files?: (env: Record<string, string>, dir: string) => Record<string, string>,
+  options: WorldOptions = {},
 ): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'sf-agent-'));
   const stateDir = join(dir, 'state');
@@ -121,6 +140,7 @@ export async function world(
   const master = new MasterStandin('acme', token, keys.publicKey);
   await master.start();
   if (files) await master.publish(1, files(env, dir));
+  master.failBundle = options.failBundle ?? 0;
   const logs: string[] = [];
   const logger = createLogger('acme', { write: (s: string) => void logs.push(s) }, 'debug');
   const config: AgentConfig = {
@@ -132,18 +152,39 @@ export async function world(
     stateDir,
     wgInterface: 'wg0',
     commandKey: new Secret(commandKey),
+    ...(options.configIntervalS !== undefined ? { heartbeatIntervalS: options.configIntervalS } : {}),
   };
+  const attempts: Record<string, number> = {};
+  const http: HttpClient = (req) => {
+    const path = new URL(req.url).pathname;
+    attempts[path] = (attempts[path] ?? 0) + 1;
+    return nodeHttpClient(req);
+  };
+  const sleeps: number[] = [];
+  const clock: Clock = {
+    now: () => systemClock.now(),
+    sleep: (ms, signal) => {
+      if (sleeps.length < 100_000) sleeps.push(ms);
+      return systemClock.sleep(ms, signal);
+    },
+  };
+  const backoff = options.backoff ?? { baseMs: 20, capMs: 160 };
   const launch = async (): Promise<{ runtime: ProcessRuntime; handle: AgentHandle }> => {
     const runtime = new ProcessRuntime();
     const handle = await start({
       config,
-      clock: systemClock,
-      http: nodeHttpClient,
+      clock,
+      http,
       runtime,
       exec: execFileExec,
       logger,
       handshakeAge: async () => 7,
-      timing: { ...DEFAULT_TIMING, intervalMs: 40, backoffBaseMs: 20, backoffCapMs: 160 },
+      timing:
+        options.configIntervalS !== undefined
+          ? { backoff }
+          : { intervalMs: options.intervalMs ?? 40, backoff },
+      fetchBackoff: backoff,
+      ...(options.random ? { random: options.random } : {}),
       probeTimeoutMs: 1_000,
       resultRetryMs: 20,
     });
@@ -166,6 +207,8 @@ export async function world(
     },
     config,
     logs,
+    attempts,
+    sleeps,
     env,
     secrets: [token, commandKey, keys.privateKey.reveal(), ...Object.values(env)],
     command: (body, opts = {}) => {

@@ -32,6 +32,10 @@ export class MasterStandin {
   /** Raw text of every request body, for secret searches. */
   readonly bodies: string[] = [];
   desired = 1;
+  /** Bundle requests still to answer 503, as a master whose bundle store is failing would. */
+  failBundle = 0;
+  /** Bundle requests received (answered or failed). */
+  bundleRequests = 0;
   #bundles = new Map<number, object>();
   #server: Server | undefined;
   #sockets = new Set<Socket>();
@@ -93,6 +97,11 @@ export class MasterStandin {
       return send(401, { error: { code: 'unauthorized', message: 'bad token' } });
     }
     if (req.method === 'GET' && req.url === '/v1/agent/bundle') {
+      this.bundleRequests++;
+      if (this.failBundle > 0) {
+        this.failBundle--;
+        return send(503, { error: { code: 'unavailable', message: 'bundle store unavailable' } });
+      }
       const b = this.#bundles.get(this.desired);
       return b ? send(200, b) : send(404, { error: { code: 'not_found', message: 'no bundle' } });
     }
