@@ -110,7 +110,7 @@ describe('desiredKongState', () => {
     for (const k of keyAuths) expect(k.body.config).toMatchObject({ anonymous: null, key_names: ['apikey'] });
   });
 
-  it('when built, then graphql sets Content-Profile and realtime copies the apikey query to x-api-key, and nothing else is transformed', () => {
+  it('when built, then graphql sets Content-Profile, realtime copies the apikey query to x-api-key and both realtime routes name the Realtime tenant as Host, and nothing else is transformed', () => {
     const state = desiredKongState(acme);
     const transformer = (route: string): Record<string, unknown> | undefined =>
       pluginsOf(state, route).get('request-transformer');
@@ -120,12 +120,17 @@ describe('desiredKongState', () => {
       replace: { headers: [], querystring: [], body: [], uri: null },
     });
     expect(transformer('acme-realtime')).toMatchObject({
-      add: { headers: ['x-api-key:$(query_params.apikey)'] },
+      add: { headers: ['x-api-key:$(query_params.apikey)', 'Host:realtime-dev.supabase-realtime'] },
     });
-    expect(state.plugins.filter((p) => p.body.name === 'request-transformer').map((p) => p.parent)).toEqual([
-      'acme-graphql',
-      'acme-realtime',
-    ]);
+    expect(transformer('acme-realtime-api')).toMatchObject({
+      add: { headers: ['Host:realtime-dev.supabase-realtime'] },
+    });
+    expect(
+      state.plugins
+        .filter((p) => p.body.name === 'request-transformer')
+        .map((p) => p.parent)
+        .sort(),
+    ).toEqual(['acme-graphql', 'acme-realtime', 'acme-realtime-api']);
   });
 
   it('when CORS origins are given, then they are sorted and deduplicated; when none, then any origin', () => {

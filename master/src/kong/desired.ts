@@ -110,6 +110,14 @@ export const SERVICES: Readonly<Record<string, ServiceSpec>> = {
   meta: { port: SUPABASE_PORTS.meta, path: '/' },
 };
 
+/**
+ * Realtime finds its tenant by the first label of the Host it is called with, and a
+ * worker's Realtime seeds the single tenant `realtime-dev` (SEED_SELF_HOST). Kong would
+ * send the worker's wg address as Host, so the realtime routes set it (request-transformer
+ * `add` sets the upstream Host when preserve_host is false).
+ */
+export const REALTIME_TENANT_HOST = 'Host:realtime-dev.supabase-realtime';
+
 /** Routes per project, by name suffix: Supabase's public path layout. */
 export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'auth-verify': { service: 'auth-verify', paths: ['/auth/v1/verify'], access: 'open' },
@@ -136,9 +144,14 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
     paths: ['/realtime/v1/'],
     access: 'keyed',
     // Browsers cannot set headers on a WebSocket: Realtime reads the key from x-api-key.
-    addHeaders: ['x-api-key:$(query_params.apikey)'],
+    addHeaders: ['x-api-key:$(query_params.apikey)', REALTIME_TENANT_HOST],
   },
-  'realtime-api': { service: 'realtime-api', paths: ['/realtime/v1/api'], access: 'keyed' },
+  'realtime-api': {
+    service: 'realtime-api',
+    paths: ['/realtime/v1/api'],
+    access: 'keyed',
+    addHeaders: [REALTIME_TENANT_HOST],
+  },
   // Realtime's tenant administration and its OpenAPI document are never public.
   'realtime-api-blocked': {
     service: 'realtime-api',

@@ -36,6 +36,12 @@ export interface PluginPass {
   /** The query string to send when a plugin changed it (without `?`); null: the one received. */
   query: string | null;
   consumer: KongConsumerEntity | null;
+  /**
+   * The upstream Host a request-transformer set. Kong's transformer works on the
+   * upstream request's Host: with `preserve_host` false it is unset when the plugin
+   * runs, so `add` sets it (and `replace` does nothing); undefined: none was set.
+   */
+  upstreamHost?: string;
 }
 
 export type PluginOutcome = PluginAnswer | PluginPass;
@@ -277,6 +283,7 @@ export function runPlugins(state: FakeKongState, route: KongRouteEntity, req: Pl
   );
   const query = new URLSearchParams(req.query);
   let queryChanged = false;
+  let upstreamHost: string | undefined;
   let responseHeaders: Record<string, string> = {};
   let consumer: KongConsumerEntity | null = null;
   const answer = (a: Omit<PluginAnswer, 'consumer'>): PluginAnswer => ({
@@ -349,9 +356,15 @@ export function runPlugins(state: FakeKongState, route: KongRouteEntity, req: Pl
         }
         break;
       }
-      case 'request-transformer':
+      case 'request-transformer': {
+        const clientHost = headers.host;
+        delete headers.host;
         transformHeaders(config, req, headers);
+        if (headers.host?.[0]) upstreamHost = headers.host[0];
+        if (clientHost) headers.host = clientHost;
+        else delete headers.host;
         break;
+      }
       case 'request-termination': {
         const trigger = typeof config.trigger === 'string' ? config.trigger : null;
         if (trigger !== null && !headers[trigger.toLowerCase()] && !req.query.has(trigger)) break;
@@ -381,5 +394,6 @@ export function runPlugins(state: FakeKongState, route: KongRouteEntity, req: Pl
     responseHeaders,
     query: queryChanged ? query.toString() : null,
     consumer,
+    ...(upstreamHost !== undefined ? { upstreamHost } : {}),
   };
 }

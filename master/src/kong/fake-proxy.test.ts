@@ -330,6 +330,17 @@ describe('decideProxy: headers', () => {
     expect(d.target).toBe(`/socket/websocket?apikey=${encodeURIComponent(k)}&vsn=1.0.0`);
     expect(d.headers['x-api-key']).toEqual([k]);
   });
+
+  it("when Realtime is opened, then the upstream Host names Realtime's tenant, not the worker's wg address", () => {
+    const k = acme.anonKey.reveal();
+    const socket = decide('GET', ACME, `/realtime/v1/websocket?apikey=${encodeURIComponent(k)}`, null);
+    const api = decide('GET', ACME, '/realtime/v1/api/ping', 'acme-anon');
+    for (const d of [socket, api]) {
+      expect(d.kind === 'forward' && d.headers.host).toEqual(['realtime-dev.supabase-realtime']);
+    }
+    const rest = decide('GET', ACME, '/rest/v1/todos', 'acme-anon');
+    expect(rest.kind === 'forward' && rest.headers.host?.[0]).toMatch(/^10\.|^\d+\.\d+\.\d+\.\d+:\d+$/);
+  });
 });
 
 describe('decideProxy: CORS', () => {

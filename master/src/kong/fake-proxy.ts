@@ -145,9 +145,7 @@ export function decideProxy(
   headers.host = [
     match.route.preserve_host && host !== ''
       ? host
-      : svc.port === defaultPort
-        ? svc.host
-        : `${svc.host}:${svc.port}`,
+      : (outcome.upstreamHost ?? (svc.port === defaultPort ? svc.host : `${svc.host}:${svc.port}`)),
   ];
   headers['x-forwarded-for'] = [[...(headers['x-forwarded-for'] ?? []), req.clientIp].join(', ')];
   keep('x-real-ip', req.clientIp);
