@@ -9,6 +9,8 @@ export interface MasterSettings {
   readonly root: string;
   readonly hetznerToken: Secret;
   readonly mode: 'create' | 'rebuild';
+  /** For rebuild: must equal the master server's name, since a rebuild wipes its disk. Empty when not given. */
+  readonly confirm: string;
 }
 
 export function readInputs(env: Readonly<Record<string, string | undefined>> = process.env): MasterSettings {
@@ -22,5 +24,6 @@ export function readInputs(env: Readonly<Record<string, string | undefined>> = p
     root: stringInput(src, 'root', '.'),
     hetznerToken: secretInput(src, 'hetzner-token', true)!,
     mode,
+    confirm: stringInput(src, 'confirm'),
   };
 }

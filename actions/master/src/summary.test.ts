@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { Server } from '../../../core/hetzner/types.ts';
+import { resolveFleet } from '../../../core/spec/defaults.ts';
+import type { FleetSpec } from '../../../core/spec/types.ts';
+import { rebuiltSummary } from './summary.ts';
+
+const fleet = resolveFleet({
+  name: 'prod',
+  domain: 'example.com',
+  github: { repository_id: 1, owner_id: 2 },
+  master: { server: { type: 'cx32', location: 'fsn1' } },
+  storage_box: { host: 'u1.your-storagebox.de', user: 'u1' },
+  seal: { public_key: 'IPerVMSGUI9qd6uAm5clH5Vd/qn0u5XRvjHbJe+b0jM=' },
+} as FleetSpec);
+const server = { id: 1001, name: 'prod-master' } as Server;
+
+describe('the rebuild summary', () => {
+  const text = rebuiltSummary(fleet, server, '203.0.113.9', 'ubuntu-24.04');
+
+  it('when the master is rebuilt, then the summary names the server, its unchanged IPv4 and the image', () => {
+    expect(text).toContain(
+      'Server `prod-master` (id 1001) rebuilt from `ubuntu-24.04`; it keeps its IPv4 `203.0.113.9`.',
+    );
+  });
+
+  it('when the operator reads it, then the keys go in over SSH as the deploy user with install -m 0600', () => {
+    expect(text).toContain(
+      "ssh deploy@203.0.113.9 'sudo install -m 0600 /dev/stdin /etc/supafleet/fleet-seal.key' < fleet-seal.key",
+    );
+    expect(text).toContain(
+      "ssh deploy@203.0.113.9 'sudo install -m 0600 /dev/stdin /etc/supafleet/backup.key' < backup.key",
+    );
+  });
+
+  it('when the operator reads it, then the steps come in order: keys, restore, health, and workers need nothing', () => {
+    const at = (needle: string) => {
+      const i = text.indexOf(needle);
+      expect(i, needle).toBeGreaterThan(-1);
+      return i;
+    };
+    const order = [
+      at('ssh-keygen -R 203.0.113.9'),
+      at('/etc/supafleet/fleet-seal.key'),
+      at('ssh deploy@203.0.113.9 sudo supafleet-master-restore'),
+      at('`https://fleet.example.com/healthz`'),
+      at('the workers reconnect by themselves'),
+    ];
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  it('when the fleet sets another SSH user, then the commands use it', () => {
+    const other = rebuiltSummary(
+      { ...fleet, ssh: { ...fleet.ssh, user: 'ops' } },
+      server,
+      '203.0.113.9',
+      'x',
+    );
+    expect(other).toContain('ssh ops@203.0.113.9 sudo supafleet-master-restore');
+    expect(other).not.toContain('deploy@');
+  });
+});
