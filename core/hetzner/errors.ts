@@ -56,7 +56,8 @@ export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   'bad_gateway',
   'timeout',
   // 503 during an incident: safe here because every mutating call supafleet makes is
-  // idempotent (create is keyed by name and labels; a retried create meets uniqueness_error).
+  // idempotent (create is keyed by name and labels; a retried create meets uniqueness_error;
+  // a retried rebuild meets locked and resumes the running one).
   'unavailable',
 ]);
 
