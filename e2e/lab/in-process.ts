@@ -233,6 +233,8 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
         stateDir: join(wdir, 'state'),
         wgInterface: 'wg0',
         commandKey: new Secret(answer.agent.command_key),
+        // as in the namespace lab: a heartbeat every 5 s (30 s on a real worker)
+        heartbeatIntervalS: 5,
       };
       const runtime = new ProcessRuntime();
       const logFile = join(wdir, 'agent.log');

@@ -342,6 +342,8 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
         SUPAFLEET_SECRETS_KEY: secretsKey,
         SUPAFLEET_SEAL_PRIVATE_KEY: seal.privateKey.reveal(),
         SUPAFLEET_WG_KEEPALIVE: '5',
+        // a peer removed behind the master's back comes back within 2 s (30 s on a real master)
+        SUPAFLEET_WG_RECONCILE_INTERVAL_S: '2',
         SUPAFLEET_AGENT_COMMAND_PORT: '8082',
         SUPAFLEET_OIDC_JWKS_URL: 'http://127.0.0.1:9/jwks',
         SUPAFLEET_LOG_LEVEL: 'info',

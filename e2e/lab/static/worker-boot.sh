@@ -26,9 +26,10 @@ for step in "$dir"/runcmd/*.sh; do
 done
 
 # The agent reads its config as enrollment wrote it, with the two absolute paths
-# (seal key, state directory) moved under this worker's root.
-jq --arg r "$root" '.seal_private_key_file = $r + .seal_private_key_file | .state_dir = $r + .state_dir' \
+# (seal key, state directory) moved under this worker's root, and a heartbeat every
+# 5 s instead of 30 s so the lab's stories do not wait on it.
+jq --arg r "$root" '.seal_private_key_file = $r + .seal_private_key_file | .state_dir = $r + .state_dir | .heartbeat_interval_s = 5' \
   "$root/etc/supafleet/agent.json" >"$root/etc/supafleet/agent.lab.json"
 chmod 0600 "$root/etc/supafleet/agent.lab.json"
-note "agent: $LAB_NODE $LAB_AGENT --runtime process (config agent.json with seal_private_key_file and state_dir under $root)"
+note "agent: $LAB_NODE $LAB_AGENT --runtime process (config agent.json with seal_private_key_file and state_dir under $root, heartbeat every 5 s)"
 exec "$LAB_NODE" "$LAB_AGENT" --runtime process "$root/etc/supafleet/agent.lab.json"
