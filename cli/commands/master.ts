@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
+import { masterBackupPassword } from '../../cloud-init/master/backup-password.ts';
 import { mintApiToken, parseScope } from '../../master/src/auth/api-tokens.ts';
 import { ConfigError, loadConfig } from '../../master/src/config.ts';
 import { createLogger } from '../../master/src/log.ts';
@@ -27,7 +28,7 @@ async function withRegistry<T>(io: CommandIo, fn: (r: Registry) => Promise<T>): 
   }
 }
 
-/** `supafleet master migrate|serve|token create`: run and administer the master API. */
+/** `supafleet master migrate|serve|token create|backup-password`: run and administer the master. */
 export function registerMaster(program: Command, io: CommandIo): void {
   const master = program.command('master').description('run and administer the master API');
 
@@ -69,6 +70,24 @@ export function registerMaster(program: Command, io: CommandIo): void {
         process.on('SIGTERM', onTerm);
         process.on('SIGINT', onInt);
       });
+      io.setExitCode(EXIT.ok);
+    });
+
+  master
+    .command('backup-password')
+    .description(
+      "print the restic password of the master's own backups, derived from the fleet seal private key read from stdin",
+    )
+    .requiredOption('--fleet <name>', 'the fleet name (name in fleet.yaml)')
+    .action(async (opts: { fleet: string }) => {
+      const key = await io.readStdin(64 * 1024);
+      let password;
+      try {
+        password = masterBackupPassword(opts.fleet, key);
+      } catch (err) {
+        throw new UsageError(`${(err as Error).message} (standard input)`);
+      }
+      io.stdout.write(`${password.reveal()}\n`);
       io.setExitCode(EXIT.ok);
     });
 

@@ -44,7 +44,40 @@ describe('master user_data', () => {
         (f) => f.path === '/etc/supafleet/secrets.json',
       )!.content,
     );
-    expect(specs.map((s: { env: string }) => s.env)).toEqual(MASTER_SECRET_SPECS.map((s) => s.env));
+    expect(specs.map((s: [string, number, string]) => s[0])).toEqual(MASTER_SECRET_SPECS.map((s) => s.env));
+  });
+
+  it('when rendered, then the restic password is not a generated secret: it is derived from the fleet seal key', () => {
+    expect(MASTER_SECRET_SPECS.map((s) => s.env)).not.toContain('RESTIC_PASSWORD');
+  });
+
+  it('when rendered, then every master carries the backup wrapper, the password script and the restore script', () => {
+    const files = decodeUserData(renderMasterUserData({ fleet }).text).files;
+    const sbin = files
+      .filter((f) => f.path.startsWith('/usr/local/sbin/'))
+      .map((f) => [f.path, f.permissions]);
+    expect(sbin).toEqual(
+      expect.arrayContaining([
+        ['/usr/local/sbin/supafleet-master-backup', '0755'],
+        ['/usr/local/sbin/supafleet-master-backup-password', '0755'],
+        ['/usr/local/sbin/supafleet-master-restore', '0755'],
+      ]),
+    );
+  });
+
+  it('when rendered for a restore, then only master.json differs: it carries "restore": true', () => {
+    const normal = decodeUserData(renderMasterUserData({ fleet }).text).files;
+    const restore = decodeUserData(renderMasterUserData({ fleet, restore: true }).text).files;
+    const differ = restore.filter((f, i) => f.content !== normal[i]!.content).map((f) => f.path);
+    expect(differ).toEqual(['/etc/supafleet/master.json']);
+    const json = (files: typeof normal) =>
+      JSON.parse(files.find((f) => f.path === '/etc/supafleet/master.json')!.content);
+    expect(json(restore)).toEqual({ ...json(normal), restore: true });
+    expect(json(normal)).toEqual({ authelia: true, domain: 'example.com', fleet: 'prod' });
+  });
+
+  it('when rendered for a restore, then it still fits the 16 KiB target', () => {
+    expect(renderMasterUserData({ fleet, restore: true }).bytes).toBeLessThanOrEqual(MASTER_TARGET);
   });
 
   it('when rendered, then UFW opens 22, 80, 443 and 51820/udp publicly and everything from the wg network', () => {
@@ -125,7 +158,24 @@ describe('master stack', () => {
     expect(backup.dumps.map((d: { name: string }) => d.name)).toEqual(['registry', 'kong']);
     expect(backup.paths).toEqual(expect.arrayContaining(['/etc/wireguard', 'caddy', 'authelia']));
     expect(MASTER_BACKUP_SCHEDULE).toBe('0 4 * * *');
-    expect(stack.get('opt/supafleet-master/backup/crontab')).toContain('0 4 * * * root ');
+    expect(stack.get('opt/supafleet-master/backup/crontab')).toContain(
+      '0 4 * * * root /usr/local/sbin/supafleet-master-backup >>',
+    );
+  });
+
+  it('when rendered, then the backup names the database and owner of each dump as init.sql creates them, and keeps the admin login', () => {
+    const stack = renderMasterStack({ fleet, secrets: placeholderMasterSecrets() });
+    const backup = JSON.parse(stack.get('opt/supafleet-master/backup/backup.json')!);
+    expect(backup.dumps.map((d: { database: string; owner: string }) => [d.database, d.owner])).toEqual([
+      ['supafleet', 'supafleet'],
+      ['kong', 'kong'],
+    ]);
+    const init = stack.get('opt/supafleet-master/db/init.sql')!;
+    expect(init).toContain('CREATE DATABASE supafleet OWNER supafleet;');
+    expect(init).toContain('CREATE DATABASE kong OWNER kong;');
+    expect(backup.paths).toEqual(
+      expect.arrayContaining(['/root/supafleet-admin-password', '.env', '/etc/wireguard', '/etc/supafleet']),
+    );
   });
 
   it('when the master env is rendered, then every secret has its own variable', () => {

@@ -2,7 +2,9 @@
  * The master's own secrets. The master generates them itself at first boot
  * (static/master-up.sh, from MASTER_SECRET_SPECS), so none of them ever passes
  * through user_data, CI or this repository. `renderMasterEnv` writes the same
- * variables for `supafleet render master` and tests.
+ * variables for `supafleet render master` and tests. The restic password of the
+ * master's backups is not one of them: it is derived from the fleet seal key
+ * (backup-password.ts), so it outlives the server.
  */
 import { randomBytes } from 'node:crypto';
 import { renderEnvFile } from '../shared/env-file.ts';
@@ -30,8 +32,6 @@ export interface MasterSecrets {
   readonly authelia_session_secret: string;
   readonly authelia_storage_encryption_key: string;
   readonly authelia_reset_password_jwt_secret: string;
-  /** restic password of the master's own backups (48 hex). */
-  readonly restic_password: string;
 }
 
 /** Each secret: its env variable, how many random bytes it takes, and how they are encoded. */
@@ -53,7 +53,6 @@ export const MASTER_SECRET_SPECS: readonly MasterSecretSpec[] = [
   { key: 'redis_password', env: 'REDIS_PASSWORD', bytes: 16 },
   { key: 'registry_db_password', env: 'REGISTRY_DB_PASSWORD', bytes: 16 },
   { key: 'registry_encryption_key', env: 'SUPAFLEET_SECRETS_KEY', bytes: 32, encoding: 'base64' },
-  { key: 'restic_password', env: 'RESTIC_PASSWORD', bytes: 24 },
   { key: 'supavisor_jwt_secret', env: 'SUPAVISOR_JWT_SECRET', bytes: 20 },
   { key: 'supavisor_secret_key_base', env: 'SUPAVISOR_SECRET_KEY_BASE', bytes: 32 },
   { key: 'supavisor_vault_enc_key', env: 'SUPAVISOR_VAULT_ENC_KEY', bytes: 16 },

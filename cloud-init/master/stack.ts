@@ -48,50 +48,72 @@ function masterVector(): string {
 }
 
 /** Data for the master's first-boot script (/etc/supafleet/master.json, read with jq). */
-export function renderMasterBootstrapData(fleet: ResolvedFleet): string {
+export function renderMasterBootstrapData(fleet: ResolvedFleet, restore = false): string {
   const { domain } = masterLayout(fleet);
-  return JSON.stringify({ authelia: fleet.authelia.enabled, domain }) + '\n';
+  return (
+    JSON.stringify({
+      authelia: fleet.authelia.enabled,
+      domain,
+      fleet: fleet.name,
+      ...(restore ? { restore: true } : {}),
+    }) + '\n'
+  );
 }
 
 function backupJson(fleet: ResolvedFleet): string {
   const host = hostname('storage_box.host', fleet.storage_box.host);
   const user = posixUser('storage_box.user', fleet.storage_box.user);
   return (
-    JSON.stringify(
-      {
-        dumps: [
-          {
-            name: 'registry',
-            container: 'supafleet-master-db-1',
-            command: ['pg_dump', '-U', 'supabase_admin', '-d', 'supafleet'],
-          },
-          {
-            name: 'kong',
-            container: 'supafleet-master-db-1',
-            command: ['pg_dump', '-U', 'supabase_admin', '-d', 'kong'],
-          },
-        ],
-        keep: { daily: 7, monthly: 6, weekly: 4 },
-        paths: ['/etc/wireguard', '/etc/supafleet', 'caddy', 'authelia', 'docker-compose.yml', '.env'],
-        repository: `sftp://${user}@${host}:23/supafleet/_master`,
-        sftp_command: `ssh -p 23 -i /etc/supafleet/backup.key -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${MASTER_DIR}/.ssh_known_hosts ${user}@${host} -s sftp`,
-        state_dir: MASTER_DIR,
-        tag: 'master',
-      },
-      null,
-      1,
-    ) + '\n'
+    JSON.stringify({
+      dumps: [
+        // database and owner: what the restore recreates before loading the dump (as init.sql makes them).
+        {
+          name: 'registry',
+          container: 'supafleet-master-db-1',
+          command: ['pg_dump', '-U', 'supabase_admin', '-d', 'supafleet'],
+          database: 'supafleet',
+          owner: 'supafleet',
+        },
+        {
+          name: 'kong',
+          container: 'supafleet-master-db-1',
+          command: ['pg_dump', '-U', 'supabase_admin', '-d', 'kong'],
+          database: 'kong',
+          owner: 'kong',
+        },
+      ],
+      keep: { daily: 7, monthly: 6, weekly: 4 },
+      paths: [
+        '/etc/wireguard',
+        '/etc/supafleet',
+        '/root/supafleet-admin-password',
+        'caddy',
+        'authelia',
+        'docker-compose.yml',
+        '.env',
+      ],
+      repository: `sftp://${user}@${host}:23/supafleet/_master`,
+      sftp_command: `ssh -p 23 -i /etc/supafleet/backup.key -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${MASTER_DIR}/.ssh_known_hosts ${user}@${host} -s sftp`,
+      state_dir: MASTER_DIR,
+      tag: 'master',
+    }) + '\n'
   );
 }
 
-/** The master's files without secrets, keyed by absolute path (what user_data writes). */
-export function masterFiles(fleet: ResolvedFleet): Map<string, string> {
+/** Where the master's backup wrapper is installed; the crontab calls it. */
+export const MASTER_BACKUP_COMMAND = '/usr/local/sbin/supafleet-master-backup';
+
+/**
+ * The master's files without secrets, keyed by absolute path (what user_data writes).
+ * `restore` marks a master rebuilt to be restored from its backup (master.json).
+ */
+export function masterFiles(fleet: ResolvedFleet, restore = false): Map<string, string> {
   const files: [string, string][] = [
     [`${MASTER_DIR}/backup/backup.json`, backupJson(fleet)],
     [`${MASTER_DIR}/backup/backup.sh`, STATIC.backup],
     [
       `${MASTER_DIR}/backup/crontab`,
-      `SHELL=/bin/bash\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${MASTER_BACKUP_SCHEDULE} root ${MASTER_DIR}/backup/backup.sh >>/var/log/supafleet-backup.log 2>&1\n`,
+      `SHELL=/bin/bash\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${MASTER_BACKUP_SCHEDULE} root ${MASTER_BACKUP_COMMAND} >>/var/log/supafleet-backup.log 2>&1\n`,
     ],
     [`${MASTER_DIR}/caddy/Caddyfile`, renderCaddyfile(fleet)],
     [`${MASTER_DIR}/db/init.sql`, STATIC.init],
@@ -99,7 +121,7 @@ export function masterFiles(fleet: ResolvedFleet): Map<string, string> {
     [`${MASTER_DIR}/vector/vector.yml`, masterVector()],
     // The fleet as the master API reads it (SUPAFLEET_FLEET_FILE), defaults filled in.
     ['/etc/supafleet/fleet.yaml', toYaml(fleet)],
-    ['/etc/supafleet/master.json', renderMasterBootstrapData(fleet)],
+    ['/etc/supafleet/master.json', renderMasterBootstrapData(fleet, restore)],
     ['/etc/wireguard/wg0.conf', renderMasterWgConf(fleet)],
   ];
   if (fleet.authelia.enabled)

@@ -2,6 +2,9 @@
  * The master's user_data: the same hardening and Docker bootstrap as the workers
  * (with 22, 80, 443 and 51820/udp open), the master stack without secrets, and a
  * script that generates the master's secrets on the server and starts the stack.
+ * With `restore: true` (a master rebuilt in place to be restored from its backup)
+ * the first boot stops after the hardening and waits for the operator to run
+ * `supafleet-master-restore`; every master carries the backup and restore scripts.
  */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
 import { backupPackages, images } from '../versions.ts';
@@ -10,17 +13,22 @@ import { hostFiles, type UfwRule } from '../shared/host.ts';
 import { staticFile } from '../shared/static-file.ts';
 import { masterLayout, WG_PORT } from './layout.ts';
 import { MASTER_SECRET_SPECS } from './secrets.ts';
-import { masterFiles } from './stack.ts';
+import { MASTER_BACKUP_COMMAND, masterFiles } from './stack.ts';
 
 const HARDEN = staticFile(import.meta.url, '../shared/static/harden.sh');
 const MASTER_UP = staticFile(import.meta.url, './static/master-up.sh');
+const MASTER_BACKUP = staticFile(import.meta.url, './static/master-backup.sh');
+const MASTER_BACKUP_PASSWORD = staticFile(import.meta.url, './static/master-backup-password.sh');
+const MASTER_RESTORE = staticFile(import.meta.url, './static/master-restore.sh');
 
 export interface MasterUserDataInput {
   readonly fleet: ResolvedFleet;
+  /** The master is rebuilt to be restored: no secrets or stack at boot, the restore comes first. */
+  readonly restore?: boolean;
 }
 
 export function renderMasterUserData(input: MasterUserDataInput): UserData {
-  const { fleet } = input;
+  const { fleet, restore = false } = input;
   const { cidr } = masterLayout(fleet);
   const ufw: UfwRule[] = [
     { action: 'limit', port: '22', proto: 'tcp', from: 'any' },
@@ -29,7 +37,7 @@ export function renderMasterUserData(input: MasterUserDataInput): UserData {
     { action: 'allow', port: String(WG_PORT), proto: 'udp', from: 'any' },
     { action: 'allow', port: 'any', proto: 'any', from: cidr },
   ];
-  const stack = [...masterFiles(fleet)].map(([path, content]) => ({
+  const stack = [...masterFiles(fleet, restore)].map(([path, content]) => ({
     path,
     content,
     permissions: path.endsWith('.sh') ? '0700' : '0600',
@@ -49,10 +57,7 @@ export function renderMasterUserData(input: MasterUserDataInput): UserData {
       ...stack,
       {
         path: '/etc/supafleet/secrets.json',
-        content:
-          JSON.stringify(
-            MASTER_SECRET_SPECS.map((s) => ({ env: s.env, bytes: s.bytes, encoding: s.encoding ?? 'hex' })),
-          ) + '\n',
+        content: JSON.stringify(MASTER_SECRET_SPECS.map((s) => [s.env, s.bytes, s.encoding ?? 'hex'])) + '\n',
         permissions: '0600',
       },
       {
@@ -62,6 +67,13 @@ export function renderMasterUserData(input: MasterUserDataInput): UserData {
       },
       { path: '/usr/local/sbin/supafleet-harden', content: HARDEN, permissions: '0755' },
       { path: '/usr/local/sbin/supafleet-master-up', content: MASTER_UP, permissions: '0755' },
+      { path: MASTER_BACKUP_COMMAND, content: MASTER_BACKUP, permissions: '0755' },
+      {
+        path: '/usr/local/sbin/supafleet-master-backup-password',
+        content: MASTER_BACKUP_PASSWORD,
+        permissions: '0755',
+      },
+      { path: '/usr/local/sbin/supafleet-master-restore', content: MASTER_RESTORE, permissions: '0755' },
     ],
     runcmd: [['/usr/local/sbin/supafleet-harden'], ['/usr/local/sbin/supafleet-master-up']],
   });

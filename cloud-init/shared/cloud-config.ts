@@ -7,7 +7,7 @@ import { posixUser, sshPublicKey } from './checks.ts';
 import { assertUserDataBudget, type SizedPart } from './budget.ts';
 import { deterministicGzip, entrySize, packFile, type FileSpec } from './pack.ts';
 import { staticFile } from './static-file.ts';
-import { stripShellComments } from './strip-comments.ts';
+import { stripShellComments, stripSqlComments } from './strip-comments.ts';
 import { toYaml } from './yaml.ts';
 
 /** A rendered user_data document with the size of each part. */
@@ -53,11 +53,11 @@ export function archiveFiles(files: readonly FileSpec[]): string {
   );
 }
 
-/** Shell scripts travel without their comment lines (see stripShellComments). */
+/** Shell scripts and SQL files travel without their comment lines (see strip-comments.ts). */
 function forUserData(file: FileSpec): FileSpec {
-  return /^#!\/bin\/(ba)?sh\n/.test(file.content)
-    ? { ...file, content: stripShellComments(file.content) }
-    : file;
+  if (/^#!\/bin\/(ba)?sh\n/.test(file.content)) return { ...file, content: stripShellComments(file.content) };
+  if (file.path.endsWith('.sql')) return { ...file, content: stripSqlComments(file.content) };
+  return file;
 }
 
 export function renderCloudConfig(p: CloudConfigParts): UserData {

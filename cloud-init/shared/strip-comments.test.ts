@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripShellComments } from './strip-comments.ts';
+import { stripShellComments, stripSqlComments } from './strip-comments.ts';
 
 describe('stripShellComments', () => {
   it('when a script has comment lines, then they go and the shebang and code stay', () => {
@@ -13,5 +13,13 @@ describe('stripShellComments', () => {
     expect(stripShellComments(script)).toBe(
       "#!/bin/bash\ncat >f <<'CONF'\n# kept\nx\nCONF\ncat <<EOF\n#kept too\nEOF\n",
     );
+  });
+});
+
+describe('stripSqlComments', () => {
+  it('when an SQL file has comment lines, then they go and statements with -- later on the line stay', () => {
+    expect(
+      stripSqlComments("-- why\n\\set ON_ERROR_STOP on\n  -- indented\nSELECT '--x'; -- trailing\n"),
+    ).toBe("\\set ON_ERROR_STOP on\nSELECT '--x'; -- trailing\n");
   });
 });

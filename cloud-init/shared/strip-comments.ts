@@ -19,3 +19,14 @@ export function stripShellComments(script: string): string {
   }
   return out.join('\n');
 }
+
+/**
+ * Drops whole-line `--` comments from an SQL file for user_data. Only whole lines
+ * go, so a `--` inside a statement or a string on the same line stays.
+ */
+export function stripSqlComments(sql: string): string {
+  return sql
+    .split('\n')
+    .filter((line) => !/^\s*--/.test(line))
+    .join('\n');
+}

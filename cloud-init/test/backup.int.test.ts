@@ -25,15 +25,17 @@ const validStatus = new Ajv2020({ strict: false }).compile(backupSchema);
 
 // Stand-ins: each logs its arguments and fails when told to through the environment.
 const STUBS: Record<string, string> = {
+  // Like the real client, docker exec -i forwards (and so reads) all of its stdin.
   docker: `#!/bin/sh
 echo "docker $*" >>"$STUB_LOG"
+[ "$2" != -i ] || cat >/dev/null
 [ -z "$FAIL_DUMP" ] || exit 1
 echo "-- dump of $*"`,
   restic: `#!/bin/sh
 echo "restic $*" >>"$STUB_LOG"
 for a in "$@"; do
   case $a in
-    cat) exit "\${RESTIC_CAT_EXIT:-0}" ;;
+    cat) [ -z "$RESTIC_CAT_SAYS" ] || echo "$RESTIC_CAT_SAYS" >&2; exit "\${RESTIC_CAT_EXIT:-0}" ;;
     init) exit 0 ;;
     backup) [ -z "$FAIL_BACKUP" ] || exit 1
       echo '{"message_type":"status","percent_done":1}'
@@ -76,6 +78,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+function editConfig(change: (conf: Record<string, unknown>) => void): void {
+  const path = join(dir, 'state', 'backup', 'backup.json');
+  const conf = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  change(conf);
+  writeFileSync(path, JSON.stringify(conf));
+}
+
 function runBackup(env: Record<string, string> = {}) {
   const log = join(dir, 'stub.log');
   const r = spawnSync('bash', [join(dir, 'state', 'backup', 'backup.sh')], {
@@ -99,8 +108,8 @@ describe.skipIf(missing.length > 0)('backup script', () => {
     expect(r.status).toMatchObject({ success: true, snapshot_id: '4f1a2b3c5d6e', error: null });
     expect(r.status.size_bytes).toBeGreaterThan(0);
     expect(r.log).toContain('docker exec -i supafleet-db-1 pg_dumpall -U supabase_admin');
-    expect(r.log).toMatch(
-      /restic -o sftp\.command=ssh -p 23 u1@box\.example\.com -s sftp backup --json --tag supafleet --tag project=acme \S+db\.sql\.gz \S+\/functions\n/,
+    expect(r.log).toContain(
+      `restic -o sftp.command=ssh -p 23 u1@box.example.com -s sftp backup --json --tag supafleet --tag project=acme ${join(dir, 'state', 'backup-staging', 'db.sql.gz')} ${join(dir, 'state', 'functions')}\n`,
     );
     expect(r.log).toContain('forget --keep-daily 7 --keep-weekly 4 --keep-monthly 6 --prune');
     expect(r.log).toMatch(/curl .* https:\/\/hc\.example\.com\/abc\n/);
@@ -129,6 +138,44 @@ describe.skipIf(missing.length > 0)('backup script', () => {
     const r = runBackup({ RESTIC_CAT_EXIT: '10' });
     expect(r.code).toBe(0);
     expect(r.log).toMatch(/restic .* init\n/);
+  });
+
+  it('when it is done, then the dump staging directory is gone', () => {
+    expect(runBackup().code).toBe(0);
+    expect(existsSync(join(dir, 'state', 'backup-staging'))).toBe(false);
+  });
+
+  it('when backup.json lists two dumps, then both are taken (docker exec -i does not eat the list)', () => {
+    editConfig((c) => {
+      c.dumps = [
+        { name: 'registry', container: 'm-db-1', command: ['pg_dump', '-d', 'supafleet'] },
+        { name: 'kong', container: 'm-db-1', command: ['pg_dump', '-d', 'kong'] },
+      ];
+    });
+    const r = runBackup();
+    expect(r.code).toBe(0);
+    expect(r.log).toContain('docker exec -i m-db-1 pg_dump -d supafleet\n');
+    expect(r.log).toContain('docker exec -i m-db-1 pg_dump -d kong\n');
+    expect(r.log).toMatch(/backup-staging\/registry\.sql\.gz \S+backup-staging\/kong\.sql\.gz/);
+  });
+
+  it('when restic is older than 0.17 and says there is no repository yet, then it is initialised first', () => {
+    const r = runBackup({
+      RESTIC_CAT_EXIT: '1',
+      RESTIC_CAT_SAYS: 'Is there a repository at the following location?',
+    });
+    expect(r.code).toBe(0);
+    expect(r.log).toMatch(/restic .* init\n/);
+  });
+
+  it('when the repository is a local path, then restic gets no sftp option', () => {
+    editConfig((c) => {
+      c.repository = join(dir, 'repo');
+    });
+    const r = runBackup();
+    expect(r.code).toBe(0);
+    expect(r.log).toContain('restic backup --json');
+    expect(r.log).not.toContain('sftp.command');
   });
 
   it('when the repository cannot be reached, then the status says so', () => {

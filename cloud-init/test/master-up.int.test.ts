@@ -53,9 +53,11 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function runMasterUp(authelia: boolean) {
+function runMasterUp(authelia: boolean, opts: { restore?: boolean; restored?: boolean } = {}) {
   const fleet = resolveFleet({ ...fleetSpec, authelia: { enabled: authelia } });
-  const { files } = decodeUserData(renderMasterUserData({ fleet }).text);
+  const { files } = decodeUserData(renderMasterUserData({ fleet, restore: opts.restore }).text);
+  if (opts.restored)
+    files.push({ path: '/etc/supafleet/restored.json', content: '{}\n', permissions: '0600' });
   for (const f of files) {
     const path = join(dir, 'root', f.path);
     mkdirSync(dirname(path), { recursive: true });
@@ -89,7 +91,7 @@ describe.skipIf(missing.length > 0)('master first-boot script', () => {
     }
     expect(new Set(Object.values(env)).size).toBe(MASTER_SECRET_SPECS.length);
     expect(statSync(join(dir, 'root', 'opt', 'supafleet-master', '.env')).mode & 0o777).toBe(0o600);
-    expect(r.read('opt', 'supafleet-master', 'backup', 'restic-password').trim()).toBe(env.RESTIC_PASSWORD);
+    expect(existsSync(join(dir, 'root', 'opt', 'supafleet-master', 'backup', 'restic-password'))).toBe(false);
     expect(r.read('etc', 'supafleet', 'wg0.pub')).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
     expect(r.read('etc', 'wireguard', 'peers.conf')).toBe('');
     expect(statSync(join(dir, 'root', 'etc', 'wireguard', 'peers.conf')).mode & 0o777).toBe(0o600);
@@ -109,6 +111,29 @@ describe.skipIf(missing.length > 0)('master first-boot script', () => {
     const again = runMasterUp(true);
     expect(again.code).toBe(0);
     expect(again.read('opt', 'supafleet-master', '.env')).toBe(before);
+  });
+
+  it('when the master was rebuilt to be restored, then it logs that a restore is pending and generates and starts nothing', () => {
+    const r = runMasterUp(true, { restore: true });
+    expect(r.code).toBe(0);
+    expect(r.read('var', 'log', 'supafleet-bootstrap.log')).toMatch(
+      /supafleet-master: restore pending: install \/etc\/supafleet\/fleet-seal\.key and \/etc\/supafleet\/backup\.key, then run sudo supafleet-master-restore\n$/,
+    );
+    expect(existsSync(join(dir, 'root', 'opt', 'supafleet-master', '.env'))).toBe(false);
+    expect(existsSync(join(dir, 'root', 'etc', 'wireguard', 'wg0.key'))).toBe(false);
+    expect(existsSync(join(dir, 'root', 'root', 'supafleet-admin-password'))).toBe(false);
+    expect(existsSync(join(dir, 'root', 'etc', 'cron.d', 'supafleet-master-backup'))).toBe(false);
+    expect(r.log).toBe('');
+  });
+
+  it('when the restore has written its marker, then the rebuilt master boots as usual', () => {
+    const r = runMasterUp(true, { restore: true, restored: true });
+    expect(r.code, r.read('var', 'log', 'supafleet-bootstrap.log')).toBe(0);
+    expect(r.read('var', 'log', 'supafleet-bootstrap.log')).not.toContain('restore pending');
+    expect(parseEnvFile(r.read('opt', 'supafleet-master', '.env')).POSTGRES_PASSWORD).toMatch(
+      /^[0-9a-f]{32}$/,
+    );
+    expect(r.log).toMatch(/docker compose -p supafleet-master .* up -d/);
   });
 
   it('when Authelia is off, then a basic-auth hash is added to .env for Caddy', () => {

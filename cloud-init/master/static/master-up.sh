@@ -2,6 +2,9 @@
 # supafleet master bootstrap, part 2: generates the master's own secrets (once),
 # its WireGuard key and the first admin login, then brings up wg0 and the stack.
 # Nothing secret comes from user_data; names and sizes come from secrets.json.
+# A master rebuilt to be restored (master.json "restore": true) stops after the
+# hardening and waits for supafleet-master-restore, which puts the old secrets,
+# keys and databases back and then runs this script again.
 set -euo pipefail
 umask 077
 root=${SUPAFLEET_ROOT:-}
@@ -11,6 +14,11 @@ exec >>"$root/var/log/supafleet-bootstrap.log" 2>&1
 phase() { printf '%s supafleet-master: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1"; }
 trap 'phase "failed at line $LINENO"' ERR
 
+if [ "$(jq -r '.restore // false' "$etc/master.json")" = true ] && [ ! -e "$etc/restored.json" ]; then
+  phase "restore pending: install /etc/supafleet/fleet-seal.key and /etc/supafleet/backup.key, then run sudo supafleet-master-restore"
+  exit 0
+fi
+
 phase "secrets"
 if [ ! -s "$dir/.env" ]; then
   while IFS=$'\t' read -r name bytes encoding; do
@@ -19,11 +27,8 @@ if [ ! -s "$dir/.env" ]; then
       exit 1
     fi
     printf "%s='%s'\n" "$name" "$(openssl rand "-$encoding" "$bytes" | tr -d '\n')"
-  done < <(jq -r '.[] | [.env, .bytes, .encoding] | @tsv' "$etc/secrets.json") >"$dir/.env.tmp"
+  done < <(jq -r '.[] | @tsv' "$etc/secrets.json") >"$dir/.env.tmp"
   mv "$dir/.env.tmp" "$dir/.env"
-fi
-if [ ! -s "$dir/backup/restic-password" ]; then
-  sed -n "s/^RESTIC_PASSWORD='\(.*\)'$/\1/p" "$dir/.env" >"$dir/backup/restic-password"
 fi
 
 phase "admin login"

@@ -22,7 +22,11 @@ if ! flock -n 9; then
   exit 75
 fi
 
-work=$(mktemp -d)
+# Dumps are staged at a stable path, so every snapshot holds them at
+# <state_dir>/backup-staging/<name>.sql.gz, where a restore finds them.
+work="$state/backup-staging"
+rm -rf "$work"
+install -d -m 0700 "$work"
 trap 'rm -rf "$work"' EXIT
 
 record() {
@@ -37,11 +41,15 @@ RESTIC_CACHE_DIR="$state/.restic-cache"
 export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE RESTIC_CACHE_DIR
 sftp_command=$(jq -r .sftp_command "$conf")
 tag=$(jq -r .tag "$conf")
-restic_opts=(-o "sftp.command=$sftp_command")
+restic_opts=()
+case $RESTIC_REPOSITORY in
+  sftp:*) restic_opts=(-o "sftp.command=$sftp_command") ;;
+esac
 
-restic "${restic_opts[@]}" cat config >/dev/null 2>&1
+restic "${restic_opts[@]}" cat config >/dev/null 2>"$work/restic.err"
 rc=$?
-if [ "$rc" -eq 10 ]; then
+# restic 0.17+ exits 10 when there is no repository yet; older versions exit 1 and say so.
+if [ "$rc" -eq 10 ] || { [ "$rc" -eq 1 ] && grep -q 'Is there a repository at the following location' "$work/restic.err"; }; then
   restic "${restic_opts[@]}" init || record "restic init failed"
 elif [ "$rc" -ne 0 ]; then
   record "restic repository not reachable (exit $rc)"
@@ -54,7 +62,8 @@ while IFS= read -r dump; do
   name=$(jq -r .name <<<"$dump")
   container=$(jq -r .container <<<"$dump")
   mapfile -t command < <(jq -r '.command[]' <<<"$dump")
-  docker exec -i "$container" "${command[@]}" | gzip >"$work/$name.sql.gz"
+  # </dev/null: docker exec -i would otherwise swallow the rest of this loop's input.
+  docker exec -i "$container" "${command[@]}" </dev/null | gzip >"$work/$name.sql.gz"
   statuses=("${PIPESTATUS[@]}")
   if [ "${statuses[0]}" -ne 0 ] || [ "${statuses[1]}" -ne 0 ]; then
     record "database dump $name failed"
@@ -70,8 +79,8 @@ if [ -z "$error" ]; then
       *) [ -e "$bundle/$p" ] && paths+=("$bundle/$p") ;;
     esac
   done < <(jq -r '.paths[]' "$conf")
-  if restic "${restic_opts[@]}" backup --json --tag supafleet --tag "$tag" "${paths[@]}" >"$work/backup.json"; then
-    snapshot=$(jq -r 'select(.message_type == "summary") | .snapshot_id' "$work/backup.json" | tail -n 1)
+  if restic "${restic_opts[@]}" backup --json --tag supafleet --tag "$tag" "${paths[@]}" >"$work/restic-backup.json"; then
+    snapshot=$(jq -r 'select(.message_type == "summary") | .snapshot_id' "$work/restic-backup.json" | tail -n 1)
   else
     record "restic backup failed"
   fi
