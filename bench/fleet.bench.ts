@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { memoryLogger } from '../core/apply/ports.ts';
-import { applyFleet, loadFleet } from '../e2e/demo/apply.ts';
+import { applyFleet, labTarget, loadFleet } from '../e2e/demo/apply.ts';
 import { startLab } from '../e2e/lab/index.ts';
 import type { BenchResult } from './types.ts';
 
@@ -33,18 +33,7 @@ export async function run(): Promise<BenchResult[]> {
     const hetznerBefore = lab.hetzner.calls().length;
     const log = memoryLogger();
     const started = performance.now();
-    const { results } = await applyFleet(
-      loaded,
-      {
-        masterUrl: lab.masterUrl,
-        apiToken: lab.apiToken,
-        hetznerUrl: lab.hetzner.url,
-        hcloudToken: lab.hcloudToken,
-        masterWgPublicKey: lab.masterWgPublicKey,
-        fetch: counting,
-      },
-      log,
-    );
+    const { results } = await applyFleet(loaded, labTarget(lab, counting), log);
     const ms = performance.now() - started;
     const failed = results.filter((r) => r.outcome !== 'created');
     if (failed.length > 0) {
@@ -55,9 +44,12 @@ export async function run(): Promise<BenchResult[]> {
     const n = results.length;
     const hetznerCalls = lab.hetzner.calls().length - hetznerBefore;
     const reports = log.lines
-      .map((l) => /routes reconciled \((\d+) created, (\d+) updated, (\d+) deleted; (\d+) Kong calls\)/.exec(l))
+      .map((l) =>
+        /routes reconciled \((\d+) created, (\d+) updated, (\d+) deleted; (\d+) Kong calls\)/.exec(l),
+      )
       .filter((m) => m !== null);
-    if (reports.length !== n) throw new Error(`expected ${n} routes reports in the apply log, found ${reports.length}`);
+    if (reports.length !== n)
+      throw new Error(`expected ${n} routes reports in the apply log, found ${reports.length}`);
     const kongWrites = reports.reduce((sum, m) => sum + Number(m[1]) + Number(m[2]) + Number(m[3]), 0);
     const kongCalls = reports.reduce((sum, m) => sum + Number(m[4]), 0);
     const where = lab.mode === 'namespaces' ? 'namespaces, real WireGuard' : 'in-process lab';

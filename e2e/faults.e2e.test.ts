@@ -21,7 +21,7 @@ import type { ProvisionResult } from '../core/apply/provision.ts';
 import type { HetznerClient } from '../core/hetzner/client.ts';
 import type { ProjectSpec } from '../core/spec/types.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
-import { applyFleet, demoClients, type ApplyTarget } from './demo/apply.ts';
+import { applyFleet, demoClients, type ApplyTarget, labTarget } from './demo/apply.ts';
 import { until } from './lab/commands.ts';
 import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
 
@@ -41,13 +41,7 @@ describe.skipIf(skip !== undefined)('faults on the fleet lab', () => {
 
   beforeAll(async () => {
     lab = await startFleetLab({ actionDurationMs: 200 });
-    target = {
-      masterUrl: lab.masterUrl,
-      apiToken: lab.apiToken,
-      hetznerUrl: lab.hetzner.url,
-      hcloudToken: lab.hcloudToken,
-      masterWgPublicKey: lab.masterWgPublicKey,
-    };
+    target = labTarget(lab);
     ({ master, hetzner } = demoClients(target, log));
   }, 90_000);
 

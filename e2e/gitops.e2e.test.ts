@@ -32,7 +32,7 @@ import { Secret, unseal } from '../core/seal/index.ts';
 import { createActionRunner, type ActionRunner } from '../test/support/action-runner.ts';
 import { createGitWorkspace, type GitWorkspace } from '../test/support/git-workspace.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
-import { demoMasterClient, loadFleet } from './demo/apply.ts';
+import { demoMasterClient, labTarget, loadFleet } from './demo/apply.ts';
 import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
 
 const skip = process.env.CI === 'true' ? undefined : (namespaceLabSkipReason() ?? postgresSkipReason());
@@ -141,16 +141,7 @@ describe.skipIf(skip !== undefined)('the GitOps loop through the actions on the 
     expect(teardown.failed, teardown.log).toBe(false);
     expect(provision.outputs.created?.split(',').sort()).toEqual([...PROJECTS]);
     for (const p of PROJECTS) expect(statuses(p).at(-1)).toMatchObject({ state: 'success' });
-    const client = demoMasterClient(
-      {
-        masterUrl: lab.masterUrl,
-        apiToken: lab.apiToken,
-        hetznerUrl: lab.hetzner.url,
-        hcloudToken: lab.hcloudToken,
-        masterWgPublicKey: lab.masterWgPublicKey,
-      },
-      memoryLogger(),
-    );
+    const client = demoMasterClient(labTarget(lab), memoryLogger());
     for (const p of PROJECTS) credentials.set(p, await client.credentials(p));
   }, 180_000);
 

@@ -17,7 +17,7 @@ import { realClock } from '../core/apply/ports.ts';
 import type { ProjectSpec } from '../core/spec/types.ts';
 import { caddySkipReason, httpsOnLoopback, startCaddy, type StartedCaddy } from '../test/support/caddy.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
-import { applyFleet, demoClients, loadFleet, type ApplyTarget } from './demo/apply.ts';
+import { applyFleet, demoClients, loadFleet, type ApplyTarget, labTarget } from './demo/apply.ts';
 import { until } from './lab/commands.ts';
 import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
 
@@ -45,13 +45,7 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
     caddy = await startCaddy({
       sites: [{ hosts: [`*.${loaded.fleet.domain}`], upstream: new URL(lab.kongProxyUrl).host }],
     });
-    target = {
-      masterUrl: lab.masterUrl,
-      apiToken: lab.apiToken,
-      hetznerUrl: lab.hetzner.url,
-      hcloudToken: lab.hcloudToken,
-      masterWgPublicKey: lab.masterWgPublicKey,
-    };
+    target = labTarget(lab);
   }, 90_000);
 
   afterAll(async () => {

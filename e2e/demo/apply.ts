@@ -15,6 +15,7 @@ import { plan } from '../../core/plan/index.ts';
 import { resolveFleet } from '../../core/spec/defaults.ts';
 import { loadFleetDir } from '../../core/spec/load.ts';
 import type { FleetSpec, ProjectSpec } from '../../core/spec/types.ts';
+import type { FleetLab } from '../lab/index.ts';
 
 export interface ApplyTarget {
   readonly masterUrl: string;
@@ -25,6 +26,21 @@ export interface ApplyTarget {
   readonly masterWgPublicKey: string;
   /** The fetch the master client uses (default: the global one), e.g. to count calls. */
   readonly fetch?: typeof fetch;
+}
+
+/** Where a fleet lab's master and Hetzner fake answer, as the actions would be pointed at them. */
+export function labTarget(
+  lab: Pick<FleetLab, 'masterUrl' | 'apiToken' | 'hetzner' | 'hcloudToken' | 'masterWgPublicKey'>,
+  fetchImpl?: typeof fetch,
+): ApplyTarget {
+  return {
+    masterUrl: lab.masterUrl,
+    apiToken: lab.apiToken,
+    hetznerUrl: lab.hetzner.url,
+    hcloudToken: lab.hcloudToken,
+    masterWgPublicKey: lab.masterWgPublicKey,
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  };
 }
 
 export interface DemoApply {

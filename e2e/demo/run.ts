@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from '../../core/apply/ports.ts';
 import { startCaddy, httpsOnLoopback, type StartedCaddy } from '../../test/support/caddy.ts';
 import { startLab, type FleetLab, type LabTrace } from '../lab/index.ts';
-import { applyFleet, loadFleet } from './apply.ts';
+import { applyFleet, labTarget, loadFleet } from './apply.ts';
 import { abbreviate, createMasker, progressLine, statusTable, type StatusRow } from './view.ts';
 
 export interface DemoOptions {
@@ -110,17 +110,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     checkInterrupted();
     const applyStart = Date.now();
     say('apply: plan → provision (parallelism 3) → routes, as the provision action does');
-    const { results, master } = await applyFleet(
-      loaded,
-      {
-        masterUrl: lab.masterUrl,
-        apiToken: lab.apiToken,
-        hetznerUrl: lab.hetzner.url,
-        hcloudToken: lab.hcloudToken,
-        masterWgPublicKey: lab.masterWgPublicKey,
-      },
-      log,
-    );
+    const { results, master } = await applyFleet(loaded, labTarget(lab), log);
     for (const s of lab.secrets) masker.add(s);
     const failed = results.filter((r) => r.outcome === 'failed');
     say(
