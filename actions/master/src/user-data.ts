@@ -1,5 +1,5 @@
 /** The master's user_data, rendered and measured the same way for create and rebuild. */
-import { renderMasterUserData, type MasterUserDataInput } from '../../../cloud-init/master/user-data.ts';
+import { renderMasterUserData } from '../../../cloud-init/master/user-data.ts';
 import { assertUserDataBudget, MASTER_TARGET } from '../../../cloud-init/shared/budget.ts';
 import type { Logger } from '../../../core/apply/ports.ts';
 import type { ResolvedFleet } from '../../../core/spec/defaults.ts';
@@ -10,8 +10,7 @@ import type { ResolvedFleet } from '../../../core/spec/defaults.ts';
  * before any call and warns above supafleet's own target.
  */
 export function masterUserData(fleet: ResolvedFleet, options: { restore: boolean }, log: Logger): string {
-  const input = { fleet, restore: options.restore } as MasterUserDataInput;
-  const userData = renderMasterUserData(input);
+  const userData = renderMasterUserData({ fleet, restore: options.restore });
   const bytes = assertUserDataBudget(userData.text, userData.parts);
   if (bytes > MASTER_TARGET)
     log.warn(`master user_data is ${bytes} bytes, over the ${MASTER_TARGET}-byte target`);
