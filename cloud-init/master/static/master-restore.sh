@@ -62,7 +62,7 @@ rc=0
 restic "${opts[@]}" snapshots --json --tag "$tag" >"$work/snapshots.json" 2>"$work/restic.log" || rc=$?
 # restic 0.17+ exits 12 for a wrong password; older versions exit 1 and say so.
 if [ "$rc" -eq 12 ] || { [ "$rc" -ne 0 ] && grep -q 'wrong password' "$work/restic.log"; }; then
-  fail "the password derived from $etc/fleet-seal.key does not open $RESTIC_REPOSITORY (restic exit $rc); is it the seal private key of this fleet?"
+  fail "the password derived from $etc/fleet-seal.key does not open $RESTIC_REPOSITORY (restic exit $rc); install the seal private key of this fleet"
 elif [ "$rc" -ne 0 ]; then
   fail "restic exit $rc: $(tail -n 3 "$work/restic.log" | tr '\n' ' ')"
 fi
@@ -73,7 +73,9 @@ pick=$(jq -c --arg id "$snapshot" 'sort_by(.time) | map(select(.id | startswith(
 [ -n "$pick" ] || fail "--snapshot $snapshot is not exactly one of the $count snapshots tagged $tag"
 id=$(jq -r .id <<<"$pick")
 when=$(jq -r '.time | sub("\\.[0-9]+"; "")' <<<"$pick")
-say "snapshot ${id:0:8} taken $when (${snapshot:+chosen; }$count snapshots tagged $tag)"
+pos=latest
+[ -z "$snapshot" ] || pos=chosen
+say "snapshot ${id:0:8} taken $when ($pos of $count tagged $tag)"
 
 phase "restore to staging"
 restic "${opts[@]}" restore "$id" --target "$work/files" >"$work/restic.log" 2>&1 ||
