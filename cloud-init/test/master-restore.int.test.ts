@@ -182,8 +182,19 @@ interface Run {
 }
 const outputs: string[] = [];
 
-function run(script: string, args: string[] = [], opts: { keepAll?: boolean } = {}): Run {
+function run(script: string, args: string[] = [], opts: { keepAll?: boolean; failMv?: string } = {}): Run {
   const path = [join(dir, 'bin'), process.env.PATH!];
+  if (opts.failMv) {
+    // mv fails when it moves this staged file into place, as a full disk would make it.
+    mkdirSync(join(dir, 'fail-mv'), { recursive: true });
+    const real = spawnSync('bash', ['-c', 'command -v mv'], { encoding: 'utf8' }).stdout.trim();
+    writeFileSync(
+      join(dir, 'fail-mv', 'mv'),
+      `#!/bin/bash\ncase "$1" in */restore/files/*/${opts.failMv}) echo "mv: no space left on device" >&2; exit 1 ;; esac\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    path.unshift(join(dir, 'fail-mv'));
+  }
   if (opts.keepAll) {
     // Retention keeps one snapshot a day; to have two today, this run's restic skips forget.
     mkdirSync(join(dir, 'keep-all'), { recursive: true });
@@ -385,6 +396,23 @@ describe.skipIf(missing.length > 0 || pgSkip !== undefined)(
       expect(stubLog()).toBe('');
       expect(restore.out.includes(wrongKey)).toBe(false);
       expect(restore.out.includes(masterBackupPassword(fleet.name, wrongKey).reveal())).toBe(false);
+      expectNoSecretIn(outputs);
+    }, 180_000);
+
+    it('when a file cannot be put in place, then the files already replaced are moved back', async () => {
+      await backedUpMaster();
+      writeFileSync(join(root, MASTER, '.env'), 'CHANGED_SINCE_THE_BACKUP=1\n', { mode: 0o600 });
+      const before = tree();
+
+      const restore = run('supafleet-master-restore', [], { failMv: 'docker-compose.yml' });
+
+      expect(restore.code).toBe(1);
+      expect(restore.out).toContain(
+        'supafleet-restore: files failed: the previous files are back in place.\n',
+      );
+      expect(restore.out).toMatch(/restored \S+\/opt\/supafleet-master\/authelia\n/);
+      expect(tree()).toEqual(before);
+      expect(stubLog()).not.toContain('psql');
       expectNoSecretIn(outputs);
     }, 180_000);
 
