@@ -115,7 +115,17 @@ function checkMaster(c: MasterCase): void {
     ...decoded.files.filter((f) => isShellScript(f.content)).map((f) => [f.path, f.content] as const),
     ...decoded.inlineScripts.map((s, i) => [`runcmd[${i}]`, s] as const),
   ];
-  expect(scripts.length).toBeGreaterThanOrEqual(4);
+  expect(scripts.map(([p]) => p)).toEqual(
+    expect.arrayContaining([
+      '/usr/local/sbin/supafleet-harden',
+      '/usr/local/sbin/supafleet-master-up',
+      '/usr/local/sbin/supafleet-master-backup',
+      '/usr/local/sbin/supafleet-master-backup-password',
+      '/usr/local/sbin/supafleet-master-restore',
+      '/opt/supafleet-master/backup/backup.sh',
+      'runcmd[0]',
+    ]),
+  );
   for (const [path, script] of scripts) expect(shellcheck(script), `shellcheck ${path}`).toEqual([]);
 
   const stack = renderMasterStack({ fleet: c.fleet, secrets: placeholderMasterSecrets() });
