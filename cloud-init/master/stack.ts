@@ -66,18 +66,19 @@ function backupJson(fleet: ResolvedFleet): string {
   return (
     JSON.stringify({
       dumps: [
+        // Over loopback TCP, which the Postgres image trusts (its socket wants supabase_admin's password).
         // database and owner: what the restore recreates before loading the dump (as init.sql makes them).
         {
           name: 'registry',
           container: 'supafleet-master-db-1',
-          command: ['pg_dump', '-U', 'supabase_admin', '-d', 'supafleet'],
+          command: ['pg_dump', '-h', '127.0.0.1', '-U', 'supabase_admin', '-d', 'supafleet'],
           database: 'supafleet',
           owner: 'supafleet',
         },
         {
           name: 'kong',
           container: 'supafleet-master-db-1',
-          command: ['pg_dump', '-U', 'supabase_admin', '-d', 'kong'],
+          command: ['pg_dump', '-h', '127.0.0.1', '-U', 'supabase_admin', '-d', 'kong'],
           database: 'kong',
           owner: 'kong',
         },

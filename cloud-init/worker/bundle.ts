@@ -32,7 +32,14 @@ function backupJson(input: WorkerBundleInput): string {
         ...(project.backup.healthcheck_url !== undefined
           ? { healthcheck_url: httpsUrl('backup.healthcheck_url', project.backup.healthcheck_url) }
           : {}),
-        dumps: [{ name: 'db', container: 'supafleet-db-1', command: ['pg_dumpall', '-U', 'supabase_admin'] }],
+        // Over loopback TCP, which the Postgres image trusts (its socket wants supabase_admin's password).
+        dumps: [
+          {
+            name: 'db',
+            container: 'supafleet-db-1',
+            command: ['pg_dumpall', '-h', '127.0.0.1', '-U', 'supabase_admin'],
+          },
+        ],
         keep: project.backup.keep,
         paths: ['.env', 'docker-compose.yml', 'function-secrets.json', 'functions', AGENT_STORAGE_MOUNT],
         repository: `sftp://${user}@${host}:23/supafleet/${project.name}`,

@@ -118,15 +118,16 @@ after=" The replaced files are in $previous"
 phase database
 db=$(jq -r '.dumps[0].container' "$conf")
 "${compose[@]}" up -d db
-# As the compose health check: TCP only answers once the image's init scripts are done.
+# As the compose health check: TCP only answers once the image's init scripts are
+# done, and the image trusts loopback TCP (its socket wants supabase_admin's password).
 for ((i = 0; ; i++)); do
-  docker exec "$db" pg_isready -q -U postgres -h localhost && break
+  docker exec "$db" pg_isready -q -h 127.0.0.1 -U postgres && break
   [ "$i" -lt 90 ] || fail "no connection within 180 s (docker logs $db)"
   sleep 2
 done
 # Each database is recreated as init.sql makes it, then loaded from its dump.
 while IFS=$'\t' read -r name container database owner <&4; do
-  sql=(docker exec -i "$container" psql -U supabase_admin -v ON_ERROR_STOP=1 -q)
+  sql=(docker exec -i "$container" psql -h 127.0.0.1 -U supabase_admin -v ON_ERROR_STOP=1 -q)
   if ! {
     "${sql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" \
       -c "CREATE DATABASE $database OWNER $owner" -c "REVOKE ALL ON DATABASE $database FROM PUBLIC" </dev/null &&
