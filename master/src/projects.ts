@@ -4,6 +4,7 @@ import type { ProjectSecrets } from '../../core/secrets/types.ts';
 import type { ProjectSpec } from '../../core/spec/types.ts';
 import { sha256 } from './auth/api-tokens.ts';
 import type { Actor } from './auth/principal.ts';
+import { sendCommand } from './agents.ts';
 import type { Deps } from './deps.ts';
 import { BadRequestError, ConflictError, NotFoundError, UpstreamError } from './errors.ts';
 import { computeHealth, type Health } from './health.ts';
@@ -219,9 +220,11 @@ export async function upsertProject(
   });
   deps.agentAuth.forget();
   deps.log.info({ project: name, created: out.created, changed: out.changed }, 'project upserted');
+  const project = await getProject(deps, name);
+  if (!out.created && out.changed && project.enrolled) nudgeAgent(deps, name, actor);
   return {
     ...out,
-    project: await getProject(deps, name),
+    project,
     ...(token
       ? {
           enrollment: {
@@ -232,6 +235,22 @@ export async function upsertProject(
         }
       : {}),
   };
+}
+
+/**
+ * Tells an enrolled worker's agent that a new revision is stored, so it fetches and
+ * applies it now instead of at its next heartbeat. Best effort and not awaited: the
+ * agent still learns the revision from its next heartbeat when the command fails.
+ */
+function nudgeAgent(deps: Deps, name: string, actor: Actor): void {
+  sendCommand(deps, name, 'refetch', undefined, actor).then(
+    () => deps.log.info({ project: name }, 'agent told to fetch the new revision'),
+    (err: Error) =>
+      deps.log.warn(
+        { project: name, err: err.message },
+        'telling the agent about the new revision failed; it learns of it with its next heartbeat',
+      ),
+  );
 }
 
 /**

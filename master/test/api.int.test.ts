@@ -439,6 +439,25 @@ describe.skipIf(skip !== undefined)('master API', () => {
     }
   });
 
+  it('when an enrolled project gets a changed spec, then its agent is told to fetch the new revision at once', async () => {
+    const { enrollment, ip } = await enrollProject('nudged');
+    const agent = await startFakeAgent(ip, l.deps.settings.agentCommandPort, enrollment.agent.command_key);
+    try {
+      const same = await put('nudged', spec('nudged'));
+      expect(same.body.changed).toBe(false);
+      const r = await put('nudged', { ...spec('nudged'), api: { cors_origins: ['https://nudged.test'] } });
+      expect(r.status).toBe(200);
+      expect(r.body.project.revision).toBe(2);
+      const deadline = Date.now() + 5000;
+      for (let i = 0; i < 100 && agent.received.length === 0 && Date.now() < deadline; i++) {
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(agent.received.map((x) => [x.verdict, JSON.parse(x.body).type])).toEqual([['ok', 'refetch']]);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('when routes are reconciled and removed, then Kong gets the project, its wg address and its keys', async () => {
     const r = await request(pub).put('/v1/projects/acme/routes').set('Authorization', `Bearer ${write}`);
     expect(r.status).toBe(200);
