@@ -1,6 +1,7 @@
 /**
  * The master API's bodies as the client sees them (master/README.md, DESIGN §5).
- * Kept beside the client so `core/` does not import the master's server code.
+ * Kept beside the client so `core/` does not import the master's server code; the master
+ * answers with these same types (master/src/projects.ts).
  */
 import type { ProjectSpec } from '../spec/types.ts';
 

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Secret } from '../../core/seal/index.ts';
 import type { ProjectSecrets } from '../../core/secrets/types.ts';
+import type { ProjectView, UpsertResult } from '../../core/master-client/types.ts';
 import type { ProjectSpec } from '../../core/spec/types.ts';
 import { sha256 } from './auth/api-tokens.ts';
 import type { Actor } from './auth/principal.ts';
 import { sendCommand } from './agents.ts';
 import type { Deps } from './deps.ts';
 import { BadRequestError, ConflictError, NotFoundError, UpstreamError } from './errors.ts';
-import { computeHealth, type Health } from './health.ts';
+import { computeHealth } from './health.ts';
 import type { ProjectState, Queries } from './registry/queries.ts';
 import { assertNoNul } from './validation.ts';
 import { nextFreeAddress } from './wg-ip.ts';
@@ -27,28 +28,8 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** A project as the API shows it: no spec secrets, no generated secrets. */
-export interface ProjectView {
-  readonly name: string;
-  readonly subdomain: string;
-  readonly host: string;
-  readonly status: 'active' | 'deleted';
-  readonly revision: number;
-  readonly wg_ip: string;
-  readonly enrolled: boolean;
-  readonly enrolled_at: string | null;
-  readonly created_at: string;
-  readonly updated_at: string;
-  /** The spec last stored (sealed values stay sealed). */
-  readonly spec?: ProjectSpec;
-  readonly health: {
-    readonly state: Health['state'];
-    readonly reasons: readonly string[];
-    readonly heartbeat_age_s: number | null;
-    readonly applied_revision: number | null;
-    readonly wg_handshake_age_s: number | null;
-  };
-}
+/** A project as the API shows it (no spec secrets, no generated secrets): the client's own type. */
+export type { ProjectView };
 
 /**
  * What the master's WireGuard interface says of a project's peer: listed (with its latest
@@ -132,17 +113,8 @@ export async function getProject(deps: Deps, name: string): Promise<ProjectView>
   return projectView(deps, s, deps.now(), sighting(live, s));
 }
 
-export interface UpsertResult {
-  readonly created: boolean;
-  readonly changed: boolean;
-  readonly project: ProjectView;
-  /** With `?enrollment_token=true` only: the single-use token and the master's WireGuard key for the worker's user_data. */
-  readonly enrollment?: {
-    readonly token: string;
-    readonly expires_at: string;
-    readonly master_wg_public_key: string;
-  };
-}
+/** The answer to PUT /v1/projects/:name: the client's own type. */
+export type { UpsertResult };
 
 /**
  * PUT /v1/projects/:name. Under one advisory lock (so concurrent upserts get
