@@ -42,6 +42,12 @@ export const images = {
 
 export type ImageRole = keyof typeof images;
 
+/**
+ * The Hetzner image every server boots. The bootstrap is written for it: Docker's
+ * Debian 12 repository below, Debian's security origins for unattended upgrades.
+ */
+export const SERVER_IMAGE = 'debian-12';
+
 /** Docker from Docker's own apt repository (Debian 12), every package at an exact version. */
 export const dockerApt = {
   url: 'https://download.docker.com/linux/debian',

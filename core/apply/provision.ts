@@ -5,6 +5,7 @@
  * row with its peer and address) and sets a failure status; a re-run converges
  * because the server is found by its labels and the registry by name.
  */
+import { SERVER_IMAGE } from '../../cloud-init/versions.ts';
 import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
 import { WORKER_TARGET, assertUserDataBudget } from '../../cloud-init/shared/budget.ts';
 import { workerLabels, workerServerName, type ServerRole } from '../naming/labels.ts';
@@ -15,8 +16,8 @@ import type { Clock, GitHubApi, HetznerApi, Logger, MasterApi } from './ports.ts
 import { reportStatus } from './status.ts';
 import { waitHealthy } from './wait-healthy.ts';
 
-/** The image every worker boots (cloud-init then installs the pinned stack). */
-export const WORKER_IMAGE = 'ubuntu-24.04';
+/** The image every worker boots (cloud-init then installs the pinned stack): the one the bootstrap is written for. */
+export const WORKER_IMAGE = SERVER_IMAGE;
 
 export interface ApplyDeps {
   readonly master: MasterApi;

@@ -15,11 +15,11 @@ const fleet = resolveFleet({
 const server = { id: 1001, name: 'prod-master' } as Server;
 
 describe('the rebuild summary', () => {
-  const text = rebuiltSummary(fleet, server, '203.0.113.9', 'ubuntu-24.04');
+  const text = rebuiltSummary(fleet, server, '203.0.113.9', 'debian-12');
 
   it('when the master is rebuilt, then the summary names the server, its unchanged IPv4 and the image', () => {
     expect(text).toContain(
-      'Server `prod-master` (id 1001) rebuilt from `ubuntu-24.04`; it keeps its IPv4 `203.0.113.9`.',
+      'Server `prod-master` (id 1001) rebuilt from `debian-12`; it keeps its IPv4 `203.0.113.9`.',
     );
   });
 
