@@ -58,7 +58,8 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       ]),
       mem_limit: mem.caddy,
       network_mode: 'host',
-      volumes: ['./caddy/Caddyfile:/etc/caddy/Caddyfile:ro', 'caddy-data:/data', 'caddy-config:/config'],
+      // certificates live under caddy/, which the master's backup keeps (no mass reissue after a restore)
+      volumes: ['./caddy/Caddyfile:/etc/caddy/Caddyfile:ro', './caddy/data:/data', 'caddy-config:/config'],
     },
     db: {
       ...common,
@@ -277,7 +278,8 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       ports: ['127.0.0.1:9091:9091'],
       volumes: [
         './authelia/configuration.yml:/config/configuration.yml:ro',
-        'authelia-data:/data',
+        // TOTP and WebAuthn registrations live under authelia/, which the master's backup keeps
+        './authelia/data:/data',
         './authelia/users.yml:/config/users.yml',
       ],
     };
@@ -293,11 +295,10 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
   }
   const volumes: Record<string, object> = {
     'caddy-config': {},
-    'caddy-data': {},
     'db-config': {},
     'db-data': {},
   };
-  if (fleet.authelia.enabled) Object.assign(volumes, { 'authelia-data': {}, 'redis-data': {} });
+  if (fleet.authelia.enabled) Object.assign(volumes, { 'redis-data': {} });
   return { services, volumes };
 }
 
