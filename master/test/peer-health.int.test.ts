@@ -74,6 +74,9 @@ describe.skipIf(skip !== undefined)('WireGuard peer health and reconcile through
     const one = await view('acme');
     expect(one.health).toMatchObject({ state: 'down', reasons: [PEER_MISSING_REASON] });
     expect((await listed('acme'))?.health).toEqual(one.health);
+    // the public badge says the same as the API
+    const badge = await request(app).get('/badges/acme.json');
+    expect(badge.body).toMatchObject({ label: 'acme', message: 'down', color: 'red', isError: true });
   });
 
   it('when the reconciler runs, then the peer is back with the project address and the reason is gone', async () => {

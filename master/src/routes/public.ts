@@ -4,7 +4,7 @@ import { badgeFor } from '../badges.ts';
 import type { Deps } from '../deps.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { enroll } from '../enrollment.ts';
-import { projectView } from '../projects.ts';
+import { getProject } from '../projects.ts';
 import { createRateLimiter } from '../rate-limit.ts';
 import { validateEnrollRequest } from '../validation.ts';
 
@@ -31,10 +31,10 @@ export function publicRouter(deps: Deps): Router {
     limitBadge(req);
     const m = /^([a-z][a-z0-9-]{1,31})\.json$/.exec(String(req.params.file));
     if (!m) throw new NotFoundError('no such badge; expected /badges/<project>.json');
-    const s = await deps.registry.getProject(m[1]!);
-    if (!s || s.status !== 'active') throw new NotFoundError(`project "${m[1]}" is not registered`);
+    // the same health as the API's, WireGuard peer included (getProject: not registered → 404)
+    const view = await getProject(deps, m[1]!);
     res.setHeader('Cache-Control', 'public, max-age=300');
-    res.json(badgeFor(s.name, projectView(deps, s, deps.now()).health.state));
+    res.json(badgeFor(view.name, view.health.state));
   });
 
   // Caddy asks before it gets a certificate on demand. Only Caddy on this host may ask:
