@@ -20,6 +20,7 @@ import { memoryLogger, type MasterApi } from '../core/apply/ports.ts';
 import type { ProvisionResult } from '../core/apply/provision.ts';
 import type { HetznerClient } from '../core/hetzner/client.ts';
 import type { ProjectSpec } from '../core/spec/types.ts';
+import { parseWgDump } from '../master/src/wireguard/dump.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { applyFleet, demoClients, type ApplyTarget, labTarget } from './demo/apply.ts';
 import { until } from './lab/commands.ts';
@@ -60,13 +61,14 @@ describe.skipIf(skip !== undefined)('faults on the fleet lab', () => {
 
   /** Peers on the master's wg interface, as wg ip → public key. */
   const masterPeers = (): Map<string, string> => {
-    const out = lab.execInMaster!('wg', ['show', lab.masterWgInterface!, 'allowed-ips']).stdout;
-    const peers = new Map<string, string>();
-    for (const line of out.split('\n').filter(Boolean)) {
-      const [key, ips] = line.split('\t');
-      for (const ip of (ips ?? '').split(' ')) if (ip.endsWith('/32')) peers.set(ip.slice(0, -3), key!);
-    }
-    return peers;
+    const dump = lab.execInMaster!('wg', ['show', lab.masterWgInterface!, 'dump']).stdout;
+    return new Map(
+      parseWgDump(dump).flatMap((p) =>
+        p.allowedIps
+          .filter((ip) => ip.endsWith('/32'))
+          .map((ip): [string, string] => [ip.slice(0, -3), p.publicKey]),
+      ),
+    );
   };
 
   /**

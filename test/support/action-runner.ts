@@ -37,8 +37,6 @@ export interface ActionRunnerOptions {
   readonly sha: () => string;
   /** Extra runner environment, e.g. HCLOUD_ENDPOINT or the OIDC request URL and token. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Called before each run with the run, e.g. to set the OIDC claims the next token carries. */
-  readonly beforeRun?: (run: ActionRun) => void;
 }
 
 export interface ActionRunner {
@@ -68,7 +66,6 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
       writeFileSync(eventPath, JSON.stringify(opts.payload));
       writeFileSync(summaryPath, '');
       writeFileSync(outputPath, '');
-      options.beforeRun?.(opts);
       const saved = { ...process.env };
       for (const k of Object.keys(process.env)) if (k.startsWith('INPUT_')) delete process.env[k];
       Object.assign(process.env, {

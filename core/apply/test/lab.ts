@@ -116,7 +116,6 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
   const agentUrl = `http://127.0.0.1:${(agentApi.address() as AddressInfo).port}`;
 
   const secrets = new Set<string>([GITHUB_TOKEN, HCLOUD_TOKEN]);
-  const captured: string[] = [];
   const workers = new Map<string, Worker>();
   const workerMode = new Map<string, WorkerMode>();
 
@@ -264,20 +263,14 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
       HCLOUD_ENDPOINT: hetzner.url,
     },
-    beforeRun: (r) => {
-      oidcClaims = (r as { oidc?: { ref: string; event: string } }).oidc ?? {
-        ref: 'refs/heads/main',
-        event: r.event,
-      };
-    },
   });
   const runAction = async <T>(
     run: () => Promise<T>,
     opts: ActionRun & { oidc?: { ref: string; event: string } },
   ): Promise<RunResult<T>> => {
+    oidcClaims = opts.oidc ?? { ref: 'refs/heads/main', event: opts.event };
     const result = await runner.run(run, opts);
     for (const m of result.masked) secrets.add(m);
-    captured.push(result.log, result.summary, JSON.stringify(result.outputs));
     return result;
   };
 
@@ -292,7 +285,7 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
     workers,
     workerMode,
     secrets,
-    captured,
+    captured: runner.captured,
     fleetYaml: () => stringify(fleetDoc),
     commit: (changes, message) => checkout.commit(changes, message),
     head: checkout.head,
