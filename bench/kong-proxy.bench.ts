@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Secret } from '../core/seal/secret.ts';
 import { createKongAdminClient } from '../master/src/kong/client.ts';
 import type { KongProjectInput } from '../master/src/kong/desired.ts';
-import { FAKE_KONG_URL, startFakeKong } from '../master/src/kong/fake.ts';
+import { FAKE_KONG_URL, startFakeKong } from '../fakes/kong/fake.ts';
 import { reconcileAll } from '../master/src/kong/reconcile.ts';
 import type { BenchResult } from './types.ts';
 

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Secret } from '../core/seal/secret.ts';
 import { createKongAdminClient } from '../master/src/kong/client.ts';
 import { desiredKongState, type KongProjectInput } from '../master/src/kong/desired.ts';
-import { FAKE_KONG_URL, isMutating, startFakeKong } from '../master/src/kong/fake.ts';
+import { FAKE_KONG_URL, isMutating, startFakeKong } from '../fakes/kong/fake.ts';
 import { reconcileAll } from '../master/src/kong/reconcile.ts';
 import type { BenchResult } from './types.ts';
 

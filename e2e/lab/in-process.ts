@@ -32,7 +32,7 @@ import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { createApp } from '../../master/src/app.ts';
 import { createKongAdminClient } from '../../master/src/kong/client.ts';
-import { startFakeKong } from '../../master/src/kong/fake.ts';
+import { startFakeKong } from '../../fakes/kong/fake.ts';
 import { reconcileProject, removeProject } from '../../master/src/kong/reconcile.ts';
 import { FakePeerManager } from '../../master/src/wireguard/fake.ts';
 import { startLab as startMasterHarness } from '../../master/test/harness.ts';

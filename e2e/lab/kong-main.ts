@@ -10,7 +10,7 @@
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { startFakeKong } from '../../master/src/kong/fake.ts';
+import { startFakeKong } from '../../fakes/kong/fake.ts';
 
 const port = Number(process.env.LAB_KONG_PORT);
 const socket = process.env.LAB_KONG_SOCKET;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresSkipReason } from '../../test/support/postgres.ts';
 import { createApp } from '../src/app.ts';
 import { createKongAdminClient } from '../src/kong/client.ts';
-import { createFakeKong, FAKE_KONG_URL, isMutating, type FakeKong } from '../src/kong/fake.ts';
+import { createFakeKong, FAKE_KONG_URL, isMutating, type FakeKong } from '../../fakes/kong/fake.ts';
 import { reconcileProject, removeProject } from '../src/kong/reconcile.ts';
 import { projectSecrets } from '../src/projects.ts';
 import { spec, startLab, type Lab, type LabDeps } from './harness.ts';

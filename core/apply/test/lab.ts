@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { decodeUserData } from '../../../cloud-init/test/decode.ts';
 import { createApp } from '../../../master/src/app.ts';
 import { createKongAdminClient } from '../../../master/src/kong/client.ts';
-import { createFakeKong, FAKE_KONG_URL, type FakeKong } from '../../../master/src/kong/fake.ts';
+import { createFakeKong, FAKE_KONG_URL, type FakeKong } from '../../../fakes/kong/fake.ts';
 import { reconcileProject, removeProject } from '../../../master/src/kong/reconcile.ts';
 import {
   callFrom,

@@ -11,7 +11,7 @@ import { run as runPlan } from '../../../actions/plan/src/run.ts';
 import { run as runProvision } from '../../../actions/provision/src/run.ts';
 import { run as runRoute } from '../../../actions/route/src/run.ts';
 import { run as runTeardown } from '../../../actions/teardown/src/run.ts';
-import { isMutating } from '../../../master/src/kong/fake.ts';
+import { isMutating } from '../../../fakes/kong/fake.ts';
 import { projectSecrets } from '../../../master/src/projects.ts';
 import { secretValues } from '../../secrets/generate.ts';
 import { AUDIENCE } from '../../../master/test/harness.ts';

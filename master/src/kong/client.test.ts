@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createKongAdminClient, KongAdminError, putPath, tagQuery } from './client.ts';
-import { FAKE_KONG_URL } from './fake.ts';
+import { FAKE_KONG_URL } from '../../../fakes/kong/fake.ts';
 import { adminCall, fakeKongWithClient } from './test/fixtures.ts';
 
 const jsonResponse = (status: number, body: unknown): Response =>

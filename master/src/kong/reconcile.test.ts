@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { admission } from './fake-access.ts';
-import { isMutating } from './fake.ts';
+import { admission } from '../../../fakes/kong/access.ts';
+import { isMutating } from '../../../fakes/kong/fake.ts';
 import { desiredKongState, reconcileAll, reconcileProject, removeProject } from './reconcile.ts';
 import { adminCall, fakeKongWithClient, projectInput, secretsOf } from './test/fixtures.ts';
 import type { KongKind } from './types.ts';

@@ -3,8 +3,8 @@ import { Secret } from '../../../../core/seal/secret.ts';
 import { createKongAdminClient } from '../client.ts';
 import type { KongAdminClient } from '../client.ts';
 import type { KongProjectInput } from '../desired.ts';
-import type { FakeKong } from '../fake.ts';
-import { createFakeKong, FAKE_KONG_URL } from '../fake.ts';
+import type { FakeKong } from '../../../../fakes/kong/fake.ts';
+import { createFakeKong, FAKE_KONG_URL } from '../../../../fakes/kong/fake.ts';
 
 /** A project input with fresh random keys (shaped like JWTs) so tests can search outputs for them. */
 export function projectInput(name: string, overrides: Partial<KongProjectInput> = {}): KongProjectInput {

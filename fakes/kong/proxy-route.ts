@@ -1,5 +1,5 @@
-import type { FakeKongState } from './fake-store.ts';
-import type { KongRouteEntity, KongServiceEntity } from './types.ts';
+import type { FakeKongState } from './store.ts';
+import type { KongRouteEntity, KongServiceEntity } from '../../master/src/kong/types.ts';
 
 /**
  * Kong's router for the fake proxy, computed from the fake's state: which route a request

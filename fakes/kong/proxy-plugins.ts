@@ -1,6 +1,11 @@
 import { STATUS_CODES } from 'node:http';
-import type { FakeKongState } from './fake-store.ts';
-import type { KongConsumerEntity, KongKeyAuthEntity, KongPluginEntity, KongRouteEntity } from './types.ts';
+import type { FakeKongState } from './store.ts';
+import type {
+  KongConsumerEntity,
+  KongKeyAuthEntity,
+  KongPluginEntity,
+  KongRouteEntity,
+} from '../../master/src/kong/types.ts';
 
 /**
  * The plugin phase of the fake proxy: the plugins that apply to a matched route run in Kong's

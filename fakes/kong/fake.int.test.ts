@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKongAdminClient } from './client.ts';
+import { createKongAdminClient } from '../../master/src/kong/client.ts';
 import type { StartedFakeKong } from './fake.ts';
 import { isMutating, startFakeKong } from './fake.ts';
-import { reconcileProject, removeProject } from './reconcile.ts';
-import { projectInput } from './test/fixtures.ts';
+import { reconcileProject, removeProject } from '../../master/src/kong/reconcile.ts';
+import { projectInput } from '../../master/src/kong/test/fixtures.ts';
 
 describe('fake Kong over HTTP on loopback', () => {
   let kong: StartedFakeKong;

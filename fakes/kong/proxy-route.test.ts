@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostWithoutPort, upstreamPath } from './fake-proxy-route.ts';
+import { hostWithoutPort, upstreamPath } from './proxy-route.ts';
 
 describe('upstreamPath', () => {
   // Kong's documented path_handling table, plus the paths supafleet's layout produces.

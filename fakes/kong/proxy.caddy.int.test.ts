@@ -1,15 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StartedCaddy } from '../../../test/support/caddy.ts';
-import { caddySkipReason, httpsOnLoopback, startCaddy } from '../../../test/support/caddy.ts';
-import { createKongAdminClient } from './client.ts';
-import type { KongProjectInput } from './desired.ts';
+import type { StartedCaddy } from '../../test/support/caddy.ts';
+import { caddySkipReason, httpsOnLoopback, startCaddy } from '../../test/support/caddy.ts';
+import { createKongAdminClient } from '../../master/src/kong/client.ts';
+import type { KongProjectInput } from '../../master/src/kong/desired.ts';
 import type { StartedFakeKong } from './fake.ts';
 import { startFakeKong } from './fake.ts';
-import type { ProxyLogEntry } from './fake-proxy.ts';
-import { reconcileAll } from './reconcile.ts';
-import { projectInput, secretsOf } from './test/fixtures.ts';
+import type { ProxyLogEntry } from './proxy.ts';
+import { reconcileAll } from '../../master/src/kong/reconcile.ts';
+import { projectInput, secretsOf } from '../../master/src/kong/test/fixtures.ts';
 
 const skipReason = caddySkipReason();
 if (skipReason) console.log(`skipping the data path through Caddy: ${skipReason}`);

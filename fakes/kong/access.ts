@@ -1,5 +1,5 @@
-import type { FakeKongState } from './fake-store.ts';
-import type { KongPluginEntity, KongRouteEntity } from './types.ts';
+import type { FakeKongState } from './store.ts';
+import type { KongPluginEntity, KongRouteEntity } from '../../master/src/kong/types.ts';
 
 /**
  * Kong's authentication and authorisation decision for one route, computed from the fake's

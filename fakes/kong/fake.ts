@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FakeKongState, FakeKongStoreOptions, FakeResponse } from './fake-store.ts';
-import { FakeKongStore } from './fake-store.ts';
-import type { KongProxyOptions, StartedKongProxy } from './fake-proxy.ts';
-import { startKongProxy, storeState } from './fake-proxy.ts';
+import type { FakeKongState, FakeKongStoreOptions, FakeResponse } from './store.ts';
+import { FakeKongStore } from './store.ts';
+import type { KongProxyOptions, StartedKongProxy } from './proxy.ts';
+import { startKongProxy, storeState } from './proxy.ts';
 
-export type { FakeKongState } from './fake-store.ts';
-export { FakeKongStore } from './fake-store.ts';
+export type { FakeKongState } from './store.ts';
+export { FakeKongStore } from './store.ts';
 
 /**
  * A local fake of Kong's Admin API for tests and benchmarks: the same store behind either an

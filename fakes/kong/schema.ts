@@ -1,4 +1,4 @@
-import type { KongKind } from './types.ts';
+import type { KongKind } from '../../master/src/kong/types.ts';
 
 /**
  * Field schemas of the Kong entities the fake serves: known fields, types and defaults as

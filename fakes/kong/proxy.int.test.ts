@@ -4,13 +4,13 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKongAdminClient } from './client.ts';
-import type { KongProjectInput } from './desired.ts';
+import { createKongAdminClient } from '../../master/src/kong/client.ts';
+import type { KongProjectInput } from '../../master/src/kong/desired.ts';
 import type { StartedFakeKong } from './fake.ts';
 import { startFakeKong } from './fake.ts';
-import type { ProxyLogEntry } from './fake-proxy.ts';
-import { reconcileAll, reconcileProject, removeProject } from './reconcile.ts';
-import { projectInput, secretsOf } from './test/fixtures.ts';
+import type { ProxyLogEntry } from './proxy.ts';
+import { reconcileAll, reconcileProject, removeProject } from '../../master/src/kong/reconcile.ts';
+import { projectInput, secretsOf } from '../../master/src/kong/test/fixtures.ts';
 
 /** What an upstream stand-in received. */
 interface Received {

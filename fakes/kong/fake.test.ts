@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeKong, isMutating } from './fake.ts';
-import { adminCall } from './test/fixtures.ts';
+import { adminCall } from '../../master/src/kong/test/fixtures.ts';
 
 /** The fake answers like Kong 3.9 for every call supafleet makes. */
 

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EntitySchema, FieldDef } from './fake-schema.ts';
-import { ENDPOINT_KEY, ENTITY_SCHEMAS, NESTED_COLLECTIONS, PLUGIN_SCHEMAS } from './fake-schema.ts';
-import type { KongEntityMap, KongKind } from './types.ts';
-import { KONG_KINDS } from './types.ts';
-import { isUuid } from './uuid.ts';
+import type { EntitySchema, FieldDef } from './schema.ts';
+import { ENDPOINT_KEY, ENTITY_SCHEMAS, NESTED_COLLECTIONS, PLUGIN_SCHEMAS } from './schema.ts';
+import type { KongEntityMap, KongKind } from '../../master/src/kong/types.ts';
+import { KONG_KINDS } from '../../master/src/kong/types.ts';
+import { isUuid } from '../../master/src/kong/uuid.ts';
 
 /**
  * The fake Kong's database and Admin API semantics, without HTTP: entities per kind, unique

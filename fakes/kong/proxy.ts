@@ -8,10 +8,10 @@ import type {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { kongMessage, runPlugins } from './fake-proxy-plugins.ts';
-import { hostWithoutPort, matchRoute } from './fake-proxy-route.ts';
-import type { FakeKongState, FakeKongStore } from './fake-store.ts';
-import type { KongServiceEntity } from './types.ts';
+import { kongMessage, runPlugins } from './proxy-plugins.ts';
+import { hostWithoutPort, matchRoute } from './proxy-route.ts';
+import type { FakeKongState, FakeKongStore } from './store.ts';
+import type { KongServiceEntity } from '../../master/src/kong/types.ts';
 
 /**
  * The fake Kong's proxy port (Kong's 8000 beside the Admin API's 8001): it routes a request by

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { admission } from './fake-access.ts';
-import type { KongProjectInput } from './desired.ts';
-import type { ProxyDecision } from './fake-proxy.ts';
-import { decideProxy, splitTarget } from './fake-proxy.ts';
-import type { FakeKongState } from './fake-store.ts';
-import { reconcileAll } from './reconcile.ts';
-import { fakeKongWithClient, projectInput, secretsOf } from './test/fixtures.ts';
+import { admission } from './access.ts';
+import type { KongProjectInput } from '../../master/src/kong/desired.ts';
+import type { ProxyDecision } from './proxy.ts';
+import { decideProxy, splitTarget } from './proxy.ts';
+import type { FakeKongState } from './store.ts';
+import { reconcileAll } from '../../master/src/kong/reconcile.ts';
+import { fakeKongWithClient, projectInput, secretsOf } from '../../master/src/kong/test/fixtures.ts';
 
 /** Two projects reconciled into the fake by the real reconciler. */
 let state: FakeKongState;
