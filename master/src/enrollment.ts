@@ -46,7 +46,7 @@ async function enrollLocked(deps: Deps, req: EnrollRequest): Promise<EnrollRespo
     if (!t) throw new UnauthorizedError('unknown enrollment token');
     if (t.usedAt)
       throw new UnauthorizedError(
-        'the enrollment token was already used; mint a new one with PUT ?enrollment_token=true',
+        'the enrollment token was already used or replaced by a newer one; mint a new one with PUT ?enrollment_token=true',
       );
     if (t.expiresAt.getTime() <= deps.now().getTime()) {
       throw new GoneError('the enrollment token has expired (they last 60 minutes); mint a new one');

@@ -4,7 +4,7 @@ import type { ProjectSecrets } from '../../core/secrets/types.ts';
 import type { ProjectView, UpsertResult } from '../../core/master-client/types.ts';
 import type { ProjectSpec } from '../../core/spec/types.ts';
 import { sha256 } from './auth/api-tokens.ts';
-import type { Actor } from './auth/principal.ts';
+import { requireScope, type Actor, type Principal } from './auth/principal.ts';
 import { sendCommand } from './agents.ts';
 import type { Deps } from './deps.ts';
 import { BadRequestError, ConflictError, NotFoundError, UpstreamError } from './errors.ts';
@@ -121,14 +121,19 @@ export type { UpsertResult };
  * distinct addresses): validates, allocates a wg address for a new project,
  * stores freshly generated secrets only when the project has none, bumps the
  * revision when the spec changed, and mints an enrollment token when asked.
+ *
+ * A new enrollment token revokes the project's older unused ones. For a project whose
+ * worker has enrolled, a token would let a new worker replace it and receive the project's
+ * secrets: that re-enrollment needs the admin scope and is audit-logged as `project.reenroll`.
  */
 export async function upsertProject(
   deps: Deps,
   name: string,
   body: unknown,
-  actor: Actor,
+  principal: Principal,
   wantEnrollmentToken: boolean,
 ): Promise<UpsertResult> {
+  const actor = principal.actor;
   const errors = deps.validateProject(body, deps.fleet, { file: `projects/${name}.yaml` });
   if (errors.length > 0) {
     const lines = errors.map((e) => `${e.path}: ${e.message}`);
@@ -181,12 +186,29 @@ export async function upsertProject(
       changed = canonicalJson(existing.spec) !== canonicalJson(spec);
       revision = await q.updateProject({ name, subdomain, spec, bump: changed });
     }
-    if (token) await q.insertEnrollmentToken(sha256(token), name, expiresAt);
+    let revokedTokens = 0;
+    if (token) {
+      const enrolledPeer = created ? undefined : await q.peerOf(name);
+      if (enrolledPeer) {
+        // checked before anything of this call is committed: a refusal leaves the registry as it was
+        requireScope(principal, 'admin', {
+          what: `a new enrollment token for ${name}, whose worker has enrolled (re-enrollment replaces that worker)`,
+        });
+        await q.audit(actor, 'project.reenroll', name, {
+          replaces_enrolled_worker: true,
+          enrolled_peer: enrolledPeer.publicKey,
+          enrolled_at: enrolledPeer.enrolledAt.toISOString(),
+        });
+      }
+      revokedTokens = await q.killEnrollmentTokens(name);
+      await q.insertEnrollmentToken(sha256(token), name, expiresAt);
+    }
     await q.audit(actor, created ? 'project.create' : 'project.update', name, {
       revision,
       changed,
       wg_ip: wgIp,
       enrollment_token: token !== undefined,
+      ...(token ? { revoked_tokens: revokedTokens } : {}),
     });
     return { created, changed };
   });

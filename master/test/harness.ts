@@ -94,7 +94,11 @@ export class RecordingKong implements KongRoutes {
   }
 }
 
-/** A JWKS on loopback and a minter of GitHub-like OIDC tokens. */
+/**
+ * A JWKS on loopback and a minter of GitHub-like OIDC tokens. By default a token is what
+ * apply.yml gets on a push to main in the `production` environment (claims as in GitHub's
+ * OIDC reference: github/docs content/actions/reference/security/oidc.md, "Custom claims").
+ */
 export interface OidcLab {
   readonly jwksUrl: string;
   readonly publicPem: string;
@@ -130,6 +134,8 @@ export async function startOidcLab(): Promise<OidcLab> {
         run_id: '9001',
         actor: 'octocat',
         workflow_ref: 'acme-corp/fleet/.github/workflows/apply.yml@refs/heads/main',
+        job_workflow_ref: 'acme-corp/fleet/.github/workflows/apply.yml@refs/heads/main',
+        environment: 'production',
         ...claims,
       })
         .setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? 'test-key-1', typ: 'JWT' })

@@ -31,10 +31,12 @@ export function hasScope(p: Principal, needed: Scope): boolean {
   return SCOPES.indexOf(p.scope) >= SCOPES.indexOf(needed);
 }
 
-/** Throws ForbiddenError unless the principal holds `needed`. */
-export function requireScope(p: Principal, needed: Scope): void {
+/** Throws ForbiddenError unless the principal holds `needed`; `what` names the guarded act in the message. */
+export function requireScope(p: Principal, needed: Scope, opts: { what?: string } = {}): void {
   if (!hasScope(p, needed)) {
     const why = p.limitedBecause ? ` (${p.limitedBecause})` : '';
-    throw new ForbiddenError(`this call needs the ${needed} scope; the caller has ${p.scope}${why}`);
+    throw new ForbiddenError(
+      `${opts.what ?? 'this call'} needs the ${needed} scope; the caller has ${p.scope}${why}`,
+    );
   }
 }

@@ -349,8 +349,10 @@ export class Queries {
     await this.db.query(SQL.useEnrollmentToken, [tokenHash]);
   }
 
-  async killEnrollmentTokens(project: string): Promise<void> {
-    await this.db.query(SQL.killEnrollmentTokens, [project]);
+  /** Marks the project's unused enrollment tokens used; returns how many there were. */
+  async killEnrollmentTokens(project: string): Promise<number> {
+    const r = await this.db.query(SQL.killEnrollmentTokens, [project]);
+    return r.rowCount ?? 0;
   }
 
   async peerOf(project: string): Promise<PeerRow | undefined> {

@@ -41,7 +41,7 @@ export function projectsRouter(deps: Deps): Router {
       deps,
       nameOf(req),
       req.body,
-      principalOf(res).actor,
+      principalOf(res),
       flag(req.query.enrollment_token),
     );
     res.status(out.created ? 201 : 200).json(out);
