@@ -16,9 +16,9 @@ import { dockerApt } from '../versions.ts';
 import { renderWorkerUserData } from '../worker/user-data.ts';
 import { decodeUserData } from './decode.ts';
 import { fleetSpec, projectSpecs } from './fixtures/specs.ts';
-import { hasTool, missingTools } from './validators.ts';
+import { missingTools } from './validators.ts';
 
-const missing = missingTools({ bash: () => hasTool('bash'), jq: () => hasTool('jq') });
+const missing = missingTools(['bash', 'jq']);
 const LOGGING = ['sshd', 'systemctl', 'ufw', 'sysctl', 'udevadm', 'mkswap', 'swapon', 'apt-get', 'apt-mark'];
 
 let dir = '';

@@ -12,14 +12,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { masterBackupPassword } from '../master/backup-password.ts';
 import { staticFile } from '../shared/static-file.ts';
-import { hasTool, missingTools } from './validators.ts';
+import { missingTools } from './validators.ts';
 
 const SCRIPT = staticFile(import.meta.url, '../master/static/master-backup-password.sh');
-const missing = missingTools({
-  bash: () => hasTool('bash'),
-  jq: () => hasTool('jq'),
-  sha256sum: () => hasTool('sha256sum'),
-});
+const missing = missingTools(['bash', 'jq', 'sha256sum']);
 
 let dir = '';
 beforeEach(() => {

@@ -28,16 +28,9 @@ import { masterBackupPassword } from '../master/backup-password.ts';
 import { renderMasterUserData } from '../master/user-data.ts';
 import { decodeUserData } from './decode.ts';
 import { fleetSpec } from './fixtures/specs.ts';
-import { hasTool, missingTools } from './validators.ts';
+import { missingTools } from './validators.ts';
 
-const missing = missingTools({
-  bash: () => hasTool('bash'),
-  jq: () => hasTool('jq'),
-  openssl: () => hasTool('openssl', ['version']),
-  restic: () => hasTool('restic', ['version']),
-  sha256sum: () => hasTool('sha256sum'),
-  wg: () => hasTool('wg', ['--version']),
-});
+const missing = missingTools(['bash', 'jq', 'openssl', 'restic', 'sha256sum', 'wg']);
 const pgSkip = postgresSkipReason();
 if (pgSkip) console.warn(`skipping master restore tests: ${pgSkip}`);
 

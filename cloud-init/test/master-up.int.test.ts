@@ -25,14 +25,9 @@ import { renderMasterUserData } from '../master/user-data.ts';
 import { parseEnvFile } from '../shared/env-file.ts';
 import { decodeUserData } from './decode.ts';
 import { fleetSpec } from './fixtures/specs.ts';
-import { hasTool, missingTools } from './validators.ts';
+import { missingTools } from './validators.ts';
 
-const missing = missingTools({
-  bash: () => hasTool('bash'),
-  jq: () => hasTool('jq'),
-  openssl: () => hasTool('openssl', ['version']),
-  wg: () => hasTool('wg', ['--version']),
-});
+const missing = missingTools(['bash', 'jq', 'openssl', 'wg']);
 
 let dir = '';
 beforeEach(() => {

@@ -16,13 +16,9 @@ import type { UserData } from '../shared/cloud-config.ts';
 import { renderWorkerUserData } from '../worker/user-data.ts';
 import { fleetSpec, projectSpecs } from './fixtures/specs.ts';
 import { decodeUserData } from './decode.ts';
-import { CLOUD_INIT_PYTHON, cloudInitAvailable, hasTool, missingTools } from './validators.ts';
+import { CLOUD_INIT_PYTHON, missingTools } from './validators.ts';
 
-const missing = missingTools({
-  'cloud-init (python module)': cloudInitAvailable,
-  jq: () => hasTool('jq'),
-  bash: () => hasTool('bash'),
-});
+const missing = missingTools(['cloud-init', 'jq', 'bash']);
 
 const WRITE_FILES = `
 import json, os, sys

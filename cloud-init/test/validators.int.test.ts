@@ -27,23 +27,16 @@ import { resolveFleet } from '../../core/spec/defaults.ts';
 import { decodeUserData, isShellScript } from './decode.ts';
 import {
   caddyValidate,
-  cloudInitAvailable,
   cloudInitSchema,
   composeRules,
   composeSchemaErrors,
-  hasTool,
   missingTools,
   shellcheck,
   unknownTopLevelKeys,
   wgQuickStrip,
 } from './validators.ts';
 
-const missing = missingTools({
-  'cloud-init (python module)': cloudInitAvailable,
-  shellcheck: () => hasTool('shellcheck'),
-  caddy: () => hasTool('caddy', ['version']),
-  'wg-quick': () => hasTool('wg', ['--version']) && hasTool('bash', ['-c', 'command -v wg-quick']),
-});
+const missing = missingTools(['cloud-init', 'shellcheck', 'caddy', 'wg-quick']);
 
 const WG_ADDRESS = '10.100.0.2';
 

@@ -11,25 +11,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
+import { describeTools, toolPresent, type Tool } from '../../test/support/tools.ts';
 import { CLOUD_CONFIG_KEYS } from '../shared/cloud-config.ts';
 
 const require = createRequire(import.meta.url);
 
-/** Whether a command is on PATH (or at an absolute path). */
-export function hasTool(cmd: string, args: string[] = ['--version']): boolean {
-  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });
-  return r.status === 0;
-}
+/** A tool from the registry (test/support/tools.ts), or `root` for tests that need root. */
+export type Need = Tool | 'root';
 
-/** For `describe.skipIf`: missing tools skip with a reason, except in CI where they fail. */
-export function missingTools(tools: Record<string, () => boolean>): string[] {
-  const missing = Object.entries(tools)
-    .filter(([, present]) => !present())
-    .map(([name]) => name);
+/**
+ * For `describe.skipIf`: the needs that are not met here. A missing tool skips with its Debian
+ * package named, except in CI, where it fails: `.ci/run` installs every package on `.ci/packages`.
+ */
+export function missingTools(needs: readonly Need[]): Need[] {
+  const missing = needs.filter((n) => (n === 'root' ? process.getuid?.() !== 0 : !toolPresent(n)));
   if (missing.length > 0) {
+    const text = missing.map((n) => (n === 'root' ? 'root' : describeTools([n]))).join(', ');
     if (process.env.CI === 'true')
-      throw new Error(`CI needs these tools for the validator tests: ${missing.join(', ')}`);
-    console.warn(`skipping validator tests: missing ${missing.join(', ')} (install them as .ci/run does)`);
+      throw new Error(`CI needs these for the validator tests: ${text} (.ci/run installs .ci/packages)`);
+    console.warn(`skipping validator tests: missing ${text} (install them as .ci/run does)`);
   }
   return missing;
 }
@@ -55,10 +55,6 @@ function run(
 }
 
 export const CLOUD_INIT_PYTHON = '/usr/bin/python3';
-
-export function cloudInitAvailable(): boolean {
-  return hasTool(CLOUD_INIT_PYTHON, ['-c', 'import cloudinit']);
-}
 
 /** `cloud-init schema --config-file` (through the system python, which has the module). */
 export function cloudInitSchema(text: string): string[] {

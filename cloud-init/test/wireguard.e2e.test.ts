@@ -19,16 +19,9 @@ import { placeholderEnrollment } from '../placeholders.ts';
 import { renderWorkerUserData } from '../worker/user-data.ts';
 import { decodeUserData } from './decode.ts';
 import { fleetSpec, projectSpecs } from './fixtures/specs.ts';
-import { hasTool, missingTools } from './validators.ts';
+import { missingTools } from './validators.ts';
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const missing = missingTools({
-  root: () => isRoot,
-  ip: () => hasTool('ip', ['-V']),
-  'wireguard-go': () => hasTool('bash', ['-c', 'command -v wireguard-go']),
-  'wg-quick': () => hasTool('bash', ['-c', 'command -v wg-quick']),
-  ping: () => hasTool('bash', ['-c', 'command -v ping']),
-});
+const missing = missingTools(['root', 'ip', 'wireguard-go', 'wg-quick', 'ping']);
 
 const tag = `${process.pid % 10000}`;
 const NS = { master: `sfm${tag}`, worker: `sfw${tag}` };

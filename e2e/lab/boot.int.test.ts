@@ -14,7 +14,7 @@ import { placeholderEnrollment } from '../../cloud-init/placeholders.ts';
 import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import type { FleetSpec } from '../../core/spec/types.ts';
-import { hasTool } from './commands.ts';
+import { toolPresent } from '../../test/support/tools.ts';
 import { prepareBoot } from './worker.ts';
 
 const STATIC = join(dirname(fileURLToPath(import.meta.url)), 'static');
@@ -83,7 +83,7 @@ describe('the lab playing cloud-init for a worker', () => {
     );
   });
 
-  const shellcheck = hasTool('shellcheck');
+  const shellcheck = toolPresent('shellcheck');
   if (!shellcheck) console.log('skipping shellcheck of the lab scripts: shellcheck is not installed');
   it.skipIf(!shellcheck && process.env.CI !== 'true')(
     'when the lab scripts are checked, then shellcheck finds nothing',

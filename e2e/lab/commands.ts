@@ -23,11 +23,6 @@ export function must(cmd: string, args: readonly string[], timeoutMs?: number): 
   return r.stdout;
 }
 
-/** True when `tool` is on PATH. */
-export function hasTool(tool: string): boolean {
-  return sh('sh', ['-c', `command -v ${tool}`]).status === 0;
-}
-
 /** Network namespaces present now. */
 export function listNamespaces(): string[] {
   return sh('ip', ['netns', 'list'])

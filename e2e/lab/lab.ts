@@ -39,7 +39,8 @@ import { mintApiToken } from '../../master/src/auth/api-tokens.ts';
 import { migrate } from '../../master/src/registry/migrate.ts';
 import { createPool, Registry } from '../../master/src/registry/registry.ts';
 import { PG_BIN, startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
-import { hasTool, isAlive, listNamespaces, namespacePids, sh } from './commands.ts';
+import { absentTools, describeTools, type Tool } from '../../test/support/tools.ts';
+import { isAlive, listNamespaces, namespacePids, sh } from './commands.ts';
 import { startMasterNs, type MasterNs } from './master-ns.ts';
 import { makeCertificate } from './tls.ts';
 import {
@@ -142,12 +143,23 @@ export const NAMESPACE_SIMULATED: readonly string[] = [
   "TLS for enrollment: a self-signed certificate for fleet.<domain>, trusted by the workers' curl",
 ];
 
+/** The system tools the namespace lab runs (each maps to a package on .ci/packages). */
+export const LAB_TOOLS: readonly Tool[] = [
+  'ip',
+  'wireguard-go',
+  'wg',
+  'wg-quick',
+  'curl',
+  'jq',
+  'openssl',
+  'bash',
+];
+
 /** Why the namespace lab cannot run here, or undefined when it can. */
 export function namespaceLabSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, mounts)';
-  for (const tool of ['ip', 'wireguard-go', 'wg', 'wg-quick', 'curl', 'jq', 'openssl', 'bash']) {
-    if (!hasTool(tool)) return `needs ${tool} (Debian iproute2 wireguard-go wireguard-tools curl jq openssl)`;
-  }
+  const absent = absentTools(LAB_TOOLS);
+  if (absent.length > 0) return `needs ${describeTools(absent)}`;
   if (!existsSync('/etc/wireguard')) return 'needs /etc/wireguard (Debian wireguard-tools) as a mount point';
   return undefined;
 }

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealKeypair } from '../../core/seal/index.ts';
 import { postgresSkipReason } from '../../test/support/postgres.ts';
+import { absentTools, describeTools } from '../../test/support/tools.ts';
 import { createApp } from '../src/app.ts';
 import { createWgPeerManager, type WgPeerManager } from '../src/wireguard/peers.ts';
 import { spec, startLab, type Lab, type LabDeps } from './harness.ts';
@@ -20,11 +21,8 @@ import { spec, startLab, type Lab, type LabDeps } from './harness.ts';
 
 function missing(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  for (const tool of ['wireguard-go', 'wg', 'ip', 'ping']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-      return `needs ${tool} (Debian wireguard-go wireguard-tools iproute2 iputils-ping)`;
-    }
-  }
+  const absent = absentTools(['wireguard-go', 'wg', 'ip', 'ping']);
+  if (absent.length > 0) return `needs ${describeTools(absent)}`;
   return postgresSkipReason();
 }
 const skip = process.env.CI === 'true' ? undefined : missing();

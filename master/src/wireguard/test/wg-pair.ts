@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import { access, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { absentTools, describeTools } from '../../../../test/support/tools.ts';
 import { processRunner } from '../runner.ts';
 
 /**
@@ -14,29 +14,11 @@ import { processRunner } from '../runner.ts';
  * `wg-quick up` would give it; the worker has 10.100.0.2/24. Everything is removed by `stop()`.
  */
 
-const TOOLS = ['wireguard-go', 'wg', 'wg-quick', 'ip', 'ping'];
-
-async function onPath(tool: string): Promise<boolean> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      await access(join(dir, tool), constants.X_OK);
-      return true;
-    } catch {
-      // keep looking
-    }
-  }
-  return false;
-}
-
 /** Why the pair cannot run here (root and the Debian WireGuard tools), or null. */
 export async function wgPairSkipReason(): Promise<string | null> {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  const absent: string[] = [];
-  for (const t of TOOLS) if (!(await onPath(t))) absent.push(t);
-  return absent.length > 0
-    ? `needs ${absent.join(', ')} (Debian wireguard-go wireguard-tools iproute2 iputils-ping)`
-    : null;
+  const absent = absentTools(['wireguard-go', 'wg', 'wg-quick', 'ip', 'ping']);
+  return absent.length > 0 ? `needs ${describeTools(absent)}` : null;
 }
 
 /** A fresh x25519 key pair in WireGuard's base64. */
