@@ -24,6 +24,8 @@ interface Step {
   with?: Record<string, unknown>;
 }
 interface Job {
+  if?: string;
+  environment?: string | { name: string };
   permissions?: unknown;
   steps?: Step[];
 }
@@ -41,6 +43,20 @@ interface ActionYml {
 function steps(wf: Workflow): Step[] {
   return Object.values(wf.jobs).flatMap((j) => j.steps ?? []);
 }
+
+/** `secrets.HCLOUD_TOKEN` or `secrets['HCLOUD_TOKEN']`, not HCLOUD_TOKEN_READONLY. */
+const HCLOUD_TOKEN_REF = /secrets\s*(?:\.\s*HCLOUD_TOKEN|\[\s*['"]HCLOUD_TOKEN['"]\s*\])(?![A-Za-z0-9_])/g;
+/** The read/write token lives in this deployment environment (branch policy: main; required reviewers). */
+const ENVIRONMENT = 'production';
+const MAIN_GUARD = "github.ref == 'refs/heads/main'";
+/** Local actions that change servers or the fleet, and so run only for main in the environment. */
+const WRITING_ACTIONS = ['./actions/provision', './actions/teardown', './actions/master', './actions/backup'];
+
+const hcloudRefs = (text: string): number => [...text.matchAll(HCLOUD_TOKEN_REF)].length;
+const environmentOf = (job: Job): string | undefined =>
+  typeof job.environment === 'string' ? job.environment : job.environment?.name;
+const jobsOf = (file: string): [string, Job][] =>
+  Object.entries((parse(workflows.find((w) => w.file === file)!.text) as Workflow).jobs);
 
 describe('workflows', () => {
   it.each(workflows)(
@@ -90,6 +106,73 @@ describe('workflows', () => {
       }
     },
   );
+
+  it.each(workflows)(
+    'when a job of $file references secrets.HCLOUD_TOKEN, then it runs in the production environment and only for main',
+    ({ text }) => {
+      const wf = parse(text) as Workflow;
+      for (const [name, job] of Object.entries(wf.jobs)) {
+        if (hcloudRefs(JSON.stringify(job)) === 0) continue;
+        expect({ job: name, environment: environmentOf(job), if: job.if }).toEqual({
+          job: name,
+          environment: ENVIRONMENT,
+          if: MAIN_GUARD,
+        });
+      }
+    },
+  );
+
+  it.each(workflows)(
+    'when $file is read, then secrets.HCLOUD_TOKEN appears nowhere but in guarded jobs, and no job hands out all secrets',
+    ({ text }) => {
+      const wf = parse(text) as Workflow;
+      const guarded = Object.values(wf.jobs).filter(
+        (j) => environmentOf(j) === ENVIRONMENT && j.if === MAIN_GUARD,
+      );
+      // Comments aside, every reference in the file is inside a guarded job: none in a
+      // workflow-level env, none in another job.
+      const uncommented = text
+        .split('\n')
+        .filter((l) => !/^\s*#/.test(l))
+        .join('\n');
+      expect(hcloudRefs(uncommented)).toBe(guarded.reduce((n, j) => n + hcloudRefs(JSON.stringify(j)), 0));
+      expect(uncommented).not.toMatch(/secrets:\s*inherit/);
+      expect(uncommented).not.toMatch(/toJSON\(\s*secrets\s*\)/);
+    },
+  );
+
+  it.each(workflows)(
+    'when a job of $file runs an action that changes the fleet, then it runs in the production environment and only for main',
+    ({ text }) => {
+      const wf = parse(text) as Workflow;
+      for (const [name, job] of Object.entries(wf.jobs)) {
+        if (!(job.steps ?? []).some((st) => WRITING_ACTIONS.includes(st.uses ?? ''))) continue;
+        expect({ job: name, environment: environmentOf(job), if: job.if }).toEqual({
+          job: name,
+          environment: ENVIRONMENT,
+          if: MAIN_GUARD,
+        });
+      }
+    },
+  );
+
+  it('when apply, master and backup are read, then each of them has a job holding the environment (the guard is not vacuous)', () => {
+    for (const file of ['apply.yml', 'master.yml', 'backup.yml']) {
+      const held = jobsOf(file).filter(([, j]) => environmentOf(j) === ENVIRONMENT && j.if === MAIN_GUARD);
+      expect(held.length, file).toBe(1);
+    }
+    expect(jobsOf('apply.yml').reduce((n, [, j]) => n + hcloudRefs(JSON.stringify(j)), 0)).toBe(2);
+    expect(jobsOf('master.yml').reduce((n, [, j]) => n + hcloudRefs(JSON.stringify(j)), 0)).toBe(1);
+  });
+
+  it('when health runs, then only for main; when plan runs on a pull request, then with the read-only token and no environment', () => {
+    for (const [, job] of jobsOf('health.yml')) expect(job.if).toBe(MAIN_GUARD);
+    for (const [, job] of jobsOf('plan.yml')) {
+      expect(job.environment).toBeUndefined();
+      expect(hcloudRefs(JSON.stringify(job))).toBe(0);
+      expect(JSON.stringify(job)).toContain('secrets.HCLOUD_TOKEN_READONLY');
+    }
+  });
 
   it('when apply runs, then one fleet-wide concurrency group holds it and a running apply is never cancelled', () => {
     const wf = parse(workflows.find((w) => w.file === 'apply.yml')!.text) as Workflow;

@@ -27,6 +27,8 @@ export interface ActionRun {
   readonly inputs: Record<string, string>;
   /** GITHUB_SHA (default: what `sha()` of the runner options gives). */
   readonly sha?: string;
+  /** GITHUB_REF, which every runner sets (default: refs/heads/main). */
+  readonly ref?: string;
 }
 
 export interface ActionRunnerOptions {
@@ -72,6 +74,7 @@ export function createActionRunner(options: ActionRunnerOptions): ActionRunner {
         GITHUB_ACTIONS: 'true',
         GITHUB_REPOSITORY: options.repository,
         GITHUB_SHA: opts.sha ?? options.sha(),
+        GITHUB_REF: opts.ref ?? 'refs/heads/main',
         GITHUB_EVENT_NAME: opts.event,
         GITHUB_EVENT_PATH: eventPath,
         GITHUB_WORKSPACE: options.workspace,

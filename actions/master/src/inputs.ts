@@ -1,6 +1,7 @@
 /** The master action's inputs and runner context, read once. */
 import * as core from '@actions/core';
 import { readRunnerContext, type RunnerContext } from '../../../core/apply/runner/context.ts';
+import { requireMainRef } from '../../../core/apply/runner/main-ref.ts';
 import { secretInput, stringInput, type InputSource } from '../../../core/apply/runner/inputs.ts';
 import type { Secret } from '../../../core/seal/secret.ts';
 
@@ -14,6 +15,8 @@ export interface MasterSettings {
 }
 
 export function readInputs(env: Readonly<Record<string, string | undefined>> = process.env): MasterSettings {
+  // Before any input is read: a branch run must not get as far as the token.
+  requireMainRef('master', env);
   const src: InputSource = { get: (n) => core.getInput(n), mask: (v) => core.setSecret(v) };
   const mode = stringInput(src, 'mode', 'create');
   if (mode !== 'create' && mode !== 'rebuild') {

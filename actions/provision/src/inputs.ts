@@ -1,6 +1,7 @@
 /** The provision action's inputs and runner context, read once. */
 import * as core from '@actions/core';
 import { readRunnerContext, type RunnerContext } from '../../../core/apply/runner/context.ts';
+import { requireMainRef } from '../../../core/apply/runner/main-ref.ts';
 import {
   masterInputs,
   numberInput,
@@ -29,6 +30,8 @@ const WG_KEY_RE = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 export function readInputs(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): ProvisionSettings {
+  // Before any input is read: a branch run must not get as far as the token.
+  requireMainRef('provision', env);
   const src: InputSource = { get: (n) => core.getInput(n), mask: (v) => core.setSecret(v) };
   const hetznerToken = secretInput(src, 'hetzner-token', true)!;
   const githubToken = secretInput(src, 'github-token');

@@ -1,6 +1,7 @@
 /** The teardown action's inputs and runner context, read once. */
 import * as core from '@actions/core';
 import { readRunnerContext, type RunnerContext } from '../../../core/apply/runner/context.ts';
+import { requireMainRef } from '../../../core/apply/runner/main-ref.ts';
 import {
   masterInputs,
   numberInput,
@@ -26,6 +27,8 @@ export interface TeardownSettings {
 export function readInputs(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): TeardownSettings {
+  // Before any input is read: a branch run must not get as far as the token.
+  requireMainRef('teardown', env);
   const src: InputSource = { get: (n) => core.getInput(n), mask: (v) => core.setSecret(v) };
   const project = stringInput(src, 'project');
   if (project !== '' && !/^[a-z][a-z0-9-]{1,31}$/.test(project)) {
