@@ -51,6 +51,7 @@ export const TOOLS = {
   jq: { package: 'jq' },
   curl: { package: 'curl' },
   openssl: { package: 'openssl', probe: ['openssl', ['version']] },
+  iptables: { package: 'iptables' },
   dockerd: { package: 'docker.io' },
   docker: { package: 'docker.io' },
   busybox: { package: 'busybox', probe: ['busybox', ['true']] },
