@@ -18,7 +18,7 @@ const NODE_TOOLS = new Set(['node', 'npm', 'npx']);
 /** Commands the tests write themselves (rendered scripts put on a temp PATH). */
 const TEST_MADE = /^supafleet-master-(backup|restore|up)$/;
 
-/** Literal command names in the code's process calls: `spawn('x', …)`, `must('x', …)`, `ip netns exec NS x`. */
+/** Literal command names in the code's process calls (spawn, must, run, …) and after `ip netns exec NS`. */
 function commandsInSource(text: string): string[] {
   const found: string[] = [];
   const call = /\b(?:spawn|spawnSync|execFile|execFileSync|sh|must|run|asPostgres)\(\s*'([^']+)'/g;
