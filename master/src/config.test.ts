@@ -43,7 +43,12 @@ describe('loadConfig', () => {
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(c.agentListen).toEqual({ host: '10.100.0.1', port: 8081 });
     expect(c.agentUrl).toBe('http://10.100.0.1:8081');
-    expect(c.oidc).toEqual({ issuer: GITHUB_OIDC_ISSUER, jwksUrl: GITHUB_OIDC_JWKS, audience: 'supafleet' });
+    expect(c.oidc).toEqual({
+      issuer: GITHUB_OIDC_ISSUER,
+      jwksUrl: GITHUB_OIDC_JWKS,
+      audience: 'supafleet',
+      environment: 'production',
+    });
     expect(c.wgInterface).toBe('wg0');
     expect(c.wgConfigPath).toBe('/etc/wireguard/wg0.conf');
     expect(c.cidr.text).toBe('10.100.0.0/24');
@@ -57,6 +62,14 @@ describe('loadConfig', () => {
   ])('when the peer reconcile interval is $value, then it is taken as $want s', async ({ value, want }) => {
     const c = await loadConfig({ ...good, SUPAFLEET_WG_RECONCILE_INTERVAL_S: value }, readText);
     expect(c.wgReconcileIntervalS).toBe(want);
+  });
+
+  it('when a deployment environment is configured, then write tokens must come from it', async () => {
+    const c = await loadConfig({ ...good, SUPAFLEET_OIDC_ENVIRONMENT: 'prod-eu' }, readText);
+    expect(c.oidc.environment).toBe('prod-eu');
+    expect(await problems({ ...good, SUPAFLEET_OIDC_ENVIRONMENT: 'bad"name' })).toMatch(
+      /SUPAFLEET_OIDC_ENVIRONMENT is .*; expected a GitHub environment name/,
+    );
   });
 
   it('when the WireGuard interface is set empty, then WireGuard is unmanaged and no endpoint is needed', async () => {

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { Secret, publicKeyOf } from '../../core/seal/index.ts';
 import type { FleetSpec } from '../../core/spec/types.ts';
 import { DEFAULT_CIDR } from '../../core/spec/types.ts';
+import { DEFAULT_OIDC_ENVIRONMENT } from './auth/oidc-policy.ts';
 import { fleetSchemaErrors } from './validation.ts';
 import { masterAddress, parseCidr, type Cidr } from './wg-ip.ts';
 
@@ -17,10 +18,18 @@ export interface Config {
   readonly agentListen: HostPort;
   readonly agentUrl: string;
   readonly agentCommandPort: number;
-  readonly oidc: { readonly issuer: string; readonly jwksUrl: string; readonly audience: string };
+  readonly oidc: {
+    readonly issuer: string;
+    readonly jwksUrl: string;
+    readonly audience: string;
+    /** The GitHub deployment environment whose workflow tokens may write. */
+    readonly environment: string;
+  };
   readonly secretsKey: Secret;
   readonly sealPrivateKey: Secret;
   readonly kongAdminUrl: string;
+  /** Logflare, where worker logs are forwarded (`logs/ingest.ts`); absent: log shipping is off. */
+  readonly logflare?: { readonly url: string; readonly token: Secret };
   /** Empty: WireGuard is not managed (development). */
   readonly wgInterface: string;
   readonly wgConfigPath: string;
@@ -148,6 +157,13 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
   if (!isUrl(jwksUrl, ['https:', 'http:']))
     problems.push(`SUPAFLEET_OIDC_JWKS_URL is "${jwksUrl}"; expected a URL`);
   const audience = get('SUPAFLEET_OIDC_AUDIENCE') ?? 'supafleet';
+  const environment = get('SUPAFLEET_OIDC_ENVIRONMENT') ?? DEFAULT_OIDC_ENVIRONMENT;
+  // GitHub environment names: up to 255 characters, no control characters (kept to a safe subset here)
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,254}$/.test(environment)) {
+    problems.push(
+      `SUPAFLEET_OIDC_ENVIRONMENT is "${environment.slice(0, 64)}"; expected a GitHub environment name such as production`,
+    );
+  }
 
   /** A secret setting, given directly or as `<NAME>_FILE` (a path to read it from, e.g. a container secret). */
   const secret = async (k: string, hint: string): Promise<string> => {
@@ -200,6 +216,17 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     problems.push(`SUPAFLEET_WG_ENDPOINT is "${wgEndpoint}"; expected host:port, e.g. 203.0.113.10:51820`);
   }
 
+  const logflareToken =
+    get('SUPAFLEET_LOGFLARE_TOKEN') !== undefined || get('SUPAFLEET_LOGFLARE_TOKEN_FILE') !== undefined
+      ? await secret('SUPAFLEET_LOGFLARE_TOKEN', "Logflare's public access token")
+      : '';
+  const logflareUrl = get('SUPAFLEET_LOGFLARE_URL') ?? 'http://127.0.0.1:4000';
+  if (!isUrl(logflareUrl, ['http:', 'https:'])) {
+    problems.push(
+      `SUPAFLEET_LOGFLARE_URL is "${logflareUrl}"; expected an http(s) URL, e.g. http://127.0.0.1:4000`,
+    );
+  }
+
   const logLevel = get('SUPAFLEET_LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(
@@ -231,10 +258,11 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     listen,
     agentListen,
     agentUrl,
-    oidc: { issuer, jwksUrl, audience },
+    oidc: { issuer, jwksUrl, audience, environment },
     secretsKey: new Secret(secretsKey),
     sealPrivateKey: new Secret(sealKey),
     kongAdminUrl,
+    ...(logflareToken ? { logflare: { url: logflareUrl, token: new Secret(logflareToken) } } : {}),
     wgInterface,
     wgConfigPath,
     wgEndpoint,

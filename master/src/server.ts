@@ -15,6 +15,7 @@ import type { Deps } from './deps.ts';
 import { createKongAdminClient } from './kong/client.ts';
 import { reconcileProject, removeProject } from './kong/reconcile.ts';
 import { createHeartbeatWriter } from './heartbeat-writer.ts';
+import { logIngestFor } from './logs/index.ts';
 import { createMetrics } from './metrics.ts';
 import { disabledPeerManager } from './peers-disabled.ts';
 import type { KongRoutes, PeerManager } from './ports.ts';
@@ -84,9 +85,15 @@ export async function buildDeps(config: Config, log: Logger, overrides: Override
       jwksUrl: config.oidc.jwksUrl,
       repositoryId: config.fleet.github.repository_id,
       ownerId: config.fleet.github.owner_id,
+      environment: config.oidc.environment,
     }),
     agentAuth: createAgentAuthenticator(registry),
     heartbeats: createHeartbeatWriter(registry, { historySize: config.heartbeatHistory }),
+    logIngest: logIngestFor(
+      config.logflare,
+      { registry, secretBox: createSecretBox(config.secretsKey), metrics },
+      log,
+    ),
     generateSecrets: () => generateProjectSecrets(),
     log,
     metrics,

@@ -24,6 +24,8 @@ const skip = postgresSkipReason();
 if (skip) console.log(`skipping auth matrix tests: ${skip}`);
 
 const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+/** A `job_workflow_ref` of the fleet repository's workflow `file`. */
+const wf = (file: string, ref = 'refs/heads/main') => `acme-corp/fleet/.github/workflows/${file}@${ref}`;
 
 describe.skipIf(skip !== undefined)(
   'auth matrix: every refused call is 401 or 403 and leaves the registry as it was',
@@ -145,6 +147,44 @@ describe.skipIf(skip !== undefined)(
         auth: async () => `Bearer ${await lab.oidc.mint({ ref: 'refs/heads/feature' })}`,
         want: 403,
       },
+      // audit M1/H2: write only for apply.yml and master.yml of this repository on main, started by
+      // push or workflow_dispatch, in the production environment; every other workflow reads
+      ...[
+        {
+          name: 'an issue_comment workflow on main',
+          claims: { event_name: 'issue_comment', job_workflow_ref: wf('comment.yml') },
+        },
+        {
+          name: "health.yml's scheduled token on main",
+          claims: { event_name: 'schedule', job_workflow_ref: wf('health.yml'), environment: undefined },
+        },
+        {
+          name: 'a workflow_run workflow on main',
+          claims: { event_name: 'workflow_run', job_workflow_ref: wf('after-ci.yml') },
+        },
+        { name: 'apply.yml started by schedule', claims: { event_name: 'schedule' } },
+        { name: 'apply.yml started by issue_comment', claims: { event_name: 'issue_comment' } },
+        { name: 'apply.yml started by workflow_run', claims: { event_name: 'workflow_run' } },
+        { name: 'apply.yml outside any environment', claims: { environment: undefined } },
+        { name: 'apply.yml in another environment', claims: { environment: 'staging' } },
+        {
+          name: "another repository's reusable apply.yml",
+          claims: { job_workflow_ref: 'evil-org/tools/.github/workflows/apply.yml@refs/heads/main' },
+        },
+        {
+          name: 'apply.yml of a branch called from main',
+          claims: { job_workflow_ref: wf('apply.yml', 'refs/heads/feature') },
+        },
+        { name: 'no job_workflow_ref', claims: { job_workflow_ref: undefined } },
+        {
+          name: "backup.yml's token",
+          claims: { event_name: 'workflow_dispatch', job_workflow_ref: wf('backup.yml') },
+        },
+      ].map(({ name, claims }) => ({
+        name,
+        auth: async () => `Bearer ${await lab.oidc.mint(claims)}`,
+        want: 403 as const,
+      })),
       {
         name: 'alg none',
         auth: async () => {
@@ -238,6 +278,60 @@ describe.skipIf(skip !== undefined)(
       await request(pub)
         .delete('/v1/projects/victim')
         .set('Authorization', `Bearer ${await lab.oidc.mint()}`);
+    });
+
+    it.each([
+      { name: 'apply.yml started by workflow_dispatch', claims: { event_name: 'workflow_dispatch' } },
+      {
+        name: 'master.yml started by workflow_dispatch',
+        claims: { event_name: 'workflow_dispatch', job_workflow_ref: wf('master.yml') },
+      },
+    ])('when $name in the production environment mutates, then it may', async ({ claims }) => {
+      const r = await mutate(`Bearer ${await lab.oidc.mint(claims)}`);
+      expect(r.status).toBe(201);
+      await request(pub)
+        .delete('/v1/projects/victim')
+        .set('Authorization', `Bearer ${await lab.oidc.mint()}`);
+    });
+
+    it("when backup.yml's token starts a backup, then it may (and nothing else changes)", async () => {
+      const a = enrolled.alpha!;
+      const agent = await startFakeAgent(a.ip, l.deps.settings.agentCommandPort, a.commandKey);
+      try {
+        const token = await lab.oidc.mint({
+          event_name: 'schedule',
+          job_workflow_ref: wf('backup.yml'),
+          environment: undefined,
+        });
+        const r = await request(pub)
+          .post('/v1/projects/alpha/backups')
+          .set('Authorization', `Bearer ${token}`);
+        expect(r.status).toBe(202);
+        const restart = await request(pub)
+          .post('/v1/projects/alpha/restart')
+          .set('Authorization', `Bearer ${token}`)
+          .send({});
+        expect(restart.status).toBe(403);
+        expect(restart.body.error.message).toMatch(/backup/);
+      } finally {
+        await agent.close();
+      }
+    });
+
+    it('when the master is configured for another deployment environment, then only that one writes', async () => {
+      const other = await lab.newDeps({ oidcEnvironment: 'prod-eu' });
+      try {
+        const app = createApp(other.deps, 'public');
+        const put = async (environment: string) =>
+          request(app)
+            .put('/v1/projects/victim')
+            .set('Authorization', `Bearer ${await lab.oidc.mint({ environment })}`)
+            .send(spec('victim'));
+        expect((await put('production')).status).toBe(403);
+        expect((await put('prod-eu')).status).toBe(201);
+      } finally {
+        await other.close();
+      }
     });
 
     it('when a pull_request token reads, then it may', async () => {

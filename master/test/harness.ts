@@ -165,7 +165,13 @@ export function testFleet(cidr = TEST_CIDR, sealPublicKey = ''): FleetSpec {
 export interface Lab {
   readonly pg: TestPostgres;
   readonly oidc: OidcLab;
-  newDeps(opts?: { cidr?: string; settings?: Partial<Settings>; now?: () => Date }): Promise<LabDeps>;
+  newDeps(opts?: {
+    cidr?: string;
+    settings?: Partial<Settings>;
+    now?: () => Date;
+    /** The deployment environment write tokens must come from (default: production). */
+    oidcEnvironment?: string;
+  }): Promise<LabDeps>;
   close(): Promise<void>;
 }
 
@@ -228,6 +234,7 @@ export async function startLab(): Promise<Lab> {
           jwksUrl: oidc.jwksUrl,
           repositoryId: REPO_ID,
           ownerId: OWNER_ID,
+          environment: opts.oidcEnvironment ?? 'production',
         }),
         agentAuth: createAgentAuthenticator(registry, { cacheMs: 0 }),
         heartbeats: createHeartbeatWriter(registry, {

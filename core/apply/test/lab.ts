@@ -86,10 +86,23 @@ export interface ScenarioLab {
       payload: Record<string, unknown>;
       inputs: Record<string, string>;
       sha?: string;
-      oidc?: { ref: string; event: string };
+      oidc?: OidcRun;
     },
   ): Promise<RunResult<T>>;
   close(): Promise<void>;
+}
+
+/**
+ * The OIDC claims of a run, as GitHub sets them for the job (github/docs
+ * content/actions/reference/security/oidc.md, "Custom claims"): `workflow` is the file under
+ * .github/workflows/ (job_workflow_ref), `environment` the job's deployment environment
+ * (null: the job names none). Unset: apply.yml in the production environment.
+ */
+export interface OidcRun {
+  readonly ref: string;
+  readonly event: string;
+  readonly workflow?: string;
+  readonly environment?: string | null;
 }
 
 export async function startScenarioLab(): Promise<ScenarioLab> {
@@ -120,7 +133,7 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
   const workerMode = new Map<string, WorkerMode>();
 
   // OIDC: what the runner's ACTIONS_ID_TOKEN_REQUEST_URL answers, minted for the test JWKS.
-  let oidcClaims = { ref: 'refs/heads/main', event: 'push' };
+  let oidcClaims: OidcRun = { ref: 'refs/heads/main', event: 'push' };
   const idTokenServer = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.headers.authorization !== 'Bearer runner-request-token') {
@@ -133,6 +146,9 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
         aud: url.searchParams.get('audience') ?? '',
         ref: oidcClaims.ref,
         event_name: oidcClaims.event,
+        job_workflow_ref: `acme-corp/fleet/.github/workflows/${oidcClaims.workflow ?? 'apply.yml'}@${oidcClaims.ref}`,
+        environment:
+          oidcClaims.environment === undefined ? 'production' : (oidcClaims.environment ?? undefined),
       })
       .then((value) => {
         secrets.add(value);
@@ -266,7 +282,7 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
   });
   const runAction = async <T>(
     run: () => Promise<T>,
-    opts: ActionRun & { oidc?: { ref: string; event: string } },
+    opts: ActionRun & { oidc?: OidcRun },
   ): Promise<RunResult<T>> => {
     oidcClaims = opts.oidc ?? { ref: 'refs/heads/main', event: opts.event };
     const result = await runner.run(run, opts);

@@ -52,7 +52,7 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
       payload: { number: pr, pull_request: { number: pr, base: { sha: base }, head: { sha: head } } },
       inputs: { ...common(), 'hetzner-token': HCLOUD_TOKEN, 'github-token': GITHUB_TOKEN },
       sha: head,
-      oidc: { ref: `refs/pull/${pr}/merge`, event: 'pull_request' },
+      oidc: { ref: `refs/pull/${pr}/merge`, event: 'pull_request', workflow: 'plan.yml', environment: null },
     });
     return { base, head, result };
   };
@@ -174,7 +174,7 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
       payload: { number: pr, pull_request: { number: pr, base: { sha: base }, head: { sha: head } } },
       inputs: { ...common(), 'hetzner-token': HCLOUD_TOKEN, 'github-token': GITHUB_TOKEN },
       sha: head,
-      oidc: { ref: `refs/pull/${pr}/merge`, event: 'pull_request' },
+      oidc: { ref: `refs/pull/${pr}/merge`, event: 'pull_request', workflow: 'plan.yml', environment: null },
     });
     expect(rerun.failed).toBe(true);
     expect(rerun.log).toContain(`plan comment updated on #${pr}`);
@@ -264,6 +264,7 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
       event: 'workflow_dispatch',
       payload: { inputs: { project: 'all' } },
       inputs: { ...common(), project: 'all', 'wait-minutes': '30' },
+      oidc: { ref: 'refs/heads/main', event: 'workflow_dispatch', workflow: 'backup.yml' },
     });
     expect(backup.failed).toBe(false);
     expect(backup.value?.map((b) => [b.project, b.state])).toEqual([
@@ -276,6 +277,7 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
       event: 'schedule',
       payload: {},
       inputs: { ...common(), 'github-token': GITHUB_TOKEN, 'badge-branch': 'supafleet-status' },
+      oidc: { ref: 'refs/heads/main', event: 'schedule', workflow: 'health.yml', environment: null },
     });
     expect(health.failed).toBe(false);
     expect(health.value?.map((h) => [h.project, h.state])).toEqual([

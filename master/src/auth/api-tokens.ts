@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal, Scope } from './principal.ts';
-import { SCOPES } from './principal.ts';
+import { TOKEN_SCOPES } from './principal.ts';
 import { UnauthorizedError } from '../errors.ts';
 
 /**
@@ -30,7 +30,7 @@ export function isApiTokenShaped(token: string): boolean {
 }
 
 export function parseScope(v: string): Scope {
-  if (!(SCOPES as readonly string[]).includes(v))
+  if (!(TOKEN_SCOPES as readonly string[]).includes(v))
     throw new Error(`scope "${v}" is unknown; expected read, write or admin`);
   return v as Scope;
 }

@@ -1,9 +1,9 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { ForbiddenError, UnauthorizedError, UpstreamError } from '../errors.ts';
+import { workflowScope } from './oidc-policy.ts';
 import type { Principal } from './principal.ts';
 
-/** The branch whose workflows may change the fleet. */
-export const MAIN_REF = 'refs/heads/main';
+export { MAIN_REF } from './oidc-policy.ts';
 
 export interface OidcSettings {
   readonly issuer: string;
@@ -11,6 +11,8 @@ export interface OidcSettings {
   readonly jwksUrl: string;
   readonly repositoryId: number;
   readonly ownerId: number;
+  /** The deployment environment write tokens must come from (`environment` claim). */
+  readonly environment: string;
 }
 
 export type OidcVerifier = (token: string) => Promise<Principal>;
@@ -18,8 +20,9 @@ export type OidcVerifier = (token: string) => Promise<Principal>;
 /**
  * Verifies GitHub Actions OIDC tokens: RS256 only, signed by a key of the
  * configured JWKS, with the configured issuer and audience, not expired, from
- * the fleet's repository and owner (by numeric id, not by name). Tokens from
- * the main branch (and not from a pull_request event) may mutate; all others read.
+ * the fleet's repository and owner (by numeric id, not by name). The scope then
+ * comes from `workflowScope`: an allow-list of workflow files and events on main,
+ * and the deployment environment for write; all others read.
  */
 export function createOidcVerifier(s: OidcSettings): OidcVerifier {
   const jwks = createRemoteJWKSet(new URL(s.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
@@ -48,26 +51,31 @@ export function createOidcVerifier(s: OidcSettings): OidcVerifier {
     const str = (k: string): string => (typeof payload[k] === 'string' ? (payload[k] as string) : '');
     const ref = str('ref');
     const event = str('event_name');
-    const isPullRequest = event === 'pull_request' || event === 'pull_request_target';
-    const canWrite = ref === MAIN_REF && !isPullRequest;
+    const jobWorkflowRef = str('job_workflow_ref');
+    const environment = str('environment');
+    const decision = workflowScope(
+      {
+        repository: str('repository'),
+        ref,
+        event_name: event,
+        job_workflow_ref: jobWorkflowRef,
+        environment,
+      },
+      { environment: s.environment },
+    );
     return {
-      scope: canWrite ? 'write' : 'read',
+      scope: decision.scope,
       actor: {
         kind: 'oidc',
         repository: str('repository'),
         run_id: str('run_id'),
         actor: str('actor'),
-        workflow: str('workflow_ref') || str('workflow'),
+        workflow: jobWorkflowRef || str('workflow_ref') || str('workflow'),
         ref,
         event_name: event,
+        ...(environment ? { environment } : {}),
       },
-      ...(canWrite
-        ? {}
-        : {
-            limitedBecause: isPullRequest
-              ? 'tokens from pull_request events are read-only'
-              : `only workflows on ${MAIN_REF} may change the fleet; this token is from ${ref || 'no ref'}`,
-          }),
+      ...(decision.limitedBecause ? { limitedBecause: decision.limitedBecause } : {}),
     };
   };
 }

@@ -1,8 +1,13 @@
 import { ForbiddenError } from '../errors.ts';
 
-/** What a caller may do: read < write < admin. */
-export type Scope = 'read' | 'write' | 'admin';
-export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+/**
+ * What a caller may do: read < backup < write < admin. `backup` (read, and start backups) is
+ * what the backup workflow gets; API tokens are read, write or admin.
+ */
+export type Scope = 'read' | 'backup' | 'write' | 'admin';
+export const SCOPES: readonly Scope[] = ['read', 'backup', 'write', 'admin'];
+/** The scopes an API token may hold. */
+export const TOKEN_SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
 
 /** Who made a call, as the audit log records it. */
 export type Actor =
@@ -14,6 +19,8 @@ export type Actor =
       readonly workflow: string;
       readonly ref: string;
       readonly event_name: string;
+      /** The deployment environment the job ran in, when it named one. */
+      readonly environment?: string;
     }
   | { readonly kind: 'token'; readonly name: string; readonly id: string }
   | { readonly kind: 'agent'; readonly project: string }

@@ -60,7 +60,7 @@ export function projectsRouter(deps: Deps): Router {
   r.get('/:name/backups', needs('read'), async (req, res) => {
     res.json(await listBackups(deps, nameOf(req)));
   });
-  r.post('/:name/backups', needs('write'), async (req, res) => {
+  r.post('/:name/backups', needs('backup'), async (req, res) => {
     const out = await sendCommand(deps, nameOf(req), 'backup', undefined, principalOf(res).actor);
     res.status(out.status).json(out.body);
   });
