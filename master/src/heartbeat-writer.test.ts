@@ -54,6 +54,46 @@ describe('createHeartbeatWriter', () => {
   });
 });
 
+describe('createHeartbeatWriter with a report Postgres refuses', () => {
+  /** A store that refuses, like jsonb, any batch holding the report "bad" (SQLSTATE 22P05). */
+  function refusingStore() {
+    const batches: string[][] = [];
+    return {
+      batches,
+      store: {
+        async recordHeartbeats(batch: readonly { project: string; reportJson: string }[]) {
+          batches.push(batch.map((b) => b.project));
+          await new Promise((r) => setTimeout(r, 1));
+          if (batch.some((b) => b.reportJson === 'bad')) {
+            throw Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' });
+          }
+          return new Map(batch.map((b) => [b.project, 3]));
+        },
+      },
+    };
+  }
+
+  it('when one report of a batch is refused, then the batch is retried row by row and only its sender fails', async () => {
+    const { store, batches } = refusingStore();
+    const w = createHeartbeatWriter(store, { historySize: 10 });
+    const results = await Promise.allSettled([
+      w.write('a', 'ok'),
+      w.write('evil', 'bad'),
+      w.write('z', 'ok'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'x'))).toEqual([3, 'x', 3]);
+    expect(batches).toEqual([['a', 'evil', 'z'], ['a'], ['evil'], ['z']]);
+  });
+
+  it('when the store fails for another reason (an outage), then the batch fails once, not once per report', async () => {
+    const bad = fakeStore(true);
+    const w = createHeartbeatWriter(bad.store, { historySize: 10 });
+    await Promise.allSettled([w.write('a', '1'), w.write('b', '2'), w.write('c', '3')]);
+    expect(bad.batches).toHaveLength(1);
+  });
+});
+
 describe('createHeartbeatWriter ordering and retries', () => {
   it('when a batch is written, then its reports are in project order (so concurrent batches lock alike)', async () => {
     const { store, batches } = fakeStore();

@@ -24,6 +24,16 @@ function isRetryable(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/**
+ * SQLSTATE class 22, data exception: Postgres refused a value (22P05 for `\\u0000` or a lone
+ * surrogate in jsonb), not the statement or the connection. Only such a failure is retried row by
+ * row; an outage fails the batch once instead of once per report.
+ */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 export function createHeartbeatWriter(
   store: Pick<Queries, 'recordHeartbeats'>,
   opts: { historySize: number; maxBatch?: number; maxInFlight?: number },
@@ -52,10 +62,13 @@ export function createHeartbeatWriter(
       queue = rest;
       batch.sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
       inFlight++;
-      const write = () => store.recordHeartbeats(batch, opts.historySize);
-      write()
-        // a lock conflict with a concurrent statement is retried once
-        .catch((err: unknown) => (isRetryable(err) ? write() : Promise.reject(err)))
+      writeBatch(batch)
+        .catch((err: unknown) => {
+          if (batch.length === 1 || !isDataError(err)) throw err;
+          // One report the edge let through but Postgres refuses must not fail the others: the
+          // batch is retried one report at a time, in project order, so only its sender fails.
+          return writeOneByOne(batch);
+        })
         .then(
           (revisions) => {
             for (const p of batch) p.resolve(revisions.get(p.project));
@@ -69,6 +82,28 @@ export function createHeartbeatWriter(
           if (queue.length > 0) schedule();
         });
     }
+  };
+  /** One statement for the batch; a lock conflict with a concurrent statement is retried once. */
+  const writeBatch = (batch: readonly Pending[]): Promise<Map<string, number>> => {
+    const write = () => store.recordHeartbeats(batch, opts.historySize);
+    return write().catch((err: unknown) => (isRetryable(err) ? write() : Promise.reject(err)));
+  };
+  /**
+   * Writes each report alone; settles the ones that fail with their own error and resolves to the
+   * revisions of the others (a failed report is absent from the map, and settled already).
+   */
+  const writeOneByOne = async (batch: readonly Pending[]): Promise<Map<string, number>> => {
+    const out = new Map<string, number>();
+    for (const p of batch) {
+      try {
+        const one = await writeBatch([p]);
+        const revision = one.get(p.project);
+        if (revision !== undefined) out.set(p.project, revision);
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+    return out;
   };
   const schedule = (): void => {
     if (scheduled) return;

@@ -10,7 +10,7 @@ import type { Deps } from './deps.ts';
 import { BadRequestError, ConflictError, NotFoundError, UpstreamError } from './errors.ts';
 import { computeHealth } from './health.ts';
 import type { ProjectState, Queries } from './registry/queries.ts';
-import { assertNoNul } from './validation.ts';
+import { assertStorable } from './validation.ts';
 import { nextFreeAddress } from './wg-ip.ts';
 
 /** Days the encrypted secrets of a deleted project are kept. */
@@ -140,7 +140,7 @@ export async function upsertProject(
     throw new BadRequestError(`invalid project spec: ${lines.slice(0, 5).join('; ')}`, lines);
   }
   const spec = body as ProjectSpec;
-  assertNoNul(spec, 'project spec');
+  assertStorable(spec, 'project spec');
   if (spec.name !== name) {
     throw new BadRequestError(
       `the spec's name "${spec.name}" differs from the URL's "${name}"; they must be equal`,

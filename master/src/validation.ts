@@ -64,14 +64,19 @@ function check<T>(fn: ValidateFunction, body: unknown, what: string): T {
   return body as T;
 }
 
-export const validateEnrollRequest = (b: unknown): EnrollRequest =>
-  check(compiled.enroll, b, 'enrollment request');
-export const validateHeartbeat = (b: unknown): HeartbeatBody => check(compiled.heartbeat, b, 'heartbeat');
-export const validateCommandResult = (b: unknown): CommandResult => {
-  const r = check<CommandResult>(compiled.commandResult, b, 'command result');
-  assertNoNul(r, 'command result');
+/** Every agent and worker payload is checked against its schema, then for strings Postgres cannot store. */
+function checkStorable<T>(fn: ValidateFunction, body: unknown, what: string): T {
+  const r = check<T>(fn, body, what);
+  assertStorable(r, what);
   return r;
-};
+}
+
+export const validateEnrollRequest = (b: unknown): EnrollRequest =>
+  checkStorable(compiled.enroll, b, 'enrollment request');
+export const validateHeartbeat = (b: unknown): HeartbeatBody =>
+  checkStorable(compiled.heartbeat, b, 'heartbeat');
+export const validateCommandResult = (b: unknown): CommandResult =>
+  checkStorable(compiled.commandResult, b, 'command result');
 
 /** Validates one project spec for a fleet: `validateProjectObject` from core/spec, the CLI's own rules. */
 export type ProjectValidator = (
@@ -80,10 +85,55 @@ export type ProjectValidator = (
   opts?: { file?: string; others?: ProjectSpec[] },
 ) => SpecError[];
 
-/** Postgres text and jsonb refuse NUL characters: refuse them up front with a 400 instead of a failed statement. */
-export function assertNoNul(value: unknown, what: string): void {
-  if (JSON.stringify(value).includes('\\u0000')) {
-    throw new BadRequestError(`the ${what} contains a NUL character (\\u0000), which cannot be stored`);
+/** A UTF-16 surrogate without its partner: JSON.parse accepts `"\\ud800"`, Postgres jsonb and text refuse it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why Postgres would refuse the string, or undefined when it can be stored. */
+function unstorable(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'a NUL character (\\u0000)';
+  if (LONE_SURROGATE.test(s)) return 'a lone UTF-16 surrogate (ill-formed Unicode)';
+  return undefined;
+}
+
+const escapePointer = (k: string) => k.replaceAll('~', '~0').replaceAll('/', '~1');
+
+/**
+ * Postgres text and jsonb refuse NUL characters and lone surrogates. Every string of the value,
+ * keys included and at any depth, is checked, and the first one that could not be stored is
+ * refused with a 400 naming its JSON pointer (never its value), instead of a failed statement
+ * (which, for heartbeats written in batches, would fail other projects' reports too).
+ */
+export function assertStorable(value: unknown, what: string): void {
+  // an explicit stack: a deeply nested body cannot overflow the call stack
+  const stack: { v: unknown; path: string }[] = [{ v: value, path: '' }];
+  for (let budget = 1_000_000; stack.length > 0 && budget > 0; budget--) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      const why = unstorable(v);
+      if (why) {
+        const where = path || '/';
+        throw new BadRequestError(`the ${what} has ${why} at ${where}, which cannot be stored`, [
+          `${where}: ${why}`,
+        ]);
+      }
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}/${i}` });
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, x] = entries[i]!;
+        const keyPath = `${path}/${escapePointer(k)}`;
+        const why = unstorable(k);
+        if (why) {
+          // the key itself cannot go into the message either: name its parent
+          throw new BadRequestError(
+            `the ${what} has ${why} in a property name under ${path || '/'}, which cannot be stored`,
+            [`${path || '/'}: ${why} in a property name`],
+          );
+        }
+        stack.push({ v: x, path: keyPath });
+      }
+    }
   }
 }
 
