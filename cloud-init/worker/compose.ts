@@ -143,7 +143,11 @@ export function workerComposeDocument(input: WorkerBundleInput): Record<string, 
       mem_limit: mem.db,
       ports: publish('db'),
       shm_size: '256m',
+      // The image's migrate.sh runs init-scripts/*.sql as postgres, then migrations/*.sql as
+      // supabase_admin, each in byte order after the image's own files; the names are upstream's
+      // (supabase/supabase docker/docker-compose.yml:471-485 at the pinned release).
       volumes: [
+        './db/init/webhooks.sql:/docker-entrypoint-initdb.d/init-scripts/98-webhooks.sql:ro',
         './db/init/roles.sql:/docker-entrypoint-initdb.d/init-scripts/99-roles.sql:ro',
         './db/init/jwt.sql:/docker-entrypoint-initdb.d/init-scripts/99-jwt.sql:ro',
         './db/init/realtime.sql:/docker-entrypoint-initdb.d/migrations/99-realtime.sql:ro',
@@ -242,7 +246,8 @@ export function workerComposeDocument(input: WorkerBundleInput): Record<string, 
         STORAGE_PUBLIC_URL: lit(publicUrl(input)),
         TENANT_ID: 'stub',
       },
-      healthcheck: healthcheck(wget('http://localhost:5000/status')),
+      // By service name, as upstream (docker-compose.yml:314).
+      healthcheck: healthcheck(wget('http://storage:5000/status')),
       mem_limit: mem.storage,
       ports: publish('storage'),
       // A named volume, not a path in the bundle: the bundle directory changes with every revision.
@@ -292,13 +297,16 @@ export function workerComposeDocument(input: WorkerBundleInput): Record<string, 
       environment: {
         JWT_SECRET: '${JWT_SECRET}',
         SUPABASE_ANON_KEY: '${ANON_KEY}',
-        SUPABASE_DB_URL: dbUrl('supabase_functions_admin', 'FUNCTIONS_ADMIN_PASSWORD'),
+        // As upstream (docker-compose.yml:408): the postgres role, which owns the app's schemas.
+        SUPABASE_DB_URL: 'postgresql://postgres:${POSTGRES_PASSWORD}@db:5432/postgres',
         SUPABASE_PUBLIC_URL: lit(publicUrl(input)),
         SUPABASE_SERVICE_ROLE_KEY: '${SERVICE_ROLE_KEY}',
         SUPABASE_URL: lit(publicUrl(input)),
         VERIFY_JWT: String(project.functions.verify_jwt),
       },
-      healthcheck: healthcheck(['CMD-SHELL', 'exec 3<>/dev/tcp/127.0.0.1/9000']),
+      // The image is debian:bookworm-slim with neither curl nor wget (supabase/edge-runtime
+      // v1.70.3 Dockerfile:32-40), and its /bin/sh is dash, which has no /dev/tcp: bash has.
+      healthcheck: healthcheck(['CMD', 'bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/9000']),
       mem_limit: mem.functions,
       ports: publish('functions'),
       volumes: [
@@ -316,7 +324,7 @@ export function workerComposeDocument(input: WorkerBundleInput): Record<string, 
         SUPAFLEET_MASTER: masterWgAddress(input.fleet.network.cidr),
         SUPAFLEET_PROJECT: project.name,
       },
-      healthcheck: healthcheck(wget('http://localhost:9001/health')),
+      healthcheck: healthcheck(wget('http://vector:9001/health')),
       mem_limit: mem.vector,
       volumes: [
         './vector/vector.yml:/etc/vector/vector.yml:ro',
