@@ -9,6 +9,7 @@ import { recordHeartbeat } from './agents.ts';
 import { createApp } from './app.ts';
 import type { Deps } from './deps.ts';
 import { BadRequestError, toHttp } from './errors.ts';
+import { isAgentLogsRequest, serveAgentLogs } from './logs/index.ts';
 import { validateHeartbeat } from './validation.ts';
 
 /** Largest heartbeat body accepted (the schema bounds its arrays; 256 KiB is far above a real report). */
@@ -24,6 +25,7 @@ export function agentRequestListener(deps: Deps): RequestListener {
   const app = createApp(deps, 'agent');
   return (req, res) => {
     if (req.method === 'POST' && req.url === HEARTBEAT_PATH) void heartbeat(deps, req, res);
+    else if (isAgentLogsRequest(req)) serveAgentLogs(deps.logIngest, req, res);
     else app(req, res);
   };
 }

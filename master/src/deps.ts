@@ -6,6 +6,7 @@ import type { AgentAuthenticator } from './auth/agent.ts';
 import type { OidcVerifier } from './auth/oidc.ts';
 import type { BundleRenderer } from './bundle.ts';
 import type { HeartbeatWriter } from './heartbeat-writer.ts';
+import type { LogIngest } from './logs/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { AgentCommander, KongRoutes, PeerManager } from './ports.ts';
 import type { Registry } from './registry/registry.ts';
@@ -34,6 +35,8 @@ export interface Deps {
   readonly oidc: OidcVerifier;
   readonly agentAuth: AgentAuthenticator;
   readonly heartbeats: HeartbeatWriter;
+  /** Worker log shipping (`POST /v1/agent/logs`); absent when the master has no Logflare settings. */
+  readonly logIngest?: LogIngest;
   readonly generateSecrets: () => Promise<ProjectSecrets>;
   readonly log: Logger;
   readonly metrics: Metrics;
