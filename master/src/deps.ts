@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Secret } from '../../core/seal/index.ts';
 import type { ProjectSecrets } from '../../core/secrets/types.ts';
 import type { FleetSpec } from '../../core/spec/types.ts';
+import type { ActiveHosts } from './active-hosts.ts';
 import type { AgentAuthenticator } from './auth/agent.ts';
 import type { OidcVerifier } from './auth/oidc.ts';
 import type { BundleRenderer } from './bundle.ts';
@@ -35,6 +36,8 @@ export interface Deps {
   readonly oidc: OidcVerifier;
   readonly agentAuth: AgentAuthenticator;
   readonly heartbeats: HeartbeatWriter;
+  /** Active projects' subdomains, in memory, for the TLS ask; project writes invalidate it. */
+  readonly hosts: ActiveHosts;
   /** Worker log shipping (`POST /v1/agent/logs`); absent when the master has no Logflare settings. */
   readonly logIngest?: LogIngest;
   readonly generateSecrets: () => Promise<ProjectSecrets>;

@@ -213,6 +213,7 @@ export async function upsertProject(
     return { created, changed };
   });
   deps.agentAuth.forget();
+  deps.hosts.invalidate();
   deps.log.info({ project: name, created: out.created, changed: out.changed }, 'project upserted');
   const project = await getProject(deps, name);
   if (!out.created && out.changed && project.enrolled) nudgeAgent(deps, name, actor);
@@ -292,6 +293,7 @@ export async function deleteProject(deps: Deps, name: string, actor: Actor): Pro
     });
   });
   deps.agentAuth.forget();
+  deps.hosts.invalidate();
   deps.log.info({ project: name }, 'project deleted');
   return { deleted: true };
 }

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createActiveHosts } from './active-hosts.ts';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { publicKeyOf } from '../../core/seal/index.ts';
@@ -89,6 +90,7 @@ export async function buildDeps(config: Config, log: Logger, overrides: Override
     }),
     agentAuth: createAgentAuthenticator(registry),
     heartbeats: createHeartbeatWriter(registry, { historySize: config.heartbeatHistory }),
+    hosts: createActiveHosts(() => registry.activeSubdomains()),
     logIngest: logIngestFor(
       config.logflare,
       { registry, secretBox: createSecretBox(config.secretsKey), metrics },

@@ -1,4 +1,5 @@
 import { createServer, request, type Server } from 'node:http';
+import { createActiveHosts } from '../src/active-hosts.ts';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { verifyCommand, MemoryNonceStore } from '../../core/command/sign.ts';
@@ -240,6 +241,7 @@ export async function startLab(): Promise<Lab> {
         heartbeats: createHeartbeatWriter(registry, {
           historySize: opts.settings?.heartbeatHistory ?? DEFAULT_SETTINGS.heartbeatHistory,
         }),
+        hosts: createActiveHosts(() => registry.activeSubdomains()),
         generateSecrets: () => generateProjectSecrets(),
         log,
         metrics,

@@ -60,7 +60,7 @@ export const SQL = {
       h.received_at as hb_received_at, h.report -> 'apply' as hb_apply, h.report -> 'services' as hb_services
     from projects p left join peers pe on pe.project = p.name left join heartbeats h on h.project = p.name
     where p.name = $1`,
-  hostRegistered: `select 1 from projects where subdomain = $1 and status = 'active'`,
+  activeSubdomains: `select subdomain from projects where status = 'active'`,
   agentByIp: `select name, agent_token_hash, revision from projects where wg_ip = $1 and status = 'active'`,
 
   recordHeartbeats: `with input as (
@@ -407,9 +407,10 @@ export class Queries {
     return rows[0] ? toState(rows[0] as Row) : undefined;
   }
 
-  async hostRegistered(subdomain: string): Promise<boolean> {
-    const { rows } = await this.db.query({ name: 'sf_host', text: SQL.hostRegistered, values: [subdomain] });
-    return rows.length > 0;
+  /** The subdomains of every active project (the TLS ask's set). */
+  async activeSubdomains(): Promise<string[]> {
+    const { rows } = await this.db.query(SQL.activeSubdomains);
+    return rows.map((r: Row) => r.subdomain as string);
   }
 
   async agentByIp(ip: string): Promise<{ name: string; tokenHash: Buffer; revision: number } | undefined> {

@@ -5,21 +5,24 @@ import type { Deps } from '../deps.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { enroll } from '../enrollment.ts';
 import { getProject } from '../projects.ts';
-import { createRateLimiter } from '../rate-limit.ts';
+import { clientKey, createRateLimiter } from '../rate-limit.ts';
 import { validateEnrollRequest } from '../validation.ts';
 
 function isLoopback(addr: string): boolean {
   return addr === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(addr);
 }
 
-/** The unauthenticated endpoints: enrollment, badges and Caddy's TLS ask. Each is rate limited per client. */
+/**
+ * The unauthenticated endpoints: enrollment and badges, each rate limited per client (an IPv6
+ * client per /64), and Caddy's TLS ask, which has no budget: it answers loopback callers only,
+ * from the in-memory set of active hosts, so junk SNIs cost no query and cannot starve real asks.
+ */
 export function publicRouter(deps: Deps): Router {
   const r = Router();
   const limiter = createRateLimiter({ limit: deps.settings.publicRateLimitPerMinute, windowMs: 60_000 });
-  const limit = (endpoint: string) => (req: Request) => limiter.hit(`${endpoint} ${req.ip ?? ''}`);
+  const limit = (endpoint: string) => (req: Request) => limiter.hit(`${endpoint} ${clientKey(req.ip ?? '')}`);
   const limitEnroll = limit('enroll');
   const limitBadge = limit('badge');
-  const limitTls = limit('tls');
 
   r.post('/v1/enroll', async (req, res) => {
     limitEnroll(req);
@@ -40,7 +43,6 @@ export function publicRouter(deps: Deps): Router {
   // Caddy asks before it gets a certificate on demand. Only Caddy on this host may ask:
   // a request that came through a proxy (forwarding headers) is refused too.
   r.get('/v1/tls/ask', async (req, res) => {
-    limitTls(req);
     const from = normalizeAddress(req.socket.remoteAddress);
     if (
       !isLoopback(from) ||
@@ -54,7 +56,7 @@ export function publicRouter(deps: Deps): Router {
       .replace(/\.$/, '');
     const suffix = `.${deps.fleet.domain.toLowerCase()}`;
     const label = domain.endsWith(suffix) ? domain.slice(0, -suffix.length) : '';
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(label) || !(await deps.registry.hostRegistered(label))) {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(label) || !(await deps.hosts.has(label))) {
       throw new NotFoundError(`"${domain.slice(0, 253)}" is not a registered project host`);
     }
     res.json({ ok: true });
