@@ -1,6 +1,7 @@
 import projectSchema from '../../schemas/project.schema.json' with { type: 'json' };
 import type { Issue, PathSegment } from './errors.ts';
 import { quote, toDotted } from './errors.ts';
+import { authMailIssue } from './rules/auth-mail.ts';
 import { cronProblem } from './rules/cron.ts';
 import { hostnameProblem, labelProblem, reservedProblem } from './rules/dns.ts';
 import { emailProblem } from './rules/email.ts';
@@ -67,6 +68,8 @@ export function projectIssues(spec: unknown, ctx: ProjectContext = {}): Issue[] 
   itemsAt(spec, ['auth', 'redirect_urls']).forEach((_, i) =>
     check(['auth', 'redirect_urls', i], redirectUrlProblem),
   );
+  const mail = authMailIssue(spec);
+  if (mail) issues.push(mail);
   check(['auth', 'smtp', 'host'], hostnameProblem);
   check(['auth', 'smtp', 'sender'], emailProblem);
   for (const [provider] of entriesAt(spec, ['auth', 'external'])) {

@@ -59,7 +59,8 @@ export function resolveProject(spec: ProjectSpec): ResolvedProject {
       ...(auth.site_url !== undefined ? { site_url: auth.site_url } : {}),
       redirect_urls: auth.redirect_urls ?? [],
       signup: {
-        enabled: auth.signup?.enabled ?? true,
+        // Without SMTP no confirmation mail can be sent, so sign-up is off unless asked for.
+        enabled: auth.signup?.enabled ?? auth.smtp !== undefined,
         email_autoconfirm: auth.signup?.email_autoconfirm ?? false,
       },
       ...(auth.smtp !== undefined ? { smtp: auth.smtp } : {}),

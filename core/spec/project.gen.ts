@@ -48,21 +48,21 @@ export interface ProjectSpec {
      */
     site_url?: string;
     /**
-     * Extra URLs that auth may redirect to after sign-in. Each an https URL, http only for localhost, or an app link with a reverse-DNS scheme (com.acme.app://callback). * and ** wildcards may stand in the path, and *. may start the host.
+     * Extra URLs that auth may redirect to after sign-in. Each an https URL, http only for localhost, or an app link with a reverse-DNS scheme (com.acme.app://callback). * and ** wildcards may stand in the path, and *. may start the host. No commas: GoTrue reads the list comma-separated.
      *
      * @maxItems 50
      */
     redirect_urls?: string[];
     /**
-     * Sign-up behaviour.
+     * Sign-up behaviour. E-mail sign-up with confirmation needs auth.smtp: without it, enabled: true is refused unless email_autoconfirm is true.
      */
     signup?: {
       /**
-       * Whether new users may sign up.
+       * Whether new users may sign up. Defaults to true when auth.smtp is set and to false without it (no confirmation mail could be sent).
        */
       enabled?: boolean;
       /**
-       * Confirm e-mail sign-ups without sending a confirmation mail.
+       * Confirm e-mail sign-ups without sending a confirmation mail. Required (true) for sign-up without auth.smtp.
        */
       email_autoconfirm?: boolean;
     };

@@ -48,6 +48,17 @@ const APP_SCHEME = /^[a-z][a-z0-9+-]*(?:\.[a-z0-9+-]+)+$/;
 export function redirectUrlProblem(value: string): string | undefined {
   const expected =
     'expected an https URL (http only for localhost, or an app link such as com.acme.app://callback)';
+  const problem = redirectUrlShapeProblem(value, expected);
+  if (problem !== undefined) return problem;
+  // GoTrue reads GOTRUE_URI_ALLOW_LIST as a comma-separated list (supabase/auth v2.186.0
+  // internal/conf/configuration.go:342 URIAllowList []string, split at "," by envconfig v1.4.0).
+  if (value.includes(',')) {
+    return `${quote(value)} contains a comma, which GoTrue would read as several allow-list entries; expected one URL per list item`;
+  }
+  return undefined;
+}
+
+function redirectUrlShapeProblem(value: string, expected: string): string | undefined {
   const host = hostOf(value);
   if (host.includes('*') && (!host.startsWith('*.') || host.slice(2).includes('*'))) {
     return `${quote(value)} has a wildcard inside the host; only a leading "*." is allowed there`;

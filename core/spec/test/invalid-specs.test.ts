@@ -219,6 +219,36 @@ const cases: Case[] = [
   },
   // URLs and addresses
   {
+    name: 'a redirect URL with a comma (GoTrue would read two allow-list entries)',
+    files: acme('    - https://acme.com/callback', '    - https://acme.com/callback,https://evil.example/x'),
+    message:
+      /contains a comma, which GoTrue would read as several allow-list entries; expected one URL per list item/,
+  },
+  // auth e-mail
+  {
+    name: 'e-mail sign-up with confirmation but no smtp',
+    files: {
+      'projects/acme.yaml': edit(
+        ACME,
+        ACME.slice(ACME.indexOf('  signup:'), ACME.indexOf('  external:')),
+        '  signup: { enabled: true, email_autoconfirm: false } # <-\n',
+      ),
+    },
+    message:
+      /turns e-mail sign-up on with confirmation required .* no auth\.smtp .*expected one of: auth\.smtp with a mail server, auth\.signup\.email_autoconfirm: true, or auth\.signup\.enabled: false/,
+  },
+  {
+    name: 'sign-up turned on without smtp, confirmation left at its default',
+    files: {
+      'projects/acme.yaml': edit(
+        ACME,
+        ACME.slice(ACME.indexOf('  signup:'), ACME.indexOf('  external:')),
+        '  signup:\n    enabled: true # <-\n',
+      ),
+    },
+    message: /no auth\.smtp to send the confirmation mail/,
+  },
+  {
     name: 'a site URL over http',
     files: acme('  site_url: https://acme.com', '  site_url: http://acme.com'),
     message: /"http:\/\/acme\.com" uses http; expected an https URL/,

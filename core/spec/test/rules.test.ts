@@ -115,6 +115,9 @@ describe('URL rules', () => {
       ['https://acme.*.com/', /wildcard inside the host/],
       ['https://u:p@acme.com/', /user name or password/],
       ['not a url', /not a URL/],
+      // GoTrue splits GOTRUE_URI_ALLOW_LIST at commas: one item would become two entries.
+      ['https://acme.com/cb,https://evil.example/cb', /contains a comma.*several allow-list entries/],
+      ['https://acme.com/a,b', /contains a comma/],
     ]);
   });
 });
