@@ -1,13 +1,21 @@
 /**
  * The master's Caddyfile. TLS is on demand (Caddy asks the master API whether a
  * host is a registered project before getting a certificate) or one wildcard
- * certificate through DNS-01. Every site sends security headers including HSTS;
- * Studio and the dashboard sit behind Authelia's forward_auth, or basic auth when
- * Authelia is off. The domain and e-mail are checked to be a DNS name and an
- * address first, so nothing else can reach the file.
+ * certificate through DNS-01. Every site sends security headers including HSTS.
+ *
+ * The admin surfaces (Authelia's login, Studio, the dashboard) live in the admin
+ * zone (`admin.<domain>` by default), behind Authelia's forward_auth, or basic auth
+ * when Authelia is off. Authelia's cookie is scoped to that zone, which holds no
+ * project host, so tenant code never receives it. `fleet.<domain>` serves the API
+ * only (token-authenticated, no cookie) and sends its dashboard path to the zone.
+ * As a second line, a project request carrying Authelia's cookie (a cookie set for a
+ * wider domain before, or by someone else) loses its Cookie header before Kong.
+ * The domain and e-mail are checked to be a DNS name and an address first, so
+ * nothing else can reach the file.
  */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
 import { email } from '../shared/checks.ts';
+import { AUTHELIA_COOKIE } from './authelia.ts';
 import { masterLayout } from './layout.ts';
 
 export interface CaddyfileOptions {
@@ -33,6 +41,18 @@ const AUTHELIA_GATE = `(gate) {
 	}
 }`;
 
+/**
+ * Project routes: a request carrying Authelia's session cookie loses its Cookie header
+ * before Kong, so no tenant sees it. Other cookies pass (a project's own cookies on its
+ * host are its business; GoTrue v2.186.0 reads none).
+ */
+const PROJECT_PROXY = [
+  `\t@admin_cookie header_regexp Cookie (?:^|;\\s*)${AUTHELIA_COOKIE}=`,
+  '\trequest_header @admin_cookie -Cookie',
+  '\treverse_proxy 127.0.0.1:8000',
+  '',
+].join('\n');
+
 const BASIC_GATE = `(gate) {
 	basicauth {
 		admin {$DASHBOARD_PASSWORD_HASH}
@@ -40,7 +60,7 @@ const BASIC_GATE = `(gate) {
 }`;
 
 export function renderCaddyfile(fleet: ResolvedFleet, options: CaddyfileOptions = {}): string {
-  const { domain, apiListen } = masterLayout(fleet);
+  const { domain, adminDomain, apiListen } = masterLayout(fleet);
   const wildcard = fleet.tls.mode === 'wildcard_dns';
   if (wildcard && fleet.tls.dns_provider === undefined) {
     throw new Error('tls.dns_provider: required when tls.mode is wildcard_dns (hetzner or cloudflare)');
@@ -52,26 +72,30 @@ export function renderCaddyfile(fleet: ResolvedFleet, options: CaddyfileOptions 
   ];
   const tls = wildcard ? `\ttls {\n\t\tdns ${fleet.tls.dns_provider} {env.DNS_API_TOKEN}\n\t}\n` : '';
   const site = (host: string, body: string): string => `${host} {\n${tls}\timport security\n${body}}`;
+  // The TLS ask endpoint answers Caddy on loopback only.
+  const noAsk = ['\thandle /v1/tls/ask {', '\t\trespond 404', '\t}'];
   const blocks = [
     `{\n${globals.map((g) => `\t${g}`).join('\n')}\n}`,
     SECURITY,
     fleet.authelia.enabled ? AUTHELIA_GATE : BASIC_GATE,
   ];
-  if (fleet.authelia.enabled) blocks.push(site(`auth.${domain}`, '\treverse_proxy 127.0.0.1:9091\n'));
+  // The admin zone: Authelia's cookie domain. Everything here is gated.
+  if (fleet.authelia.enabled) blocks.push(site(`auth.${adminDomain}`, '\treverse_proxy 127.0.0.1:9091\n'));
   blocks.push(
-    site(`studio.${domain}`, '\timport gate\n\treverse_proxy 127.0.0.1:3000\n'),
+    site(`studio.${adminDomain}`, '\timport gate\n\treverse_proxy 127.0.0.1:3000\n'),
+    site(
+      `fleet.${adminDomain}`,
+      ['\timport gate', ...noAsk, '\thandle {', `\t\treverse_proxy ${apiListen}`, '\t}', ''].join('\n'),
+    ),
+  );
+  // The API host: tokens, not cookies; the dashboard moved to the admin zone.
+  blocks.push(
     site(
       `fleet.${domain}`,
       [
         '\t@dashboard path /dashboard /dashboard/*',
-        '\thandle @dashboard {',
-        '\t\timport gate',
-        `\t\treverse_proxy ${apiListen}`,
-        '\t}',
-        // The TLS ask endpoint answers Caddy on loopback only.
-        '\thandle /v1/tls/ask {',
-        '\t\trespond 404',
-        '\t}',
+        `\tredir @dashboard https://fleet.${adminDomain}{uri}`,
+        ...noAsk,
         '\thandle {',
         `\t\treverse_proxy ${apiListen}`,
         '\t}',
@@ -83,8 +107,8 @@ export function renderCaddyfile(fleet: ResolvedFleet, options: CaddyfileOptions 
   // is issued only for hosts the master API answers 200 for.
   blocks.push(
     wildcard
-      ? site(`*.${domain}`, '\treverse_proxy 127.0.0.1:8000\n')
-      : `https:// {\n\ttls {\n\t\ton_demand\n\t}\n\timport security\n\treverse_proxy 127.0.0.1:8000\n}`,
+      ? site(`*.${domain}`, PROJECT_PROXY)
+      : `https:// {\n\ttls {\n\t\ton_demand\n\t}\n\timport security\n${PROJECT_PROXY}}`,
   );
   return blocks.join('\n\n') + '\n';
 }

@@ -1,5 +1,6 @@
 /** Where things live on the master, and the addresses its services listen on. */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
+import { adminZoneProblem } from '../../core/spec/rules/admin-zone.ts';
 import { hostname, ipv4Cidr, masterWgAddress } from '../shared/checks.ts';
 
 export const MASTER_DIR = '/opt/supafleet-master';
@@ -7,6 +8,11 @@ export const WG_PORT = 51820;
 
 export interface MasterLayout {
   readonly domain: string;
+  /**
+   * The admin zone: Authelia's login, Studio and the dashboard are served under it, and
+   * Authelia's session cookie is scoped to it. It holds no project host.
+   */
+  readonly adminDomain: string;
   readonly cidr: string;
   readonly prefix: number;
   readonly wgAddress: string;
@@ -17,10 +23,14 @@ export interface MasterLayout {
 
 export function masterLayout(fleet: ResolvedFleet): MasterLayout {
   const domain = hostname('domain', fleet.domain);
+  const adminDomain = hostname('admin_domain', fleet.admin_domain);
+  const overlap = adminZoneProblem(domain, adminDomain);
+  if (overlap !== undefined) throw new Error(`admin_domain: ${overlap}`);
   const { prefix } = ipv4Cidr('network.cidr', fleet.network.cidr);
   const wgAddress = masterWgAddress(fleet.network.cidr);
   return {
     domain,
+    adminDomain,
     cidr: fleet.network.cidr,
     prefix,
     wgAddress,

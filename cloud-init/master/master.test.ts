@@ -136,7 +136,7 @@ describe('master stack', () => {
     expect(caddyfile).toContain('handle /v1/tls/ask {\n\t\trespond 404');
     expect(caddyfile).toContain('Strict-Transport-Security "max-age=31536000; includeSubDomains"');
     expect(caddyfile).toContain('-Server');
-    expect(caddyfile).toMatch(/studio\.example\.com \{\n\timport security\n\timport gate/);
+    expect(caddyfile).toMatch(/studio\.admin\.example\.com \{\n\timport security\n\timport gate/);
   });
 
   it('when TLS is wildcard_dns, then one *.domain site gets its certificate through the DNS provider', () => {

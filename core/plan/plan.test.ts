@@ -244,3 +244,45 @@ describe('plan', () => {
     );
   });
 });
+
+describe('plan and the admin zone', () => {
+  it('when admin_domain is the fleet domain, then every project is blocked and the plan fails', () => {
+    const result = plan(
+      { fleet: { ...FLEET, admin_domain: 'example.com' }, projects: [project('acme'), project('shop')] },
+      { projects: [row(project('shop'))], servers: [server('shop')] },
+    );
+    expect(result.ok).toBe(false);
+    expect(result.steps.map((s) => [s.project, s.kind])).toEqual([
+      ['acme', 'blocked'],
+      ['shop', 'blocked'],
+    ]);
+    expect(result.steps[0]!.notes[0]).toMatch(
+      /^https:\/\/acme\.example\.com lies in the admin zone example\.com, where Authelia's login cookie is sent: .*set admin_domain in fleet\.yaml to a zone of its own/,
+    );
+    expect(result.warnings).toContainEqual({
+      project: 'acme',
+      message: 'acme is blocked: its host acme.example.com lies in the admin zone example.com',
+    });
+    expect(result.has_changes).toBe(false);
+  });
+
+  it('when the admin zone is the host of one project, then that project alone is blocked', () => {
+    const result = plan(
+      { fleet: { ...FLEET, admin_domain: 'ops.example.com' }, projects: [project('ops'), project('acme')] },
+      EMPTY,
+    );
+    expect(result.steps.map((s) => [s.project, s.kind])).toEqual([
+      ['acme', 'create'],
+      ['ops', 'blocked'],
+    ]);
+    expect(result.steps[1]!.notes[0]).toContain(
+      'https://ops.example.com lies in the admin zone ops.example.com',
+    );
+  });
+
+  it('when the fleet keeps the default zone, then no project is blocked by it', () => {
+    const result = plan({ fleet: FLEET, projects: [project('acme')] }, EMPTY);
+    expect(result.ok).toBe(true);
+    expect(only(result.steps).kind).toBe('create');
+  });
+});

@@ -6,6 +6,7 @@
 import { catalogue, serverType } from '../catalogue/catalogue.ts';
 import { LABEL_FLEET, LABEL_PROJECT, LABEL_ROLE } from '../naming/labels.ts';
 import { resolveProject } from '../spec/defaults.ts';
+import { adminZoneProblem, defaultAdminDomain, hostInZone } from '../spec/rules/admin-zone.ts';
 import type { ProjectSpec } from '../spec/types.ts';
 import { diffFields } from './diff.ts';
 import type {
@@ -30,6 +31,8 @@ function byName(a: string, b: string): number {
 interface Context {
   readonly fleet: string;
   readonly domain: string;
+  /** The admin zone: Authelia's cookie domain, which must hold no project host. */
+  readonly adminDomain: string;
   readonly price: (serverType: string) => number;
   readonly warnings: PlanWarning[];
 }
@@ -217,6 +220,36 @@ function updateStep(ctx: Context, spec: ProjectSpec, row: ActualProject, server:
   };
 }
 
+/**
+ * A project whose host lies in the admin zone would receive the admins' login cookie
+ * (and its code sees cookies: PostgREST passes them to SQL). Validation refuses such a
+ * layout; the plan refuses it again, so no apply can serve that host.
+ */
+function adminOverlapStep(ctx: Context, spec: ProjectSpec, server: ActualServer | undefined): PlanStep {
+  const host = `${resolveProject(spec).subdomain}.${ctx.domain}`;
+  ctx.warnings.push({
+    project: spec.name,
+    message: `${spec.name} is blocked: its host ${host} lies in the admin zone ${ctx.adminDomain}`,
+  });
+  const zoneProblem = adminZoneProblem(ctx.domain, ctx.adminDomain);
+  const price = server ? ctx.price(server.server_type) : 0;
+  return {
+    kind: 'blocked',
+    project: spec.name,
+    changes: [],
+    ...serverRef(server),
+    destructive: false,
+    notes: [
+      `https://${host} lies in the admin zone ${ctx.adminDomain}, where Authelia's login cookie is sent: ` +
+        "project code could read the admins' session; " +
+        (zoneProblem !== undefined
+          ? `set admin_domain in fleet.yaml to a zone of its own (${zoneProblem})`
+          : 'give the project another subdomain'),
+    ],
+    cost: { before: price, after: price },
+  };
+}
+
 function deleteStep(ctx: Context, row: ActualProject, server: ActualServer | undefined): PlanStep {
   const had = resolveProject(row.spec);
   const price = server ? ctx.price(server.server_type) : 0;
@@ -288,7 +321,9 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
     }
     return p;
   };
-  const ctx: Context = { fleet, domain: desired.fleet.domain, price, warnings: [] };
+  const domain = desired.fleet.domain;
+  const adminDomain = desired.fleet.admin_domain ?? defaultAdminDomain(domain);
+  const ctx: Context = { fleet, domain, adminDomain, price, warnings: [] };
 
   const wanted = new Map<string, ProjectSpec>();
   for (const spec of desired.projects) {
@@ -319,7 +354,9 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
         ),
       );
     }
-    if (spec && !row) steps.push(createStep(ctx, spec, server));
+    if (spec && hostInZone(`${resolveProject(spec).subdomain}.${domain}`, adminDomain)) {
+      steps.push(adminOverlapStep(ctx, spec, server));
+    } else if (spec && !row) steps.push(createStep(ctx, spec, server));
     else if (spec && row && !server) steps.push(createStep(ctx, spec, undefined, row));
     else if (spec && row && server) steps.push(updateStep(ctx, spec, row, server));
     else if (!spec && row) steps.push(deleteStep(ctx, row, server));

@@ -1,5 +1,6 @@
 import type { Issue, PathSegment } from './errors.ts';
 import { quote } from './errors.ts';
+import { adminZoneProblem } from './rules/admin-zone.ts';
 import { domainProblem, hostnameProblem, labelProblem } from './rules/dns.ts';
 import { emailProblem } from './rules/email.ts';
 import { sealPublicKeyProblem, sshPublicKeyProblem } from './rules/keys.ts';
@@ -12,7 +13,7 @@ const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const STORAGE_BOX_USER = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
- * The rules fleet.yaml must follow beyond its schema: names, domain, catalogue,
+ * The rules fleet.yaml must follow beyond its schema: names, domain and admin zone, catalogue,
  * network, seal key, TLS and SSH settings. Works on an unchecked document.
  */
 export function fleetIssues(spec: unknown): Issue[] {
@@ -25,6 +26,13 @@ export function fleetIssues(spec: unknown): Issue[] {
 
   check(['name'], labelProblem);
   check(['domain'], domainProblem);
+  check(['admin_domain'], (v) => {
+    const domain = stringAt(spec, ['domain']);
+    return (
+      domainProblem(v) ??
+      (domain !== undefined && domainProblem(domain) === undefined ? adminZoneProblem(domain, v) : undefined)
+    );
+  });
   check(['github', 'repository'], (v) =>
     REPOSITORY.test(v)
       ? undefined

@@ -1,5 +1,6 @@
 import type { FleetSpec } from './fleet.gen.ts';
 import type { ProjectSpec } from './project.gen.ts';
+import { defaultAdminDomain } from './rules/admin-zone.ts';
 
 /** The default WireGuard network when fleet.yaml sets none. */
 export const DEFAULT_CIDR = '10.100.0.0/24';
@@ -32,7 +33,12 @@ export interface ResolvedProject {
 }
 
 /** A fleet spec with every default filled in. */
-export interface ResolvedFleet extends Omit<FleetSpec, 'network' | 'tls' | 'authelia' | 'ssh'> {
+export interface ResolvedFleet extends Omit<
+  FleetSpec,
+  'admin_domain' | 'network' | 'tls' | 'authelia' | 'ssh'
+> {
+  /** The admin zone (Authelia's cookie domain): `admin_domain`, or `admin.<domain>`. */
+  readonly admin_domain: string;
   readonly network: { readonly cidr: string };
   readonly tls: {
     readonly mode: 'on_demand' | 'wildcard_dns';
@@ -88,6 +94,7 @@ export function resolveProject(spec: ProjectSpec): ResolvedProject {
 export function resolveFleet(spec: FleetSpec): ResolvedFleet {
   return {
     ...spec,
+    admin_domain: spec.admin_domain ?? defaultAdminDomain(spec.domain),
     network: { cidr: spec.network?.cidr ?? DEFAULT_CIDR },
     tls: { ...spec.tls, mode: spec.tls?.mode ?? 'on_demand' },
     authelia: { enabled: spec.authelia?.enabled ?? true },

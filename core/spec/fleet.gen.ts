@@ -14,9 +14,13 @@ export interface FleetSpec {
    */
   name: string;
   /**
-   * Base domain. Projects are served at https://<subdomain>.<domain>; the master's Studio and API at studio.<domain> and fleet.<domain>. Lowercase.
+   * Base domain. Projects are served at https://<subdomain>.<domain>, the master API at fleet.<domain>; Studio and the login live in the admin zone (admin_domain). Lowercase.
    */
   domain: string;
+  /**
+   * The admin zone: Authelia's login, Studio and the fleet dashboard are served at auth.<admin_domain>, studio.<admin_domain> and fleet.<admin_domain>, and the login cookie is scoped to it, so no project host receives it. Defaults to admin.<domain> ("admin" is a reserved project name). It may not be <domain> or a parent of it, nor lie under a project host: below <domain>, its label under <domain> must be a reserved name. A domain outside <domain> is fine. Lowercase.
+   */
+  admin_domain?: string;
   /**
    * The fleet repository, as GitHub's OIDC tokens name it. The master accepts workflow tokens only from this repository.
    */

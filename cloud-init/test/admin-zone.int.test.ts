@@ -1,0 +1,209 @@
+/**
+ * The master's Caddyfile with the admin zone, against the real Caddy: `caddy validate`
+ * accepts every layout (default zone, a zone of its own, basic auth, wildcard), and a
+ * running Caddy with the rendered file (test-safe globals, the internal CA in place of
+ * the DNS provider, a loopback echo server in place of Kong) strips Authelia's cookie
+ * from project requests, passes a project's own cookies, and sends the old dashboard
+ * path at fleet.<domain> to the admin zone. Caddy is stopped by PID; every wait is bounded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveFleet, type ResolvedFleet } from '../../core/spec/defaults.ts';
+import { freePort } from '../../test/support/postgres.ts';
+import { caddySkipReason, CADDY_BIN } from '../../test/support/caddy.ts';
+import { renderCaddyfile } from '../master/caddyfile.ts';
+import { fleetSpec } from './fixtures/specs.ts';
+import { caddyValidate } from './validators.ts';
+
+const skip = caddySkipReason();
+if (skip) console.log(`skipping the admin zone Caddy tests: ${skip}`);
+
+const BCRYPT = '$2a$14$abcdefghijklmnopqrstuuPn0g3dZ6oTgVY1FZGcsrOqQsU4gnwW.';
+/** The stock Caddy here has no DNS provider modules (the master's image has): the internal CA instead. */
+const withoutDns = (caddyfile: string): string =>
+  caddyfile.replaceAll(/dns (hetzner|cloudflare) \{env\.DNS_API_TOKEN\}/g, 'issuer internal');
+
+const layouts: readonly [string, ResolvedFleet][] = [
+  ['the default zone (admin.<domain>), on demand', resolveFleet(fleetSpec)],
+  ['a zone of its own', resolveFleet({ ...fleetSpec, admin_domain: 'ops.example.net' })],
+  ['basic auth instead of Authelia', resolveFleet({ ...fleetSpec, authelia: { enabled: false } })],
+  [
+    'a wildcard certificate',
+    resolveFleet({
+      ...fleetSpec,
+      tls: { mode: 'wildcard_dns', dns_provider: 'hetzner', email: 'ops@example.com' },
+    }),
+  ],
+];
+
+describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
+  it.each(layouts)('when the Caddyfile for %s is validated, then caddy accepts it', (_, fleet) => {
+    expect(caddyValidate(withoutDns(renderCaddyfile(fleet)), { DASHBOARD_PASSWORD_HASH: BCRYPT })).toEqual(
+      [],
+    );
+  });
+
+  describe('when Caddy runs the rendered Caddyfile', () => {
+    let caddy: ChildProcess | undefined;
+    let echo: Server;
+    let dir: string;
+    let httpsPort: number;
+    let rootCa: string;
+    let output = '';
+
+    beforeAll(async () => {
+      // Kong's stand-in: answers with the Cookie header it received.
+      echo = createServer((req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ cookie: req.headers.cookie ?? null, host: req.headers.host }));
+      });
+      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+      const kong = `127.0.0.1:${(echo.address() as AddressInfo).port}`;
+
+      dir = await mkdtemp(join(tmpdir(), 'supafleet-admin-caddy-'));
+      const [adminPort, httpPort] = [await freePort(), await freePort()];
+      httpsPort = await freePort();
+      const fleet = resolveFleet({
+        ...fleetSpec,
+        tls: { mode: 'wildcard_dns', dns_provider: 'hetzner', email: 'ops@example.com' },
+      });
+      const rendered = withoutDns(
+        renderCaddyfile(fleet, {
+          extraGlobals: [
+            `admin 127.0.0.1:${adminPort}`,
+            'default_bind 127.0.0.1',
+            'local_certs',
+            'skip_install_trust',
+            `http_port ${httpPort}`,
+            `https_port ${httpsPort}`,
+            `storage file_system ${join(dir, 'storage')}`,
+          ],
+        }),
+      );
+      expect(rendered).toContain('reverse_proxy 127.0.0.1:8000');
+      await writeFile(join(dir, 'Caddyfile'), rendered.replaceAll('127.0.0.1:8000', kong));
+      const child = spawn(CADDY_BIN, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: dir,
+          XDG_DATA_HOME: dir,
+          XDG_CONFIG_HOME: dir,
+          DNS_API_TOKEN: 'unused',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      caddy = child;
+      const remember = (c: Buffer): void => {
+        output = (output + c.toString('utf8')).slice(-32 * 1024);
+      };
+      child.stdout?.on('data', remember);
+      child.stderr?.on('data', remember);
+
+      // Ready when the internal CA exists and a project host answers through it (≤ 20 s).
+      const deadline = Date.now() + 20_000;
+      for (let i = 0; i < 200 && Date.now() < deadline; i++) {
+        if (child.exitCode !== null) throw new Error(`caddy exited: ${output}`);
+        try {
+          rootCa = await readFile(join(dir, 'storage', 'pki', 'authorities', 'local', 'root.crt'), 'utf8');
+          const r = await get('probe.example.com', '/');
+          if (r.status === 200) return;
+        } catch {
+          // not up yet
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`caddy did not become ready: ${output}`);
+    }, 30_000);
+
+    afterAll(async () => {
+      const c = caddy;
+      if (c?.pid !== undefined && c.exitCode === null && c.signalCode === null) {
+        const exited = new Promise<void>((r) => c.once('exit', () => r()));
+        process.kill(c.pid, 'SIGTERM');
+        const timer = setTimeout(() => {
+          if (c.pid !== undefined && c.exitCode === null && c.signalCode === null)
+            process.kill(c.pid, 'SIGKILL');
+        }, 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await new Promise<void>((r) => (echo ? echo.close(() => r()) : r()));
+      if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    });
+
+    function get(
+      host: string,
+      path: string,
+      cookie?: string,
+    ): Promise<{ status: number; location?: string; body: string }> {
+      return new Promise((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: httpsPort,
+            servername: host,
+            path,
+            ca: rootCa,
+            headers: { host, ...(cookie !== undefined ? { cookie } : {}) },
+            timeout: 5_000,
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                ...(res.headers.location !== undefined ? { location: res.headers.location } : {}),
+                body,
+              }),
+            );
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+        req.end();
+      });
+    }
+    const cookieSeen = async (cookie: string): Promise<string | null> =>
+      (
+        JSON.parse((await get('acme.example.com', '/rest/v1/todos', cookie)).body) as {
+          cookie: string | null;
+        }
+      ).cookie;
+
+    const stripped: readonly [string, string][] = [
+      ['alone', 'authelia_session=s3cr3t'],
+      ['first of several', 'authelia_session=s3cr3t; theme=dark'],
+      ['after another cookie', 'theme=dark; authelia_session=s3cr3t'],
+      ['after another cookie, no space', 'theme=dark;authelia_session=s3cr3t'],
+    ];
+    it.each(stripped)(
+      'when a project request carries the Authelia cookie %s, then Kong receives no Cookie header',
+      async (_, cookie) => {
+        expect(await cookieSeen(cookie)).toBeNull();
+      },
+    );
+
+    it("when a project request carries only the project's own cookies, then they reach Kong unchanged", async () => {
+      expect(await cookieSeen('theme=dark; sb-acme-auth-token=abc')).toBe(
+        'theme=dark; sb-acme-auth-token=abc',
+      );
+      // A name that merely ends like Authelia's is not Authelia's.
+      expect(await cookieSeen('xauthelia_session=1')).toBe('xauthelia_session=1');
+    });
+
+    it('when the old dashboard path is asked at fleet.<domain>, then Caddy redirects to the admin zone', async () => {
+      const r = await get('fleet.example.com', '/dashboard/projects?x=1');
+      expect(r.status).toBe(302);
+      expect(r.location).toBe('https://fleet.admin.example.com/dashboard/projects?x=1');
+    });
+  });
+});
