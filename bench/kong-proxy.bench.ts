@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { Secret } from '../core/seal/secret.ts';
 import { createKongAdminClient } from '../master/src/kong/client.ts';
 import type { KongProjectInput } from '../master/src/kong/desired.ts';
-import { FAKE_KONG_URL, startFakeKong } from '../fakes/kong/fake.ts';
+import { FAKE_KONG_URL, LAB_STATE_DELAY_MS, startFakeKong } from '../fakes/kong/fake.ts';
+import { pollUntil } from '../fakes/kong/poll.ts';
 import { reconcileAll } from '../master/src/kong/reconcile.ts';
 import type { BenchResult } from './types.ts';
 
@@ -55,7 +56,9 @@ async function measure(projects: number): Promise<{ rps: number; p50: number; p9
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const upstreamPort = (upstream.address() as AddressInfo).port;
-  const kong = await startFakeKong({ proxy: { dial: () => ({ host: '127.0.0.1', port: upstreamPort }) } });
+  const kong = await startFakeKong({
+    proxy: { dial: () => ({ host: '127.0.0.1', port: upstreamPort }), stateDelayMs: LAB_STATE_DELAY_MS },
+  });
   const agent = new HttpAgent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
     const ps = Array.from({ length: projects }, (_, i) => project(i));
@@ -63,6 +66,13 @@ async function measure(projects: number): Promise<{ rps: number; p50: number; p9
     const port = Number(new URL(kong.proxyUrl!).port);
     const target = ps[0]!;
     const host = `${target.subdomain}.${target.domain}`;
+    // Kong applies the reconcile within its state delay: wait for it before measuring
+    const ready = await pollUntil(
+      () => get(port, agent, host, target.anonKey.reveal()),
+      (status) => status === 200,
+    );
+    if (ready !== 200)
+      throw new Error(`the proxy never routed the reconciled project (last status ${ready})`);
     const latencies: number[] = [];
     let ok = 0;
     let next = 0;

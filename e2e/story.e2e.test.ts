@@ -17,6 +17,7 @@ import { realClock } from '../core/apply/ports.ts';
 import type { ProjectSpec } from '../core/spec/types.ts';
 import { caddySkipReason, httpsOnLoopback, startCaddy, type StartedCaddy } from '../test/support/caddy.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
+import { pollUntil } from '../fakes/kong/poll.ts';
 import { applyFleet, demoClients, loadFleet, type ApplyTarget, labTarget } from './demo/apply.ts';
 import { until } from './lab/commands.ts';
 import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
@@ -75,10 +76,18 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
     // the data path: acme's key reaches acme's stand-in over wg; blog's key is refused on acme
     const acme = await master.credentials('acme');
     const blog = await master.credentials('blog');
-    const ok = await ask('acme.example.com', '/rest/v1/todos', { apikey: acme.anon_key });
+    // Kong applies route writes within worker_state_update_frequency, not at once: poll
+    const ok = await pollUntil(
+      () => ask('acme.example.com', '/rest/v1/todos', { apikey: acme.anon_key }),
+      (r) => r.status === 200,
+    );
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.text)).toMatchObject({ service: 'rest', project: 'acme', revision: 1 });
-    expect((await ask('acme.example.com', '/rest/v1/todos', { apikey: blog.anon_key })).status).toBe(403);
+    const refused = await pollUntil(
+      () => ask('acme.example.com', '/rest/v1/todos', { apikey: blog.anon_key }),
+      (r) => r.status === 403,
+    );
+    expect(refused.status).toBe(403);
 
     // an edited spec (CORS origins) converges in place: same server, same namespace, revision 2
     const before = l.workers().find((w) => w.name === 'acme')!;
@@ -90,11 +99,15 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
     const after = l.workers().find((w) => w.name === 'acme')!;
     expect([after.serverId, after.namespace]).toEqual([before.serverId, before.namespace]);
     expect((await master.getProject('acme'))!.health.applied_revision).toBe(2);
-    const preflight = await ask(
-      'acme.example.com',
-      '/rest/v1/todos',
-      { origin: 'https://new.acme.com', 'access-control-request-method': 'GET' },
-      'OPTIONS',
+    const preflight = await pollUntil(
+      () =>
+        ask(
+          'acme.example.com',
+          '/rest/v1/todos',
+          { origin: 'https://new.acme.com', 'access-control-request-method': 'GET' },
+          'OPTIONS',
+        ),
+      (r) => r.headers['access-control-allow-origin'] === 'https://new.acme.com',
     );
     expect(preflight.headers['access-control-allow-origin']).toBe('https://new.acme.com');
     const again = await ask('acme.example.com', '/rest/v1/todos', { apikey: acme.anon_key });
@@ -128,7 +141,11 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
       data: unknown[];
     };
     expect(kong.data).toEqual([]);
-    expect((await ask('acme.example.com', '/rest/v1/todos', { apikey: acme.anon_key })).status).toBe(404);
+    const removed = await pollUntil(
+      () => ask('acme.example.com', '/rest/v1/todos', { apikey: acme.anon_key }),
+      (r) => r.status === 404,
+    );
+    expect(removed.status).toBe(404);
     const peers = l.execInMaster!('wg', ['show', l.masterWgInterface!, 'allowed-ips']).stdout;
     expect(peers).not.toContain(`${before.wgIp}/32`);
 

@@ -15,6 +15,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../core/apply/ports.ts';
+import { pollUntil } from '../../fakes/kong/poll.ts';
 import { startCaddy, httpsOnLoopback, type StartedCaddy } from '../../test/support/caddy.ts';
 import { startLab, type FleetLab, type LabTrace } from '../lab/index.ts';
 import { applyFleet, labTarget, loadFleet } from './apply.ts';
@@ -160,13 +161,20 @@ export async function runDemo(o: DemoOptions): Promise<number> {
           ca: caddy!.rootCa,
           headers: { apikey: key },
         });
-      const ok = await ask(creds.get('acme')!);
+      // Kong applies route writes within worker_state_update_frequency: poll, bounded
+      const ok = await pollUntil(
+        () => ask(creds.get('acme')!),
+        (r) => r.status === 200,
+      );
       say(
         `data path: GET https://${acme.host}${path} with acme's anon key ${abbreviate(creds.get('acme')!)} ` +
           `(Caddy → Kong fake → ${viaWg} → acme's stand-in): ${ok.status} ${masker.apply(ok.text.trim())}`,
       );
       dataPathOk = ok.status === 200 && JSON.parse(ok.text).project === 'acme';
-      const refused = await ask(creds.get('blog')!);
+      const refused = await pollUntil(
+        () => ask(creds.get('blog')!),
+        (r) => r.status === 403,
+      );
       say(
         `data path: the same request with blog's anon key ${abbreviate(creds.get('blog')!)}: ` +
           `${refused.status} ${masker.apply(refused.text.trim())}`,

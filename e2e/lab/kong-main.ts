@@ -5,12 +5,13 @@
  * socket $LAB_KONG_SOCKET for the host side, and its proxy (Kong's 8000) on
  * 127.0.0.1:$LAB_KONG_PROXY_PORT, also served on $LAB_KONG_PROXY_SOCKET: inside the
  * master namespace the proxy reaches the workers' wg addresses as a real Kong
- * would. Prints `ready` once listening.
+ * would. Admin API writes reach the proxy after LAB_STATE_DELAY_MS, as Kong applies
+ * them later too. Prints `ready` once listening.
  */
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { startFakeKong } from '../../fakes/kong/fake.ts';
+import { LAB_STATE_DELAY_MS, startFakeKong } from '../../fakes/kong/fake.ts';
 
 const port = Number(process.env.LAB_KONG_PORT);
 const socket = process.env.LAB_KONG_SOCKET;
@@ -22,7 +23,10 @@ if (!Number.isInteger(port) || port < 1 || !socket) {
 if (!Number.isInteger(proxyPort) || proxyPort < 1) {
   throw new Error(`LAB_KONG_PROXY_PORT is "${process.env.LAB_KONG_PROXY_PORT}"; expected a port`);
 }
-const kong = await startFakeKong({ port, proxy: { port: proxyPort, maxTimeoutMs: 5000 } });
+const kong = await startFakeKong({
+  port,
+  proxy: { port: proxyPort, maxTimeoutMs: 5000, stateDelayMs: LAB_STATE_DELAY_MS },
+});
 
 /** Serves the unix socket `path` by piping each connection to 127.0.0.1:`to`. */
 async function bridgeTo(path: string, to: number) {

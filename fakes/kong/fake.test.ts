@@ -31,7 +31,7 @@ describe('fake Kong Admin API', () => {
     expect((await adminCall(fake, 'GET', '/services/acme-x')).body).toMatchObject({ id });
   });
 
-  it("when a name is POSTed twice, then the second answers 409 with Kong's unique-violation body", async () => {
+  it("when a name is POSTed twice, then the second answers 409 with Kong's unique-violation body (kong/db/errors.lua:361-369; Kong's spec 02-db_core_entities_spec.lua:1480-1487)", async () => {
     const fake = createFakeKong();
     expect((await adminCall(fake, 'POST', '/services', { ...svc, name: 'dup' })).status).toBe(201);
     const res = await adminCall(fake, 'POST', '/services', { ...svc, name: 'dup' });
@@ -40,8 +40,8 @@ describe('fake Kong Admin API', () => {
       body: {
         code: 5,
         name: 'unique constraint violation',
-        message: 'UNIQUE violation detected on \'name="dup"\'',
-        fields: { name: "already exists with value 'dup'" },
+        message: 'UNIQUE violation detected on \'{name="dup"}\'',
+        fields: { name: 'dup' },
       },
     });
   });

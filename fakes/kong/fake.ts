@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FakeKongState, FakeKongStoreOptions, FakeResponse } from './store.ts';
 import { FakeKongStore } from './store.ts';
 import type { KongProxyOptions, StartedKongProxy } from './proxy.ts';
-import { startKongProxy, storeState } from './proxy.ts';
+import { KONG_WORKER_STATE_UPDATE_MS, startKongProxy, storeState } from './proxy.ts';
 
 export type { FakeKongState } from './store.ts';
 export { FakeKongStore } from './store.ts';
@@ -111,8 +111,21 @@ export interface StartedFakeKong {
 
 const MAX_BODY = 1024 * 1024;
 
+/**
+ * The state delay labs and demos use: short so a run stays quick, never 0, so whatever
+ * reconciles and then probes has to poll as it must against Kong (5 s by default).
+ */
+export const LAB_STATE_DELAY_MS = 500;
+
 /** The proxy's settings when started beside the Admin API (state and host come from the fake). */
-export type FakeKongProxySettings = Omit<KongProxyOptions, 'state' | 'host'>;
+export type FakeKongProxySettings = Omit<KongProxyOptions, 'state' | 'host'> & {
+  /**
+   * How long after an Admin API write the proxy starts routing by it, in ms: Kong's
+   * `worker_state_update_frequency` (5 s by default, KONG_WORKER_STATE_UPDATE_MS). Must be
+   * positive: callers that reconcile and then probe poll until the change shows.
+   */
+  stateDelayMs?: number;
+};
 
 /**
  * Serves the fake over HTTP on loopback (a random port unless one is given); with `proxy`, also
@@ -169,11 +182,12 @@ export async function startFakeKong(
   const port = (server.address() as AddressInfo).port;
   let proxy: StartedKongProxy | null = null;
   if (options.proxy !== undefined) {
+    const { stateDelayMs, ...settings } = options.proxy === true ? {} : options.proxy;
     try {
       proxy = await startKongProxy({
-        ...(options.proxy === true ? {} : options.proxy),
+        ...settings,
         host,
-        state: storeState(store),
+        state: storeState(store, stateDelayMs ?? KONG_WORKER_STATE_UPDATE_MS),
       });
     } catch (err) {
       server.close();

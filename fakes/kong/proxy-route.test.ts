@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { hostWithoutPort, upstreamPath } from './proxy-route.ts';
 
 describe('upstreamPath', () => {
-  // Kong's documented path_handling table, plus the paths supafleet's layout produces.
+  // get_upstream_uri_v0 (kong/router/utils.lua:146-204 at 3.9.1), plus the paths supafleet's layout
+  // produces. Kong 3.9's default router calls v0 for v1 routes too (kong/router/atc.lua:343).
   const cases: {
     name: string;
     service: string | null;
@@ -22,13 +23,13 @@ describe('upstreamPath', () => {
       want: '/s/fv0req',
     },
     {
-      name: 'v1, no strip',
+      name: 'v1, no strip (as v0: traditional_compatible)',
       service: '/s',
       route: '/fv1',
       strip: false,
       handling: 'v1',
       request: '/fv1req',
-      want: '/sfv1req',
+      want: '/s/fv1req',
     },
     {
       name: 'v0, strip',
@@ -40,13 +41,13 @@ describe('upstreamPath', () => {
       want: '/s/req',
     },
     {
-      name: 'v1, strip',
+      name: 'v1, strip (as v0: traditional_compatible)',
       service: '/s',
       route: '/tv1',
       strip: true,
       handling: 'v1',
       request: '/tv1req',
-      want: '/sreq',
+      want: '/s/req',
     },
     {
       name: 'v0, no strip, slash',
@@ -58,13 +59,13 @@ describe('upstreamPath', () => {
       want: '/s/fv0/req',
     },
     {
-      name: 'v1, no strip, slash',
+      name: 'v1, no strip, slash (as v0: traditional_compatible)',
       service: '/s',
       route: '/fv1/',
       strip: false,
       handling: 'v1',
       request: '/fv1/req',
-      want: '/sfv1/req',
+      want: '/s/fv1/req',
     },
     {
       name: 'v0, strip, slash',
@@ -76,13 +77,13 @@ describe('upstreamPath', () => {
       want: '/s/req',
     },
     {
-      name: 'v1, strip, slash',
+      name: 'v1, strip, slash (as v0: traditional_compatible)',
       service: '/s',
       route: '/tv1/',
       strip: true,
       handling: 'v1',
       request: '/tv1/req',
-      want: '/sreq',
+      want: '/s/req',
     },
     {
       name: 'v0, strip, nothing left',

@@ -69,9 +69,19 @@ function methodAndHeadersMatch(route: KongRouteEntity, req: RouteRequest): boole
   return true;
 }
 
+/** kong/router/utils.lua:36-54 `sanitize_uri_postfix`: a leading `.`/`..` segment is dropped. */
+function sanitizePostfix(postfix: string): string {
+  if (postfix === '.' || postfix === '..') return '';
+  if (postfix.startsWith('./')) return postfix.slice(2);
+  if (postfix.startsWith('../')) return postfix.slice(3);
+  return postfix;
+}
+
 /**
- * The path Kong sends upstream: the service path joined with what follows the matched prefix
- * (`strip_path`) or with the whole request path, as Kong's `path_handling` v0 and v1 do.
+ * The path Kong sends upstream: kong/router/utils.lua:146-204 `get_upstream_uri_v0`, which the
+ * default router (`router_flavor = traditional_compatible`, kong_defaults.lua:189) calls for
+ * every route (kong/router/atc.lua:335-345), so `path_handling: v1` behaves as v0
+ * (kong/db/schema/entities/routes.lua:8-13). `matchedPath` is the matched prefix (null: none).
  */
 export function upstreamPath(
   servicePath: string | null,
@@ -80,24 +90,23 @@ export function upstreamPath(
   requestPath: string,
 ): string {
   const base = servicePath && servicePath !== '' ? servicePath : '/';
-  const strip = route.strip_path && matchedPath !== null;
-  const postfix = strip ? requestPath.slice(matchedPath.length) : requestPath.slice(1);
-  const endsWithSlash = base.endsWith('/');
-  if (route.path_handling === 'v1') {
-    if (endsWithSlash) return base + (postfix.startsWith('/') ? postfix.slice(1) : postfix);
-    return base + postfix;
-  }
-  if (endsWithSlash) {
-    if (!strip) return base + requestPath.slice(1);
-    if (postfix === '') {
-      if (base === '/') return '/';
-      return requestPath.endsWith('/') ? base : base.slice(0, -1);
+  const strip = route.strip_path;
+  const postfix = sanitizePostfix(requestPath.slice((matchedPath ?? '/').length));
+  if (base.endsWith('/')) {
+    if (strip) {
+      if (postfix === '') {
+        if (base === '/') return '/';
+        return requestPath.endsWith('/') ? base : base.slice(0, -1);
+      }
+      return postfix.startsWith('/') ? base.slice(0, -1) + postfix : base + postfix;
     }
-    return postfix.startsWith('/') ? base.slice(0, -1) + postfix : base + postfix;
+    return base + requestPath.slice(1);
   }
-  if (!strip) return requestPath === '/' ? base : base + requestPath;
-  if (postfix === '') return requestPath.length > 1 && requestPath.endsWith('/') ? `${base}/` : base;
-  return postfix.startsWith('/') ? base + postfix : `${base}/${postfix}`;
+  if (strip) {
+    if (postfix === '') return requestPath.length > 1 && requestPath.endsWith('/') ? `${base}/` : base;
+    return postfix.startsWith('/') ? base + postfix : `${base}/${postfix}`;
+  }
+  return requestPath === '/' ? base : base + requestPath;
 }
 
 /**

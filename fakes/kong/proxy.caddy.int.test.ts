@@ -7,6 +7,7 @@ import { createKongAdminClient } from '../../master/src/kong/client.ts';
 import type { KongProjectInput } from '../../master/src/kong/desired.ts';
 import type { StartedFakeKong } from './fake.ts';
 import { startFakeKong } from './fake.ts';
+import { pollUntil } from './poll.ts';
 import type { ProxyLogEntry } from './proxy.ts';
 import { reconcileAll } from '../../master/src/kong/reconcile.ts';
 import { projectInput, secretsOf } from '../../master/src/kong/test/fixtures.ts';
@@ -48,6 +49,7 @@ suite('data path: HTTPS through real Caddy to the Kong fake proxy to a worker st
           port: host === '10.100.0.2' && port === 3000 ? workerPort : 9,
         }),
         maxTimeoutMs: 2_000,
+        stateDelayMs: 300,
         log: (e) => logs.push(e),
       },
     });
@@ -71,8 +73,11 @@ suite('data path: HTTPS through real Caddy to the Kong fake proxy to a worker st
       headers: { apikey: key },
     });
 
-  it("when https://acme.<domain>/rest/v1/ is called with acme's anon key, then acme's worker stand-in answers", async () => {
-    const res = await get(acme.anonKey.reveal());
+  it("when https://acme.<domain>/rest/v1/ is called with acme's anon key, then acme's worker stand-in answers (once Kong applied the routes)", async () => {
+    const res = await pollUntil(
+      () => get(acme.anonKey.reveal()),
+      (r) => r.status === 200,
+    );
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toEqual([{ id: 1, title: 'from acme' }]);
     expect(seen.at(-1)).toEqual({ url: '/todos?select=*', consumer: 'acme-anon', proto: 'https' });
@@ -82,7 +87,7 @@ suite('data path: HTTPS through real Caddy to the Kong fake proxy to a worker st
     const before = seen.length;
     const res = await get(blog.anonKey.reveal());
     expect(res.status).toBe(403);
-    expect(JSON.parse(res.text)).toEqual({ message: 'You cannot consume this service' });
+    expect(JSON.parse(res.text)).toMatchObject({ message: 'You cannot consume this service' });
     expect(seen.length).toBe(before);
   });
 

@@ -61,7 +61,8 @@ describe('decideProxy: routing and access', () => {
     url: string;
     key: KeyRef;
     want:
-      { status: number; message?: string } | { upstream: string; target: string; consumer: string | null };
+      | { status: number; message?: string; exit?: true }
+      | { upstream: string; target: string; consumer: string | null };
   }[] = [
     {
       name: "acme's anon key on acme's REST path",
@@ -91,7 +92,7 @@ describe('decideProxy: routing and access', () => {
       name: 'a key nobody has',
       url: '/rest/v1/todos',
       key: 'wrong',
-      want: { status: 401, message: 'Invalid authentication credentials' },
+      want: { status: 401, message: 'Unauthorized' },
     },
     {
       name: 'an open auth path without a key',
@@ -139,7 +140,7 @@ describe('decideProxy: routing and access', () => {
       name: "Realtime's tenant API, even with the service_role key",
       url: '/realtime/v1/api/tenants',
       key: 'acme-service',
-      want: { status: 403, message: 'Access is forbidden.' },
+      want: { status: 403, message: 'Access is forbidden.', exit: true },
     },
     {
       name: 'GraphQL',
@@ -148,10 +149,40 @@ describe('decideProxy: routing and access', () => {
       want: { upstream: '10.100.0.2:3000', target: '/rpc/graphql', consumer: 'acme-anon' },
     },
     {
-      name: 'edge functions',
+      name: 'edge functions with a key (cors only: nobody is authenticated)',
       url: '/functions/v1/hello',
       key: 'acme-anon',
-      want: { upstream: '10.100.0.2:9000', target: '/hello', consumer: 'acme-anon' },
+      want: { upstream: '10.100.0.2:9000', target: '/hello', consumer: null },
+    },
+    {
+      name: 'a public webhook function without any key',
+      url: '/functions/v1/shop-webhook',
+      key: null,
+      want: { upstream: '10.100.0.2:9000', target: '/shop-webhook', consumer: null },
+    },
+    {
+      name: 'a path with a doubled slash (merged before routing)',
+      url: '//rest/v1//todos',
+      key: 'acme-anon',
+      want: { upstream: '10.100.0.2:3000', target: '/todos', consumer: 'acme-anon' },
+    },
+    {
+      name: 'a path with percent-encoded unreserved characters (decoded before routing)',
+      url: '/%72est/v1/%74odos',
+      key: 'acme-anon',
+      want: { upstream: '10.100.0.2:3000', target: '/todos', consumer: 'acme-anon' },
+    },
+    {
+      name: "Realtime's tenant API behind a doubled slash",
+      url: '/realtime/v1/api//tenants',
+      key: 'acme-service',
+      want: { status: 403, message: 'Access is forbidden.', exit: true },
+    },
+    {
+      name: "Realtime's tenant API percent-encoded",
+      url: '/realtime/v1/api/%74enants',
+      key: 'acme-service',
+      want: { status: 403, message: 'Access is forbidden.', exit: true },
     },
     {
       name: "blog's anon key on blog's own host (subdomain news)",
@@ -194,7 +225,14 @@ describe('decideProxy: routing and access', () => {
       expect(d.kind).toBe('answer');
       if (d.kind !== 'answer') return;
       expect(d.status).toBe(c.want.status);
-      if (c.want.message !== undefined) expect(JSON.parse(d.body)).toEqual({ message: c.want.message });
+      // kong.response.error: {message, request_id}; request-termination's exit: {message} only
+      const body = JSON.parse(d.body) as unknown;
+      if (c.want.exit) expect(body).toEqual({ message: c.want.message });
+      else
+        expect(body).toEqual({
+          message: c.want.message,
+          request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        });
       expect(d.headers['content-type']).toBe('application/json; charset=utf-8');
     } else {
       expect(d.kind).toBe('forward');
@@ -232,7 +270,7 @@ describe('decideProxy: routing and access', () => {
     });
     expect(d.kind === 'answer' && [d.status, JSON.parse(d.body)]).toEqual([
       401,
-      { message: 'Duplicate API key found' },
+      { message: 'Duplicate API key found', request_id: expect.any(String) },
     ]);
   });
 
@@ -361,10 +399,11 @@ describe('decideProxy: CORS', () => {
     expect(d.body).toBe('');
   });
 
-  it('when the preflight comes from an origin not in the list, then it is answered without Access-Control-Allow-Origin', () => {
+  it('when one plain origin is configured and the preflight comes from another, then Kong still echoes the configured origin (cors/handler.lua:77-89)', () => {
     const d = preflight('/rest/v1/todos', 'https://evil.test');
     expect(d.kind === 'answer' && d.status).toBe(200);
-    expect(d.kind === 'answer' && d.headers['access-control-allow-origin']).toBeUndefined();
+    expect(d.kind === 'answer' && d.headers['access-control-allow-origin']).toBe('https://acme.app.test');
+    expect(d.kind === 'answer' && d.headers.vary).toBe('Origin');
   });
 
   it('when a preflight goes to /pg/ (no cors plugin), then key-auth refuses it', () => {
@@ -389,7 +428,10 @@ describe('splitTarget', () => {
     ['/rest/v1/todos?select=*', '/rest/v1/todos', 'select=*'],
     ['/rest/v1/./a/../b', '/rest/v1/b', ''],
     ['http://acme.example.test/rest/v1/x?y=1', '/rest/v1/x', 'y=1'],
-    ['//double', '//double', ''],
+    ['//double', '/double', ''],
+    ['/a/%2e%2E/b', '/b', ''],
+    ['/a%2Fb/%7e', '/a%2Fb/~', ''],
+    ['/x?y=1?z', '/x', 'y=1?z'],
   ])('when the request target is %s, then the path is %s and the query %s', (url, path, query) => {
     expect(splitTarget(url)).toEqual({ path, query });
   });

@@ -8,10 +8,12 @@ import type {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { kongMessage, runPlugins } from './proxy-plugins.ts';
+import type { KongServiceEntity } from '../../master/src/kong/types.ts';
+import { errorPage, newRequestId, pdkError } from './errors.ts';
+import { runPlugins } from './proxy-plugins.ts';
 import { hostWithoutPort, matchRoute } from './proxy-route.ts';
 import type { FakeKongState, FakeKongStore } from './store.ts';
-import type { KongServiceEntity } from '../../master/src/kong/types.ts';
+import { escapePath, normalizePath } from './uri.ts';
 
 /**
  * The fake Kong's proxy port (Kong's 8000 beside the Admin API's 8001): it routes a request by
@@ -49,6 +51,8 @@ export interface ProxyRequest {
   clientIp: string;
   /** The port the proxy listens on (for X-Forwarded-Port). */
   listenPort: number;
+  /** nginx's `$request_id`; a new random one when not given. */
+  requestId?: string;
 }
 
 /** How the proxy treats `X-Forwarded-*` from its clients. */
@@ -77,24 +81,29 @@ export interface ProxyForward {
   method: string;
   /** Normalised request path, without the query. */
   path: string;
-  /** Upstream path and query. */
+  /** Upstream path (escaped as Kong sends it) and query. */
   target: string;
   headers: Record<string, string[]>;
   responseHeaders: Record<string, string>;
+  /** What Kong's error page needs if the upstream fails (kong/error_handlers.lua:50-57). */
+  failure: { accept: string | undefined; contentType: string | undefined; requestId: string };
 }
 
 export type ProxyDecision = ProxyAnswer | ProxyForward;
 
-/** The path of a request target, normalised (dot segments resolved), and its raw query. */
+/**
+ * The path of a request target as Kong's router sees it, and the raw query: the query is cut at
+ * the first `?` (kong/router/utils.lua:57-63) and the path normalised with slashes merged
+ * (kong/tools/uri.lua:78-167).
+ */
 export function splitTarget(url: string): { path: string; query: string } {
   let target = url;
   const abs = /^https?:\/\/[^/?#]*/i.exec(target);
   if (abs) target = target.slice(abs[0].length) || '/';
-  const q = target.indexOf('?');
+  const q = target.indexOf('?', 1);
   const rawPath = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '' : target.slice(q + 1);
-  const path = new URL(`http://kong${rawPath.startsWith('/') ? '' : '/'}${rawPath}`).pathname;
-  return { path, query };
+  return { path: normalizePath(rawPath.startsWith('/') ? rawPath : `/${rawPath}`), query };
 }
 
 const isLoopback = (ip: string): boolean =>
@@ -111,10 +120,14 @@ export function decideProxy(
 ): ProxyDecision {
   const { path, query } = splitTarget(req.url);
   const host = req.headers.host?.[0] ?? '';
+  const requestId = req.requestId ?? newRequestId();
+  const accept = req.headers.accept?.join(',');
   const match = matchRoute(state, { method: req.method, host, path, headers: req.headers });
   if (match === null) {
+    // kong/runloop/handler.lua:1197
     return {
-      ...kongMessage(404, 'no Route matched with those values'),
+      kind: 'answer',
+      ...pdkError(404, 'no Route matched with those values', { accept, requestId }),
       route: null,
       consumer: null,
       path,
@@ -123,8 +136,9 @@ export function decideProxy(
   const routeName = match.route.name ?? match.route.id;
   const outcome = runPlugins(state, match.route, {
     method: req.method,
-    query: new URLSearchParams(query),
+    query,
     headers: req.headers,
+    requestId,
   });
   const consumerName = outcome.consumer ? (outcome.consumer.username ?? outcome.consumer.id) : null;
   if (outcome.kind === 'answer') {
@@ -142,11 +156,17 @@ export function decideProxy(
   };
   const svc = match.service;
   const defaultPort = svc.protocol === 'https' ? 443 : 80;
+  // A Host set by a plugin wins over preserve_host, which wins over the service address
+  // (kong/runloop/handler.lua:1325-1327,1406-1408; kong/runloop/balancer/init.lua:440-466).
   headers.host = [
-    match.route.preserve_host && host !== ''
-      ? host
-      : (outcome.upstreamHost ?? (svc.port === defaultPort ? svc.host : `${svc.host}:${svc.port}`)),
+    outcome.upstreamHost ??
+      (match.route.preserve_host && host !== ''
+        ? host
+        : svc.port === defaultPort
+          ? svc.host
+          : `${svc.host}:${svc.port}`),
   ];
+  headers['x-kong-request-id'] = [requestId];
   headers['x-forwarded-for'] = [[...(headers['x-forwarded-for'] ?? []), req.clientIp].join(', ')];
   keep('x-real-ip', req.clientIp);
   keep('x-forwarded-proto', 'http');
@@ -164,25 +184,52 @@ export function decideProxy(
     service: svc,
     method: outcome.method,
     path,
-    target: q === '' ? match.upstreamPath : `${match.upstreamPath}?${q}`,
+    target: q === '' ? escapePath(match.upstreamPath) : `${escapePath(match.upstreamPath)}?${q}`,
     headers,
-    responseHeaders: outcome.responseHeaders,
+    responseHeaders: { ...outcome.responseHeaders, 'x-kong-request-id': requestId },
+    failure: { accept, contentType: req.headers['content-type']?.[0], requestId },
   };
 }
 
 /**
- * The store's state for the proxy, copied once per change instead of once per request: every
- * call to the store's `handle` other than GET or HEAD (the Admin API's writes) marks the copy stale.
+ * Kong's `worker_state_update_frequency` default, in ms (kong/templates/kong_defaults.lua:187):
+ * with `worker_consistency = eventual` (:186) a worker rebuilds its router and plugins on a timer,
+ * so an Admin API write reaches the proxy within this time, not on the next request
+ * (kong/runloop/handler.lua:991-1064).
  */
-export function storeState(store: FakeKongStore): () => FakeKongState {
-  let cached: FakeKongState | null = null;
+export const KONG_WORKER_STATE_UPDATE_MS = 5_000;
+
+/**
+ * The store's state as the proxy sees it: a copy taken when the proxy starts and again once an
+ * Admin API write (any call other than GET or HEAD) is `delayMs` old, like Kong's rebuild timer.
+ * Until then the proxy keeps routing by the old copy. The copy taken then holds every write made
+ * so far, as a rebuild does. `delayMs` must be positive.
+ */
+export function storeState(
+  store: FakeKongStore,
+  delayMs: number = KONG_WORKER_STATE_UPDATE_MS,
+  now: () => number = Date.now,
+): () => FakeKongState {
+  if (!(delayMs > 0)) {
+    throw new Error(
+      `the proxy's state delay is ${delayMs} ms; expected more than 0 (Kong applies writes later)`,
+    );
+  }
+  let current = store.snapshot();
+  let dirtySince: number | null = null;
   const handle = store.handle.bind(store);
   store.handle = (req) => {
     const method = req.method.toUpperCase();
-    if (method !== 'GET' && method !== 'HEAD') cached = null;
+    if (method !== 'GET' && method !== 'HEAD') dirtySince ??= now();
     return handle(req);
   };
-  return () => (cached ??= store.snapshot());
+  return () => {
+    if (dirtySince !== null && now() - dirtySince >= delayMs) {
+      dirtySince = null;
+      current = store.snapshot();
+    }
+    return current;
+  };
 }
 
 /** One line of the proxy's access log: no query string, no header values, no key. */
@@ -293,7 +340,8 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
       );
     } catch {
       decision = {
-        ...kongMessage(500, 'An unexpected error occurred'),
+        kind: 'answer',
+        ...pdkError(500, 'An unexpected error occurred', { accept: undefined, requestId: newRequestId() }),
         route: null,
         consumer: null,
         path: '',
@@ -339,14 +387,11 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
     up.once('close', () => clearTimeout(connectTimer));
   };
 
-  const upstreamFailure = (err: Error): { status: number; message: string; error: string } =>
+  /** 504 on a timeout, 502 otherwise (kong/error_handlers.lua:25,27). */
+  const upstreamFailure = (err: Error): { status: number; error: string } =>
     err instanceof UpstreamTimeout
-      ? { status: 504, message: 'The upstream server is timed out', error: 'timeout' }
-      : {
-          status: 502,
-          message: 'An invalid response was received from the upstream server',
-          error: (err as NodeJS.ErrnoException).code ?? 'error',
-        };
+      ? { status: 504, error: 'timeout' }
+      : { status: 502, error: (err as NodeJS.ErrnoException).code ?? 'error' };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = Date.now();
@@ -371,13 +416,13 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
     started: number,
   ): void => {
     const dest = destination(d, entry);
-    const fail = (f: { status: number; message: string; error: string }): void => {
+    const fail = (f: { status: number; error: string }): void => {
       entry.error = f.error;
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      const m = kongMessage(f.status, f.message);
+      const m = errorPage(f.status, d.failure);
       sendAnswer(res, m.status, { ...d.responseHeaders, ...m.headers }, m.body);
     };
     if (d.service.protocol !== 'http') {
@@ -437,9 +482,9 @@ export async function startKongProxy(options: KongProxyOptions): Promise<Started
     }
     const d = decision;
     const dest = destination(d, entry);
-    const fail = (f: { status: number; message: string; error: string }): void => {
+    const fail = (f: { status: number; error: string }): void => {
       entry.error = f.error;
-      const m = kongMessage(f.status, f.message);
+      const m = errorPage(f.status, d.failure);
       answer(m.status, { ...d.responseHeaders, ...m.headers }, m.body);
     };
     if (d.service.protocol !== 'http') {

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EntitySchema, FieldDef } from './schema.ts';
-import { ENDPOINT_KEY, ENTITY_SCHEMAS, NESTED_COLLECTIONS, PLUGIN_SCHEMAS } from './schema.ts';
+import { ENDPOINT_KEY, NESTED_COLLECTIONS, validateEntity } from './schema.ts';
 import type { KongEntityMap, KongKind } from '../../master/src/kong/types.ts';
 import { KONG_KINDS } from '../../master/src/kong/types.ts';
 import { isUuid } from '../../master/src/kong/uuid.ts';
@@ -49,10 +48,21 @@ class KongFail extends Error {
 
 const notFound = (): KongFail => new KongFail(404, { message: 'Not found' });
 
+/** kong/db/errors.lua:216-262 `schema_violation`: `@entity` messages first, then fields sorted. */
 function schemaViolation(fields: Record<string, unknown>): KongFail {
-  const flat = Object.entries(fields).map(
-    ([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`,
-  );
+  const flat: string[] = [];
+  const entity = fields['@entity'];
+  if (Array.isArray(entity)) for (const e of entity) flat.push(String(e));
+  for (const k of Object.keys(fields).sort()) {
+    if (k === '@entity') continue;
+    const v = fields[k];
+    if (v !== null && typeof v === 'object') {
+      for (const sub of Object.keys(v).sort()) {
+        const inner = (v as Record<string, unknown>)[sub];
+        flat.push(`${k}.${sub}: ${typeof inner === 'string' ? inner : JSON.stringify(inner)}`);
+      }
+    } else flat.push(`${k}: ${String(v)}`);
+  }
   const message =
     flat.length === 1
       ? `schema violation (${flat[0]})`
@@ -101,12 +111,20 @@ const refId = (v: unknown): string | null =>
     ? (v as { id: string }).id
     : null;
 
-/** Unique constraints per kind: a label for messages and the constrained value (null: none). */
-function uniqueKeys(kind: KongKind, row: Row): { label: string; field: string; value: string }[] {
-  const out: { label: string; field: string; value: string }[] = [];
+/**
+ * Unique constraints per kind: the label Kong prints (kong/db/errors.lua:361-369, `pl.pretty` of
+ * the unique key), the `fields` of its 409 body, and the constrained value (the index key).
+ */
+function uniqueKeys(
+  kind: KongKind,
+  row: Row,
+): { label: string; fields: Record<string, unknown>; value: string }[] {
+  const out: { label: string; fields: Record<string, unknown>; value: string }[] = [];
   const add = (field: string): void => {
     const v = row[field];
-    if (typeof v === 'string') out.push({ label: `${field}="${v}"`, field, value: `${field}\u0000${v}` });
+    if (typeof v === 'string') {
+      out.push({ label: `{${field}="${v}"}`, fields: { [field]: v }, value: `${field}\u0000${v}` });
+    }
   };
   switch (kind) {
     case 'services':
@@ -122,7 +140,12 @@ function uniqueKeys(kind: KongKind, row: Row): { label: string; field: string; v
       const parts = ['consumer', 'service', 'route'].map((f) => `${f}=${refId(row[f]) ?? 'null'}`);
       out.push({
         label: `{${parts.join(',')},name="${String(row.name)}"}`,
-        field: 'name',
+        fields: {
+          consumer: row.consumer ?? null,
+          service: row.service ?? null,
+          route: row.route ?? null,
+          name: row.name,
+        },
         value: `cache\u0000${parts.join('|')}|${String(row.name)}`,
       });
       break;
@@ -133,7 +156,7 @@ function uniqueKeys(kind: KongKind, row: Row): { label: string; field: string; v
     case 'acls':
       out.push({
         label: `{consumer={id="${refId(row.consumer)}"},group="${String(row.group)}"}`,
-        field: 'group',
+        fields: { consumer: row.consumer, group: row.group },
         value: `cache\u0000${refId(row.consumer)}|${String(row.group)}`,
       });
       break;
@@ -147,158 +170,6 @@ function clone<T>(v: T): T {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-const TAG_RE = /^[\x21-\x2b\x2d-\x2e\x30-\x7e\u0080-\uffff]+$/;
-
-/** Validates one value against its field definition; returns the value or throws a message. */
-function checkField(name: string, def: FieldDef, value: unknown, errors: Record<string, unknown>): unknown {
-  if (value === null) {
-    if (def.required) errors[name] = 'required field missing';
-    return null;
-  }
-  switch (def.type) {
-    case 'string':
-      if (typeof value !== 'string') errors[name] = 'expected a string';
-      else if (def.oneOf && !def.oneOf.includes(value))
-        errors[name] = `expected one of: ${def.oneOf.join(', ')}`;
-      else if (value === '') errors[name] = 'length must be at least 1';
-      return value;
-    case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) errors[name] = 'expected an integer';
-      else if (def.oneOf && !def.oneOf.includes(String(value)))
-        errors[name] = `expected one of: ${def.oneOf.join(', ')}`;
-      else if ((def.min !== undefined && value < def.min) || (def.max !== undefined && value > def.max)) {
-        errors[name] = `value should be between ${def.min} and ${def.max}`;
-      }
-      return value;
-    case 'boolean':
-      if (typeof value !== 'boolean') errors[name] = 'expected a boolean';
-      return value;
-    case 'strings':
-      if (!Array.isArray(value) || value.some((x) => typeof x !== 'string'))
-        errors[name] = 'expected an array of strings';
-      else if (def.oneOf) {
-        const bad = value.find((x) => !def.oneOf!.includes(x as string));
-        if (bad !== undefined) errors[name] = `expected one of: ${def.oneOf.join(', ')}`;
-      }
-      return value;
-    case 'ref': {
-      if (
-        !isRecord(value) ||
-        typeof value.id !== 'string' ||
-        !isUuid(value.id) ||
-        Object.keys(value).length !== 1
-      ) {
-        errors[name] = { id: 'expected a valid UUID' };
-        return value;
-      }
-      return { id: value.id };
-    }
-    case 'headers':
-      if (
-        !isRecord(value) ||
-        Object.values(value).some((v) => !Array.isArray(v) || v.some((x) => typeof x !== 'string'))
-      ) {
-        errors[name] = 'expected a map of header names to arrays of strings';
-      }
-      return value;
-    case 'record':
-      if (!isRecord(value)) {
-        errors[name] = 'expected a record';
-        return value;
-      }
-      if (def.fields) return checkRecord(def.fields, value, errors, `${name}.`);
-      return value;
-  }
-}
-
-/** Fills defaults and checks every field; unknown fields are errors. */
-function checkRecord(
-  schema: EntitySchema,
-  input: Record<string, unknown>,
-  errors: Record<string, unknown>,
-  prefix = '',
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(input)) {
-    if (!(key in schema)) errors[prefix + key] = 'unknown field';
-  }
-  for (const [key, def] of Object.entries(schema)) {
-    const given = key in input && input[key] !== undefined;
-    if (!given) {
-      if (def.required) {
-        errors[prefix + key] = 'required field missing';
-        continue;
-      }
-      if (def.type === 'record' && def.fields)
-        out[key] = checkRecord(def.fields, {}, errors, `${prefix}${key}.`);
-      else out[key] = clone(def.default ?? null);
-      continue;
-    }
-    out[key] = checkField(prefix + key, def, input[key], errors);
-  }
-  return out;
-}
-
-/** Kind-specific checks Kong runs after the field checks. */
-function entityChecks(kind: KongKind, row: Record<string, unknown>, errors: Record<string, unknown>): void {
-  const tags = row.tags;
-  if (Array.isArray(tags)) {
-    for (const t of tags as string[]) {
-      if (!TAG_RE.test(t)) {
-        errors.tags = `invalid tag '${t}': expected printable ascii (except \`,\` and \`/\`) or valid utf-8 sequences`;
-      }
-    }
-  }
-  switch (kind) {
-    case 'services':
-      if (typeof row.path === 'string' && !row.path.startsWith('/')) errors.path = 'should start with: /';
-      break;
-    case 'routes': {
-      for (const p of (row.paths as string[] | null) ?? []) {
-        if (!p.startsWith('/') && !p.startsWith('~'))
-          errors.paths = 'should start with: / (fixed path) or ~/ (regex path)';
-      }
-      const http = ((row.protocols as string[] | null) ?? []).some((p) => p === 'http' || p === 'https');
-      const matchers = ['methods', 'hosts', 'paths', 'headers', 'snis'].filter((f) => row[f] !== null);
-      if (http && matchers.length === 0) {
-        errors['@entity'] = [
-          "must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'http'",
-        ];
-      }
-      break;
-    }
-    case 'consumers':
-      if (row.username === null && row.custom_id === null) {
-        errors['@entity'] = ["at least one of these fields must be non-empty: 'custom_id', 'username'"];
-      }
-      break;
-    case 'plugins': {
-      const schema = typeof row.name === 'string' ? PLUGIN_SCHEMAS[row.name] : undefined;
-      if (typeof row.name === 'string' && !schema) {
-        errors.name = `plugin '${row.name}' not enabled; add it to the 'plugins' configuration property`;
-        break;
-      }
-      if (!schema) break;
-      const config = row.config === null ? {} : row.config;
-      if (!isRecord(config)) break;
-      const cfgErrors: Record<string, unknown> = {};
-      row.config = checkRecord(schema, config, cfgErrors);
-      if (row.name === 'acl') {
-        const c = row.config as Record<string, unknown>;
-        if ((c.allow === null) === (c.deny === null)) {
-          cfgErrors['@entity'] = [
-            "exactly one of these fields must be non-empty: 'config.allow', 'config.deny'",
-          ];
-        }
-      }
-      if (Object.keys(cfgErrors).length > 0) errors.config = cfgErrors;
-      break;
-    }
-    default:
-      break;
-  }
 }
 
 export interface FakeKongStoreOptions {
@@ -462,7 +333,10 @@ export class FakeKongStore {
     }
     if (!more || last === null) return { status: 200, body: { data, next: null } };
     const next = new URLSearchParams(query);
-    const token = Buffer.from(JSON.stringify([last])).toString('base64url');
+    // kong/db/strategies/postgres/init.lua:521-522: standard base64 of the JSON primary key, unpadded
+    const token = Buffer.from(JSON.stringify([last]))
+      .toString('base64')
+      .replace(/=+$/, '');
     next.set('offset', token);
     return { status: 200, body: { data, next: `${path}?${next.toString()}`, offset: token } };
   }
@@ -508,11 +382,12 @@ export class FakeKongStore {
     if (input.id !== undefined && (typeof input.id !== 'string' || !isUuid(input.id))) {
       throw schemaViolation({ id: 'expected a valid UUID' });
     }
-    if (typeof input.id === 'string' && this.#table(kind).has(input.id)) {
-      throw new KongFail(409, {
+    if (typeof input.id === 'string' && this.#table(kind).has(input.id.toLowerCase())) {
+      // kong/api/endpoints.lua:28: a primary-key clash is a 400
+      throw new KongFail(400, {
         code: 3,
         name: 'primary key violation',
-        message: `primary key violation on key '{id="${input.id}"}'`,
+        message: `primary key violation on key '{id="${input.id.toLowerCase()}"}'`,
         fields: { id: input.id },
       });
     }
@@ -527,15 +402,10 @@ export class FakeKongStore {
     if (scope) input[scope.field] = { id: scope.id };
     const existing = this.#find(kind, key, scope) ?? (isUuid(key) ? undefined : this.#find(kind, key, null));
     if (isUuid(key)) {
-      if (input.id !== undefined && input.id !== key.toLowerCase()) {
-        throw schemaViolation({ id: 'must match the id in the URL' });
-      }
       input.id = key.toLowerCase();
     } else {
+      // kong/db/dao/init.lua:571-636: the key in the URL wins over the body's
       const field = ENDPOINT_KEY[kind];
-      if (input[field] !== undefined && input[field] !== key) {
-        throw schemaViolation({ [field]: `must match the ${field} in the URL ('${key}')` });
-      }
       input[field] = key;
       if (existing) input.id = existing.id;
       else delete input.id;
@@ -545,10 +415,8 @@ export class FakeKongStore {
 
   /** Validates, checks foreign keys and unique constraints, and stores the row. */
   #save(kind: KongKind, input: Record<string, unknown>, existing: Row | undefined): Row {
-    const errors: Record<string, unknown> = {};
     const { id, created_at: _c, updated_at: _u, ...fields } = input;
-    const row = checkRecord(ENTITY_SCHEMAS[kind], fields, errors);
-    if (Object.keys(errors).length === 0) entityChecks(kind, row, errors);
+    const { row, errors } = validateEntity(kind, fields);
     if (id !== undefined && (typeof id !== 'string' || !isUuid(id))) errors.id = 'expected a valid UUID';
     if (Object.keys(errors).length > 0) throw schemaViolation(errors);
     if (kind === 'key-auths' && row.key === null) row.key = randomBytes(16).toString('hex');
@@ -585,7 +453,7 @@ export class FakeKongStore {
           code: 5,
           name: 'unique constraint violation',
           message: `UNIQUE violation detected on '${u.label}'`,
-          fields: { [u.field]: `already exists with value '${String(full[u.field])}'` },
+          fields: u.fields,
         });
       }
     }
@@ -640,7 +508,8 @@ function withoutTags(q: URLSearchParams): URLSearchParams {
 
 function decodeOffset(token: string): string {
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(token)) throw new Error('not base64');
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
     if (Array.isArray(parsed) && typeof parsed[0] === 'string') return parsed[0];
   } catch {
     // fall through
@@ -655,12 +524,13 @@ function decodeOffset(token: string): string {
 /** Kong's tag filter: `a,b` needs every tag, `a/b` any; at most 5, not both separators. */
 function parseTags(value: string | null): ((tags: readonly string[] | null) => boolean) | null {
   if (value === null) return null;
+  // kong/db/errors.lua:443-475 invalid_options: the details go in `options`, not `fields`
   const invalid = (why: string): KongFail =>
     new KongFail(400, {
       code: 11,
       name: 'invalid options',
       message: `invalid option (tags: ${why})`,
-      fields: { tags: why },
+      options: { tags: why },
     });
   if (value.includes(',') && value.includes('/')) throw invalid('invalid filter syntax');
   const any = value.includes('/');

@@ -72,7 +72,7 @@ describe('desiredKongState', () => {
     ['/realtime/v1/api', 'acme-realtime-api', 'keyed'],
     ['/realtime/v1/api/tenants', 'acme-realtime-api', 'blocked'],
     ['/storage/v1/', 'acme-storage', 'cors only'],
-    ['/functions/v1/', 'acme-functions', 'keyed'],
+    ['/functions/v1/', 'acme-functions', 'cors only'],
     ['/pg/', 'acme-meta', 'admin'],
   ])('when built, then path %s goes to service %s and is %s', (path, service, access) => {
     const state = desiredKongState(acme);
@@ -106,11 +106,11 @@ describe('desiredKongState', () => {
   it('when a route has key-auth, then anonymous access is off and the key comes from the apikey header or query', () => {
     const state = desiredKongState(acme);
     const keyAuths = state.plugins.filter((p) => p.body.name === 'key-auth');
-    expect(keyAuths).toHaveLength(7);
+    expect(keyAuths).toHaveLength(6);
     for (const k of keyAuths) expect(k.body.config).toMatchObject({ anonymous: null, key_names: ['apikey'] });
   });
 
-  it('when built, then graphql sets Content-Profile, realtime copies the apikey query to x-api-key and both realtime routes name the Realtime tenant as Host, and nothing else is transformed', () => {
+  it('when built, then graphql adds Content-Profile, realtime adds x-api-key from the apikey query and both realtime routes replace Host with the Realtime tenant, and nothing else is transformed', () => {
     const state = desiredKongState(acme);
     const transformer = (route: string): Record<string, unknown> | undefined =>
       pluginsOf(state, route).get('request-transformer');
@@ -119,11 +119,14 @@ describe('desiredKongState', () => {
       remove: { headers: [], querystring: [], body: [] },
       replace: { headers: [], querystring: [], body: [], uri: null },
     });
+    // Kong 3.9.1 sets the upstream Host only through `replace` (request-transformer/access.lua:198)
     expect(transformer('acme-realtime')).toMatchObject({
-      add: { headers: ['x-api-key:$(query_params.apikey)', 'Host:realtime-dev.supabase-realtime'] },
+      add: { headers: ['x-api-key:$(query_params.apikey)'] },
+      replace: { headers: ['Host:realtime-dev.supabase-realtime'] },
     });
     expect(transformer('acme-realtime-api')).toMatchObject({
-      add: { headers: ['Host:realtime-dev.supabase-realtime'] },
+      add: { headers: [] },
+      replace: { headers: ['Host:realtime-dev.supabase-realtime'] },
     });
     expect(
       state.plugins
@@ -131,6 +134,24 @@ describe('desiredKongState', () => {
         .map((p) => p.parent)
         .sort(),
     ).toEqual(['acme-graphql', 'acme-realtime', 'acme-realtime-api']);
+  });
+
+  it('when any request-transformer is built, then no add or append entry names Host (Kong skips Host there: access.lua:205,214)', () => {
+    for (const p of [acme, projectInput('blog'), projectInput('x1', { corsOrigins: [] })]) {
+      const state = desiredKongState(p);
+      for (const plugin of state.plugins.filter((x) => x.body.name === 'request-transformer')) {
+        const config = plugin.body.config as Record<string, { headers?: string[] } | null>;
+        for (const section of ['add', 'append']) {
+          const names = (config[section]?.headers ?? []).map((h) => h.split(':')[0]!.trim().toLowerCase());
+          expect(names, `${plugin.key} ${section}`).not.toContain('host');
+        }
+      }
+    }
+  });
+
+  it('when built, then /functions/v1/ carries cors only, as upstream, so public webhook functions need no apikey', () => {
+    const state = desiredKongState(acme);
+    expect([...pluginsOf(state, 'acme-functions').keys()]).toEqual(['cors']);
   });
 
   it('when CORS origins are given, then they are sorted and deduplicated; when none, then any origin', () => {

@@ -55,6 +55,11 @@ export type RouteAccess =
   | 'open'
   /** cors only: Storage verifies the JWT itself (and S3 requests carry no apikey). */
   | 'storage'
+  /**
+   * cors only: the Edge Functions runtime enforces `verify_jwt` itself, so public webhook
+   * functions (`verify_jwt: false`) are reachable without an apikey, as in upstream's kong.yml.
+   */
+  | 'functions'
   /** key-auth + ACL admitting this project's anon and admin groups. */
   | 'keyed'
   /** key-auth + ACL admitting this project's admin group only. */
@@ -72,8 +77,13 @@ interface RouteSpec {
   service: string;
   paths: string[];
   access: RouteAccess;
-  /** Headers the request-transformer adds (`Name:value`, Kong templates allowed). */
+  /** Headers the request-transformer adds when absent (`Name:value`, Kong templates allowed). Never Host. */
   addHeaders?: string[];
+  /**
+   * Headers the request-transformer replaces (`Name:value`). Kong's `replace` is the only
+   * section that can set the upstream Host (request-transformer/access.lua:198 at 3.9.1).
+   */
+  replaceHeaders?: string[];
 }
 
 /** Ports of the Supabase services on a worker. */
@@ -113,8 +123,11 @@ export const SERVICES: Readonly<Record<string, ServiceSpec>> = {
 /**
  * Realtime finds its tenant by the first label of the Host it is called with, and a
  * worker's Realtime seeds the single tenant `realtime-dev` (SEED_SELF_HOST). Kong would
- * send the worker's wg address as Host, so the realtime routes set it (request-transformer
- * `add` sets the upstream Host when preserve_host is false).
+ * send the worker's wg address as Host, so the realtime routes set it with
+ * request-transformer `replace`: Kong 3.9.1 clears the Host from the header table and then
+ * lets `replace` set `host` always (kong/plugins/request-transformer/access.lua:167,198),
+ * while `add` and `append` skip it (:205,214). The PDK turns a `host` header into the
+ * upstream Host (kong/pdk/service/request.lua:444).
  */
 export const REALTIME_TENANT_HOST = 'Host:realtime-dev.supabase-realtime';
 
@@ -144,13 +157,14 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
     paths: ['/realtime/v1/'],
     access: 'keyed',
     // Browsers cannot set headers on a WebSocket: Realtime reads the key from x-api-key.
-    addHeaders: ['x-api-key:$(query_params.apikey)', REALTIME_TENANT_HOST],
+    addHeaders: ['x-api-key:$(query_params.apikey)'],
+    replaceHeaders: [REALTIME_TENANT_HOST],
   },
   'realtime-api': {
     service: 'realtime-api',
     paths: ['/realtime/v1/api'],
     access: 'keyed',
-    addHeaders: [REALTIME_TENANT_HOST],
+    replaceHeaders: [REALTIME_TENANT_HOST],
   },
   // Realtime's tenant administration and its OpenAPI document are never public.
   'realtime-api-blocked': {
@@ -159,7 +173,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
     access: 'blocked',
   },
   storage: { service: 'storage', paths: ['/storage/v1/'], access: 'storage' },
-  functions: { service: 'functions', paths: ['/functions/v1/'], access: 'keyed' },
+  functions: { service: 'functions', paths: ['/functions/v1/'], access: 'functions' },
   meta: { service: 'meta', paths: ['/pg/'], access: 'admin' },
 };
 
@@ -236,24 +250,26 @@ function pluginsFor(
     'acl',
     { allow: [...allow].sort(), deny: null, hide_groups_header: true },
   ];
-  const transformer: [string, Record<string, unknown>][] = route.addHeaders
-    ? [
-        [
-          'request-transformer',
-          {
-            http_method: null,
-            remove: { headers: [], querystring: [], body: [] },
-            rename: { headers: [], querystring: [], body: [] },
-            replace: { headers: [], querystring: [], body: [], uri: null },
-            add: { headers: [...route.addHeaders], querystring: [], body: [] },
-            append: { headers: [], querystring: [], body: [] },
-          },
-        ],
-      ]
-    : [];
+  const transformer: [string, Record<string, unknown>][] =
+    route.addHeaders || route.replaceHeaders
+      ? [
+          [
+            'request-transformer',
+            {
+              http_method: null,
+              remove: { headers: [], querystring: [], body: [] },
+              rename: { headers: [], querystring: [], body: [] },
+              replace: { headers: [...(route.replaceHeaders ?? [])], querystring: [], body: [], uri: null },
+              add: { headers: [...(route.addHeaders ?? [])], querystring: [], body: [] },
+              append: { headers: [], querystring: [], body: [] },
+            },
+          ],
+        ]
+      : [];
   switch (route.access) {
     case 'open':
     case 'storage':
+    case 'functions':
       return [cors];
     case 'keyed':
       return [cors, keyAuth, acl([groups.anon, groups.admin]), ...transformer];

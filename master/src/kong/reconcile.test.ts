@@ -56,11 +56,11 @@ describe('reconcileProject', () => {
       calls: { list: 6, mutate: 0 },
     });
     expect(fake.calls().map((c) => `${c.method} ${c.path}?${c.query}`)).toEqual(
-      KONG_KINDS.map((k) => `GET /${k}?size=1000&tags=project-acme`),
+      KONG_KINDS.map((k) => `GET /${k}?size=1000&tags=supafleet%2Cproject-acme`),
     );
   });
 
-  it('when listing, then only the project tag is asked for and lists follow Kong pages to the end', async () => {
+  it('when listing, then both supafleet tags are asked for and lists follow Kong pages to the end', async () => {
     const { fake, client } = fakeKongWithClient(10);
     const acme = projectInput('acme');
     await reconcileProject(client, acme);
@@ -151,7 +151,7 @@ describe('reconcileProject', () => {
           adminCall(f, 'POST', '/services/acme-rest/routes', {
             name: 'acme-backdoor',
             paths: ['/x'],
-            tags: ['project-acme'],
+            tags: ['supafleet', 'project-acme'],
           }),
         want: { deleted: 1 },
       },
@@ -223,6 +223,47 @@ describe('reconcileProject', () => {
   });
 });
 
+describe('entities supafleet did not make', () => {
+  /** An operator's own service, route and consumer that carry the project tag but not `supafleet`. */
+  const foreign = async (f: Parameters<typeof adminCall>[0]): Promise<void> => {
+    const tags = ['project-acme'];
+    for (const [path, body] of [
+      ['/services/acme-billing', { host: '10.100.0.50', port: 8080, tags }],
+      ['/services/acme-billing/routes/acme-billing', { hosts: ['billing.example.test'], paths: ['/'], tags }],
+      ['/consumers/acme-billing-bot', { tags }],
+    ] as const) {
+      expect((await adminCall(f, 'PUT', path, body)).status).toBe(200);
+    }
+  };
+  const foreignNames = (f: ReturnType<typeof fakeKongWithClient>['fake']): string[] => {
+    const s = f.state();
+    return [
+      ...s.services.map((x) => x.name),
+      ...s.routes.map((x) => x.name),
+      ...s.consumers.map((x) => x.username),
+    ].filter((n): n is string => n?.startsWith('acme-billing') === true);
+  };
+
+  it('when an entity carries only the project tag, then reconcileProject neither lists, changes nor deletes it', async () => {
+    const { fake, client } = fakeKongWithClient();
+    await foreign(fake);
+    const report = await reconcileProject(client, projectInput('acme'));
+    expect(report).toMatchObject({ created: total(), deleted: 0, updated: 0 });
+    expect(foreignNames(fake).sort()).toEqual(['acme-billing', 'acme-billing', 'acme-billing-bot']);
+  });
+
+  it('when the project is removed, then the entities carrying only its project tag stay', async () => {
+    const { fake, client } = fakeKongWithClient();
+    await reconcileProject(client, projectInput('acme'));
+    await foreign(fake);
+    const report = await removeProject(client, 'acme');
+    expect(report).toMatchObject({ deleted: total() });
+    expect(foreignNames(fake).sort()).toEqual(['acme-billing', 'acme-billing', 'acme-billing-bot']);
+    const left = fake.state();
+    expect(KONG_KINDS.reduce((n, k) => n + left[k].length, 0)).toBe(3);
+  });
+});
+
 describe('removeProject', () => {
   it('when a project is removed, then all its entities go, other projects stay, and a second removal changes nothing', async () => {
     const { fake, client } = fakeKongWithClient();
@@ -279,8 +320,9 @@ describe('reconcileAll', () => {
     const report = await reconcileAll(client, ps);
     expect(fake.calls().filter(isMutating)).toEqual([]);
     expect(report.unchanged).toBe(40 * total('p000'));
-    // 40 × 31 plugins = 1,240 plugins: 13 pages of 100.
-    expect(fake.calls().filter((c) => c.path === '/plugins')).toHaveLength(13);
+    // 40 × 30 plugins = 1,200 plugins: 12 pages of 100.
+    expect(desiredKongState(projectInput('p000')).plugins).toHaveLength(30);
+    expect(fake.calls().filter((c) => c.path === '/plugins')).toHaveLength(12);
     expect(report.calls.list).toBe(fake.calls().length);
   });
 
@@ -330,7 +372,8 @@ describe('isolation', () => {
     }
     expect(checked).toBe(state.routes.length * state.consumers.length);
     expect(admitted).toBeGreaterThan(0);
-    // Open by design: GoTrue's public endpoints and Storage (which verifies JWTs itself).
+    // Open by design: GoTrue's public endpoints, Storage (which verifies JWTs itself) and Edge
+    // Functions (whose runtime enforces verify_jwt), as in upstream's kong.yml.
     const expectedOpen = [
       '/auth/v1/verify',
       '/auth/v1/callback',
@@ -340,6 +383,7 @@ describe('isolation', () => {
       '/sso/saml/acs',
       '/sso/saml/metadata',
       '/storage/v1/',
+      '/functions/v1/',
     ];
     expect([...openPaths].sort()).toEqual(
       ps.flatMap((p) => expectedOpen.map((x) => `${p.name} ${x}`)).sort(),

@@ -57,6 +57,15 @@ async function listActual(client: KongAdminClient, filter: KongTagFilter): Promi
   return actual;
 }
 
+/**
+ * The entities supafleet owns for one project: tagged both `supafleet` and `project-<name>`
+ * (Kong's `,` in a tag filter means all of them). An entity carrying only the project tag was
+ * not made by supafleet and is never touched.
+ */
+function ownedBy(project: string): KongTagFilter {
+  return { tags: [SUPAFLEET_TAG, projectTag(project)], match: 'all' };
+}
+
 /** The body actually sent: only here does a credential's key leave its Secret. */
 function wireBody(entity: DesiredEntity<KongKind>): KongBodyMap[KongKind] {
   if (entity.kind === 'key-auths') {
@@ -109,7 +118,7 @@ export async function reconcileProject(
   const desired = desiredKongState(p);
   const report = emptyReport();
   const c = counting(client, report);
-  const actual = await listActual(c, { tags: [projectTag(p.name)] });
+  const actual = await listActual(c, ownedBy(p.name));
   await applyPlan(c, p.name, planKong(desired, actual), report);
   return report;
 }
@@ -118,7 +127,7 @@ export async function reconcileProject(
 export async function removeProject(client: KongAdminClient, name: string): Promise<ReconcileReport> {
   const report = emptyReport();
   const c = counting(client, report);
-  const actual = await listActual(c, { tags: [projectTag(name)] });
+  const actual = await listActual(c, ownedBy(name));
   await applyPlan(c, name, planKong(null, actual), report);
   return report;
 }
