@@ -1,4 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
+import { authenticate, needs } from './auth/middleware.ts';
+import { isDirectLoopback } from './auth/loopback.ts';
 import type { Deps } from './deps.ts';
 import { errorFunnel, notFoundRoute } from './errors.ts';
 import { agentRouter } from './routes/agent.ts';
@@ -7,7 +9,8 @@ import { publicRouter } from './routes/public.ts';
 
 /**
  * The two listeners of the master:
- * - `public`: the API behind Caddy (projects, enrollment, badges, TLS ask, metrics);
+ * - `public`: the API behind Caddy (projects, enrollment, opted-in badges, TLS ask, and metrics
+ *   for loopback scrapers or read-scoped tokens);
  * - `agent`: the agents' API on the wg address (bundle, heartbeat, command results).
  * Agent endpoints exist only on the agent surface, so they cannot be reached through Caddy.
  */
@@ -52,7 +55,15 @@ export function createApp(deps: Deps, surface: Surface = 'public'): Express {
   });
 
   if (surface === 'public') {
-    app.get('/metrics', async (_req, res) => {
+    // Metrics name every project and count its traffic: only a scraper on this host (loopback,
+    // not through Caddy) or a caller with a read-scoped token gets them.
+    const authenticated = authenticate({ oidc: deps.oidc, tokens: deps.registry });
+    const read = needs('read');
+    const metricsGate: RequestHandler = (req, res, next) => {
+      if (isDirectLoopback(req)) return next();
+      return authenticated(req, res, (err?: unknown) => (err ? next(err) : read(req, res, next)));
+    };
+    app.get('/metrics', metricsGate, async (_req, res) => {
       res.setHeader('Content-Type', deps.metrics.registry.contentType);
       res.send(await deps.metrics.registry.metrics());
     });

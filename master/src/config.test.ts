@@ -72,6 +72,15 @@ describe('loadConfig', () => {
     );
   });
 
+  it('when public badges are listed, then only those projects get one', async () => {
+    expect((await loadConfig(good, readText)).publicBadges).toEqual([]);
+    const c = await loadConfig({ ...good, SUPAFLEET_PUBLIC_BADGES: 'acme, blog' }, readText);
+    expect(c.publicBadges).toEqual(['acme', 'blog']);
+    expect(await problems({ ...good, SUPAFLEET_PUBLIC_BADGES: 'acme,Bad Name' })).toMatch(
+      /SUPAFLEET_PUBLIC_BADGES names "Bad Name"/,
+    );
+  });
+
   it('when the WireGuard interface is set empty, then WireGuard is unmanaged and no endpoint is needed', async () => {
     const c = await loadConfig(
       { ...good, SUPAFLEET_WG_INTERFACE: '', SUPAFLEET_WG_ENDPOINT: undefined },

@@ -39,6 +39,8 @@ export interface Config {
   readonly wgReconcileIntervalS: number;
   readonly heartbeatHistory: number;
   readonly publicRateLimitPerMinute: number;
+  /** Projects whose health badge the public listener serves. */
+  readonly publicBadges: readonly string[];
   readonly logLevel: string;
 }
 
@@ -227,6 +229,18 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     );
   }
 
+  const publicBadges = (get('SUPAFLEET_PUBLIC_BADGES') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  for (const n of publicBadges) {
+    if (!/^[a-z][a-z0-9-]{1,31}$/.test(n)) {
+      problems.push(
+        `SUPAFLEET_PUBLIC_BADGES names "${n.slice(0, 64)}"; expected project names separated by commas`,
+      );
+    }
+  }
+
   const logLevel = get('SUPAFLEET_LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(
@@ -266,6 +280,7 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     wgInterface,
     wgConfigPath,
     wgEndpoint,
+    publicBadges,
     logLevel,
   };
 }

@@ -59,6 +59,8 @@ export interface Settings {
   /** Requests per minute per client address on each public endpoint. */
   readonly publicRateLimitPerMinute: number;
   readonly enrollmentTtlMs: number;
+  /** Projects whose health badge is public (`/badges/<name>.json`); every other name gets 404. */
+  readonly publicBadges: readonly string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -69,4 +71,5 @@ export const DEFAULT_SETTINGS: Settings = {
   heartbeatHistory: 100,
   publicRateLimitPerMinute: 120,
   enrollmentTtlMs: 60 * 60 * 1000,
+  publicBadges: [],
 };

@@ -108,6 +108,7 @@ export async function buildDeps(config: Config, log: Logger, overrides: Override
       heartbeatHistory: config.heartbeatHistory,
       publicRateLimitPerMinute: config.publicRateLimitPerMinute,
       enrollmentTtlMs: 60 * 60 * 1000,
+      publicBadges: config.publicBadges,
     },
   };
 }

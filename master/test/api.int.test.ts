@@ -47,7 +47,10 @@ describe.skipIf(skip !== undefined)('master API', () => {
   beforeAll(async () => {
     lab = await startLab();
     const cmdPort = await freePort();
-    l = await lab.newDeps({ now: () => new Date(clock), settings: { agentCommandPort: cmdPort } });
+    l = await lab.newDeps({
+      now: () => new Date(clock),
+      settings: { agentCommandPort: cmdPort, publicBadges: ['acme'] },
+    });
     pub = createApp(l.deps, 'public');
     agentServer = createAgentServer(l.deps).listen(0, '127.0.0.1');
     await new Promise((r) => agentServer.once('listening', r));

@@ -31,7 +31,7 @@ describe.skipIf(skip !== undefined)('WireGuard peer health and reconcile through
 
   beforeAll(async () => {
     lab = await startLab();
-    l = await lab.newDeps();
+    l = await lab.newDeps({ settings: { publicBadges: ['acme'] } });
     app = createApp(l.deps, 'public');
     write = await l.token('write');
     read = await l.token('read');

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { normalizeAddress } from '../auth/agent.ts';
+import { isDirectLoopback } from '../auth/loopback.ts';
 import { badgeFor } from '../badges.ts';
 import type { Deps } from '../deps.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
@@ -8,12 +8,11 @@ import { getProject } from '../projects.ts';
 import { clientKey, createRateLimiter } from '../rate-limit.ts';
 import { validateEnrollRequest } from '../validation.ts';
 
-function isLoopback(addr: string): boolean {
-  return addr === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(addr);
-}
+/** One answer for every badge that is not served: an unknown name and a project that did not opt in look alike. */
+const NO_BADGE = 'no such badge; expected /badges/<project>.json of a project with a public badge';
 
 /**
- * The unauthenticated endpoints: enrollment and badges, each rate limited per client (an IPv6
+ * The unauthenticated endpoints: enrollment and opted-in badges, each rate limited per client (an IPv6
  * client per /64), and Caddy's TLS ask, which has no budget: it answers loopback callers only,
  * from the in-memory set of active hosts, so junk SNIs cost no query and cannot starve real asks.
  */
@@ -30,12 +29,17 @@ export function publicRouter(deps: Deps): Router {
     res.json(await enroll(deps, validateEnrollRequest(req.body)));
   });
 
+  // Badges only for the projects named in SUPAFLEET_PUBLIC_BADGES: any other name, registered or
+  // not, gets the same 404, so the endpoint tells nobody which projects exist.
+  const publicBadges = new Set(deps.settings.publicBadges);
   r.get('/badges/:file', async (req, res) => {
     limitBadge(req);
     const m = /^([a-z][a-z0-9-]{1,31})\.json$/.exec(String(req.params.file));
-    if (!m) throw new NotFoundError('no such badge; expected /badges/<project>.json');
-    // the same health as the API's, WireGuard peer included (getProject: not registered → 404)
-    const view = await getProject(deps, m[1]!);
+    if (!m || !publicBadges.has(m[1]!)) throw new NotFoundError(NO_BADGE);
+    // the same health as the API's, WireGuard peer included
+    const view = await getProject(deps, m[1]!).catch((err: unknown) => {
+      throw err instanceof NotFoundError ? new NotFoundError(NO_BADGE) : err;
+    });
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(badgeFor(view.name, view.health.state));
   });
@@ -43,14 +47,8 @@ export function publicRouter(deps: Deps): Router {
   // Caddy asks before it gets a certificate on demand. Only Caddy on this host may ask:
   // a request that came through a proxy (forwarding headers) is refused too.
   r.get('/v1/tls/ask', async (req, res) => {
-    const from = normalizeAddress(req.socket.remoteAddress);
-    if (
-      !isLoopback(from) ||
-      req.headers['x-forwarded-for'] !== undefined ||
-      req.headers.forwarded !== undefined
-    ) {
+    if (!isDirectLoopback(req))
       throw new ForbiddenError('the TLS ask endpoint answers loopback callers only');
-    }
     const domain = String(req.query.domain ?? '')
       .toLowerCase()
       .replace(/\.$/, '');
