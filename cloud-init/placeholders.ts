@@ -38,6 +38,8 @@ export function placeholderSecrets(): ProjectSecrets {
     pg_meta_crypto_key: hexOf('meta', 32),
     logflare_api_key: hexOf('logflare', 32),
     restic_password: hexOf('restic', 48),
+    s3_protocol_access_key_id: hexOf('s3id', 32),
+    s3_protocol_access_key_secret: hexOf('s3secret', 64),
     agent_token: 'PLACEHOLDER_agent_token_not_a_real_secret',
     command_key: 'PLACEHOLDER_command_key_not_a_real_secret',
   };

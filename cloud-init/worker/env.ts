@@ -17,6 +17,8 @@ export function workerEnvEntries(input: WorkerBundleInput): Record<string, strin
     PGBOUNCER_PASSWORD: s.role_passwords.pgbouncer,
     PG_META_CRYPTO_KEY: s.pg_meta_crypto_key,
     POSTGRES_PASSWORD: s.postgres_password,
+    S3_PROTOCOL_ACCESS_KEY_ID: s.s3_protocol_access_key_id,
+    S3_PROTOCOL_ACCESS_KEY_SECRET: s.s3_protocol_access_key_secret,
     REALTIME_ADMIN_PASSWORD: s.role_passwords.supabase_realtime_admin,
     REALTIME_DB_ENC_KEY: s.realtime_db_enc_key,
     SECRET_KEY_BASE: s.secret_key_base,

@@ -1,6 +1,12 @@
 import { jwtVerify, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { API_KEY_LIFETIME_S, generateProjectSecrets, secretValues } from './generate.ts';
+import {
+  API_KEY_LIFETIME_S,
+  completeProjectSecrets,
+  generateProjectSecrets,
+  secretValues,
+  type StoredProjectSecrets,
+} from './generate.ts';
 
 describe('generateProjectSecrets', () => {
   it('when generated, then every value has the length and alphabet the stack expects', async () => {
@@ -15,6 +21,8 @@ describe('generateProjectSecrets', () => {
     expect(s.pg_meta_crypto_key).toMatch(hexOf(32));
     expect(s.logflare_api_key).toMatch(hexOf(32));
     expect(s.restic_password).toMatch(hexOf(48));
+    expect(s.s3_protocol_access_key_id).toMatch(hexOf(32));
+    expect(s.s3_protocol_access_key_secret).toMatch(hexOf(64));
     expect(s.agent_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(s.command_key).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
@@ -39,5 +47,28 @@ describe('generateProjectSecrets', () => {
     const a = secretValues(await generateProjectSecrets());
     const b = secretValues(await generateProjectSecrets());
     expect(new Set([...a, ...b]).size).toBe(a.length + b.length);
+  });
+});
+
+describe('completeProjectSecrets', () => {
+  it('when a project was stored before the S3-protocol keys existed, then they are generated and named as added', async () => {
+    const {
+      s3_protocol_access_key_id: _id,
+      s3_protocol_access_key_secret: _secret,
+      ...old
+    } = await generateProjectSecrets();
+    const stored: StoredProjectSecrets = old;
+    const { secrets, added } = completeProjectSecrets(stored);
+    expect(added).toEqual(['s3_protocol_access_key_id', 's3_protocol_access_key_secret']);
+    expect(secrets.s3_protocol_access_key_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(secrets.s3_protocol_access_key_secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(secrets).toMatchObject(old);
+  });
+
+  it('when every secret is stored, then nothing is added and nothing changes', async () => {
+    const full = await generateProjectSecrets();
+    const { secrets, added } = completeProjectSecrets(full);
+    expect(added).toEqual([]);
+    expect(secrets).toEqual(full);
   });
 });

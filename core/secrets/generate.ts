@@ -51,10 +51,47 @@ export async function generateProjectSecrets(now: Date = new Date()): Promise<Pr
     vault_enc_key: hex(16),
     pg_meta_crypto_key: hex(16),
     logflare_api_key: hex(16),
+    ...laterSecrets(),
     restic_password: hex(24),
     agent_token: b64url(32),
     command_key: b64url(32),
   };
+}
+
+/**
+ * Secrets added after the first projects were created, with their generators. A
+ * project stored before one of them existed gets it from `completeProjectSecrets`.
+ */
+const LATER_SECRETS = {
+  s3_protocol_access_key_id: () => hex(16),
+  s3_protocol_access_key_secret: () => hex(32),
+} as const;
+
+function laterSecrets(): { [K in keyof typeof LATER_SECRETS]: string } {
+  return {
+    s3_protocol_access_key_id: LATER_SECRETS.s3_protocol_access_key_id(),
+    s3_protocol_access_key_secret: LATER_SECRETS.s3_protocol_access_key_secret(),
+  };
+}
+
+/** Stored secrets as they may come back from a registry written by an older version. */
+export type StoredProjectSecrets = Omit<ProjectSecrets, keyof typeof LATER_SECRETS> &
+  Partial<Pick<ProjectSecrets, keyof typeof LATER_SECRETS>>;
+
+/**
+ * Fills in the secrets a stored record lacks (generated fresh) and names them, so
+ * the caller stores the completed record once; values already stored are kept.
+ */
+export function completeProjectSecrets(stored: StoredProjectSecrets): {
+  secrets: ProjectSecrets;
+  added: (keyof typeof LATER_SECRETS)[];
+} {
+  const added = (Object.keys(LATER_SECRETS) as (keyof typeof LATER_SECRETS)[]).filter(
+    (k) => typeof stored[k] !== 'string' || stored[k] === '',
+  );
+  const fresh = laterSecrets();
+  const fill = Object.fromEntries(added.map((k) => [k, fresh[k]]));
+  return { secrets: { ...stored, ...fill } as ProjectSecrets, added };
 }
 
 /** Every secret value of a project as a flat list (for tests that prove none leaks). */

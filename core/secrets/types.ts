@@ -31,6 +31,10 @@ export interface ProjectSecrets {
   readonly pg_meta_crypto_key: string;
   /** Token this worker's Vector uses to ship logs to the master's Logflare (32 hex chars). */
   readonly logflare_api_key: string;
+  /** Storage's S3-protocol access key id (S3_PROTOCOL_ACCESS_KEY_ID, 32 hex chars). */
+  readonly s3_protocol_access_key_id: string;
+  /** Storage's S3-protocol secret (S3_PROTOCOL_ACCESS_KEY_SECRET, 64 hex chars). */
+  readonly s3_protocol_access_key_secret: string;
   /** restic repository password (48 hex chars). */
   readonly restic_password: string;
   /** Bearer token of this project's agent on the master's agent listener (43 chars, base64url of 32 bytes). */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Secret } from '../../core/seal/index.ts';
+import { completeProjectSecrets } from '../../core/secrets/generate.ts';
 import type { ProjectSecrets } from '../../core/secrets/types.ts';
 import type { ProjectView, UpsertResult } from '../../core/master-client/types.ts';
 import type { ProjectSpec } from '../../core/spec/types.ts';
@@ -298,15 +299,26 @@ export async function deleteProject(deps: Deps, name: string, actor: Actor): Pro
   return { deleted: true };
 }
 
-/** The project's generated secrets, decrypted. */
+/**
+ * The project's generated secrets, decrypted. A record stored before a secret was
+ * introduced (Storage's S3-protocol keys) gets it generated and stored here, once:
+ * the write only lands if the record is still the one read, and a lost race reads
+ * the winner's values, so a secret is never regenerated.
+ */
 export async function projectSecrets(
   deps: Pick<Deps, 'secretBox'>,
   q: Queries,
   name: string,
 ): Promise<ProjectSecrets> {
-  const record = await q.selectSecrets(name);
-  if (!record) throw new NotFoundError(`project "${name}" has no secrets`);
-  return deps.secretBox.open(record);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const record = await q.selectSecrets(name);
+    if (!record) throw new NotFoundError(`project "${name}" has no secrets`);
+    const { secrets, added } = completeProjectSecrets(await deps.secretBox.open(record));
+    if (added.length === 0) return secrets;
+    const sealed = await deps.secretBox.seal(secrets);
+    if (await q.replaceSecrets(name, sealed.nonce, sealed.ciphertext, record.ciphertext)) return secrets;
+  }
+  throw new Error(`the secrets of project "${name}" kept changing while missing ones were being added`);
 }
 
 async function activeProject(deps: Deps, name: string): Promise<ProjectState> {

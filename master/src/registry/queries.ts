@@ -30,6 +30,7 @@ export const SQL = {
   insertSecrets: `insert into project_secrets (project, nonce, ciphertext) values ($1, $2, $3)
     on conflict (project) do nothing`,
   selectSecrets: `select nonce, ciphertext from project_secrets where project = $1`,
+  replaceSecrets: `update project_secrets set nonce = $2, ciphertext = $3 where project = $1 and ciphertext = $4`,
   keepSecrets: `update project_secrets set purge_after = null where project = $1`,
   purgeExpiredSecrets: `delete from project_secrets where purge_after is not null and purge_after <= now()`,
   setAgentTokenHash: `update projects set agent_token_hash = $2 where name = $1`,
@@ -308,6 +309,20 @@ export class Queries {
     const { rows } = await this.db.query(SQL.selectSecrets, [project]);
     const r = rows[0] as Row | undefined;
     return r ? { nonce: r.nonce as Buffer, ciphertext: r.ciphertext as Buffer } : undefined;
+  }
+
+  /**
+   * Replaces the encrypted secrets only if they are still the ones read (`previous`), so
+   * two concurrent completions store one result; true when this call stored it.
+   */
+  async replaceSecrets(
+    project: string,
+    nonce: Buffer,
+    ciphertext: Buffer,
+    previous: Buffer,
+  ): Promise<boolean> {
+    const r = await this.db.query(SQL.replaceSecrets, [project, nonce, ciphertext, previous]);
+    return (r.rowCount ?? 0) > 0;
   }
 
   async keepSecrets(project: string): Promise<void> {
