@@ -224,6 +224,12 @@ describe('router (kong/router/utils.lua, kong/tools/uri.lua at 3.9.1)', () => {
     expect(forward(ask(fake, '/p/x')).target).toBe('/api/x');
   });
 
+  it('when the request path is not normalised, then routing uses the normalised path and X-Forwarded-Path the one sent (runloop/handler.lua:1248-1254)', async () => {
+    const fake = await oneRoute();
+    const d = forward(ask(fake, '//p/./x?q=1'));
+    expect([d.target, d.headers['x-forwarded-path']]).toEqual(['/api/x?q=1', ['//p/./x']]);
+  });
+
   it('when the path holds characters outside the safe set, then they are percent-encoded upstream (runloop/handler.lua:1324, uri.lua:62-75)', async () => {
     const fake = await oneRoute();
     expect(forward(ask(fake, '/p/a%20b')).target).toBe('/api/a%20b');

@@ -106,6 +106,14 @@ export function splitTarget(url: string): { path: string; query: string } {
   return { path: normalizePath(rawPath.startsWith('/') ? rawPath : `/${rawPath}`), query };
 }
 
+/** The request target's path as sent (no normalisation), without the query. */
+function rawRequestPath(url: string): string {
+  const abs = /^https?:\/\/[^/?#]*/i.exec(url);
+  const target = abs ? url.slice(abs[0].length) || '/' : url;
+  const q = target.indexOf('?', 1);
+  return q < 0 ? target : target.slice(0, q);
+}
+
 const isLoopback = (ip: string): boolean =>
   ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
 
@@ -172,7 +180,8 @@ export function decideProxy(
   keep('x-forwarded-proto', 'http');
   keep('x-forwarded-host', hostWithoutPort(host));
   keep('x-forwarded-port', String(req.listenPort));
-  keep('x-forwarded-path', path);
+  // the request path as sent, without the query (kong/runloop/handler.lua:1248-1254)
+  keep('x-forwarded-path', rawRequestPath(req.url));
   keep('x-forwarded-prefix', match.route.strip_path ? match.matchedPath : null);
   headers.via = [[...(headers.via ?? []), VIA].join(', ')];
 

@@ -419,7 +419,13 @@ export class FakeKongStore {
     const { row, errors } = validateEntity(kind, fields);
     if (id !== undefined && (typeof id !== 'string' || !isUuid(id))) errors.id = 'expected a valid UUID';
     if (Object.keys(errors).length > 0) throw schemaViolation(errors);
-    if (kind === 'key-auths' && row.key === null) row.key = randomBytes(16).toString('hex');
+    // kong/db/schema/init.lua:1885-1894 `auto` string: kong/tools/rand.lua:123-146 random_string,
+    // 32 characters of base64 with `/` and `+` swapped for letters
+    if (kind === 'key-auths' && row.key === null) {
+      row.key = randomBytes(24)
+        .toString('base64')
+        .replace(/[+/]/g, () => String.fromCharCode(65 + Math.floor(Math.random() * 26)));
+    }
 
     for (const [field, target] of Object.entries(FOREIGN)) {
       const ref = refId(row[field]);
