@@ -10,7 +10,15 @@ export interface GitHubClientOptions {
   readonly token: Secret;
   /** API base URL; GitHub's by default, the fake's in tests. */
   readonly baseUrl?: string;
+  /**
+   * The login the token comments as: `github-actions[bot]` for a workflow's GITHUB_TOKEN. The
+   * sticky comment is only ever one of this bot's own.
+   */
+  readonly commentAuthor?: string;
 }
+
+/** The account a workflow's GITHUB_TOKEN acts as. */
+export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -22,6 +30,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubApi {
     log: { debug() {}, info() {}, warn() {}, error() {} },
   });
   const { owner, repo } = options.repo;
+  const author = options.commentAuthor ?? ACTIONS_BOT_LOGIN;
 
   return {
     async upsertStickyComment(issue, marker, body) {
@@ -32,7 +41,13 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubApi {
         issue_number: issue,
         per_page: 100,
       });
-      const mine = comments.find((c) => (c.body ?? '').includes(marker));
+      // Marker AND author: anyone who can comment can write the marker, and a comment found by
+      // the marker alone could be planted first, then edited into a forged plan. GitHub shows
+      // what GITHUB_TOKEN writes as user {login: "github-actions[bot]", type: "Bot"} (the id
+      // 41898282 that actions/github-script's own workflow matches its bot comment by).
+      const mine = comments.find(
+        (c) => c.user?.type === 'Bot' && c.user.login === author && (c.body ?? '').includes(marker),
+      );
       if (mine) {
         await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: text });
         return { id: mine.id, created: false };

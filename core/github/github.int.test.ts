@@ -36,6 +36,32 @@ describe('sticky PR comment', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]!.body).toContain('plan v2');
   });
+
+  // audit L2: anyone who can comment could plant the marker first; the bot then edited their
+  // comment, and they could later edit it into a forged plan
+  it.each([
+    { who: 'a user', user: { login: 'mallory', type: 'User' as const, id: 666 } },
+    { who: 'another bot', user: { login: 'evil-app[bot]', type: 'Bot' as const, id: 667 } },
+    {
+      who: 'a user named like the bot',
+      user: { login: 'github-actions[bot]', type: 'User' as const, id: 668 },
+    },
+  ])(
+    'when $who planted a comment with the marker, then the plan gets a comment of its own and theirs is left alone',
+    async ({ user }) => {
+      const forged = `${MARKER}\nNo changes.`;
+      fake.state.comments.push({ id: 1, issue: 7, body: forged, created_at: '', updated_at: '', user });
+      const first = await gh.upsertStickyComment(7, MARKER, `${MARKER}\nplan v1`);
+      expect(first.created).toBe(true);
+      expect(first.id).not.toBe(1);
+      const second = await gh.upsertStickyComment(7, MARKER, `${MARKER}\nplan v2`);
+      expect(second).toEqual({ id: first.id, created: false });
+      expect(fake.state.comments.find((c) => c.id === 1)!.body).toBe(forged);
+      const ours = fake.state.comments.find((c) => c.id === first.id)!;
+      expect(ours.body).toContain('plan v2');
+      expect(ours.user).toMatchObject({ login: 'github-actions[bot]', type: 'Bot' });
+    },
+  );
 });
 
 describe('commit statuses', () => {

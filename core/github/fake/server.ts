@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { gitBlobSha } from '../git-blob.ts';
-import { FakeRepoState } from './state.ts';
+import { ACTIONS_BOT, FakeRepoState, type FakeComment, type FakeUser } from './state.ts';
 
 export interface FakeGitHubOptions {
   readonly owner?: string;
@@ -13,6 +13,8 @@ export interface FakeGitHubOptions {
   readonly rateLimit?: number;
   /** The repository's Actions public key (base64) for secrets. */
   readonly actionsPublicKey?: string;
+  /** Who the accepted token writes comments as: the Actions bot, as for a workflow's GITHUB_TOKEN. */
+  readonly tokenUser?: FakeUser;
 }
 
 export interface RecordedCall {
@@ -93,6 +95,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       body: body.body,
       created_at: now,
       updated_at: now,
+      user: options.tokenUser ?? ACTIONS_BOT,
     };
     state.comments.push(c);
     res.status(201).json(commentJson(c));
@@ -272,13 +275,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   };
 }
 
-function commentJson(c: { id: number; body: string; created_at: string; updated_at: string }) {
+function commentJson(c: FakeComment) {
   return {
     id: c.id,
     body: c.body,
     created_at: c.created_at,
     updated_at: c.updated_at,
-    user: { login: 'github-actions[bot]' },
+    user: c.user ?? { login: 'octocat', type: 'User', id: 583231 },
   };
 }
 

@@ -10,12 +10,24 @@ export interface FakeCommit {
   readonly files: ReadonlyMap<string, string>;
 }
 
+/** A comment's author as GitHub's REST API shows it (`user.login`, `user.type`: User or Bot). */
+export interface FakeUser {
+  readonly login: string;
+  readonly type: 'User' | 'Bot';
+  readonly id?: number;
+}
+
+/** The author of what a workflow's GITHUB_TOKEN writes. */
+export const ACTIONS_BOT: FakeUser = { login: 'github-actions[bot]', type: 'Bot', id: 41898282 };
+
 export interface FakeComment {
   readonly id: number;
   readonly issue: number;
   body: string;
   readonly created_at: string;
   updated_at: string;
+  /** Absent: a person (octocat), as when a test plants a comment. */
+  readonly user?: FakeUser;
 }
 
 export interface FakeStatus {
