@@ -1,7 +1,8 @@
 /**
  * The master's docker-compose.yml. Caddy and the master API run on the host network
  * (Caddy terminates TLS for the public, the master API manages wg0); everything else
- * publishes on loopback only, plus the wg address for what workers reach (Logflare).
+ * publishes on loopback only. Workers reach only the master API's agent listener (its
+ * wg address); their logs go through it to Logflare, which listens on loopback alone.
  */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
 import { images } from '../versions.ts';
@@ -144,6 +145,9 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         SUPAFLEET_AGENT_LISTEN: layout.agentListen,
         SUPAFLEET_FLEET_FILE: '/etc/supafleet/fleet.yaml',
         SUPAFLEET_LISTEN: layout.apiListen,
+        // Worker logs (POST /v1/agent/logs) are forwarded here with Logflare's ingest token.
+        SUPAFLEET_LOGFLARE_TOKEN: '${LOGFLARE_PUBLIC_ACCESS_TOKEN}',
+        SUPAFLEET_LOGFLARE_URL: 'http://127.0.0.1:4000',
         // Installed by the operator or the master workflow, never by user_data (see docs/cloud-init.md).
         SUPAFLEET_SEAL_PRIVATE_KEY_FILE: '/etc/supafleet/fleet-seal.key',
         SUPAFLEET_SECRETS_KEY: '${SUPAFLEET_SECRETS_KEY}',
@@ -183,7 +187,9 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       },
       healthcheck: hc(['CMD', 'curl', '-sf', 'http://localhost:4000/health']),
       mem_limit: mem.logflare,
-      ports: ['127.0.0.1:4000:4000', `${layout.wgAddress}:4000:4000`],
+      // Loopback only: single-tenant Logflare has no browser authentication. The master API
+      // (host network) forwards worker logs to it here; Studio and Vector use the compose network.
+      ports: ['127.0.0.1:4000:4000'],
     },
     vector: {
       ...common,

@@ -13,6 +13,7 @@ import { renderCaddyfile } from './caddyfile.ts';
 import { renderMasterCompose } from './compose.ts';
 import { MASTER_DIR, masterLayout } from './layout.ts';
 import { renderMasterEnv, type MasterSecrets } from './secrets.ts';
+import { renderMasterVector } from './vector.ts';
 import { renderMasterWgConf } from './wireguard.ts';
 
 const STATIC = {
@@ -22,30 +23,6 @@ const STATIC = {
 
 /** The master backs up one hour after the workers' default 03:00. */
 export const MASTER_BACKUP_SCHEDULE = '0 4 * * *';
-
-function masterVector(): string {
-  return toYaml({
-    api: { enabled: true, address: '0.0.0.0:9001' },
-    sinks: {
-      logflare: {
-        type: 'http',
-        inputs: ['tagged'],
-        encoding: { codec: 'json' },
-        method: 'post',
-        request: { headers: { 'x-api-key': '${LOGFLARE_PUBLIC_ACCESS_TOKEN}' }, retry_max_duration_secs: 30 },
-        uri: 'http://logflare:4000/api/logs?source_name=supafleet.master',
-      },
-    },
-    sources: { containers: { type: 'docker_logs', exclude_containers: ['supafleet-master-vector-1'] } },
-    transforms: {
-      tagged: {
-        type: 'remap',
-        inputs: ['containers'],
-        source: '.service = .label."com.docker.compose.service"\ndel(.label)',
-      },
-    },
-  });
-}
 
 /** Data for the master's first-boot script (/etc/supafleet/master.json, read with jq). */
 export function renderMasterBootstrapData(fleet: ResolvedFleet, restore = false): string {
@@ -119,7 +96,7 @@ export function masterFiles(fleet: ResolvedFleet, restore = false): Map<string, 
     [`${MASTER_DIR}/caddy/Caddyfile`, renderCaddyfile(fleet)],
     [`${MASTER_DIR}/db/init.sql`, STATIC.init],
     [`${MASTER_DIR}/docker-compose.yml`, renderMasterCompose(fleet)],
-    [`${MASTER_DIR}/vector/vector.yml`, masterVector()],
+    [`${MASTER_DIR}/vector/vector.yml`, renderMasterVector()],
     // The fleet as the master API reads it (SUPAFLEET_FLEET_FILE), defaults filled in.
     ['/etc/supafleet/fleet.yaml', toYaml(fleet)],
     ['/etc/supafleet/master.json', renderMasterBootstrapData(fleet, restore)],

@@ -45,7 +45,7 @@ describe('supafleet render', () => {
     },
   );
 
-  it('when the master is rendered, then its stack is written and the table shows user_data within 16 KiB', () => {
+  it('when the master is rendered, then its stack is written and the table shows user_data within 18 KiB', () => {
     const dir = join(out, 'master');
     const r = cli('render', 'master', '--root', EXAMPLES_ROOT, '--out', dir);
     expect(r.code, r.stderr).toBe(0);

@@ -10,7 +10,6 @@ import { renderMasterStack } from '../master/stack.ts';
 import { renderMasterUserData } from '../master/user-data.ts';
 import { placeholderMasterSecrets } from '../master/secrets.ts';
 import { placeholderEnrollment, placeholderSecrets } from '../placeholders.ts';
-import { masterWgAddress } from '../shared/checks.ts';
 import { renderWorkerBundle } from '../worker/bundle.ts';
 import { renderWorkerUserData } from '../worker/user-data.ts';
 import {
@@ -126,7 +125,8 @@ function checkMaster(c: MasterCase): void {
   expect(composeSchemaErrors(compose), 'compose-spec schema').toEqual([]);
   expect(
     composeRules(compose, {
-      allowedHostIps: ['127.0.0.1', masterWgAddress(c.fleet.network.cidr)],
+      // nothing on the wg address: workers reach only the master API's agent listener (host network)
+      allowedHostIps: ['127.0.0.1'],
       oneShot: ['kong-migrations'],
       noHealthcheck: ['socket-proxy'],
     }),
