@@ -29,7 +29,10 @@ export interface ProjectSecrets {
   readonly vault_enc_key: string;
   /** postgres-meta CRYPTO_KEY (32 hex chars). */
   readonly pg_meta_crypto_key: string;
-  /** Token this worker's Vector uses to ship logs to the master's Logflare (32 hex chars). */
+  /**
+   * The project's log key (32 hex chars): this worker's Vector presents it to the master's
+   * `POST /v1/agent/logs`, which checks it with the wg address; it never reaches Logflare.
+   */
   readonly logflare_api_key: string;
   /** Storage's S3-protocol access key id (S3_PROTOCOL_ACCESS_KEY_ID, 32 hex chars). */
   readonly s3_protocol_access_key_id: string;
