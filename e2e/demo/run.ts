@@ -11,6 +11,7 @@
  * mode inside the master namespace (as Kong runs on the master), forwarded to a
  * host loopback port for Caddy; in-process the wg addresses are loopback ones.
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,7 @@ import type { Logger } from '../../core/apply/ports.ts';
 import { pollUntil } from '../../fakes/kong/poll.ts';
 import { startCaddy, httpsOnLoopback, type StartedCaddy } from '../../test/support/caddy.ts';
 import { startLab, type FleetLab, type LabTrace } from '../lab/index.ts';
+import { describeSwept, RunRecorder, sweepLeftovers } from '../lab/runs.ts';
 import { applyFleet, labTarget, loadFleet } from './apply.ts';
 import { abbreviate, createMasker, progressLine, statusTable, type StatusRow } from './view.ts';
 
@@ -46,6 +48,9 @@ export function demoOptions(argv: readonly string[], env: NodeJS.ProcessEnv): De
   };
 }
 
+/** The signals that stop the demo: Ctrl-C, a `kill`/`timeout`, a closed terminal. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** Runs the demo; resolves with the exit code once everything it made is removed. */
 export async function runDemo(o: DemoOptions): Promise<number> {
   const start = Date.now();
@@ -57,7 +62,11 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     error: (l) => say(`error: ${l}`),
     mask: (v) => masker.add(v),
   };
+  const swept = describeSwept(sweepLeftovers());
+  if (swept) say(swept);
   const dir = mkdtempSync(join(tmpdir(), 'supafleet-demo-'));
+  const run = new RunRecorder(`d${randomBytes(3).toString('hex')}`, 'demo');
+  run.add({ dir });
   let lab: FleetLab | undefined;
   let caddy: StartedCaddy | undefined;
   const report: { secrets: string[]; trace?: LabTrace; caddy?: { pid: number; dir: string }; dir: string } = {
@@ -72,16 +81,26 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((r) => (stopping = r));
   let interrupted = false;
-  const onSignal = () => {
+  let cleaning = false;
+  /**
+   * Ctrl-C (SIGINT), SIGTERM and SIGHUP (a closed terminal) stop the demo; the children run in
+   * process groups of their own, so the signal reaches the demo alone, which stops them in order.
+   * A second signal while cleaning up is ignored.
+   */
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted || cleaning) {
+      say(`${signal}: already cleaning up, please wait`);
+      return;
+    }
     interrupted = true;
+    say(`${signal}: stopping the demo`);
     stopping?.();
   };
   /** A signal during start-up or the apply stops the demo at the next step, then cleans up. */
   const checkInterrupted = () => {
     if (interrupted) throw new Error('interrupted; cleaning up');
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const loaded = await loadFleet(o.root);
     const sealKeyFile = join(o.root, 'EXAMPLE-ONLY.seal-private-key');
@@ -103,6 +122,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     checkInterrupted();
     const proxy = new URL(lab.kongProxyUrl);
     caddy = await startCaddy({
+      env: run.marker,
+      parentDir: dir,
       sites: [{ hosts: [`*.${loaded.fleet.domain}`], upstream: `127.0.0.1:${proxy.port}` }],
     });
     report.caddy = { pid: caddy.pid, dir: caddy.dir };
@@ -212,18 +233,19 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say(`demo failed: ${(err as Error).message}`);
     code = 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    cleaning = true;
     await caddy?.stop().catch((e: Error) => say(`caddy stop: ${e.message}`));
     if (lab) {
       report.trace = lab.trace();
       await lab.stop().catch((e: Error) => say(`lab stop: ${e.message}`));
     }
     rmSync(dir, { recursive: true, force: true });
+    run.done();
     writeReport();
     say(
       `cleaned up: ${report.trace?.namespaces.length ?? 0} namespaces, ${(report.trace?.pids.length ?? 0) + (caddy ? 1 : 0)} processes, temp dirs`,
     );
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
   return code;
 }

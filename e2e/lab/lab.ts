@@ -42,6 +42,7 @@ import { PG_BIN, startPostgres, type TestPostgres } from '../../test/support/pos
 import { absentTools, describeTools, type Tool } from '../../test/support/tools.ts';
 import { isAlive, listNamespaces, namespacePids, sh } from './commands.ts';
 import { startMasterNs, type MasterNs } from './master-ns.ts';
+import { describeSwept, RunRecorder, sweepLeftovers } from './runs.ts';
 import { makeCertificate } from './tls.ts';
 import {
   bootWorker,
@@ -175,6 +176,8 @@ function x25519(): { privateKey: string; publicKey: string } {
 
 export async function startFleetLab(options: FleetLabOptions = {}): Promise<FleetLab> {
   const say = options.log ?? (() => undefined);
+  const swept = describeSwept(sweepLeftovers());
+  if (swept) say(swept);
   const id = randomBytes(2).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'supafleet-lab-'));
   const names = { master: `sflm${id}`, bridge: `sflb${id}`, wg: `sflg${id}`, veth: `sl${id}` };
@@ -184,6 +187,8 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     sockets: new Set<string>(),
     dirs: new Set([dir]),
   };
+  const run = new RunRecorder(id, 'lab');
+  run.add({ dir });
   const secrets = new Set<string>();
   const workers = new Map<number, LabWorker>();
   /** Projects whose next server is left without a boot (holdBoot). */
@@ -263,6 +268,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
       );
       rmSync(pgDir, { recursive: true, force: true });
     }
+    run.done();
   };
   process.once('exit', onExit);
 
@@ -285,6 +291,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     }
     if (pg) await pg.stop().catch((e: Error) => problems.push(e.message));
     rmSync(dir, { recursive: true, force: true });
+    run.done();
     if (problems.length) say(`lab stop: ${problems.join('; ')}`);
   };
 
@@ -309,6 +316,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
         (await registry.pool.query('show unix_socket_directories')).rows[0].unix_socket_directories,
       );
       pgDir = socketDir;
+      run.add({ dir: pgDir, postgres: join(pgDir, 'data') });
     } finally {
       await registry.close();
     }
@@ -343,6 +351,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
 
     say(`starting the master in namespace ${names.master}`);
     master = await startMasterNs({
+      marker: run.marker,
       namespace: names.master,
       bridge: names.bridge,
       wgInterface: names.wg,
@@ -401,6 +410,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
             masterHost,
             caFile: tls.cert,
             agentBundle,
+            marker: run.marker,
           });
           workers.set(serverId, w);
           if (w.child.pid) made.pids.add(w.child.pid);

@@ -23,6 +23,8 @@ export interface MasterNsOptions {
   /** The master's wg private key (base64), written 0600 into the wg-quick file the peer manager keeps. */
   readonly wgPrivateKey: string;
   readonly env: Readonly<Record<string, string>>;
+  /** The run's marker (`SUPAFLEET_LAB_RUN=<id>`) for every process started here. */
+  readonly marker?: Readonly<Record<string, string>>;
 }
 
 export interface MasterNs {
@@ -71,7 +73,8 @@ async function startChild(
   const child = spawn(
     'ip',
     ['netns', 'exec', o.namespace, process.execPath, '--import', 'tsx', join(HERE, script)],
-    { cwd: REPO, env, stdio: ['ignore', 'pipe', err] },
+    // own process group: a Ctrl-C at the terminal reaches the demo, which stops this in order
+    { cwd: REPO, env: { ...env, ...o.marker }, stdio: ['ignore', 'pipe', err], detached: true },
   );
   let ready = false;
   let text = '';
@@ -135,7 +138,9 @@ export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
 
     const wgLog = openSync(join(o.dir, 'master-wireguard-go.log'), 'a');
     const wg = spawn('ip', ['netns', 'exec', o.namespace, 'wireguard-go', '-f', o.wgInterface], {
+      env: { ...process.env, ...o.marker },
       stdio: ['ignore', wgLog, wgLog],
+      detached: true,
     });
     children.push(wg);
     await until(

@@ -48,6 +48,8 @@ export interface LabWorker {
   /** The boot script, which becomes the agent (replaced by restartAgent). */
   child: ChildProcess;
   readonly agentBundle: string;
+  /** The run's marker (`SUPAFLEET_LAB_RUN=<id>`) in the environment of every process of the worker. */
+  readonly marker: Readonly<Record<string, string>>;
   /** Set once enrollment wrote agent.json. */
   wgIp: string | undefined;
 }
@@ -131,6 +133,7 @@ export interface BootOptions {
   readonly masterHost: string;
   readonly caFile: string;
   readonly agentBundle: string;
+  readonly marker?: Readonly<Record<string, string>>;
 }
 
 /** Creates the namespace, joins it to the bridge, and starts the boot (enrollment, wg, agent) in it. */
@@ -174,8 +177,11 @@ export function bootWorker(o: BootOptions): LabWorker {
       LAB_NODE: process.execPath,
       LAB_AGENT: o.agentBundle,
       CURL_CA_BUNDLE: o.caFile,
+      ...o.marker,
     },
     stdio: ['ignore', out, out],
+    // own process group: a Ctrl-C at the terminal reaches the demo, which stops this in order
+    detached: true,
   });
   return {
     project: o.project,
@@ -185,6 +191,7 @@ export function bootWorker(o: BootOptions): LabWorker {
     n: o.n,
     child,
     agentBundle: o.agentBundle,
+    marker: o.marker ?? {},
     wgIp: undefined,
   };
 }
@@ -301,7 +308,11 @@ export async function restartAgent(w: LabWorker, signal: 'SIGKILL' | 'SIGTERM' =
       'process',
       config,
     ],
-    { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' }, stdio: ['ignore', out, out] },
+    {
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...w.marker },
+      stdio: ['ignore', out, out],
+      detached: true,
+    },
   );
   note(w.dir, `agent: ${process.execPath} ${w.agentBundle} --runtime process (restarted)`);
 }

@@ -126,6 +126,10 @@ function probeName(site: CaddySite): string {
 export async function startCaddy(options: {
   sites: readonly CaddySite[];
   readyTimeoutMs?: number;
+  /** Extra environment for the Caddy process (e.g. a run's marker). */
+  env?: Readonly<Record<string, string>>;
+  /** Where Caddy's temp dir is made (default: the system temp dir). */
+  parentDir?: string;
 }): Promise<StartedCaddy> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -139,8 +143,12 @@ export async function startCaddy(options: {
 async function startCaddyOnce(options: {
   sites: readonly CaddySite[];
   readyTimeoutMs?: number;
+  /** Extra environment for the Caddy process (e.g. a run's marker). */
+  env?: Readonly<Record<string, string>>;
+  /** Where Caddy's temp dir is made (default: the system temp dir). */
+  parentDir?: string;
 }): Promise<StartedCaddy> {
-  const dir = await mkdtemp(join(tmpdir(), 'supafleet-caddy-'));
+  const dir = await mkdtemp(join(options.parentDir ?? tmpdir(), 'supafleet-caddy-'));
   const storage = join(dir, 'storage');
   const home = join(dir, 'home');
   let child: ChildProcess | null = null;
@@ -182,8 +190,11 @@ async function startCaddyOnce(options: {
         HOME: home,
         XDG_DATA_HOME: join(home, '.local', 'share'),
         XDG_CONFIG_HOME: join(home, '.config'),
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // own process group: a Ctrl-C at the terminal reaches the caller, which stops Caddy
+      detached: true,
     });
     child = spawned;
     spawned.stdout?.on('data', remember);
