@@ -6,6 +6,7 @@ import { registerMaster } from './master.ts';
 import { registerPlan } from './plan.ts';
 import { registerRender } from './render.ts';
 import { registerSeal } from './seal.ts';
+import { registerSmoke } from './smoke.ts';
 import { registerUnseal } from './unseal.ts';
 import { registerValidate } from './validate.ts';
 
@@ -22,4 +23,5 @@ export const commands: readonly RegisterCommand[] = [
   registerRender,
   registerMaster,
   registerBadges,
+  registerSmoke,
 ];

@@ -17,6 +17,7 @@ export const BACKUP_SSH_KEY = '/etc/supafleet/backup.key';
 const STATIC = {
   backup: staticFile(import.meta.url, '../shared/static/backup.sh'),
   jwt: staticFile(import.meta.url, './static/jwt.sql'),
+  health: staticFile(import.meta.url, './static/functions-supafleet-health.ts.txt'),
   main: staticFile(import.meta.url, './static/functions-main.ts.txt'),
   realtime: staticFile(import.meta.url, './static/realtime.sql'),
   roles: staticFile(import.meta.url, './static/roles.sql'),
@@ -120,6 +121,8 @@ export function renderWorkerBundle(input: WorkerBundleInput): Map<string, string
     ['docker-compose.yml', renderWorkerCompose(input)],
     ['function-secrets.json', renderFunctionSecrets(input)],
     ['functions/main/index.ts', STATIC.main],
+    // the function `supafleet smoke` invokes (core/smoke)
+    ['functions/supafleet-health/index.ts', STATIC.health],
     [
       'manifest.json',
       JSON.stringify(

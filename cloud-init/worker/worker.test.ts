@@ -155,6 +155,17 @@ describe('worker stack bundle', () => {
     );
   });
 
+  it('when rendered, then it ships the supafleet-health function that supafleet smoke invokes, answering {"ok": true}', () => {
+    const source = bundleOf().get('functions/supafleet-health/index.ts');
+    expect(source).toContain('Deno.serve(');
+    expect(source).toContain("JSON.stringify({ ok: true, function: 'supafleet-health' })");
+  });
+
+  it("when rendered, then PostgREST exposes the supafleet schema that supafleet smoke writes to, after upstream's three", () => {
+    const env = composeOf().services.rest!.environment as Record<string, string>;
+    expect(env.PGRST_DB_SCHEMAS).toBe('public,storage,graphql_public,supafleet');
+  });
+
   it('when rendered, then every published port is bound to the wg address, except the socket proxy on loopback', () => {
     const { services } = composeOf();
     const published = Object.entries(services)

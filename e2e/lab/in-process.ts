@@ -45,7 +45,10 @@ import {
   type LabTrace,
   type LabWorkerInfo,
 } from './lab.ts';
-import { LAB_SERVICES, labBundleRenderer } from './standins.ts';
+import { buildStandins } from './standins/build.ts';
+import { dropWorkerDatabase } from './lab.ts';
+import { LAB_SERVICES, labBundleRenderer, pgMetaAppPath } from './standins.ts';
+import pgLib from 'pg';
 
 export const IN_PROCESS_CIDR = '127.101.0.0/24';
 
@@ -105,6 +108,7 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
   let hetzner: FakeHetzner | undefined;
   let watcher: NodeJS.Timeout | undefined;
   let stopped = false;
+  let pgUrl: string | undefined;
 
   const destroying = new Map<number, Promise<void>>();
   /** Stops the agent (which stops its stand-ins), then any stand-in PID still alive; the worker leaves the list after. */
@@ -119,6 +123,7 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
         for (const x of Object.values(w.runtime.pids())) mine.add(x);
         for (const x of mine) pids.add(x);
         const left = await stopPids([...mine], 2000);
+        if (!stopped && pgUrl) await dropWorkerDatabase(pgUrl, w.project).catch(() => undefined);
         say(
           `worker ${w.project}: agent and stand-ins stopped${left.length ? ` (still alive: ${left.join(' ')})` : ''}`,
         );
@@ -145,6 +150,18 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
     say('starting Postgres (in-process lab)');
     const harness = await startMasterHarness();
     closers.push(() => harness.close());
+    pgUrl = harness.pg.url;
+    const standinProgram = join(dir, 'standin.mjs');
+    await buildStandins(standinProgram);
+    const socketDir = await (async () => {
+      const c = new pgLib.Client({ connectionString: harness.pg.url });
+      await c.connect();
+      try {
+        return String((await c.query('show unix_socket_directories')).rows[0].unix_socket_directories);
+      } finally {
+        await c.end();
+      }
+    })();
     const agentPort = await freePort('127.101.0.1');
     const l = await harness.newDeps({
       cidr: IN_PROCESS_CIDR,
@@ -174,7 +191,14 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
           }
         : {}),
       peers,
-      renderBundle: labBundleRenderer(localPort),
+      renderBundle: labBundleRenderer(
+        {
+          program: standinProgram,
+          pgMetaApp: pgMetaAppPath(),
+          postgres: { socketDir: socketDir.split(',')[0]!.trim(), port: harness.pg.port },
+        },
+        localPort,
+      ),
       kong: {
         reconcile: (p: Parameters<typeof reconcileProject>[1]) => reconcileProject(kongClient, p),
         remove: (n: string) => removeProject(kongClient, n),

@@ -28,6 +28,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pgLib from 'pg';
 import { stringify } from 'yaml';
 import { buildAgent } from '../../agent/build.ts';
 import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
@@ -43,6 +44,8 @@ import { absentTools, describeTools, type Tool } from '../../test/support/tools.
 import { isAlive, listNamespaces, namespacePids, sh } from './commands.ts';
 import { startMasterNs, type MasterNs } from './master-ns.ts';
 import { describeSwept, RunRecorder, sweepLeftovers } from './runs.ts';
+import { buildStandins } from './standins/build.ts';
+import { labSettingsEnv, labWorkerDatabase, pgMetaAppPath } from './standins.ts';
 import { makeCertificate } from './tls.ts';
 import {
   bootWorker,
@@ -226,6 +229,8 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
   const destroyNow = async (w: LabWorker): Promise<void> => {
     remember(w);
     const left = await destroyWorker(w);
+    // the server's disk goes with it: its database on the lab's Postgres too
+    if (pg && !stopped) await dropWorkerDatabase(pg.url, w.project).catch(() => undefined);
     say(
       `worker ${w.project}: namespace ${w.namespace} removed${left.pids.length ? ` (pids left: ${left.pids.join(' ')})` : ''}`,
     );
@@ -345,9 +350,10 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     const masterHost = `fleet.${fleet.domain}`;
     const tls = makeCertificate(dir, masterHost);
 
-    say('bundling the agent');
+    say('bundling the agent and the stand-ins');
     const agentBundle = join(dir, 'agent.mjs');
-    await buildAgent(agentBundle);
+    const standinProgram = join(dir, 'standin.mjs');
+    await Promise.all([buildAgent(agentBundle), buildStandins(standinProgram)]);
 
     say(`starting the master in namespace ${names.master}`);
     master = await startMasterNs({
@@ -370,6 +376,11 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
         SUPAFLEET_LOG_LEVEL: 'info',
         LAB_TLS_CERT: tls.cert,
         LAB_TLS_KEY: tls.key,
+        ...labSettingsEnv({
+          program: standinProgram,
+          pgMetaApp: pgMetaAppPath(),
+          postgres: { socketDir: socketDir.split(',')[0]!.trim(), port: pg.port },
+        }),
       },
     });
     const mp = master.pids();
@@ -511,6 +522,17 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** Drops a worker's database from the lab's Postgres (a deleted server's disk is gone). */
+export async function dropWorkerDatabase(url: string, project: string): Promise<void> {
+  const client = new pgLib.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${labWorkerDatabase(project)}" with (force)`);
+  } finally {
+    await client.end();
   }
 }
 

@@ -5,7 +5,8 @@
  * reads it, with the real WireGuard peer manager) with two lab additions:
  *
  * - the bundle renderer adds the stand-in services (see standins.ts), so the
- *   agent's process runtime can run the bundle;
+ *   agent's process runtime can run the bundle (where the stand-in program,
+ *   postgres-meta and the lab's Postgres are comes from LAB_* variables);
  * - the Kong Admin API is the Kong fake (kong-main.ts) on 127.0.0.1:8001 of this namespace.
  *
  * It listens on the master's wg address (agents), on HTTPS :443 (workers enroll at
@@ -24,7 +25,7 @@ import { createApp } from '../../master/src/app.ts';
 import { loadConfig } from '../../master/src/config.ts';
 import { createLogger } from '../../master/src/log.ts';
 import { buildDeps } from '../../master/src/server.ts';
-import { labBundleRenderer } from './standins.ts';
+import { labBundleRenderer, labSettingsFromEnv } from './standins.ts';
 
 const env = process.env;
 const need = (k: string): string => {
@@ -36,7 +37,7 @@ const need = (k: string): string => {
 const publicSocket = need('LAB_PUBLIC_SOCKET');
 const config = await loadConfig(env);
 const log = createLogger(config.logLevel);
-const deps = { ...(await buildDeps(config, log)), renderBundle: labBundleRenderer() };
+const deps = { ...(await buildDeps(config, log)), renderBundle: labBundleRenderer(labSettingsFromEnv(env)) };
 
 const listen = async (server: Server | NetServer, ...args: unknown[]): Promise<void> => {
   (server.listen as (...a: unknown[]) => void)(...args);

@@ -1,15 +1,19 @@
+import { createRequire } from 'node:module';
+import { parse } from 'yaml';
 import type { BundleRenderer } from '../../master/src/bundle.ts';
 import { defaultBundleRenderer } from '../../master/src/bundle.ts';
 
 /**
  * The stand-in services a lab worker runs instead of the Supabase containers. The
- * master of the lab renders the real bundle and adds `standins.json`, `probes.json`
- * and the stand-in program, so the real agent runs them with its process runtime.
- * Each stand-in answers its health probe on 127.0.0.1 and listens on the worker's
- * wg address too; `rest` answers `GET /` with a small JSON document naming the
- * project and revision (the "REST endpoint" a request over wg reaches).
+ * lab's master renders the real bundle and adds `standins.json` and `probes.json`,
+ * so the real agent runs them with its process runtime. Every service runs the
+ * stand-in program (standins/main.ts, bundled once per lab): auth, rest, storage,
+ * functions and realtime speak the subset of their protocol supabase-js uses
+ * (standins/README.md), `meta` is the real @supabase/postgres-meta, and rest and
+ * meta work on the worker's own database on the lab's Postgres. Each answers its
+ * health probe on 127.0.0.1 and listens on the worker's wg address too; `GET /`
+ * of rest answers `{service, project, revision, stand_in}`.
  */
-export const LAB_STANDIN_FILE = 'lab-standin.mjs';
 
 /**
  * Stands in for the bundle's backup/backup.sh (restic to the Storage Box): records
@@ -34,31 +38,65 @@ export const LAB_SERVICES: Readonly<Record<string, number>> = {
   storage: 5000,
 };
 
-export const LAB_STANDIN_SCRIPT = `import { createServer } from 'node:http';
-const service = process.env.SERVICE ?? '';
-const port = Number(process.env.PORT);
-const body = JSON.stringify({
-  service,
-  project: process.env.PROJECT ?? '',
-  revision: Number(process.env.REVISION ?? 0),
-  stand_in: true,
-});
-const handler = (req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
-  res.end(body);
-};
-const servers = [createServer(handler).listen(port, '127.0.0.1')];
-if (process.env.WG_ADDRESS) {
-  servers.push(createServer(handler).listen(Number(process.env.WG_PORT ?? port), process.env.WG_ADDRESS));
+/** Where the stand-ins come from and where the workers' databases live. */
+export interface LabStandinSettings {
+  /** The bundled stand-in program (absolute path; standins/build.ts). */
+  readonly program: string;
+  /** @supabase/postgres-meta's app factory (absolute path). */
+  readonly pgMetaApp: string;
+  /** The lab's Postgres: its unix socket directory and port. */
+  readonly postgres: { readonly socketDir: string; readonly port: number };
 }
-process.on('SIGTERM', () => process.exit(0));
-`;
+
+/** The path of postgres-meta's app factory in this repository's node_modules. */
+export function pgMetaAppPath(): string {
+  return createRequire(import.meta.url).resolve('@supabase/postgres-meta/dist/server/app.js');
+}
+
+/** The name of a worker's own database on the lab's Postgres. */
+export function labWorkerDatabase(project: string): string {
+  return `lab_${project.replaceAll('-', '_')}`;
+}
+
+/** Settings passed to the lab's master process through its environment. */
+export function labSettingsEnv(s: LabStandinSettings): Record<string, string> {
+  return {
+    LAB_STANDIN_PROGRAM: s.program,
+    LAB_PG_META_APP: s.pgMetaApp,
+    LAB_PG_SOCKET_DIR: s.postgres.socketDir,
+    LAB_PG_PORT: String(s.postgres.port),
+  };
+}
+
+export function labSettingsFromEnv(env: NodeJS.ProcessEnv): LabStandinSettings {
+  const need = (k: string): string => {
+    const v = env[k];
+    if (!v) throw new Error(`${k} is not set; the lab's master needs it for the stand-ins`);
+    return v;
+  };
+  return {
+    program: need('LAB_STANDIN_PROGRAM'),
+    pgMetaApp: need('LAB_PG_META_APP'),
+    postgres: { socketDir: need('LAB_PG_SOCKET_DIR'), port: Number(need('LAB_PG_PORT')) },
+  };
+}
+
+/** Environment values of one service in the rendered compose file (non-secret settings the stand-ins mirror). */
+function composeEnv(compose: string | undefined, service: string): Record<string, string> {
+  if (!compose) return {};
+  const doc = parse(compose) as { services?: Record<string, { environment?: Record<string, unknown> }> };
+  const env = doc.services?.[service]?.environment ?? {};
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+}
 
 /** The extra bundle files for one worker. */
 export function labStandinFiles(input: {
   project: string;
   revision: number;
   wgAddress: string;
+  settings: LabStandinSettings;
+  /** The rendered docker-compose.yml (the stand-ins take PostgREST's schemas, VERIFY_JWT and the public URL from it). */
+  compose?: string;
   /**
    * The 127.0.0.1 port a service answers its probe on. Default: its real port (a
    * worker namespace has its own loopback); in-process workers share the host's
@@ -66,12 +104,18 @@ export function labStandinFiles(input: {
    */
   localPort?: (service: string, port: number) => number;
 }): Map<string, string> {
+  const { settings } = input;
   const services: Record<string, unknown> = {};
   const probes: unknown[] = [];
+  const pg = settings.postgres;
+  const dbUrl = `postgres://postgres@localhost:${pg.port}/${labWorkerDatabase(input.project)}?host=${encodeURIComponent(pg.socketDir)}`;
+  const rest = composeEnv(input.compose, 'rest');
+  const functions = composeEnv(input.compose, 'functions');
+  const auth = composeEnv(input.compose, 'auth');
   for (const [name, port] of Object.entries(LAB_SERVICES)) {
     const local = input.localPort?.(name, port) ?? port;
     services[name] = {
-      command: ['node', LAB_STANDIN_FILE],
+      command: ['node', settings.program],
       port: local,
       env: {
         SERVICE: name,
@@ -79,12 +123,24 @@ export function labStandinFiles(input: {
         REVISION: String(input.revision),
         WG_ADDRESS: input.wgAddress,
         WG_PORT: String(port),
+        ...(['db', 'meta', 'rest'].includes(name) ? { LAB_DB_URL: dbUrl } : {}),
+        ...(name === 'meta' ? { LAB_PG_META_APP: settings.pgMetaApp } : {}),
+        ...(name === 'rest' && rest.PGRST_DB_SCHEMAS ? { PGRST_DB_SCHEMAS: rest.PGRST_DB_SCHEMAS } : {}),
+        ...(name === 'functions' && functions.VERIFY_JWT ? { VERIFY_JWT: functions.VERIFY_JWT } : {}),
+        ...(name === 'auth' && auth.API_EXTERNAL_URL ? { API_EXTERNAL_URL: auth.API_EXTERNAL_URL } : {}),
       },
     };
-    probes.push({ service: name, type: 'http', url: `http://127.0.0.1:${local}/` });
+    const path =
+      name === 'auth' || name === 'meta'
+        ? '/health'
+        : name === 'storage'
+          ? '/status'
+          : name === 'realtime'
+            ? '/api/tenants/realtime-dev/health'
+            : '/';
+    probes.push({ service: name, type: 'http', url: `http://127.0.0.1:${local}${path}` });
   }
   return new Map([
-    [LAB_STANDIN_FILE, LAB_STANDIN_SCRIPT],
     ['backup/backup.sh', LAB_BACKUP_SCRIPT],
     ['standins.json', JSON.stringify({ services }, null, 2)],
     ['probes.json', JSON.stringify({ probes }, null, 2)],
@@ -93,6 +149,7 @@ export function labStandinFiles(input: {
 
 /** The real bundle renderer plus the stand-in files. */
 export function labBundleRenderer(
+  settings: LabStandinSettings,
   localPort?: (wgAddress: string, service: string, port: number) => number,
 ): BundleRenderer {
   return (input) => {
@@ -101,6 +158,8 @@ export function labBundleRenderer(
       project: input.project.name,
       revision: input.revision,
       wgAddress: input.wgAddress,
+      settings,
+      compose: files.get('docker-compose.yml'),
       ...(localPort
         ? { localPort: (service: string, port: number) => localPort(input.wgAddress, service, port) }
         : {}),

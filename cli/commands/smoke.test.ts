@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/cli-io.ts';
+
+describe('supafleet smoke: usage', () => {
+  const cases: { name: string; argv: string[]; env?: Record<string, string>; want: RegExp }[] = [
+    { name: 'no master and no --url', argv: ['smoke', 'acme'], want: /no master: pass --master/ },
+    {
+      name: 'a master without a token',
+      argv: ['smoke', 'acme', '--master', 'https://fleet.example.com'],
+      want: /SUPAFLEET_API_TOKEN is not set/,
+    },
+    {
+      name: '--url without the keys',
+      argv: ['smoke', 'acme', '--url', 'https://acme.example.com'],
+      want: /SUPAFLEET_SMOKE_ANON_KEY and SUPAFLEET_SMOKE_SERVICE_ROLE_KEY are not set/,
+    },
+    {
+      name: 'plain http to a public host',
+      argv: ['smoke', 'acme', '--url', 'http://acme.example.com'],
+      want: /must be https/,
+    },
+    {
+      name: 'a bad --connect-to',
+      argv: ['smoke', 'acme', '--url', 'https://acme.example.com', '--connect-to', 'nowhere'],
+      want: /--connect-to "nowhere" is not valid/,
+    },
+    { name: 'a bad project name', argv: ['smoke', 'Acme!'], want: /not a project name/ },
+  ];
+  for (const c of cases) {
+    it(`when called with ${c.name}, then it exits 2 and says what is missing`, async () => {
+      const run = await runCli(c.argv, { cwd: process.cwd(), env: c.env ?? {} });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(c.want);
+    });
+  }
+});

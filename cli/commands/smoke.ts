@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { createMasterClient } from '../../core/master-client/client.ts';
+import {
+  formatReport,
+  runSmoke,
+  SMOKE_KEY_ENV,
+  smokeTarget,
+  type SmokeTarget,
+} from '../../core/smoke/index.ts';
+import { EXIT, UsageError, type CommandIo } from '../io.ts';
+
+interface SmokeFlags {
+  master?: string;
+  url?: string;
+  connectTo?: string;
+  cacert?: string;
+  timeout: string;
+  json?: boolean;
+}
+
+function httpsUrl(flag: string, value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new UsageError(`${flag} "${value}" is not a URL; expected e.g. https://acme.example.com`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+    throw new UsageError(`${flag} "${value}" must be https (plain http only on loopback)`);
+  }
+  return u.toString().replace(/\/$/, '');
+}
+
+/**
+ * `supafleet smoke <project>`: the project's data path end to end with supabase-js
+ * (auth, rest, storage, realtime, functions), each step timed, a failure named by
+ * its layer; exits 0 when every step passed, 1 when one failed, 2 on a usage error.
+ */
+export function registerSmoke(program: Command, io: CommandIo): void {
+  program
+    .command('smoke')
+    .description(
+      "check a project's API end to end with supabase-js: auth, rest, storage, realtime and functions",
+    )
+    .argument('<project>', 'the project name')
+    .option(
+      '--master <url>',
+      `the master API (default $SUPAFLEET_MASTER_URL); the keys come from its credentials endpoint with $SUPAFLEET_API_TOKEN (admin scope)`,
+    )
+    .option(
+      '--url <url>',
+      `the project's API URL instead of the master's answer; the keys then come from $${SMOKE_KEY_ENV.anon} and $${SMOKE_KEY_ENV.serviceRole}`,
+    )
+    .option('--connect-to <address:port>', 'connect to this address and port instead of what DNS answers')
+    .option('--cacert <file>', 'also trust the CA certificate(s) in this PEM file')
+    .option('--timeout <seconds>', "each step's time limit", '15')
+    .option('--json', 'print the report as JSON')
+    .action(async (project: string, opts: SmokeFlags) => {
+      if (!/^[a-z][a-z0-9-]{1,31}$/.test(project)) {
+        throw new UsageError(`project "${project}" is not a project name`);
+      }
+      const seconds = Number(opts.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
+        throw new UsageError(`--timeout "${opts.timeout}" is not valid; expected seconds between 1 and 600`);
+      }
+      let connect: { address: string; port: number } | undefined;
+      if (opts.connectTo !== undefined) {
+        const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(opts.connectTo);
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+          throw new UsageError(`--connect-to "${opts.connectTo}" is not valid; expected address:port`);
+        }
+        connect = { address: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+      }
+      let ca: string | undefined;
+      if (opts.cacert !== undefined) {
+        try {
+          ca = readFileSync(resolve(io.cwd, opts.cacert), 'utf8');
+        } catch (err) {
+          throw new UsageError(`--cacert ${opts.cacert}: ${(err as Error).message}`);
+        }
+      }
+      let target: SmokeTarget;
+      if (opts.url !== undefined) {
+        target = await smokeTarget(project, {
+          kind: 'env',
+          url: httpsUrl('--url', opts.url),
+          env: io.env,
+        }).catch((err: Error) => {
+          throw new UsageError(err.message);
+        });
+      } else {
+        const masterUrl = opts.master ?? io.env.SUPAFLEET_MASTER_URL;
+        if (!masterUrl) {
+          throw new UsageError(
+            'no master: pass --master (or set SUPAFLEET_MASTER_URL) with an admin token in SUPAFLEET_API_TOKEN, or --url with the keys in the environment',
+          );
+        }
+        const token = io.env.SUPAFLEET_API_TOKEN ?? '';
+        if (token === '') {
+          throw new UsageError(
+            'SUPAFLEET_API_TOKEN is not set: the credentials endpoint needs a token with admin scope',
+          );
+        }
+        const master = createMasterClient({
+          baseUrl: httpsUrl('--master', masterUrl),
+          token: async () => token,
+          tries: 3,
+        });
+        target = await smokeTarget(project, { kind: 'master', master });
+      }
+      const report = await runSmoke({
+        project,
+        target,
+        stepTimeoutMs: seconds * 1000,
+        ...(connect ? { resolve: connect } : {}),
+        ...(ca ? { ca } : {}),
+      });
+      if (opts.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else for (const line of formatReport(report)) io.stdout.write(`${line}\n`);
+      io.setExitCode(report.ok ? EXIT.ok : EXIT.invalid);
+    });
+}
