@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import { createActiveHosts } from './active-hosts.ts';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { publicKeyOf } from '../../core/seal/index.ts';
 import { generateProjectSecrets } from '../../core/secrets/generate.ts';
 import { validateProjectObject } from '../../core/spec/index.ts';
+import { createActiveHosts } from './active-hosts.ts';
 import { createAgentCommander } from './agent-client.ts';
 import { createAgentServer } from './agent-listener.ts';
 import { createApp } from './app.ts';

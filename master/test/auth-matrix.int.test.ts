@@ -175,7 +175,14 @@ describe.skipIf(skip !== undefined)(
           name: 'apply.yml of a branch called from main',
           claims: { job_workflow_ref: wf('apply.yml', 'refs/heads/feature') },
         },
-        { name: 'no job_workflow_ref', claims: { job_workflow_ref: undefined } },
+        {
+          name: 'neither job_workflow_ref nor workflow_ref',
+          claims: { job_workflow_ref: undefined, workflow_ref: undefined },
+        },
+        {
+          name: "health.yml's workflow_ref and no job_workflow_ref",
+          claims: { job_workflow_ref: undefined, workflow_ref: wf('health.yml') },
+        },
         {
           name: "backup.yml's token",
           claims: { event_name: 'workflow_dispatch', job_workflow_ref: wf('backup.yml') },
@@ -282,6 +289,7 @@ describe.skipIf(skip !== undefined)(
 
     it.each([
       { name: 'apply.yml started by workflow_dispatch', claims: { event_name: 'workflow_dispatch' } },
+      { name: 'apply.yml known by workflow_ref alone', claims: { job_workflow_ref: undefined } },
       {
         name: 'master.yml started by workflow_dispatch',
         claims: { event_name: 'workflow_dispatch', job_workflow_ref: wf('master.yml') },

@@ -1,5 +1,4 @@
 import { createServer, request, type Server } from 'node:http';
-import { createActiveHosts } from '../src/active-hosts.ts';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { verifyCommand, MemoryNonceStore } from '../../core/command/sign.ts';
@@ -8,6 +7,7 @@ import { generateProjectSecrets } from '../../core/secrets/generate.ts';
 import type { FleetSpec } from '../../core/spec/types.ts';
 import { validateProjectObject } from '../../core/spec/index.ts';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
+import { createActiveHosts } from '../src/active-hosts.ts';
 import { createAgentCommander } from '../src/agent-client.ts';
 import { createAgentAuthenticator } from '../src/auth/agent.ts';
 import { mintApiToken } from '../src/auth/api-tokens.ts';

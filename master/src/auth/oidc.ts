@@ -51,7 +51,10 @@ export function createOidcVerifier(s: OidcSettings): OidcVerifier {
     const str = (k: string): string => (typeof payload[k] === 'string' ? (payload[k] as string) : '');
     const ref = str('ref');
     const event = str('event_name');
-    const jobWorkflowRef = str('job_workflow_ref');
+    // GitHub's tokens carry job_workflow_ref (the called file for a reusable workflow's job); its
+    // reference describes it for reusable workflows only, so a token without it is judged by
+    // workflow_ref, the same `<owner>/<repo>/.github/workflows/<file>@<ref>` of the run's file
+    const jobWorkflowRef = str('job_workflow_ref') || str('workflow_ref');
     const environment = str('environment');
     const decision = workflowScope(
       {
@@ -70,7 +73,7 @@ export function createOidcVerifier(s: OidcSettings): OidcVerifier {
         repository: str('repository'),
         run_id: str('run_id'),
         actor: str('actor'),
-        workflow: jobWorkflowRef || str('workflow_ref') || str('workflow'),
+        workflow: jobWorkflowRef || str('workflow'),
         ref,
         event_name: event,
         ...(environment ? { environment } : {}),
