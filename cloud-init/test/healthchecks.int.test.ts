@@ -7,6 +7,12 @@
  * A check that calls a tool its image lacks fails here; a check whose tool exists
  * in the image but not on this machine (the service's own binary, such as
  * `postgrest --ready`) is listed and asserted, never skipped silently.
+ *
+ * The stand-in answers 200 on the check's path (401 without the expected bearer
+ * token when the check sends one), speaks enough of the PostgreSQL protocol for
+ * pg_isready, and listens on 127.0.0.1 and ::1; /etc/hosts in the namespace maps
+ * localhost and the service's own name to loopback, as Docker's DNS maps the
+ * service name to the container.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -23,7 +23,10 @@ function render() {
     wgAddress: '10.100.0.5',
   });
   const compose = parse(bundle.get('docker-compose.yml')!) as {
-    services: Record<string, { environment?: Record<string, string>; volumes?: string[] }>;
+    services: Record<
+      string,
+      { environment?: Record<string, string>; volumes?: string[]; healthcheck?: { test: string[] } }
+    >;
   };
   return { bundle, compose, env: parseEnvFile(bundle.get('.env')!), secrets };
 }
@@ -58,5 +61,11 @@ describe('worker stack against upstream self-hosted Supabase', () => {
       'migrations/99-realtime.sql': 'db/init/realtime.sql',
     });
     for (const [, file] of mounts) expect(bundle.has(file!)).toBe(true);
+  });
+
+  it('when rendered, then Storage and Vector are health-checked by service name, as upstream (docker-compose.yml:314 and :538)', () => {
+    const { compose } = render();
+    expect(compose.services.storage!.healthcheck!.test).toContain('http://storage:5000/status');
+    expect(compose.services.vector!.healthcheck!.test).toContain('http://vector:9001/health');
   });
 });
