@@ -22,6 +22,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { PG_BIN } from '../../test/support/postgres.ts';
+import { toolsSkipReason } from '../../test/support/tools.ts';
 import { renderMasterCompose } from '../master/compose.ts';
 import { placeholderOpened, placeholderSecrets } from '../placeholders.ts';
 import { parseEnvFile } from '../shared/env-file.ts';
@@ -59,19 +60,14 @@ const NOT_RUNNABLE_HERE = [
 ];
 
 function skipReason(): string | undefined {
-  if (process.env.CI === 'true') return undefined;
-  if (process.getuid?.() !== 0) return 'needs root for a network and mount namespace (unshare)';
-  for (const tool of [
-    '/usr/bin/unshare',
-    '/usr/sbin/ip',
-    HERE.busybox!,
-    HERE.dash!,
-    HERE.bash!,
-    HERE.curl!,
-  ]) {
-    if (!existsSync(tool))
-      return `${tool} is missing (Debian packages util-linux, iproute2, busybox, dash, bash, curl)`;
-  }
+  const tools = toolsSkipReason(
+    ['unshare', 'ip', 'busybox', 'dash', 'bash', 'curl'],
+    'the healthcheck tests',
+  );
+  if (tools) return tools;
+  // `mount` (util-linux's mount package, on every Debian system) binds the namespace's /etc/hosts.
+  if (process.getuid?.() !== 0 && process.env.CI !== 'true')
+    return 'needs root for a network and mount namespace (unshare)';
   return undefined;
 }
 const skip = skipReason();
