@@ -48,7 +48,13 @@ export type ImageRole = keyof typeof images;
  */
 export const SERVER_IMAGE = 'debian-12';
 
-/** Docker from Docker's own apt repository (Debian 12), every package at an exact version. */
+/**
+ * Docker from Docker's own apt repository (Debian 12), every package at an exact version.
+ * Docker 28 or later: since 28.0 (moby/moby#49325) the daemon drops packets routed
+ * from outside the host straight to a container's address, so a port published on
+ * 127.0.0.1 stays on 127.0.0.1 (27.x accepted them). Version strings as Docker's
+ * bookworm repository names them (`5:<version>-1~debian.12~bookworm`).
+ */
 export const dockerApt = {
   url: 'https://download.docker.com/linux/debian',
   suite: 'bookworm',
@@ -56,10 +62,10 @@ export const dockerApt = {
   /** Fingerprint of Docker's release signing key; the bootstrap refuses any other key. */
   keyFingerprint: '9DC858229FC7DD38854AE2D88D81803C0EBFCD88',
   packages: {
-    'docker-ce': '5:27.5.1-1~debian.12~bookworm',
-    'docker-ce-cli': '5:27.5.1-1~debian.12~bookworm',
-    'containerd.io': '1.7.25-1',
-    'docker-compose-plugin': '2.32.4-1~debian.12~bookworm',
+    'docker-ce': '5:28.5.2-1~debian.12~bookworm',
+    'docker-ce-cli': '5:28.5.2-1~debian.12~bookworm',
+    'containerd.io': '1.7.29-1~debian.12~bookworm',
+    'docker-compose-plugin': '2.40.3-1~debian.12~bookworm',
   },
 } as const;
 

@@ -3,12 +3,20 @@
  * (Caddy terminates TLS for the public, the master API manages wg0); everything else
  * publishes on loopback only. Workers reach only the master API's agent listener (its
  * wg address); their logs go through it to Logflare, which listens on loopback alone.
+ *
+ * Least reach inside the host: Kong's Admin API listens only on its own network
+ * (`kong-admin`), which no other container joins; the master API reaches it from the
+ * host network at its fixed address. Vector reads container logs through a read-only
+ * Docker API proxy on its own network, never the Docker socket. The master API gets
+ * its encryption key as a file and `/etc/supafleet` read-only. There is no Docker API
+ * for anything else.
  */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
 import { images } from '../versions.ts';
 import { composeLiteral } from '../shared/env-file.ts';
 import { memoryLimits } from '../shared/memory.ts';
 import { toYaml } from '../shared/yaml.ts';
+import { dockerLogsProxy } from '../shared/docker-api.ts';
 import { masterLayout, WG_PORT } from './layout.ts';
 
 const WEIGHTS = {
@@ -19,11 +27,17 @@ const WEIGHTS = {
   logflare: 12,
   master: 6,
   redis: 2,
-  'socket-proxy': 1,
+  'docker-logs': 1,
   studio: 8,
   supavisor: 6,
   vector: 3,
 } as const;
+
+/** Kong's Admin API network: a fixed, small subnet so the master API has a fixed URL. */
+export const KONG_ADMIN_NETWORK = { subnet: '172.31.255.0/29', kong: '172.31.255.2' } as const;
+export const KONG_ADMIN_URL = `http://${KONG_ADMIN_NETWORK.kong}:8001`;
+/** Where the master API container reads its encryption key (written by master-up.sh). */
+export const SECRETS_KEY_FILE = '/run/secrets/supafleet-secrets-key';
 
 function hc(test: string[], interval = '10s'): object {
   return { test, interval, timeout: '5s', retries: 5, start_period: '30s' };
@@ -96,7 +110,8 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       depends_on: { 'kong-migrations': { condition: 'service_completed_successfully' } },
       environment: {
         ...kongDb,
-        KONG_ADMIN_LISTEN: '0.0.0.0:8001',
+        // On the kong-admin network only: no other container can reach the Admin API.
+        KONG_ADMIN_LISTEN: `${KONG_ADMIN_NETWORK.kong}:8001`,
         KONG_DNS_ORDER: 'LAST,A,CNAME',
         KONG_NGINX_PROXY_PROXY_BUFFERS: '64 160k',
         KONG_NGINX_PROXY_PROXY_BUFFER_SIZE: '160k',
@@ -107,7 +122,11 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       },
       healthcheck: hc(['CMD', 'kong', 'health']),
       mem_limit: mem.kong,
-      ports: ['127.0.0.1:8000:8000', '127.0.0.1:8001:8001'],
+      networks: {
+        default: {},
+        'kong-admin': { ipv4_address: KONG_ADMIN_NETWORK.kong },
+      },
+      ports: ['127.0.0.1:8000:8000'],
     },
     studio: {
       ...common,
@@ -141,7 +160,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       depends_on: { ...dbHealthy, kong: { condition: 'service_healthy' } },
       environment: {
         DATABASE_URL: 'postgres://supafleet:${REGISTRY_DB_PASSWORD}@127.0.0.1:5432/supafleet',
-        KONG_ADMIN_URL: 'http://127.0.0.1:8001',
+        KONG_ADMIN_URL,
         SUPAFLEET_AGENT_LISTEN: layout.agentListen,
         SUPAFLEET_FLEET_FILE: '/etc/supafleet/fleet.yaml',
         SUPAFLEET_LISTEN: layout.apiListen,
@@ -150,7 +169,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         SUPAFLEET_LOGFLARE_URL: 'http://127.0.0.1:4000',
         // Installed by the operator or the master workflow, never by user_data (see docs/cloud-init.md).
         SUPAFLEET_SEAL_PRIVATE_KEY_FILE: '/etc/supafleet/fleet-seal.key',
-        SUPAFLEET_SECRETS_KEY: '${SUPAFLEET_SECRETS_KEY}',
+        SUPAFLEET_SECRETS_KEY_FILE: SECRETS_KEY_FILE,
         // Peers added live are kept in a peers-only file that wg0.conf loads on start.
         SUPAFLEET_WG_CONFIG: '/etc/wireguard/peers.conf',
         SUPAFLEET_WG_ENDPOINT: `fleet.${layout.domain}:${WG_PORT}`,
@@ -163,7 +182,12 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       ]),
       mem_limit: mem.master,
       network_mode: 'host',
-      volumes: ['/etc/supafleet:/etc/supafleet', '/etc/wireguard:/etc/wireguard'],
+      // It reads fleet.yaml and the seal key; it writes only WireGuard's peers.
+      volumes: [
+        '/etc/supafleet:/etc/supafleet:ro',
+        '/etc/wireguard:/etc/wireguard',
+        `./secrets/secrets-key:${SECRETS_KEY_FILE}:ro`,
+      ],
     },
     logflare: {
       ...common,
@@ -195,7 +219,11 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       ...common,
       image: images.vector,
       command: ['--config', '/etc/vector/vector.yml'],
-      environment: { LOGFLARE_PUBLIC_ACCESS_TOKEN: '${LOGFLARE_PUBLIC_ACCESS_TOKEN}' },
+      depends_on: { 'docker-logs': { condition: 'service_started' } },
+      environment: {
+        DOCKER_HOST: 'tcp://docker-logs:2375',
+        LOGFLARE_PUBLIC_ACCESS_TOKEN: '${LOGFLARE_PUBLIC_ACCESS_TOKEN}',
+      },
       healthcheck: hc([
         'CMD',
         'wget',
@@ -205,11 +233,10 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         'http://localhost:9001/health',
       ]),
       mem_limit: mem.vector,
-      volumes: [
-        './vector/vector.yml:/etc/vector/vector.yml:ro',
-        '/var/run/docker.sock:/var/run/docker.sock:ro',
-      ],
+      networks: ['default', 'docker-logs'],
+      volumes: ['./vector/vector.yml:/etc/vector/vector.yml:ro'],
     },
+    'docker-logs': dockerLogsProxy(images.socketProxy, mem['docker-logs']),
     supavisor: {
       ...common,
       image: images.supavisor,
@@ -240,25 +267,6 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       ]),
       mem_limit: mem.supavisor,
       ports: ['127.0.0.1:4100:4000', '127.0.0.1:5433:5432', '127.0.0.1:6543:6543'],
-    },
-    'socket-proxy': {
-      ...common,
-      image: images.socketProxy,
-      environment: {
-        CONTAINERS: '1',
-        IMAGES: '0',
-        INFO: '1',
-        NETWORKS: '0',
-        POST: '0',
-        SERVICES: '0',
-        TASKS: '0',
-        VOLUMES: '0',
-      },
-      mem_limit: mem['socket-proxy'],
-      ports: ['127.0.0.1:2375:2375'],
-      read_only: true,
-      tmpfs: ['/run'],
-      volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
     },
   };
   if (fleet.authelia.enabled) {
@@ -305,7 +313,12 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
     'db-data': {},
   };
   if (fleet.authelia.enabled) Object.assign(volumes, { 'redis-data': {} });
-  return { services, volumes };
+  const networks = {
+    default: {},
+    'docker-logs': {},
+    'kong-admin': { ipam: { config: [{ subnet: KONG_ADMIN_NETWORK.subnet }] } },
+  };
+  return { services, volumes, networks };
 }
 
 export function renderMasterCompose(fleet: ResolvedFleet): string {

@@ -6,6 +6,7 @@ import { MASTER_TARGET } from '../shared/budget.ts';
 import { fleetSpec } from '../test/fixtures/specs.ts';
 import { allUserDataText, decodeUserData } from '../test/decode.ts';
 import { renderCaddyfile } from './caddyfile.ts';
+import { KONG_ADMIN_NETWORK, SECRETS_KEY_FILE } from './compose.ts';
 import {
   MASTER_SECRET_SPECS,
   generateMasterSecrets,
@@ -27,6 +28,7 @@ function composeOf(f = fleet) {
   const stack = renderMasterStack({ fleet: f, secrets: placeholderMasterSecrets() });
   return parse(stack.get('opt/supafleet-master/docker-compose.yml')!) as {
     services: Record<string, Record<string, unknown>>;
+    networks?: Record<string, unknown>;
   };
 }
 
@@ -124,10 +126,47 @@ describe('master stack', () => {
     });
   });
 
-  it('when rendered, then the socket proxy can only read', () => {
+  it('when rendered, then no container holds the Docker socket but the read-only log proxy, which only Vector reaches', () => {
+    const { services, networks } = composeOf();
+    expect(services['socket-proxy']).toBeUndefined();
+    const withSocket = Object.entries(services)
+      .filter(([, s]) => JSON.stringify(s.volumes ?? []).includes('docker.sock'))
+      .map(([name]) => name);
+    expect(withSocket).toEqual(['docker-logs']);
+    expect(services['docker-logs']!.environment).toMatchObject({ POST: '0', CONTAINERS: '1' });
+    expect(services['docker-logs']!.ports).toBeUndefined();
+    const onLogs = Object.entries(services)
+      .filter(([, s]) => JSON.stringify(s.networks ?? []).includes('docker-logs'))
+      .map(([name]) => name);
+    expect(onLogs.sort()).toEqual(['docker-logs', 'vector']);
+    expect(services.vector!.environment).toMatchObject({ DOCKER_HOST: 'tcp://docker-logs:2375' });
+    expect(networks).toHaveProperty('docker-logs');
+  });
+
+  it('when rendered, then Kong Admin listens only on its own network, which only Kong joins, and the master API calls it there', () => {
     const { services } = composeOf();
-    expect(services['socket-proxy']!.environment).toMatchObject({ POST: '0', CONTAINERS: '1' });
-    expect(services['socket-proxy']!.volumes).toEqual(['/var/run/docker.sock:/var/run/docker.sock:ro']);
+    const kong = services.kong!;
+    expect(kong.environment).toMatchObject({ KONG_ADMIN_LISTEN: `${KONG_ADMIN_NETWORK.kong}:8001` });
+    expect(kong.ports).toEqual(['127.0.0.1:8000:8000']);
+    const onAdmin = Object.entries(services)
+      .filter(([, s]) => JSON.stringify(s.networks ?? []).includes('kong-admin'))
+      .map(([name]) => name);
+    expect(onAdmin).toEqual(['kong']);
+    expect(services.master!.environment).toMatchObject({
+      KONG_ADMIN_URL: `http://${KONG_ADMIN_NETWORK.kong}:8001`,
+    });
+  });
+
+  it('when rendered, then the master API reads its encryption key from a file and /etc/supafleet read-only', () => {
+    const master = composeOf().services.master!;
+    const env = master.environment as Record<string, string>;
+    expect(env.SUPAFLEET_SECRETS_KEY).toBeUndefined();
+    expect(env.SUPAFLEET_SECRETS_KEY_FILE).toBe(SECRETS_KEY_FILE);
+    expect(master.volumes).toEqual([
+      '/etc/supafleet:/etc/supafleet:ro',
+      '/etc/wireguard:/etc/wireguard',
+      `./secrets/secrets-key:${SECRETS_KEY_FILE}:ro`,
+    ]);
   });
 
   it('when TLS is on demand, then Caddy asks the master API on loopback and the ask path is not public', () => {
@@ -146,9 +185,20 @@ describe('master stack', () => {
     expect(composeOf(wildcard).services.caddy!.image).toMatch(/caddy-dns/);
   });
 
-  it('when wg0.conf is rendered, then it has the hub address and port, loads its key and saved peers from files, and drops worker-to-worker traffic', () => {
+  it('when wg0.conf is rendered, then it has the hub address and port, loads its key and saved peers from files, drops what arrives for any address but its own, and drops worker-to-worker traffic', () => {
     expect(renderMasterWgConf(fleet)).toBe(
-      '[Interface]\nAddress = 10.100.0.1/24\nListenPort = 51820\nPostUp = wg set %i private-key /etc/wireguard/wg0.key\nPostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf\nPostUp = iptables -I FORWARD -i %i -o %i -j DROP\nPostDown = iptables -D FORWARD -i %i -o %i -j DROP\n',
+      [
+        '[Interface]',
+        'Address = 10.100.0.1/24',
+        'ListenPort = 51820',
+        'PostUp = wg set %i private-key /etc/wireguard/wg0.key',
+        'PostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf',
+        'PostUp = iptables -w -t raw -I PREROUTING -i %i ! -d 10.100.0.1/32 -j DROP',
+        'PostDown = iptables -w -t raw -D PREROUTING -i %i ! -d 10.100.0.1/32 -j DROP',
+        'PostUp = iptables -I FORWARD -i %i -o %i -j DROP',
+        'PostDown = iptables -D FORWARD -i %i -o %i -j DROP',
+        '',
+      ].join('\n'),
     );
   });
 

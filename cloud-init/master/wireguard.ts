@@ -1,20 +1,31 @@
 /**
  * The master's wg0.conf (the hub). The private key stays in its own file, generated
  * on the server; peers are added live by the master API and persisted in
- * peers.conf, which is loaded again when the interface comes up. Traffic from one
- * worker to another is dropped: a worker's peer is the master alone.
+ * peers.conf, which is loaded again when the interface comes up.
+ *
+ * What arrives on wg0 is for the master's wg address or for nothing: a packet
+ * addressed to anything else (another worker, a container's bridge address, a
+ * host-only address) is dropped in the raw table, before Docker's NAT and
+ * forwarding rules see it. A worker that widens its own AllowedIPs and routes
+ * Docker's subnets over wg therefore still cannot reach a container published on
+ * 127.0.0.1 (Docker before 28 accepts such direct-routed packets). The FORWARD
+ * rule is the second line for worker-to-worker traffic.
  */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
 import { masterLayout, WG_PORT } from './layout.ts';
 
 export function renderMasterWgConf(fleet: ResolvedFleet): string {
   const { wgAddress, prefix } = masterLayout(fleet);
+  const onlyToSelf = `PREROUTING -i %i ! -d ${wgAddress}/32 -j DROP`;
   return [
     '[Interface]',
     `Address = ${wgAddress}/${prefix}`,
     `ListenPort = ${WG_PORT}`,
     'PostUp = wg set %i private-key /etc/wireguard/wg0.key',
     'PostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf',
+    // Only the master's own wg address is reachable from wg0 (see the file comment).
+    `PostUp = iptables -w -t raw -I ${onlyToSelf}`,
+    `PostDown = iptables -w -t raw -D ${onlyToSelf}`,
     // Workers reach the master, never each other: no forwarding from wg0 back into wg0.
     'PostUp = iptables -I FORWARD -i %i -o %i -j DROP',
     'PostDown = iptables -D FORWARD -i %i -o %i -j DROP',

@@ -40,7 +40,14 @@ beforeEach(() => {
   stub('systemctl', '');
   stub(
     'docker',
-    'case "$*" in *"crypto hash generate"*) echo "Digest: \\$2b\\$12\\$abcdefghijklmnopqrstuv" ;; *hash-password*) echo "\\$2a\\$14\\$abcdefghijklmnopqrstuv" ;; esac',
+    [
+      'case "$*" in',
+      // Authelia's --random output: the password it made up, then its digest
+      '  *"crypto hash generate"*) echo "Random Password: RandomAdminPasswordFromAuthelia1"; echo "Digest: \\$2b\\$12\\$abcdefghijklmnopqrstuv" ;;',
+      // Caddy reads the password from stdin when --plaintext is not given
+      '  *hash-password*) cat >"$STUB_LOG.stdin"; echo "\\$2a\\$14\\$abcdefghijklmnopqrstuv" ;;',
+      'esac',
+    ].join('\n'),
   );
   mkdirSync(join(dir, 'root', 'var', 'log'), { recursive: true });
   mkdirSync(join(dir, 'root', 'root'), { recursive: true });
@@ -129,6 +136,33 @@ describe.skipIf(missing.length > 0)('master first-boot script', () => {
       /^[0-9a-f]{32}$/,
     );
     expect(r.log).toMatch(/docker compose -p supafleet-master .* up -d/);
+  });
+
+  it.each([true, false])(
+    'when it runs (Authelia %s), then no secret appears on any command line',
+    (authelia) => {
+      const r = runMasterUp(authelia);
+      expect(r.code, r.read('var', 'log', 'supafleet-bootstrap.log')).toBe(0);
+      const password = r.read('root', 'supafleet-admin-password');
+      const secrets = [password, ...Object.values(parseEnvFile(r.read('opt', 'supafleet-master', '.env')))];
+      // r.log holds the argv of every docker and systemctl call the script made
+      for (const secret of secrets) expect(r.log).not.toContain(secret);
+      if (authelia) expect(password).toBe('RandomAdminPasswordFromAuthelia1');
+      else expect(readFileSync(join(dir, 'stub.log.stdin'), 'utf8')).toBe(`${password}\n`);
+    },
+  );
+
+  it('when it runs, then the master API encryption key is in a file that only the master image user reads', () => {
+    const r = runMasterUp(true);
+    expect(r.code).toBe(0);
+    const path = join(dir, 'root', 'opt', 'supafleet-master', 'secrets', 'secrets-key');
+    const key = parseEnvFile(r.read('opt', 'supafleet-master', '.env')).SUPAFLEET_SECRETS_KEY;
+    expect(readFileSync(path, 'utf8')).toBe(`${key}\n`);
+    const st = statSync(path);
+    expect([st.mode & 0o777, st.uid]).toEqual([0o400, 1000]);
+    // and again: rewritten from .env (a restore may have replaced it)
+    expect(runMasterUp(true).code).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe(`${key}\n`);
   });
 
   it('when Authelia is off, then a basic-auth hash is added to .env for Caddy', () => {

@@ -9,6 +9,7 @@ import { composeLiteral } from '../shared/env-file.ts';
 import { memoryLimits, sharedBuffers } from '../shared/memory.ts';
 import { toYaml } from '../shared/yaml.ts';
 import { masterWgAddress } from '../shared/checks.ts';
+import { dockerLogsProxy } from '../shared/docker-api.ts';
 import { openedValue, publicUrl, type WorkerBundleInput } from './input.ts';
 
 /** Service → port the master's Kong (and Supavisor, for db) reaches over wg. */
@@ -323,23 +324,26 @@ export function workerComposeDocument(input: WorkerBundleInput): Record<string, 
       ...common,
       image: images.vector,
       command: ['--config', '/etc/vector/vector.yml'],
+      depends_on: { 'docker-logs': { condition: 'service_started' } },
       environment: {
+        // Container logs through the read-only proxy, never the Docker socket.
+        DOCKER_HOST: 'tcp://docker-logs:2375',
         LOGFLARE_API_KEY: '${LOGFLARE_API_KEY}',
         SUPAFLEET_MASTER: masterWgAddress(input.fleet.network.cidr),
         SUPAFLEET_PROJECT: project.name,
       },
       healthcheck: healthcheck(wget('http://vector:9001/health')),
       mem_limit: mem.vector,
-      volumes: [
-        './vector/vector.yml:/etc/vector/vector.yml:ro',
-        '/var/run/docker.sock:/var/run/docker.sock:ro',
-      ],
+      networks: ['default', 'docker-logs'],
+      volumes: ['./vector/vector.yml:/etc/vector/vector.yml:ro'],
     },
+    'docker-logs': dockerLogsProxy(images.socketProxy, mem['socket-proxy']),
     ...agentServices(project.server.type),
   };
   return {
     services,
     volumes: { 'db-config': {}, 'db-data': {}, 'deno-cache': {}, ...AGENT_VOLUMES },
+    networks: { default: {}, 'docker-logs': {}, ...AGENT_NETWORKS },
   };
 }
 
@@ -349,6 +353,11 @@ export const AGENT_UID = 1000;
 export const AGENT_STORAGE_MOUNT = '/var/lib/supafleet/storage';
 /** Named volumes the agent's services use. */
 export const AGENT_VOLUMES = { 'storage-data': {} } as const;
+/**
+ * The socket proxy's own network: no stack service joins it, so none can resolve or
+ * reach the proxy (Docker isolates bridge networks from each other).
+ */
+export const AGENT_NETWORKS = { 'docker-api': {} } as const;
 
 /**
  * The agent and the Docker socket proxy it talks to, exactly as the bootstrap
@@ -356,7 +365,10 @@ export const AGENT_VOLUMES = { 'storage-data': {} } as const;
  * them unchanged and leaves them running. The agent runs as a non-root user on
  * the host network (its command listener is on the wg address), without the
  * Docker socket: the proxy on loopback allows only what converging and backups
- * need. It sees the storage volume read-only, for backups.
+ * need. It sees the storage volume read-only, for backups. Converging arbitrary
+ * compose is root on the worker by design, so the proxy must be out of the
+ * stack's reach: it sits alone on its own network (`docker-api`), published on
+ * 127.0.0.1 only, which no container can reach.
  */
 export function agentServices(serverTypeName: string): Record<string, Record<string, unknown>> {
   const mem = memoryLimits(serverTypeName, WEIGHTS);
@@ -390,6 +402,7 @@ export function agentServices(serverTypeName: string): Record<string, Record<str
       healthcheck: healthcheck(['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:2375/_ping']),
       image: images.socketProxy,
       mem_limit: mem['socket-proxy'],
+      networks: ['docker-api'],
       // Loopback only: the agent on the host network is its one client.
       ports: ['127.0.0.1:2375:2375'],
       restart: 'unless-stopped',

@@ -10,7 +10,7 @@ import { renderCloudConfig, type UserData } from '../shared/cloud-config.ts';
 import { hostFiles, type UfwRule } from '../shared/host.ts';
 import { staticFile } from '../shared/static-file.ts';
 import { toYaml } from '../shared/yaml.ts';
-import { AGENT_UID, AGENT_VOLUMES, agentServices } from './compose.ts';
+import { AGENT_NETWORKS, AGENT_UID, AGENT_VOLUMES, agentServices } from './compose.ts';
 
 export interface WorkerEnrollment {
   /** Single-use enrollment token (expires 60 minutes after it was minted). */
@@ -67,7 +67,11 @@ export function renderWorkerUserData(input: WorkerUserDataInput): UserData {
       { path: '/etc/supafleet/enroll.json', content: JSON.stringify(enroll) + '\n', permissions: '0600' },
       {
         path: '/etc/supafleet/agent-compose.yml',
-        content: toYaml({ services: agentServices(project.server.type), volumes: AGENT_VOLUMES }),
+        content: toYaml({
+          services: agentServices(project.server.type),
+          volumes: AGENT_VOLUMES,
+          networks: AGENT_NETWORKS,
+        }),
         permissions: '0600',
       },
       { path: '/usr/local/sbin/supafleet-harden', content: HARDEN, permissions: '0755' },

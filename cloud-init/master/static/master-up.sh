@@ -32,22 +32,43 @@ if [ ! -s "$dir/.env" ]; then
 fi
 
 phase "admin login"
+# No secret ever goes on a command line (argv is world-readable in ps): Authelia
+# makes up the password itself (--random) and Caddy reads it from stdin.
 images="$etc/images.json"
-if [ ! -s "$root/root/supafleet-admin-password" ]; then
-  openssl rand -base64 24 | tr -d '\n' >"$root/root/supafleet-admin-password"
-fi
-password=$(cat "$root/root/supafleet-admin-password")
+password_file="$root/root/supafleet-admin-password"
 if [ "$(jq -r .authelia "$etc/master.json")" = true ]; then
   if [ ! -s "$dir/authelia/users.yml" ]; then
-    hash=$(docker run --rm "$(jq -r .authelia "$images")" authelia crypto hash generate bcrypt --cost 12 --password "$password" |
-      sed -n 's/^Digest: //p')
+    out=$(docker run --rm "$(jq -r .authelia "$images")" authelia crypto hash generate bcrypt --cost 12 \
+      --random --random.length 32)
+    password=$(sed -n 's/^Random Password: //p' <<<"$out")
+    hash=$(sed -n 's/^Digest: //p' <<<"$out")
+    if [ -z "$password" ] || [ -z "$hash" ]; then
+      phase "authelia did not print a password and its digest"
+      exit 1
+    fi
+    printf '%s' "$password" >"$password_file"
     printf 'users:\n  admin:\n    displayname: Admin\n    email: admin@%s\n    password: "%s"\n' \
       "$(jq -r .domain "$etc/master.json")" "$hash" >"$dir/authelia/users.yml"
   fi
 elif ! grep -q '^DASHBOARD_PASSWORD_HASH=' "$dir/.env"; then
-  hash=$(docker run --rm "$(jq -r .caddy "$images")" caddy hash-password --plaintext "$password")
+  [ -s "$password_file" ] || openssl rand -base64 24 | tr -d '\n' >"$password_file"
+  hash=$({ cat "$password_file"; echo; } | docker run --rm -i "$(jq -r .caddy "$images")" caddy hash-password)
   printf "DASHBOARD_PASSWORD_HASH='%s'\n" "$hash" >>"$dir/.env"
 fi
+
+# The master API reads its encryption key from a file, not from its environment
+# (a container's env is readable by anything that can inspect it). node (uid 1000)
+# in the master image reads it.
+install -d -m 0700 -o 1000 -g 1000 "$dir/secrets"
+key=$(sed -n "s/^SUPAFLEET_SECRETS_KEY='\(.*\)'$/\1/p" "$dir/.env")
+if [ -z "$key" ]; then
+  phase "SUPAFLEET_SECRETS_KEY is missing from .env"
+  exit 1
+fi
+printf '%s\n' "$key" >"$dir/secrets/secrets-key.tmp"
+chown 1000:1000 "$dir/secrets/secrets-key.tmp"
+chmod 0400 "$dir/secrets/secrets-key.tmp"
+mv "$dir/secrets/secrets-key.tmp" "$dir/secrets/secrets-key"
 
 phase "wireguard"
 [ -s "$root/etc/wireguard/wg0.key" ] || wg genkey >"$root/etc/wireguard/wg0.key"

@@ -55,9 +55,16 @@ if [ ! -s "$etc/agent.json" ]; then
   fi
 
   phase "wireguard"
-  jq -r '"[Interface]",
+  # What arrives on wg0 is for this worker's wg address or for nothing: the raw-table
+  # drop keeps the master (or anyone holding its key) off the containers' bridge
+  # addresses, which Docker before 28 forwards to whatever address a port is bound to.
+  jq -r '(.wg.address | split("/")[0]) as $self
+    | "PREROUTING -i %i ! -d \($self)/32 -j DROP" as $onlyToSelf
+    | "[Interface]",
     "Address = \(.wg.address)",
     "PostUp = wg set %i private-key /etc/wireguard/wg0.key",
+    "PostUp = iptables -w -t raw -I \($onlyToSelf)",
+    "PostDown = iptables -w -t raw -D \($onlyToSelf)",
     "",
     "[Peer]",
     "PublicKey = \(.wg.master_public_key)",
