@@ -1,9 +1,12 @@
 import { relative, resolve } from 'node:path';
 import type { SpecError } from '../core/spec/index.ts';
 
-/** `projects/acme.yaml:4:9 /server/type: message` (position and path left out where unknown). */
+/**
+ * `projects/acme.yaml:4:9 /server/type: message` (the path left out when the error is about the
+ * whole file, which sits at line 1, column 1).
+ */
 export function formatError(error: SpecError): string {
-  const where = error.line > 0 ? `${error.file}:${error.line}:${error.column}` : error.file;
+  const where = `${error.file}:${error.line}:${error.column}`;
   const path = error.path === '' ? '' : ` ${error.path}`;
   return `${where}${path}: ${error.message}`;
 }
@@ -15,9 +18,12 @@ export function formatError(error: SpecError): string {
  */
 export function formatAnnotation(error: SpecError, root: string, cwd: string): string {
   const file = relative(cwd, resolve(root, error.file)).split('\\').join('/');
-  const properties = [`file=${escapeProperty(file)}`];
-  if (error.line > 0) properties.push(`line=${error.line}`, `col=${error.column}`);
-  properties.push('title=supafleet validate');
+  const properties = [
+    `file=${escapeProperty(file)}`,
+    `line=${error.line}`,
+    `col=${error.column}`,
+    'title=supafleet validate',
+  ];
   const message = error.path === '' ? error.message : `${error.path}: ${error.message}`;
   return `::error ${properties.join(',')}::${escapeData(message)}`;
 }

@@ -198,6 +198,26 @@ describe('supafleet validate output', () => {
     );
   });
 
+  it('when a project file is too big, then the error sits at line 1, column 1 in text, JSON and annotations', async () => {
+    const workspace = await tempDir();
+    await writeFleetDir(workspace, { 'projects/acme.yaml': `name: acme\nx: "${'x'.repeat(70_000)}"\n` });
+    const text = await runCli(['validate', '--root', '.'], { cwd: workspace });
+    expect(text.code).toBe(1);
+    expect(`${text.stdout}${text.stderr}`).toMatch(
+      /^projects\/acme\.yaml:1:1: the file is \d+ bytes; expected at most 65536 bytes/m,
+    );
+    const json = await runCli(['validate', '--root', '.', '--json'], { cwd: workspace });
+    const body = JSON.parse(json.stdout) as { errors: { file: string; line: number; column: number }[] };
+    expect(body.errors[0]).toMatchObject({ file: 'projects/acme.yaml', line: 1, column: 1 });
+    const gha = await runCli(['validate', '--root', '.'], {
+      cwd: workspace,
+      env: { GITHUB_ACTIONS: 'true' },
+    });
+    expect(gha.stdout).toMatch(
+      /^::error file=projects\/acme\.yaml,line=1,col=1,title=supafleet validate::the file is/m,
+    );
+  });
+
   it('when a plaintext secret is in a spec, then no output repeats it', async () => {
     const root = await tempDir();
     const plaintext = 'do-not-print-7f3a9';

@@ -7,7 +7,6 @@ describe('error formatting', () => {
       { file: 'projects/acme.yaml', line: 4, column: 9, path: '/server/type', message: 'm' },
       'projects/acme.yaml:4:9 /server/type: m',
     ],
-    [{ file: 'projects/acme.yml', line: 0, column: 0, path: '', message: 'm' }, 'projects/acme.yml: m'],
     [{ file: 'fleet.yaml', line: 1, column: 1, path: '', message: 'm' }, 'fleet.yaml:1:1: m'],
   ])('when the error is %j, then the line reads %s', (error, want) => {
     expect(formatError(error)).toBe(want);
@@ -24,9 +23,9 @@ describe('error formatting', () => {
     );
   });
 
-  it('when an error has no position, then the annotation names the file only', () => {
+  it('when an error is about the whole file, then the annotation places it at line 1, column 1', () => {
     expect(
-      formatAnnotation({ file: 'fleet.yaml', line: 0, column: 0, path: '', message: 'missing' }, '/r', '/r'),
-    ).toBe('::error file=fleet.yaml,title=supafleet validate::missing');
+      formatAnnotation({ file: 'fleet.yaml', line: 1, column: 1, path: '', message: 'missing' }, '/r', '/r'),
+    ).toBe('::error file=fleet.yaml,line=1,col=1,title=supafleet validate::missing');
   });
 });

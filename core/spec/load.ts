@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Issue, SpecError } from './errors.ts';
 import { compareErrors } from './errors.ts';
 import { effectiveSubdomain, fleetDocumentIssues, locateIssues, projectDocumentIssues } from './findings.ts';
-import type { Locator } from './locate.ts';
+import { noSource, type Locator } from './locate.ts';
 import { domainProblem } from './rules/dns.ts';
 import type { FleetSpec, ProjectSpec } from './types.ts';
 import { stringAt } from './walk.ts';
@@ -222,14 +222,12 @@ interface Loaded {
   readonly errors: SpecError[];
 }
 
-const NO_SOURCE: Locator = () => ({ line: 0, column: 0 });
-
 /** Reads and checks one document; 'missing' when the file does not exist. */
 function readDocument(root: string, file: string, issuesOf: (value: unknown) => Issue[]): Loaded | 'missing' {
   const path = join(root, file);
   const refuse = (message: string): Loaded => ({
     value: undefined,
-    locate: NO_SOURCE,
+    locate: noSource,
     errors: [fileError(file, message)],
   });
   let info;
@@ -263,7 +261,7 @@ function readDocument(root: string, file: string, issuesOf: (value: unknown) => 
       path: '',
       message: p.message,
     }));
-    return { value: undefined, locate: NO_SOURCE, errors };
+    return { value: undefined, locate: noSource, errors };
   }
   const errors = locateIssues(issuesOf(parsed.value), file, parsed.locate).sort(compareErrors);
   if (errors.length > MAX_ERRORS_PER_FILE) {
@@ -284,6 +282,7 @@ function missingFleetError(): SpecError {
   );
 }
 
+/** An error about the whole file, placed at line 1, column 1 (editors and GitHub count from 1). */
 function fileError(file: string, message: string): SpecError {
-  return { file, line: 0, column: 0, path: '', message };
+  return { file, line: 1, column: 1, path: '', message };
 }

@@ -20,8 +20,11 @@ export interface Position {
 /** Finds where a path sits in the source: at its key, or at its value. */
 export type Locator = (path: readonly PathSegment[], at: 'key' | 'value') => Position;
 
-/** The locator for specs that have no source text (posted as JSON). */
-export const noSource: Locator = () => ({ line: 0, column: 0 });
+/**
+ * The locator for specs that have no source text (posted as JSON): the start of the document,
+ * line 1, column 1, as editors and GitHub annotations count.
+ */
+export const noSource: Locator = () => ({ line: 1, column: 1 });
 
 interface Found {
   readonly node: Node | null;

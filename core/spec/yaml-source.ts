@@ -31,8 +31,8 @@ export type ParsedSource =
   | { readonly ok: false; readonly problems: readonly SourceProblem[] };
 
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
+/** Where a problem of the whole file is reported: line 1, column 1 (editors and GitHub count from 1). */
 const AT_START: Position = { line: 1, column: 1 };
-const NOWHERE: Position = { line: 0, column: 0 };
 
 /**
  * Reads one spec file's bytes as a single YAML 1.2 mapping, refusing anything a
@@ -47,11 +47,11 @@ export function parseSpecSource(bytes: Uint8Array): ParsedSource {
     problems: [{ ...at, message }],
   });
   if (bytes.length === 0)
-    return fail('the file is empty; expected a YAML mapping such as "name: acme"', NOWHERE);
+    return fail('the file is empty; expected a YAML mapping such as "name: acme"', AT_START);
   if (bytes.length > MAX_FILE_BYTES) {
     return fail(
       `the file is ${bytes.length} bytes; expected at most ${MAX_FILE_BYTES} bytes (64 KiB)`,
-      NOWHERE,
+      AT_START,
     );
   }
   // The native decoder checks quickly; the byte-wise scan runs only to say where the bad byte is.
@@ -104,7 +104,7 @@ function parseText(text: string): ParsedSource {
     return {
       ok: false,
       problems: [
-        { ...NOWHERE, message: 'the file holds no YAML document; expected a mapping such as "name: acme"' },
+        { ...AT_START, message: 'the file holds no YAML document; expected a mapping such as "name: acme"' },
       ],
     };
   }

@@ -30,7 +30,7 @@ interface HostileCase {
   readonly name: string;
   readonly content: string | Uint8Array;
   readonly message: RegExp;
-  /** The line the first error must be on (0: the file as a whole). */
+  /** The line the first error must be on (1 for the file as a whole, as editors count). */
   readonly line?: number;
 }
 
@@ -39,7 +39,7 @@ const cases: HostileCase[] = [
     name: 'a file over 64 KiB',
     content: `name: acme\nx: "${'x'.repeat(70_000)}"\n`,
     message: /bytes; expected at most 65536 bytes/,
-    line: 0,
+    line: 1,
   },
   { name: 'a billion-laughs alias bomb', content: billionLaughs(), message: /more than 10 aliases/, line: 3 },
   {
@@ -83,12 +83,12 @@ const cases: HostileCase[] = [
     content: Buffer.concat([utf8('name: '), Buffer.from([0xc0, 0xaf]), utf8('\n')]),
     message: /not UTF-8: byte 0xc0/,
   },
-  { name: 'an empty file', content: '', message: /the file is empty/, line: 0 },
+  { name: 'an empty file', content: '', message: /the file is empty/, line: 1 },
   {
     name: 'a file of comments only',
     content: '# nothing here\n\n',
     message: /holds no YAML document/,
-    line: 0,
+    line: 1,
   },
   {
     name: 'a list instead of a mapping',
@@ -176,8 +176,8 @@ describe('hostile YAML', () => {
     expect(result.errors).toEqual([
       {
         file: 'projects/acme.yaml',
-        line: 0,
-        column: 0,
+        line: 1,
+        column: 1,
         path: '',
         message: 'projects/acme.yaml is a symbolic link; expected a regular file',
       },
@@ -195,8 +195,8 @@ describe('hostile YAML', () => {
     expect(result.errors).toEqual([
       {
         file: 'projects',
-        line: 0,
-        column: 0,
+        line: 1,
+        column: 1,
         path: '',
         message: 'projects is a symbolic link; expected a folder',
       },

@@ -31,7 +31,7 @@ describe('validateProjectObject (a spec posted as JSON)', () => {
     expect(validateProjectObject(acme, fleet)).toEqual([]);
   });
 
-  it('when the spec has faults, then each is reported with line and column 0', () => {
+  it('when the spec has faults, then each is reported at line 1, column 1 (the start of the document) with its path', () => {
     const errors = validateProjectObject(
       { ...acme, server: { type: 'cx99', location: 'fsn1' }, extra: 1 },
       fleet,
@@ -42,15 +42,15 @@ describe('validateProjectObject (a spec posted as JSON)', () => {
     expect(errors).toEqual([
       {
         file: 'projects/acme.yaml',
-        line: 0,
-        column: 0,
+        line: 1,
+        column: 1,
         path: '/extra',
         message: expect.stringMatching(/^unknown key "extra"/),
       },
       {
         file: 'projects/acme.yaml',
-        line: 0,
-        column: 0,
+        line: 1,
+        column: 1,
         path: '/server/type',
         message: expect.stringMatching(/^unknown server type "cx99"/),
       },
@@ -71,8 +71,8 @@ describe('validateProjectObject (a spec posted as JSON)', () => {
     expect(validateProjectObject(acme, fleet, { others })).toEqual([
       {
         file: '',
-        line: 0,
-        column: 0,
+        line: 1,
+        column: 1,
         path: '/name',
         message: expect.stringMatching(/subdomain "acme" is already used by project "blog"/),
       },
@@ -85,7 +85,7 @@ describe('validateProjectObject (a spec posted as JSON)', () => {
 
   it('when the value is not an object at all, then it says what is expected', () => {
     expect(validateProjectObject('acme', fleet)).toEqual([
-      { file: '', line: 0, column: 0, path: '', message: '"acme" is a string; expected a mapping' },
+      { file: '', line: 1, column: 1, path: '', message: '"acme" is a string; expected a mapping' },
     ]);
   });
 
