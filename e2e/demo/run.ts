@@ -16,7 +16,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../core/apply/ports.ts';
-import { pollUntil } from '../../fakes/kong/poll.ts';
+import { pollUntil, routedByKong } from '../../fakes/kong/poll.ts';
 import { startCaddy, httpsOnLoopback, type StartedCaddy } from '../../test/support/caddy.ts';
 import { startLab, type FleetLab, type LabTrace } from '../lab/index.ts';
 import { describeSwept, RunRecorder, sweepLeftovers } from '../lab/runs.ts';
@@ -183,10 +183,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
           headers: { apikey: key },
         });
       // Kong applies route writes within worker_state_update_frequency: poll, bounded
-      const ok = await pollUntil(
-        () => ask(creds.get('acme')!),
-        (r) => r.status === 200,
-      );
+      const ok = await pollUntil(() => ask(creds.get('acme')!), routedByKong);
       say(
         `data path: GET https://${acme.host}${path} with acme's anon key ${abbreviate(creds.get('acme')!)} ` +
           `(Caddy → Kong fake → ${viaWg} → acme's stand-in): ${ok.status} ${masker.apply(ok.text.trim())}`,

@@ -26,3 +26,11 @@ export async function pollUntil<T>(
   }
   return value;
 }
+
+/**
+ * True once Kong routed the request: anything but Kong's own router 404 (`no Route matched with
+ * those values`, kong/runloop/handler.lua:1197 at 3.9.1), whatever the upstream then answered.
+ */
+export function routedByKong(r: { status: number; text: string }): boolean {
+  return !(r.status === 404 && r.text.includes('no Route matched with those values'));
+}

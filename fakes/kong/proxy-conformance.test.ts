@@ -3,6 +3,7 @@ import { adminCall } from '../../master/src/kong/test/fixtures.ts';
 import type { FakeKong } from './fake.ts';
 import { createFakeKong } from './fake.ts';
 import type { ProxyDecision } from './proxy.ts';
+import { routedByKong } from './poll.ts';
 import { decideProxy, KONG_WORKER_STATE_UPDATE_MS, storeState } from './proxy.ts';
 
 /**
@@ -272,5 +273,15 @@ describe('when Admin API writes reach the proxy (kong_defaults.lua:186-187, runl
 
   it("when no delay is given, then it is Kong's default of 5 s", () => {
     expect(KONG_WORKER_STATE_UPDATE_MS).toBe(5_000);
+  });
+});
+
+describe('routedByKong', () => {
+  it("when Kong's router found no route, then false; when an upstream answered, even 404, then true", async () => {
+    const fake = await oneRoute();
+    const noRoute = answer(ask(fake, '/nowhere'));
+    expect(routedByKong({ status: noRoute.status, text: noRoute.body })).toBe(false);
+    expect(routedByKong({ status: 404, text: '{"code":"PGRST205"}' })).toBe(true);
+    expect(routedByKong({ status: 401, text: noRoute.body })).toBe(true);
   });
 });
