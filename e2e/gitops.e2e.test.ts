@@ -25,6 +25,8 @@ import { run as runPlan } from '../actions/plan/src/run.ts';
 import { run as runProvision } from '../actions/provision/src/run.ts';
 import { run as runTeardown } from '../actions/teardown/src/run.ts';
 import { memoryLogger } from '../core/apply/ports.ts';
+import type { SmokeRunner } from '../core/apply/smoke.ts';
+import { runSmoke } from '../core/smoke/index.ts';
 import type { Credentials } from '../core/master-client/types.ts';
 import { startFakeGitHub, type FakeGitHub } from '../core/github/fake/server.ts';
 import { PLAN_MARKER } from '../core/plan/index.ts';
@@ -108,10 +110,21 @@ describe.skipIf(skip !== undefined)('the GitOps loop through the actions on the 
     });
     return { base, plan };
   };
+  /**
+   * The provision action's smoke, pointed at the Kong fake's proxy: this story has no
+   * Caddy, so the project's URL is asked over plain http at Kong's port.
+   */
+  const smoke: SmokeRunner = (project, target) =>
+    runSmoke({
+      project,
+      target: { ...target, url: target.url.replace(/^https:/, 'http:') },
+      resolve: { address: '127.0.0.1', port: Number(new URL(lab.kongProxyUrl).port) },
+      stepTimeoutMs: 10_000,
+    });
   /** Merged: apply runs provision then teardown for the push, as apply.yml does. */
   const merge = async (before: string) => {
     const payload = { before, after: checkout.head(), ref: 'refs/heads/main' };
-    const provision = await runner.run(() => runProvision({ pollMs: 300 }), {
+    const provision = await runner.run(() => runProvision({ pollMs: 300, smoke }), {
       event: 'push',
       payload,
       inputs: applyInputs(),
@@ -141,6 +154,11 @@ describe.skipIf(skip !== undefined)('the GitOps loop through the actions on the 
     expect(teardown.failed, teardown.log).toBe(false);
     expect(provision.outputs.created?.split(',').sort()).toEqual([...PROJECTS]);
     for (const p of PROJECTS) expect(statuses(p).at(-1)).toMatchObject({ state: 'success' });
+    // after health and routes, supafleet smoke passed on each (its own status)
+    for (const p of PROJECTS) {
+      const smoked = github.state.statuses.filter((x) => x.context === `supafleet/${p}/smoke`);
+      expect(smoked.at(-1), provision.log).toMatchObject({ state: 'success' });
+    }
     const client = demoMasterClient(labTarget(lab), memoryLogger());
     for (const p of PROJECTS) credentials.set(p, await client.credentials(p));
   }, 180_000);

@@ -73,18 +73,19 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
     const views = await master.listProjects();
     expect(views.map((v) => v.health.state)).toEqual(['healthy', 'healthy', 'healthy']);
 
-    // the data path: acme's key reaches acme's stand-in over wg; blog's key is refused on acme
+    // the data path: acme's key reaches acme's stand-in over wg (`/rest/v1/`, PostgREST's root, where
+    // the lab's rest stand-in names project and revision); blog's key is refused on acme
     const acme = await master.credentials('acme');
     const blog = await master.credentials('blog');
     // Kong applies route writes within worker_state_update_frequency, not at once: poll
     const ok = await pollUntil(
-      () => ask('acme.example.com', '/rest/v1/todos', { apikey: acme.anon_key }),
+      () => ask('acme.example.com', '/rest/v1/', { apikey: acme.anon_key }),
       (r) => r.status === 200,
     );
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.text)).toMatchObject({ service: 'rest', project: 'acme', revision: 1 });
     const refused = await pollUntil(
-      () => ask('acme.example.com', '/rest/v1/todos', { apikey: blog.anon_key }),
+      () => ask('acme.example.com', '/rest/v1/', { apikey: blog.anon_key }),
       (r) => r.status === 403,
     );
     expect(refused.status).toBe(403);
@@ -110,7 +111,7 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
       (r) => r.headers['access-control-allow-origin'] === 'https://new.acme.com',
     );
     expect(preflight.headers['access-control-allow-origin']).toBe('https://new.acme.com');
-    const again = await ask('acme.example.com', '/rest/v1/todos', { apikey: acme.anon_key });
+    const again = await ask('acme.example.com', '/rest/v1/', { apikey: acme.anon_key });
     expect(JSON.parse(again.text)).toMatchObject({ project: 'acme', revision: 2 });
 
     // deleting a protected project is refused, by the teardown step and by the master
@@ -142,7 +143,7 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
     };
     expect(kong.data).toEqual([]);
     const removed = await pollUntil(
-      () => ask('acme.example.com', '/rest/v1/todos', { apikey: acme.anon_key }),
+      () => ask('acme.example.com', '/rest/v1/', { apikey: acme.anon_key }),
       (r) => r.status === 404,
     );
     expect(removed.status).toBe(404);

@@ -1,7 +1,7 @@
 /**
  * Provisions one project (DESIGN §6): master `PUT` → user_data → Hetzner server with
  * the fleet's labels → wait for the applied revision and `healthy` → routes → commit
- * status. On failure it undoes what this run created (the server, then the registry
+ * status → the smoke check when one is given (its own status, core/apply/smoke.ts). On failure it undoes what this run created (the server, then the registry
  * row with its peer and address) and sets a failure status; a re-run converges
  * because the server is found by its labels and the registry by name.
  */
@@ -13,6 +13,7 @@ import type { PlanStep } from '../plan/types.ts';
 import { resolveFleet, resolveProject } from '../spec/defaults.ts';
 import type { FleetSpec, ProjectSpec } from '../spec/types.ts';
 import type { Clock, GitHubApi, HetznerApi, Logger, MasterApi } from './ports.ts';
+import { smokeAfterApply, type SmokeRunner } from './smoke.ts';
 import { reportStatus } from './status.ts';
 import { waitHealthy } from './wait-healthy.ts';
 
@@ -25,6 +26,8 @@ export interface ApplyDeps {
   readonly github?: GitHubApi;
   readonly clock: Clock;
   readonly log: Logger;
+  /** When set, `supafleet smoke` runs after health and routes (status `supafleet/<name>/smoke`). */
+  readonly smoke?: SmokeRunner;
 }
 
 export interface ProvisionOptions {
@@ -51,6 +54,8 @@ export interface ProvisionResult {
   readonly error?: string;
   /** What a failed run undid. */
   readonly undone: readonly string[];
+  /** The smoke after the apply, when it ran (a failed smoke does not undo the project). */
+  readonly smoke?: 'passed' | 'failed' | 'skipped';
 }
 
 /** The URL workers enroll at: the master's public name under the fleet's domain. */
@@ -141,7 +146,19 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
       'success',
       `${name} is healthy at revision ${revision}`,
     );
-    return { project: name, outcome: step.kind === 'create' ? 'created' : 'updated', revision, undone: [] };
+    const smoke = deps.smoke
+      ? await smokeAfterApply(
+          { ...deps, smoke: deps.smoke },
+          { name, ...(opts.status ? { status: opts.status } : {}) },
+        )
+      : undefined;
+    return {
+      project: name,
+      outcome: step.kind === 'create' ? 'created' : 'updated',
+      revision,
+      undone: [],
+      ...(smoke ? { smoke } : {}),
+    };
   } catch (err) {
     const message = (err as Error).message;
     deps.log.error(`${name}: ${message}`);

@@ -23,6 +23,8 @@ export interface ProvisionSettings {
   readonly waitMs: number;
   /** The master's WireGuard public key (base64 of 32 bytes); empty until the master exists. */
   readonly masterWgPublicKey: string;
+  /** Run `supafleet smoke` after each applied project (status supafleet/<name>/smoke). */
+  readonly smoke: boolean;
 }
 
 const WG_KEY_RE = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
@@ -42,6 +44,10 @@ export function readInputs(
         'expected 44 base64 characters ending in "=" (wg pubkey on the master)',
     );
   }
+  const smoke = stringInput(src, 'smoke', 'true');
+  if (smoke !== 'true' && smoke !== 'false') {
+    throw new Error(`input smoke ${JSON.stringify(smoke)} is not valid; expected true or false`);
+  }
   return {
     ctx: readRunnerContext(env),
     root: stringInput(src, 'root', '.'),
@@ -51,5 +57,6 @@ export function readInputs(
     parallelism: numberInput(src, 'parallelism', 4, { min: 1, max: 32, integer: true }),
     waitMs: Math.round(numberInput(src, 'wait-minutes', 20, { min: 0.01, max: 120 }) * 60_000),
     masterWgPublicKey,
+    smoke: smoke === 'true',
   };
 }

@@ -8,6 +8,8 @@ import { runBounded } from '../../../core/apply/parallel.ts';
 import { realClock, type Clock, type Logger } from '../../../core/apply/ports.ts';
 import { provisionProject, type ProvisionResult } from '../../../core/apply/provision.ts';
 import { workerFirewallRules } from '../../../core/apply/firewall.ts';
+import type { SmokeRunner } from '../../../core/apply/smoke.ts';
+import { runSmoke } from '../../../core/smoke/run.ts';
 import { planFleet } from '../../../core/apply/runner/plan-fleet.ts';
 import {
   coreLogger,
@@ -26,6 +28,8 @@ export interface ProvisionDeps {
   readonly log: Logger;
   /** Time between two health reads of the master (default 10 s). */
   readonly pollMs?: number;
+  /** The smoke check (default: supafleet smoke with supabase-js against the project's URL). */
+  readonly smoke?: SmokeRunner;
 }
 
 export interface ProvisionRun {
@@ -41,13 +45,18 @@ function summaryMarkdown(results: readonly ProvisionResult[], blocked: readonly 
     for (const r of results) {
       const notes = r.error
         ? `${r.error.replaceAll('|', '\\|')}${r.undone.length > 0 ? ` (undone: ${r.undone.join(', ')})` : ''}`
-        : '';
+        : r.smoke
+          ? `smoke ${r.smoke}`
+          : '';
       lines.push(`| \`${r.project}\` | ${r.outcome} | ${r.revision ?? ''} | ${notes} |`);
     }
     for (const b of blocked) lines.push(`| \`${b}\` | blocked | | see the plan |`);
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** supafleet smoke against the project's public URL. */
+const defaultSmoke: SmokeRunner = (project, target) => runSmoke({ project, target });
 
 export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<ProvisionRun | undefined> {
   const deps: ProvisionDeps = { clock: realClock, log: coreLogger, ...overrides };
@@ -100,7 +109,14 @@ export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<Provi
     }
     const settled = await runBounded(steps, s.parallelism, (step) =>
       provisionProject(
-        { master, hetzner, ...(github ? { github } : {}), clock: deps.clock, log: deps.log },
+        {
+          master,
+          hetzner,
+          ...(github ? { github } : {}),
+          clock: deps.clock,
+          log: deps.log,
+          ...(s.smoke ? { smoke: deps.smoke ?? defaultSmoke } : {}),
+        },
         {
           fleet: loaded.fleet,
           spec: specs.get(step.project)!,
@@ -135,8 +151,11 @@ export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<Provi
     core.setOutput('failed', [names('failed'), ...blocked].filter((x) => x !== '').join(','));
     await writeSummary(summaryMarkdown(results, blocked));
     const failed = results.filter((r) => r.outcome === 'failed').map((r) => r.project);
+    const smokeFailed = results.filter((r) => r.smoke === 'failed').map((r) => r.project);
     if (failed.length > 0 || blocked.length > 0) {
       core.setFailed(`not applied: ${[...failed, ...blocked].join(', ')}`);
+    } else if (smokeFailed.length > 0) {
+      core.setFailed(`applied, but the smoke check failed: ${smokeFailed.join(', ')}`);
     }
     return { results, blocked };
   } catch (err) {
