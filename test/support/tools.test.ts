@@ -23,7 +23,9 @@ function commandsInSource(text: string): string[] {
   const found: string[] = [];
   const call = /\b(?:spawn|spawnSync|execFile|execFileSync|sh|must|run|asPostgres)\(\s*'([^']+)'/g;
   const inNamespace = /'exec',\s*[A-Za-z_.]+,\s*'([^']+)'/g;
-  for (const re of [call, inNamespace]) for (const m of text.matchAll(re)) found.push(m[1]!);
+  // an absolute path names the same tool: /usr/bin/unshare is unshare
+  for (const re of [call, inNamespace])
+    for (const m of text.matchAll(re)) found.push(m[1]!.split('/').at(-1)!);
   return found;
 }
 
@@ -70,8 +72,9 @@ describe('the one list of system packages', () => {
       "spawnSync('restic', ['version'])",
       "must('ip', ['netns', 'exec', ns, 'wireguard-go', '-f', 'wg0'])",
       "sh('ip', ['netns', 'exec', o.namespace, 'ping'])",
+      "spawnSync('/usr/bin/unshare', ['-m'])",
     ].join('\n');
-    expect(commandsInSource(text).sort()).toEqual(['ip', 'ip', 'ping', 'restic', 'wireguard-go']);
+    expect(commandsInSource(text).sort()).toEqual(['ip', 'ip', 'ping', 'restic', 'unshare', 'wireguard-go']);
   });
 
   it('when .ci/packages is read, then comments and blank lines are dropped', () => {
