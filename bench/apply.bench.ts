@@ -12,7 +12,7 @@ import { memoryLogger, type Clock } from '../core/apply/ports.ts';
 import { provisionProject } from '../core/apply/provision.ts';
 import { fakeMaster } from '../core/apply/test/fakes.ts';
 import { HetznerClient } from '../core/hetzner/client.ts';
-import { startFakeHetzner } from '../core/hetzner/fake/index.ts';
+import { startFakeHetzner } from '../fakes/hetzner/index.ts';
 import { plan } from '../core/plan/index.ts';
 import { resolveFleet } from '../core/spec/defaults.ts';
 import type { FleetSpec, ProjectSpec } from '../core/spec/types.ts';

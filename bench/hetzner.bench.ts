@@ -5,7 +5,7 @@
  * to do. Action polls (`GET /actions/{id}`) are counted apart, as the target excludes them.
  */
 import { HetznerClient } from '../core/hetzner/client.ts';
-import { startFakeHetzner } from '../core/hetzner/fake/index.ts';
+import { startFakeHetzner } from '../fakes/hetzner/index.ts';
 import type { FirewallRule } from '../core/hetzner/types.ts';
 import { workerLabels, workerServerName } from '../core/naming/labels.ts';
 import type { BenchResult } from './types.ts';

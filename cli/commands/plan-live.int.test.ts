@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startFakeHetzner, type FakeHetzner } from '../../core/hetzner/fake/server.ts';
+import { startFakeHetzner, type FakeHetzner } from '../../fakes/hetzner/server.ts';
 import { createApp } from '../../master/src/app.ts';
 import { startLab, type Lab, type LabDeps } from '../../master/test/harness.ts';
 import { runCli } from '../../test/support/cli-io.ts';

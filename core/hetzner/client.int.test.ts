@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HetznerClient } from './client.ts';
 import { HetznerActionError, HetznerRefusedError } from './errors.ts';
-import { startFakeHetzner, type FakeHetzner, type FakeHetznerOptions } from './fake/index.ts';
+import { startFakeHetzner, type FakeHetzner, type FakeHetznerOptions } from '../../fakes/hetzner/index.ts';
 import type { CreateServerRequest, FirewallRule } from './types.ts';
 import { projectWorkerSelector, workerLabels } from '../naming/labels.ts';
 import { plan } from '../plan/plan.ts';

@@ -27,7 +27,7 @@ import { execFileExec } from '../../agent/src/runtime/exec.ts';
 import { ProcessRuntime } from '../../agent/src/runtime/process-runtime.ts';
 import { decodeUserData } from '../../cloud-init/test/decode.ts';
 import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
-import { startFakeHetzner, type FakeHetzner } from '../../core/hetzner/fake/index.ts';
+import { startFakeHetzner, type FakeHetzner } from '../../fakes/hetzner/index.ts';
 import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { createApp } from '../../master/src/app.ts';

@@ -32,7 +32,7 @@ import pgLib from 'pg';
 import { stringify } from 'yaml';
 import { buildAgent } from '../../agent/build.ts';
 import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
-import { startFakeHetzner, type FakeHetzner } from '../../core/hetzner/fake/index.ts';
+import { startFakeHetzner, type FakeHetzner } from '../../fakes/hetzner/index.ts';
 import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import type { FleetSpec, ProjectSpec } from '../../core/spec/types.ts';

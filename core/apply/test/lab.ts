@@ -25,8 +25,8 @@ import {
 import { createActionRunner, type ActionRun, type RunResult } from '../../../test/support/action-runner.ts';
 import { createGitWorkspace } from '../../../test/support/git-workspace.ts';
 import { freePort } from '../../../test/support/postgres.ts';
-import { startFakeGitHub, type FakeGitHub } from '../../github/fake/server.ts';
-import { startFakeHetzner, type FakeHetzner } from '../../hetzner/fake/index.ts';
+import { startFakeGitHub, type FakeGitHub } from '../../../fakes/github/server.ts';
+import { startFakeHetzner, type FakeHetzner } from '../../../fakes/hetzner/index.ts';
 import { generateSealKeypair } from '../../seal/index.ts';
 import type { Clock } from '../ports.ts';
 

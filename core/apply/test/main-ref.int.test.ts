@@ -11,7 +11,7 @@ import { run as runMaster } from '../../../actions/master/src/run.ts';
 import { run as runProvision } from '../../../actions/provision/src/run.ts';
 import { run as runTeardown } from '../../../actions/teardown/src/run.ts';
 import { realClock as clock } from '../ports.ts';
-import { startFakeHetzner, type FakeHetzner } from '../../hetzner/fake/index.ts';
+import { startFakeHetzner, type FakeHetzner } from '../../../fakes/hetzner/index.ts';
 import { createActionRunner, type ActionRunner } from '../../../test/support/action-runner.ts';
 import { writeFleetDir } from '../../../test/support/fleet-fixture.ts';
 import { makeTempDir, removeTempDir } from '../../../test/support/temp-dir.ts';

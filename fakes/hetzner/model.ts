@@ -5,8 +5,8 @@
  * land when they finish.
  */
 import { randomBytes } from 'node:crypto';
-import { labelKeyProblem, labelValueProblem } from '../../naming/labels.ts';
-import { matchesSelector, parseSelector } from '../label-selector.ts';
+import { labelKeyProblem, labelValueProblem } from '../../core/naming/labels.ts';
+import { matchesSelector, parseSelector } from '../../core/hetzner/label-selector.ts';
 import { datacenterShape, imageShapes, locationShape, serverTypeShape } from './catalogue-shapes.ts';
 import type { FaultQueue } from './faults.ts';
 

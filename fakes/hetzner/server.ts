@@ -10,7 +10,7 @@ import { datacenterShape, imageShapes, locationShapes, serverTypeShapes } from '
 import { DEFAULT_ERROR_CODES, FaultQueue, type Fault } from './faults.ts';
 import { FakeApiError, FakeModel } from './model.ts';
 import { TokenBucket, type RateLimitOptions } from './rate-limit.ts';
-import { callKind } from '../http.ts';
+import { callKind } from '../../core/hetzner/http.ts';
 
 export type { Fault } from './faults.ts';
 

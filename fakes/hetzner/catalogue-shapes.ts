@@ -2,7 +2,7 @@
  * API shapes of server types, locations, datacenters and images for the fake, built from
  * supafleet's catalogue (core/catalogue/hetzner.json) so prices and locations agree.
  */
-import { catalogue } from '../../catalogue/catalogue.ts';
+import { catalogue } from '../../core/catalogue/catalogue.ts';
 
 const LOCATION_IDS: Record<string, number> = { fsn1: 1, nbg1: 2, hel1: 3, ash: 4, hil: 5, sin: 6 };
 const COORDS: Record<string, [number, number]> = {
