@@ -136,7 +136,7 @@ describe('desiredKongState', () => {
     ).toEqual(['acme-graphql', 'acme-realtime', 'acme-realtime-api']);
   });
 
-  it('when any request-transformer is built, then no add or append entry names Host (Kong skips Host there: access.lua:205,214)', () => {
+  it('when any request-transformer is built, then no add or append entry names Host (add skips Host, append makes it a list: access.lua:205,211-225)', () => {
     for (const p of [acme, projectInput('blog'), projectInput('x1', { corsOrigins: [] })]) {
       const state = desiredKongState(p);
       for (const plugin of state.plugins.filter((x) => x.body.name === 'request-transformer')) {

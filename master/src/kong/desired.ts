@@ -126,8 +126,8 @@ export const SERVICES: Readonly<Record<string, ServiceSpec>> = {
  * send the worker's wg address as Host, so the realtime routes set it with
  * request-transformer `replace`: Kong 3.9.1 clears the Host from the header table and then
  * lets `replace` set `host` always (kong/plugins/request-transformer/access.lua:167,198),
- * while `add` and `append` skip it (:205,214). The PDK turns a `host` header into the
- * upstream Host (kong/pdk/service/request.lua:444).
+ * while `add` skips it (:205) and `append` would hand it a list (:211-225). The PDK turns a
+ * `host` header into the upstream Host (kong/pdk/service/request.lua:444).
  */
 export const REALTIME_TENANT_HOST = 'Host:realtime-dev.supabase-realtime';
 
