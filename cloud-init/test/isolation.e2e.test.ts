@@ -41,6 +41,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { placeholderMasterSecrets } from '../master/secrets.ts';
+import { masterComposeDocument } from '../master/compose.ts';
 import { renderMasterStack } from '../master/stack.ts';
 import { placeholderEnrollment, placeholderOpened, placeholderSecrets } from '../placeholders.ts';
 import { workerComposeDocument } from '../worker/compose.ts';
@@ -545,6 +546,121 @@ function alive(pid: number): boolean {
   }
 }
 
+type ComposeDoc = {
+  services: Record<string, Record<string, unknown>>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string }[] } }>;
+};
+
+/** The networks a compose service joins, with a fixed address where it has one; none on the host network. */
+function networksOf(svc: Record<string, unknown>): { name: string; ip?: string }[] {
+  if (svc.network_mode === 'host') return [];
+  const n = svc.networks;
+  if (n === undefined) return [{ name: 'default' }];
+  if (Array.isArray(n)) return (n as string[]).map((name) => ({ name }));
+  return Object.entries(n as Record<string, { ipv4_address?: string } | null>).map(([name, v]) => ({
+    name,
+    ...(v?.ipv4_address ? { ip: v.ipv4_address } : {}),
+  }));
+}
+
+/**
+ * Runs a rendered compose document's bridge services on the lab's Docker as compose would lay
+ * them out: its networks (with their subnets), each service on its networks under its name,
+ * with its fixed addresses. `standIns` give some services a command (a busybox httpd where the
+ * real service listens) and their published ports; every other service idles.
+ */
+function runStack(
+  prefix: string,
+  doc: ComposeDoc,
+  standIns: Record<string, string[]>,
+): { bridged: string[]; ips: Record<string, string[]>; gateways: string[] } {
+  const networks = [...new Set(['default', ...Object.keys(doc.networks ?? {})])];
+  for (const name of networks) {
+    const subnet = doc.networks?.[name]?.ipam?.config?.[0]?.subnet;
+    dk(['network', 'create', ...(subnet ? ['--subnet', subnet] : []), `${prefix}-${name}`]);
+  }
+  // The host's side of each network: a port published on 127.0.0.1 must not answer there.
+  const gateways = networks
+    .map((n) =>
+      dk(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', `${prefix}-${n}`]).trim(),
+    )
+    .filter(Boolean);
+  const bridged = Object.entries(doc.services).filter(([, svc]) => networksOf(svc).length > 0);
+  const ips: Record<string, string[]> = {};
+  for (const [name, svc] of bridged) {
+    const [first, ...rest] = networksOf(svc);
+    const standIn = standIns[name];
+    const ports = standIn ? ((svc.ports as string[] | undefined) ?? []).flatMap((p) => ['-p', p]) : [];
+    const container = `${prefix}-${name}`;
+    dk([
+      'create',
+      '--name',
+      container,
+      '--network',
+      `${prefix}-${first!.name}`,
+      ...(first!.ip ? ['--ip', first!.ip] : []),
+      '--network-alias',
+      name,
+      ...ports,
+      IMAGE,
+      ...(standIn ?? ['/bin/busybox', 'sleep', '600']),
+    ]);
+    for (const net of rest)
+      dk([
+        'network',
+        'connect',
+        '--alias',
+        name,
+        ...(net.ip ? ['--ip', net.ip] : []),
+        `${prefix}-${net.name}`,
+        container,
+      ]);
+    dk(['start', container]);
+    ips[name] = dk(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', container])
+      .trim()
+      .split(/\s+/);
+  }
+  return { bridged: bridged.map(([name]) => name), ips, gateways };
+}
+
+/** Every bridge service tries every target (by name and by address); the ones that answered. */
+async function reachable(
+  prefix: string,
+  from: readonly string[],
+  targets: readonly { service: string; hosts: readonly string[]; port: number }[],
+): Promise<string[]> {
+  const attempts = from.flatMap((src) =>
+    targets.flatMap((t) =>
+      t.hosts.map(async (host) => ({
+        line: `${src} -> ${t.service} (${host})`,
+        body: await fetchFromContainer(`${prefix}-${src}`, `http://${host}:${t.port}/`),
+      })),
+    ),
+  );
+  return (await Promise.all(attempts))
+    .filter((r) => r.body !== undefined)
+    .map((r) => r.line)
+    .sort();
+}
+
+/** The attack of the review: a rooted worker's own side of the tunnel is the worker's to change. */
+function widenWorkerTunnel(): void {
+  must(
+    'ip',
+    inNs(NS.worker, 'wg', [
+      'set',
+      IF.worker,
+      'peer',
+      masterPub,
+      'allowed-ips',
+      '10.100.0.0/24,172.16.0.0/12',
+    ]),
+  );
+  must('ip', ['-n', NS.worker, 'route', 'replace', '172.16.0.0/12', 'dev', IF.worker]);
+}
+
+const httpd = (port: string, www: string) => ['/bin/busybox', 'httpd', '-f', '-p', port, '-h', www];
+
 describe.skipIf(missing.length > 0)(
   'isolation between workers, the master and Docker (attacked for real)',
   () => {
@@ -571,19 +687,7 @@ describe.skipIf(missing.length > 0)(
     });
 
     it('when a rooted worker widens its AllowedIPs and routes Docker subnets over wg, then a master container published on 127.0.0.1 stays out of reach', () => {
-      // The attack of the review: the worker's own side is the worker's to change.
-      must(
-        'ip',
-        inNs(NS.worker, 'wg', [
-          'set',
-          IF.worker,
-          'peer',
-          masterPub,
-          'allowed-ips',
-          '10.100.0.0/24,172.16.0.0/12',
-        ]),
-      );
-      must('ip', ['-n', NS.worker, 'route', 'replace', '172.16.0.0/12', 'dev', IF.worker]);
+      widenWorkerTunnel();
       const before = rawDrops(NS.master, IF.master);
       expect(fetchFrom(NS.worker, `http://${adminIp}:8001/`)).toBeUndefined();
       // dropped by the rendered raw-table rule, not lost on the way
@@ -639,115 +743,33 @@ describe.skipIf(missing.length > 0)(
     });
 
     it('when the worker stack runs on the networks its compose file gives it, then no stack container reaches a Docker API and only Vector reaches the read-only log proxy', async () => {
-      const fleet = resolveFleet(fleetSpec);
       const project = resolveProject(projectSpecs.typical!);
       const doc = workerComposeDocument({
-        fleet,
+        fleet: resolveFleet(fleetSpec),
         project,
         secrets: placeholderSecrets(),
         opened: placeholderOpened(project),
         revision: 1,
         wgAddress: '10.100.0.5',
-      }) as { services: Record<string, Record<string, unknown>>; networks?: Record<string, unknown> };
-      const networksOf = (svc: Record<string, unknown>): string[] => {
-        if (svc.network_mode === 'host') return [];
-        const n = svc.networks;
-        if (n === undefined) return ['default'];
-        return Array.isArray(n) ? (n as string[]) : Object.keys(n as object);
+      }) as ComposeDoc;
+      const allProxies = {
+        'socket-proxy': httpd('2375', '/www/api'),
+        'docker-logs': httpd('2375', '/www/logs'),
       };
-      const allProxies = { 'socket-proxy': '/www/api', 'docker-logs': '/www/logs' } as const;
       // (a stack rendered before the log proxy existed is attacked on what it has)
       const proxies = Object.fromEntries(Object.entries(allProxies).filter(([n]) => n in doc.services));
-      const networks = [...new Set(['default', ...Object.keys(doc.networks ?? {})])];
-      for (const name of networks) dk(['network', 'create', `w-${name}`]);
-      // The host's side of each network: a port published on 127.0.0.1 must not answer there.
-      const gateways = networks
-        .map((n) =>
-          dk(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', `w-${n}`]).trim(),
-        )
-        .filter(Boolean);
+      const { bridged, ips, gateways } = runStack('w', doc, proxies);
+      expect(bridged).toEqual(expect.arrayContaining(['db', 'functions', 'meta', 'rest', 'vector']));
 
-      // The proxies' stand-ins answer on 2375 where the real ones would, with their aliases and ports.
-      const proxyIps: Record<string, string[]> = {};
-      for (const [name, www] of Object.entries(proxies)) {
-        const svc = doc.services[name]!;
-        const nets = networksOf(svc);
-        expect(nets.length, `${name} is on a bridge network`).toBeGreaterThan(0);
-        const ports = ((svc.ports as string[] | undefined) ?? []).flatMap((p) => ['-p', p]);
-        dk([
-          'create',
-          '--name',
-          `w-${name}`,
-          '--network',
-          `w-${nets[0]}`,
-          '--network-alias',
-          name,
-          ...ports,
-          IMAGE,
-          '/bin/busybox',
-          'httpd',
-          '-f',
-          '-p',
-          '2375',
-          '-h',
-          www,
-        ]);
-        for (const net of nets.slice(1)) dk(['network', 'connect', '--alias', name, `w-${net}`, `w-${name}`]);
-        dk(['start', `w-${name}`]);
-        proxyIps[name] = dk([
-          'inspect',
-          '-f',
-          '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}',
-          `w-${name}`,
-        ])
-          .trim()
-          .split(/\s+/);
-      }
-      // Every other bridge service of the stack, as an idle container on its networks.
-      const stack = Object.entries(doc.services).filter(
-        ([name, svc]) => !(name in proxies) && networksOf(svc).length > 0,
+      const stack = bridged.filter((name) => !(name in proxies));
+      const reached = await reachable(
+        'w',
+        stack,
+        Object.keys(proxies).map((p) => ({ service: p, hosts: [p, ...ips[p]!, ...gateways], port: 2375 })),
       );
-      expect(stack.map(([n]) => n)).toEqual(
-        expect.arrayContaining(['db', 'functions', 'meta', 'rest', 'vector']),
-      );
-      for (const [name, svc] of stack) {
-        const nets = networksOf(svc);
-        dk([
-          'create',
-          '--name',
-          `w-${name}`,
-          '--network',
-          `w-${nets[0]}`,
-          '--network-alias',
-          name,
-          IMAGE,
-          '/bin/busybox',
-          'sleep',
-          '600',
-        ]);
-        for (const net of nets.slice(1)) dk(['network', 'connect', '--alias', name, `w-${net}`, `w-${name}`]);
-        dk(['start', `w-${name}`]);
-      }
-
-      const attempts = stack.flatMap(([name]) =>
-        Object.keys(proxies).flatMap((proxy) =>
-          [proxy, ...proxyIps[proxy]!, ...gateways].map(async (host) => ({
-            from: name,
-            proxy,
-            host,
-            body: await fetchFromContainer(`w-${name}`, `http://${host}:2375/`),
-          })),
-        ),
-      );
-      const results = await Promise.all(attempts);
-      const reached = results
-        .filter((r) => r.body !== undefined)
-        .map((r) => `${r.from} -> ${r.proxy} (${r.host})`);
-      const logIps = proxyIps['docker-logs'];
-      const expected = logIps
-        ? ['docker-logs', ...logIps].map((host) => `vector -> docker-logs (${host})`)
-        : [];
-      expect(reached.sort()).toEqual(expected.sort());
+      const logIps = ips['docker-logs'];
+      const expected = logIps ? ['docker-logs', ...logIps].map((h) => `vector -> docker-logs (${h})`) : [];
+      expect(reached).toEqual(expected.sort());
       // Vector reads logs through the proxy: no container of the stack mounts the Docker socket.
       expect(Object.keys(proxies).sort()).toEqual(Object.keys(allProxies).sort());
       const sockets = Object.entries(doc.services)
@@ -758,6 +780,45 @@ describe.skipIf(missing.length > 0)(
 
       // The agent, on the host network, reaches its proxy on loopback.
       expect(fetchFrom(NS.master, 'http://127.0.0.1:2375/')).toBe('DOCKER API');
+    }, 120_000);
+
+    it('when the master stack runs on the networks its compose file gives it, then only the master API (host network) reaches Kong Admin, no worker does, and only Vector reaches the log proxy', async () => {
+      const doc = masterComposeDocument(resolveFleet(fleetSpec)) as ComposeDoc;
+      const kongEnv = doc.services.kong!.environment as Record<string, string>;
+      const admin = kongEnv.KONG_ADMIN_LISTEN!;
+      const adminUrl = (doc.services.master!.environment as Record<string, string>).KONG_ADMIN_URL!;
+      // Kong's stand-in: the proxy on 8000 everywhere, the Admin API only where KONG_ADMIN_LISTEN says.
+      const kong = [
+        '/bin/busybox',
+        'sh',
+        '-c',
+        `/bin/busybox httpd -p 8000 -h /www/api && exec /bin/busybox httpd -f -p ${admin} -h /www/admin`,
+      ];
+      const standIns: Record<string, string[]> = { kong };
+      if (doc.services['docker-logs']) standIns['docker-logs'] = httpd('2375', '/www/logs');
+      const { bridged, ips, gateways } = runStack('m', doc, standIns);
+      const others = bridged.filter((name) => !(name in standIns));
+      expect(others).toEqual(expect.arrayContaining(['db', 'studio', 'logflare', 'vector', 'supavisor']));
+
+      const reached = await reachable('m', others, [
+        { service: 'kong-admin', hosts: ['kong', ...ips.kong!, ...gateways], port: 8001 },
+        { service: 'docker-logs', hosts: ['docker-logs', ...(ips['docker-logs'] ?? [])], port: 2375 },
+        // the API port stays where Studio expects it
+        { service: 'kong', hosts: ['kong'], port: 8000 },
+      ]);
+      const logs = ['docker-logs', ...(ips['docker-logs'] ?? [])].map((h) => `vector -> docker-logs (${h})`);
+      const kongProxy = others.filter(
+        (o) =>
+          doc.services[o]!.networks === undefined ||
+          JSON.stringify(doc.services[o]!.networks).includes('default'),
+      );
+      expect(reached).toEqual([...logs, ...kongProxy.map((o) => `${o} -> kong (kong)`)].sort());
+
+      // The master API on the host network reaches the Admin API; a rooted worker routing
+      // Docker's subnets over wg (as in the attack above) does not.
+      expect(fetchFrom(NS.master, `${adminUrl}/`)).toBe('KONG ADMIN API');
+      widenWorkerTunnel();
+      expect(fetchFrom(NS.worker, `${adminUrl}/`)).toBeUndefined();
     }, 120_000);
   },
 );
