@@ -1,6 +1,7 @@
 /**
  * `npm run demo -- --exit` as an operator runs it: three healthy projects, a
  * request through Caddy → Kong fake → wg → acme's stand-in, blog's key refused,
+ * supafleet smoke passing on acme (supabase-js: auth, rest, storage, realtime, functions),
  * no secret in the output, and nothing left behind (namespaces, processes,
  * sockets, temp dirs). The namespace run needs root and the WireGuard tools
  * (fails instead of skipping when CI=true); the in-process run needs Postgres
@@ -56,7 +57,26 @@ function expectTheStory(run: { code: number | null; out: string; report: Report 
     expect(out).toMatch(new RegExp(`^${p} +\\S+ +healthy +https://`, 'm'));
   expect(out).toMatch(/with acme's anon key eyJhbG….*: 200 \{"service":"rest","project":"acme"/);
   expect(out).toMatch(/with blog's anon key .*: 403 /);
-  expect(out).toContain('checks: 3/3 healthy, data path ok, cross-project key refused');
+  // supabase-js through Caddy → Kong fake → wg: supafleet smoke against acme, every step passed
+  for (const step of [
+    'auth: create user',
+    'auth: sign in with password',
+    'rest: insert',
+    'rest: select',
+    'rest: delete',
+    'storage: upload',
+    'storage: download',
+    'storage: remove',
+    'realtime: broadcast round trip',
+    'functions: invoke supafleet-health',
+    'auth: delete user',
+  ]) {
+    expect(out).toMatch(new RegExp(`supafleet smoke acme: ${step} +ok +\\d+ ms`));
+  }
+  expect(out).toMatch(
+    /supafleet smoke acme: smoke acme: passed, 12 steps in \d+ ms \(https:\/\/acme\.example\.com\)/,
+  );
+  expect(out).toContain('checks: 3/3 healthy, data path ok, cross-project key refused, smoke passed');
 
   // no generated secret (lab secrets, every project credential) appears in the output
   expect(report.secrets.length).toBeGreaterThanOrEqual(12);

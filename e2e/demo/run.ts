@@ -3,7 +3,8 @@
  * namespaces with real WireGuard when root, else the in-process lab, saying what
  * it simulates), puts real Caddy (`tls internal`, loopback) in front of the Kong
  * fake's proxy, applies examples/fleet through core/apply as the provision action
- * does, prints a status table and one request through the data path, then keeps
+ * does, prints a status table, one request through the data path and supafleet smoke
+ * (supabase-js: auth, rest, storage, realtime, functions) against acme, then keeps
  * running until SIGINT/SIGTERM (or stops at once with `--exit`) and removes all
  * it made.
  *
@@ -21,6 +22,7 @@ import { startCaddy, httpsOnLoopback, type StartedCaddy } from '../../test/suppo
 import { startLab, type FleetLab, type LabTrace } from '../lab/index.ts';
 import { describeSwept, RunRecorder, sweepLeftovers } from '../lab/runs.ts';
 import { applyFleet, labTarget, loadFleet } from './apply.ts';
+import { demoSmoke } from './smoke.ts';
 import { abbreviate, createMasker, progressLine, statusTable, type StatusRow } from './view.ts';
 
 export interface DemoOptions {
@@ -172,7 +174,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     let dataPathOk = false;
     let refusedOk = false;
     if (acme && creds.get('acme') && creds.get('blog')) {
-      const path = '/rest/v1/todos?select=id';
+      // PostgREST's root, where the lab's rest stand-in names its project and revision
+      const path = '/rest/v1/';
       const viaWg = lab.mode === 'namespaces' ? 'wg' : 'loopback (wg simulated)';
       const ask = (key: string) =>
         httpsOnLoopback({
@@ -199,12 +202,17 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       );
       refusedOk = refused.status === 403;
     }
+    // supabase-js through the data path: supafleet smoke against acme
+    const smokeOk = acme
+      ? await demoSmoke({ master, project: 'acme', caddy: { port: caddy.httpsPort, ca: caddy.rootCa }, say })
+      : false;
     const allHealthy = rows.every((r) => r.health === 'healthy');
     say(
       `checks: ${rows.filter((r) => r.health === 'healthy').length}/${rows.length} healthy, ` +
-        `data path ${dataPathOk ? 'ok' : 'FAILED'}, cross-project key ${refusedOk ? 'refused' : 'NOT refused'}`,
+        `data path ${dataPathOk ? 'ok' : 'FAILED'}, cross-project key ${refusedOk ? 'refused' : 'NOT refused'}, ` +
+        `smoke ${smokeOk ? 'passed' : 'FAILED'}`,
     );
-    code = allHealthy && dataPathOk && refusedOk && failed.length === 0 ? 0 : 1;
+    code = allHealthy && dataPathOk && refusedOk && smokeOk && failed.length === 0 ? 0 : 1;
     for (const s of lab.secrets) report.secrets.push(s);
     writeReport();
 
@@ -222,6 +230,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
           `${r.project}: curl --cacert ${ca} --resolve ${host}:${port}:127.0.0.1 https://${host}:${port}/rest/v1/ -H "apikey: <anon key>"`,
         );
       }
+      o.print(
+        `smoke: SUPAFLEET_API_TOKEN=$(cat ${tokenFile}) npx supafleet smoke acme --master ${lab.masterUrl} --connect-to 127.0.0.1:${port} --cacert ${ca}`,
+      );
       o.print('Ctrl-C stops the demo and removes everything it started.');
       await stopped;
       say('stopping');
