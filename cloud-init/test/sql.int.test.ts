@@ -282,6 +282,19 @@ describe.skipIf(skip !== undefined)('worker SQL init files in the supabase/postg
       'init-scripts/99-jwt.sql',
       'init-scripts/99-roles.sql',
       'migrations/99-realtime.sql',
+      'migrations/99-supafleet.sql',
+    ]);
+  });
+
+  it('when initialised, then supafleet.smoke exists for supafleet smoke, usable by service_role only', async () => {
+    const rows = await query<{ role: string; usage: boolean; ins: boolean }>(
+      server.url,
+      "select r as role, has_schema_privilege(r, 'supafleet', 'usage') as usage, has_table_privilege(r, 'supafleet.smoke', 'insert') as ins from unnest(array['anon','authenticated','service_role']) r order by r",
+    );
+    expect(rows).toEqual([
+      { role: 'anon', usage: false, ins: false },
+      { role: 'authenticated', usage: false, ins: false },
+      { role: 'service_role', usage: true, ins: true },
     ]);
   });
 

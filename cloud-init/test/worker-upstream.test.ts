@@ -59,6 +59,7 @@ describe('worker stack against upstream self-hosted Supabase', () => {
       'init-scripts/99-jwt.sql': 'db/init/jwt.sql',
       'init-scripts/99-roles.sql': 'db/init/roles.sql',
       'migrations/99-realtime.sql': 'db/init/realtime.sql',
+      'migrations/99-supafleet.sql': 'db/init/supafleet.sql',
     });
     for (const [, file] of mounts) expect(bundle.has(file!)).toBe(true);
   });

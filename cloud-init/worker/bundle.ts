@@ -21,6 +21,7 @@ const STATIC = {
   main: staticFile(import.meta.url, './static/functions-main.ts.txt'),
   realtime: staticFile(import.meta.url, './static/realtime.sql'),
   roles: staticFile(import.meta.url, './static/roles.sql'),
+  supafleet: staticFile(import.meta.url, './static/supafleet.sql'),
   webhooks: staticFile(import.meta.url, './static/webhooks.sql'),
 };
 
@@ -117,6 +118,7 @@ export function renderWorkerBundle(input: WorkerBundleInput): Map<string, string
     ['db/init/jwt.sql', STATIC.jwt],
     ['db/init/realtime.sql', STATIC.realtime],
     ['db/init/roles.sql', STATIC.roles],
+    ['db/init/supafleet.sql', STATIC.supafleet],
     ['db/init/webhooks.sql', STATIC.webhooks],
     ['docker-compose.yml', renderWorkerCompose(input)],
     ['function-secrets.json', renderFunctionSecrets(input)],

@@ -152,6 +152,8 @@ export function workerComposeDocument(input: WorkerBundleInput): Record<string, 
         './db/init/roles.sql:/docker-entrypoint-initdb.d/init-scripts/99-roles.sql:ro',
         './db/init/jwt.sql:/docker-entrypoint-initdb.d/init-scripts/99-jwt.sql:ro',
         './db/init/realtime.sql:/docker-entrypoint-initdb.d/migrations/99-realtime.sql:ro',
+        // supafleet's own: the schema PostgREST exposes for supafleet smoke (PGRST_DB_SCHEMAS)
+        './db/init/supafleet.sql:/docker-entrypoint-initdb.d/migrations/99-supafleet.sql:ro',
         'db-data:/var/lib/postgresql/data',
         'db-config:/etc/postgresql-custom',
       ],

@@ -103,3 +103,23 @@ describe('where the smoke gets its keys', () => {
     });
   });
 });
+
+describe("the smoke's table", () => {
+  it("when the worker's init file and the smoke's own DDL are compared, then they make the same schema, table and grants", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { SMOKE_TABLE_SQL } = await import('./run.ts');
+    const statements = (sql: string) =>
+      sql
+        .split('\n')
+        .filter((l) => !l.startsWith('--'))
+        .join('\n')
+        .split(';')
+        .map((s) => s.trim().replace(/\s+/g, ' '))
+        .filter((s) => s !== '' && !s.startsWith('notify'));
+    const init = readFileSync(
+      new URL('../../cloud-init/worker/static/supafleet.sql', import.meta.url),
+      'utf8',
+    );
+    expect(statements(init)).toEqual(statements(SMOKE_TABLE_SQL));
+  });
+});
