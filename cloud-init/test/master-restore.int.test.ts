@@ -53,7 +53,7 @@ case $1 in
     exec "$PG_BIN/$cmd" "$@" ;;
   run)
     case "$*" in
-      *"crypto hash generate"*) echo 'Digest: $2b$12$abcdefghijklmnopqrstuv' ;;
+      *"crypto hash generate"*) printf '%s\n' 'Random Password: RandomAdminPasswordFromAuthelia1' 'Digest: $2b$12$abcdefghijklmnopqrstuv' ;;
       *hash-password*) echo '$2a$14$abcdefghijklmnopqrstuv' ;;
     esac ;;
   compose)
