@@ -107,6 +107,18 @@ describe('fake Hetzner API', () => {
     });
   });
 
+  it('when the type of a running server is changed, then the answer is 422 server_not_stopped and the type stays', async () => {
+    const { call, fake } = await start();
+    const created = await call('POST', '/servers', create('web'));
+    await call('GET', `/actions/${created.body!.action.id}`);
+    const res = await call('POST', `/servers/${created.body!.server.id}/actions/change_type`, {
+      server_type: 'cx32',
+      upgrade_disk: false,
+    });
+    expect(res).toMatchObject({ status: 422, body: { error: { code: 'server_not_stopped' } } });
+    expect(fake.state().servers[0]).toMatchObject({ server_type: 'cx22', status: 'running' });
+  });
+
   it('when the body is not JSON, then the answer is 400 json_error', async () => {
     const { fake } = await start();
     const res = await fetch(`${fake.url}/servers`, {
@@ -153,9 +165,18 @@ describe('fake Hetzner API', () => {
     );
   });
 
-  it('when actions are listed without ids, then the answer is 400 (the API removed that listing)', async () => {
+  it('when actions are listed without ids, then the answer is 422 invalid_input (the id parameter is required)', async () => {
     const { call } = await start();
-    expect((await call('GET', '/actions')).status).toBe(400);
+    expect(await call('GET', '/actions')).toMatchObject({
+      status: 422,
+      body: { error: { code: 'invalid_input' } },
+    });
+  });
+
+  it('when a label selector does not parse, then the answer is 422 invalid_input', async () => {
+    const { call } = await start();
+    const res = await call('GET', `/servers?label_selector=${encodeURIComponent('a in (b')}`);
+    expect(res).toMatchObject({ status: 422, body: { error: { code: 'invalid_input' } } });
   });
 
   it('when requests come, then RateLimit headers count down and an empty bucket answers 429', async () => {

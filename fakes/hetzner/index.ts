@@ -3,6 +3,7 @@ export type {
   FakeCall,
   FakeHetzner,
   FakeHetznerOptions,
+  FakeStorageBoxSeed,
   FakeState,
   Fault,
   ServerCreatedHook,

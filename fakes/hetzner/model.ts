@@ -45,6 +45,8 @@ export interface FakeAction {
   startedAt: number;
   fail: { code: string; message: string } | undefined;
   resources: { id: number; type: string }[];
+  /** Which API answers for it: the Cloud API (`/actions`) or the Hetzner API (`/storage_boxes/actions`). */
+  api: 'cloud' | 'storage_box';
   effect: (() => void) | undefined;
   /** Runs instead of `effect` when the action ends in error. */
   onError: (() => void) | undefined;
@@ -64,13 +66,13 @@ const USER_DATA_LIMIT = 32 * 1024;
 const HOSTNAME =
   /^(?=.{1,63}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
-function invalid(field: string, message: string): FakeApiError {
+export function invalid(field: string, message: string): FakeApiError {
   return new FakeApiError(422, 'invalid_input', `invalid input in field '${field}'`, {
     fields: [{ name: field, messages: [message] }],
   });
 }
 
-function checkLabels(labels: unknown): Record<string, string> {
+export function checkLabels(labels: unknown): Record<string, string> {
   if (labels === undefined || labels === null) return {};
   if (typeof labels !== 'object' || Array.isArray(labels)) throw invalid('labels', 'must be an object');
   const out: Record<string, string> = {};
@@ -103,11 +105,11 @@ function findImage(image: unknown, serverType: string): Record<string, unknown> 
   return found;
 }
 
-function selectorRequirements(selector: string): ReturnType<typeof parseSelector> {
+export function selectorRequirements(selector: string): ReturnType<typeof parseSelector> {
   try {
     return parseSelector(selector);
   } catch (err) {
-    throw new FakeApiError(400, 'invalid_input', (err as Error).message);
+    throw new FakeApiError(422, 'invalid_input', (err as Error).message);
   }
 }
 
@@ -140,11 +142,13 @@ export class FakeModel {
 
   // ---- actions ----
 
-  private startAction(
+  /** Starts an action; `api` says which API's action endpoints see it (default the Cloud API's). */
+  startAction(
     command: string,
     resources: { id: number; type: string }[],
     effect?: () => void,
     onError?: () => void,
+    api: FakeAction['api'] = 'cloud',
   ): FakeAction {
     const fault = this.options.faults.takeActionFault(command);
     const action: FakeAction = {
@@ -158,6 +162,7 @@ export class FakeModel {
           }
         : undefined,
       resources,
+      api,
       effect,
       onError,
       done: false,
@@ -223,9 +228,10 @@ export class FakeModel {
     }
   }
 
-  getAction(id: number): FakeAction {
+  getAction(id: number, api: FakeAction['api'] = 'cloud'): FakeAction {
     const action = this.actions.get(id);
-    if (!action) throw new FakeApiError(404, 'not_found', `action with ID '${id}' not found`);
+    if (!action || action.api !== api)
+      throw new FakeApiError(404, 'not_found', `action with ID '${id}' not found`);
     return action;
   }
 
@@ -455,7 +461,7 @@ export class FakeModel {
         if (!shape) throw invalid('server_type', `server type "${type}" not found`);
         if (server.status !== 'off') {
           throw new FakeApiError(
-            409,
+            422,
             'server_not_stopped',
             'server must be stopped before changing its type',
           );

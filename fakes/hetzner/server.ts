@@ -10,9 +10,11 @@ import { datacenterShape, imageShapes, locationShapes, serverTypeShapes } from '
 import { DEFAULT_ERROR_CODES, FaultQueue, type Fault } from './faults.ts';
 import { FakeApiError, FakeModel } from './model.ts';
 import { TokenBucket, type RateLimitOptions } from './rate-limit.ts';
+import { FakeStorageBoxes, type FakeStorageBoxSeed } from './storage-box.ts';
 import { callKind } from '../../core/hetzner/http.ts';
 
 export type { Fault } from './faults.ts';
+export type { FakeStorageBoxSeed } from './storage-box.ts';
 
 /** Called when a server's create action succeeds, with its API shape and its user_data. */
 export type ServerCreatedHook = (server: Record<string, unknown>, userData: string | undefined) => void;
@@ -35,6 +37,8 @@ export interface FakeHetznerOptions {
   readonly onServerRebuilt?: ServerRebuiltHook;
   /** Port on 127.0.0.1 (default: a free one). */
   readonly port?: number;
+  /** Storage Boxes the Hetzner API part serves (default none). */
+  readonly storageBoxes?: readonly FakeStorageBoxSeed[];
 }
 
 /** One request the fake saw. */
@@ -63,11 +67,22 @@ export interface FakeState {
   }[];
   readonly firewalls: readonly Record<string, unknown>[];
   readonly actions: readonly Record<string, unknown>[];
+  /** Storage Box sub-accounts as the API shows them, with the box's id in `storage_box`. */
+  readonly subaccounts: readonly Record<string, unknown>[];
+  /** Per Storage Box id: the directories under its root (sub-account homes made them). */
+  readonly storageBoxDirectories: Readonly<Record<number, readonly string[]>>;
 }
 
 export interface FakeHetzner {
   /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`. */
   readonly url: string;
+  /**
+   * The Hetzner API's base URL (Storage Boxes; `https://api.hetzner.com/v1` for real). The
+   * fake serves it on the same listener, so it equals `url`.
+   */
+  readonly hetznerUrl: string;
+  /** The current password of a sub-account (tests check a reset took effect; never in an API answer). */
+  subaccountPassword(id: number): string | undefined;
   close(): Promise<void>;
   state(): FakeState;
   inject(fault: Fault): void;
@@ -183,6 +198,12 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     else faults.add(fault);
   };
   for (const fault of options.faults ?? []) inject(fault);
+  const boxes = new FakeStorageBoxes(
+    model,
+    options.storageBoxes ?? [],
+    (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+    now,
+  );
   const calls: FakeCall[] = [];
   const sockets = new Set<Socket>();
   let base = '';
@@ -213,6 +234,8 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     const notFound = (): never => {
       throw new FakeApiError(404, 'not_found', `${method} ${path} is not a known endpoint`);
     };
+    if (collection === 'storage_boxes')
+      return storageBoxRoute(method, parts, url.searchParams, readJson, notFound);
     if (id !== undefined && !Number.isInteger(id)) notFound();
 
     switch (collection) {
@@ -244,13 +267,13 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
           const ids = url.searchParams.getAll('id').map(Number);
           if (ids.length === 0) {
             throw new FakeApiError(
-              400,
+              422,
               'invalid_input',
               'listing actions needs at least one id query parameter',
             );
           }
           const found = ids
-            .filter((i) => model.actions.has(i))
+            .filter((i) => model.actions.get(i)?.api === 'cloud')
             .map((i) => model.actionShape(model.getAction(i)));
           return list(found, 'actions');
         }
@@ -306,6 +329,44 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
       default:
         return notFound();
     }
+  }
+
+  /** The Hetzner API's `/storage_boxes` paths the fake serves (CONFORMANCE.md, "Storage Box API"). */
+  async function storageBoxRoute(
+    method: string,
+    parts: string[],
+    query: URLSearchParams,
+    readJson: () => Promise<Record<string, unknown>>,
+    notFound: () => never,
+  ): Promise<[number, unknown]> {
+    const [, boxText, sub, subText, actions, command, ...rest] = parts;
+    const num = (text: string | undefined): number => {
+      const n = Number(text);
+      return Number.isInteger(n) && n > 0 ? n : notFound();
+    };
+    if (rest.length > 0) return notFound();
+    if (boxText === 'actions' && sub !== undefined && subText === undefined && method === 'GET') {
+      return [200, { action: model.actionShape(model.getAction(num(sub), 'storage_box')) }];
+    }
+    if (boxText === undefined || sub !== 'subaccounts') return notFound();
+    const boxId = num(boxText);
+    if (subText === undefined) {
+      if (method === 'GET') {
+        return [200, { subaccounts: boxes.list(boxId, query).map((s) => boxes.shape(s)) }];
+      }
+      if (method === 'POST') return [201, boxes.create(boxId, await readJson())];
+      return notFound();
+    }
+    const subId = num(subText);
+    if (actions === undefined) {
+      if (method === 'GET') return [200, { subaccount: boxes.shape(boxes.get(boxId, subId)) }];
+      if (method === 'DELETE') return [201, boxes.delete(boxId, subId)];
+      return notFound();
+    }
+    if (actions === 'actions' && command === 'reset_subaccount_password' && method === 'POST') {
+      return [201, { ...boxes.resetPassword(boxId, subId, await readJson()) }];
+    }
+    return notFound();
   }
 
   function send(
@@ -409,6 +470,11 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
 
   return {
     url: `${base}/v1`,
+    hetznerUrl: `${base}/v1`,
+    subaccountPassword: (id) => {
+      model.tick();
+      return boxes.subaccounts.get(id)?.password;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);
@@ -435,7 +501,14 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
         firewalls: [...model.firewalls.values()]
           .sort((a, b) => a.id - b.id)
           .map((f) => model.firewallShape(f)),
-        actions: [...model.actions.values()].sort((a, b) => a.id - b.id).map((a) => model.actionShape(a)),
+        actions: [...model.actions.values()]
+          .filter((a) => a.api === 'cloud')
+          .sort((a, b) => a.id - b.id)
+          .map((a) => model.actionShape(a)),
+        subaccounts: [...boxes.subaccounts.values()].sort((a, b) => a.id - b.id).map((s) => boxes.shape(s)),
+        storageBoxDirectories: Object.fromEntries(
+          (options.storageBoxes ?? []).map((b) => [b.id, boxes.directories(b.id)]),
+        ),
       };
     },
     inject,
