@@ -163,6 +163,11 @@ describe.skipIf(missing.length > 0)('worker enrollment script', () => {
     );
     expect(wgConf).toContain('Address = 10.100.0.2/24');
     expect(wgConf).not.toContain('PrivateKey');
+    // only the worker's own wg address is reachable through the tunnel (isolation.e2e attacks it)
+    expect(wgConf).toContain(
+      'PostUp = iptables -w -t raw -I PREROUTING -i %i ! -d 10.100.0.2/32 -j DROP\n' +
+        'PostDown = iptables -w -t raw -D PREROUTING -i %i ! -d 10.100.0.2/32 -j DROP\n',
+    );
 
     const agent = JSON.parse(readFileSync(file('etc', 'supafleet', 'agent.json'), 'utf8'));
     expect(validAgentConfig(agent), JSON.stringify(validAgentConfig.errors)).toBe(true);
