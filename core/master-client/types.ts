@@ -43,6 +43,17 @@ export interface UpsertResult {
     /** The master's WireGuard public key, written into the worker's user_data. */
     readonly master_wg_public_key: string;
   };
+  /** The project's Supavisor tenant, when the master runs Supavisor: what the upsert did to it. */
+  readonly pooler?: PoolerReport;
+}
+
+/**
+ * A Supavisor tenant sync: `skipped` before the worker enrolls, `failed` (with Supavisor's reason)
+ * when Supavisor refused or did not answer; the upsert or routes call itself still succeeds.
+ */
+export interface PoolerReport {
+  readonly state: 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
+  readonly message?: string;
 }
 
 /** What a routes reconcile did on Kong. */
@@ -52,6 +63,8 @@ export interface RoutesReport {
   readonly deleted: number;
   readonly unchanged: number;
   readonly calls: { readonly list: number; readonly mutate: number };
+  /** The project's Supavisor tenant, synced after the routes (the worker is up by then). */
+  readonly pooler?: PoolerReport;
 }
 
 /** A command's result as the agent reported it. */
@@ -83,6 +96,10 @@ export interface Credentials {
   readonly service_role_key: string;
   readonly jwt_secret: string;
   readonly postgres_password: string;
+  /** `postgres://postgres.<project>:…@<host>:6543/postgres`: Supavisor, transaction mode (when the master runs it). */
+  readonly postgres_url_pooled?: string;
+  /** The same through Supavisor's session mode: one server connection per client. */
+  readonly postgres_url_session?: string;
 }
 
 /** Everything the actions ask of the master, behind one interface (the fake-able seam). */

@@ -228,4 +228,29 @@ describe('loadConfig', () => {
     expect(msg).toMatch(/SUPAFLEET_SECRETS_KEY/);
     expect(msg).not.toContain(secret);
   });
+
+  it('when no Supavisor URL is set, then the master manages no pooler tenants', async () => {
+    expect((await loadConfig(good, readText)).supavisor).toBeUndefined();
+  });
+
+  it('when the Supavisor URL and its JWT secret are set, then the pooler settings carry them and the public ports', async () => {
+    const c = await loadConfig(
+      {
+        ...good,
+        SUPAFLEET_SUPAVISOR_URL: 'http://127.0.0.1:4100',
+        SUPAFLEET_SUPAVISOR_JWT_SECRET: 'supavisor-secret',
+        SUPAFLEET_POOLER_SESSION_PORT: '5433',
+      },
+      readText,
+    );
+    expect(c.supavisor?.url).toBe('http://127.0.0.1:4100');
+    expect(c.supavisor?.jwtSecret.reveal()).toBe('supavisor-secret');
+    expect(c.supavisor?.ports).toEqual({ transaction: 6543, session: 5433 });
+  });
+
+  it('when the Supavisor URL is set without its secret, or is not a URL, then both are reported', async () => {
+    const msg = await problems({ ...good, SUPAFLEET_SUPAVISOR_URL: 'supavisor:4000' });
+    expect(msg).toContain('SUPAFLEET_SUPAVISOR_URL is "supavisor:4000"; expected an http(s) URL');
+    expect(msg).toContain('SUPAFLEET_SUPAVISOR_JWT_SECRET');
+  });
 });

@@ -30,6 +30,15 @@ export interface Config {
   readonly kongAdminUrl: string;
   /** Logflare, where worker logs are forwarded (`logs/ingest.ts`); absent: log shipping is off. */
   readonly logflare?: { readonly url: string; readonly token: Secret };
+  /**
+   * Supavisor's management API, the secret its tokens are signed with, and the public ports
+   * clients connect to (`pooler/`); absent: the master manages no pooler tenants.
+   */
+  readonly supavisor?: {
+    readonly url: string;
+    readonly jwtSecret: Secret;
+    readonly ports: { readonly transaction: number; readonly session: number };
+  };
   /** Empty: WireGuard is not managed (development). */
   readonly wgInterface: string;
   readonly wgConfigPath: string;
@@ -229,6 +238,17 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     );
   }
 
+  const supavisorUrl = get('SUPAFLEET_SUPAVISOR_URL');
+  if (supavisorUrl !== undefined && !isUrl(supavisorUrl, ['http:', 'https:'])) {
+    problems.push(
+      `SUPAFLEET_SUPAVISOR_URL is "${supavisorUrl}"; expected an http(s) URL, e.g. http://127.0.0.1:4100`,
+    );
+  }
+  const supavisorSecret =
+    supavisorUrl !== undefined
+      ? await secret('SUPAFLEET_SUPAVISOR_JWT_SECRET', "Supavisor's API_JWT_SECRET")
+      : '';
+
   const publicBadges = (get('SUPAFLEET_PUBLIC_BADGES') ?? '')
     .split(',')
     .map((n) => n.trim())
@@ -262,6 +282,10 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     heartbeatHistory: int('SUPAFLEET_HEARTBEAT_HISTORY', 100, 1, 10_000),
     publicRateLimitPerMinute: int('SUPAFLEET_PUBLIC_RATE_LIMIT', 120, 1, 1_000_000),
   };
+  const poolerPorts = {
+    transaction: int('SUPAFLEET_POOLER_TRANSACTION_PORT', 6543, 1, 65535),
+    session: int('SUPAFLEET_POOLER_SESSION_PORT', 5432, 1, 65535),
+  };
   if (problems.length > 0 || !fleet || !cidr || !listen || !agentListen) throw new ConfigError(problems);
   return {
     ...config,
@@ -277,6 +301,9 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     sealPrivateKey: new Secret(sealKey),
     kongAdminUrl,
     ...(logflareToken ? { logflare: { url: logflareUrl, token: new Secret(logflareToken) } } : {}),
+    ...(supavisorUrl !== undefined && supavisorSecret
+      ? { supavisor: { url: supavisorUrl, jwtSecret: new Secret(supavisorSecret), ports: poolerPorts } }
+      : {}),
     wgInterface,
     wgConfigPath,
     wgEndpoint,

@@ -9,6 +9,7 @@ import type { BundleRenderer } from './bundle.ts';
 import type { HeartbeatWriter } from './heartbeat-writer.ts';
 import type { LogIngest } from './logs/index.ts';
 import type { Metrics } from './metrics.ts';
+import type { PoolerTenants } from './pooler/types.ts';
 import type { AgentCommander, KongRoutes, PeerManager } from './ports.ts';
 import type { Registry } from './registry/registry.ts';
 import type { SecretBox } from './registry/secret-box.ts';
@@ -40,6 +41,8 @@ export interface Deps {
   readonly hosts: ActiveHosts;
   /** Worker log shipping (`POST /v1/agent/logs`); absent when the master has no Logflare settings. */
   readonly logIngest?: LogIngest;
+  /** One Supavisor tenant per project (`pooler/`); absent when the master has no Supavisor settings. */
+  readonly pooler?: PoolerTenants;
   readonly generateSecrets: () => Promise<ProjectSecrets>;
   readonly log: Logger;
   readonly metrics: Metrics;

@@ -10,6 +10,7 @@ import { sendCommand } from './agents.ts';
 import type { Deps } from './deps.ts';
 import { BadRequestError, ConflictError, NotFoundError, UpstreamError } from './errors.ts';
 import { computeHealth } from './health.ts';
+import type { PoolerPorts, PoolerReport } from './pooler/types.ts';
 import type { ProjectState, Queries } from './registry/queries.ts';
 import { assertStorable } from './validation.ts';
 import { nextFreeAddress } from './wg-ip.ts';
@@ -218,9 +219,11 @@ export async function upsertProject(
   deps.log.info({ project: name, created: out.created, changed: out.changed }, 'project upserted');
   const project = await getProject(deps, name);
   if (!out.created && out.changed && project.enrolled) nudgeAgent(deps, name, actor);
+  const pooler = await syncPooler(deps, name, project.wg_ip, project.enrolled);
   return {
     ...out,
     project,
+    ...(pooler ? { pooler } : {}),
     ...(token
       ? {
           enrollment: {
@@ -231,6 +234,41 @@ export async function upsertProject(
         }
       : {}),
   };
+}
+
+/**
+ * Creates or updates the project's Supavisor tenant once its worker has enrolled (before, no
+ * database answers Supavisor's credential check). A failure is reported and logged, never
+ * thrown: the upsert stands, and the next upsert or routes reconcile tries again. Undefined
+ * when the master runs without Supavisor.
+ */
+async function syncPooler(
+  deps: Deps,
+  name: string,
+  wgIp: string,
+  enrolled: boolean,
+): Promise<PoolerReport | undefined> {
+  if (!deps.pooler) return undefined;
+  if (!enrolled) {
+    return { state: 'skipped', message: 'the worker has not enrolled yet; its tenant is made once it has' };
+  }
+  try {
+    const secrets = await projectSecrets(deps, deps.registry, name);
+    const state = await deps.pooler.sync({
+      name,
+      wgIp,
+      pgbouncerPassword: new Secret(secrets.role_passwords.pgbouncer),
+    });
+    if (state !== 'unchanged') deps.log.info({ project: name, state }, 'Supavisor tenant synced');
+    return { state };
+  } catch (err) {
+    const message = (err as Error).message;
+    deps.log.warn(
+      { project: name, err: message },
+      'syncing the Supavisor tenant failed; the next upsert or routes reconcile tries again',
+    );
+    return { state: 'failed', message };
+  }
 }
 
 /**
@@ -269,6 +307,15 @@ export async function deleteProject(deps: Deps, name: string, actor: Actor): Pro
     await deps.kong.remove(name);
   } catch (err) {
     throw new UpstreamError(`removing the Kong routes of ${name} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  // before the tombstone, so a failure leaves the row for a retry: a stale tenant would point
+  // at a wg address the next project may get
+  try {
+    await deps.pooler?.remove(name);
+  } catch (err) {
+    throw new UpstreamError(`removing the Supavisor tenant of ${name} failed: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -338,6 +385,27 @@ export async function credentials(deps: Deps, name: string, actor: Actor): Promi
     service_role_key: secrets.service_role_key,
     jwt_secret: secrets.jwt_secret,
     postgres_password: secrets.postgres_password,
+    ...(deps.pooler
+      ? poolerUrls(`${s.subdomain}.${deps.fleet.domain}`, name, secrets.postgres_password, deps.pooler.ports)
+      : {}),
+  };
+}
+
+/**
+ * The project's Postgres connection strings through the master's Supavisor: user
+ * `postgres.<project>` (Supavisor reads the tenant from the part after the last dot), the
+ * transaction-mode port for pooled use and the session-mode port for a connection of one's own.
+ */
+export function poolerUrls(
+  host: string,
+  name: string,
+  password: string,
+  ports: PoolerPorts,
+): { postgres_url_pooled: string; postgres_url_session: string } {
+  const auth = `${encodeURIComponent(`postgres.${name}`)}:${encodeURIComponent(password)}`;
+  return {
+    postgres_url_pooled: `postgres://${auth}@${host}:${ports.transaction}/postgres`,
+    postgres_url_session: `postgres://${auth}@${host}:${ports.session}/postgres`,
   };
 }
 
@@ -362,7 +430,9 @@ export async function reconcileRoutes(deps: Deps, name: string, actor: Actor) {
     });
   }
   await deps.registry.audit(actor, 'routes.reconcile', name, { ...report });
-  return report;
+  // the routes are reconciled once the worker is healthy, so its database answers Supavisor's check
+  const pooler = await syncPooler(deps, name, s.wgIp, s.peerPublicKey !== null);
+  return { ...report, ...(pooler ? { pooler } : {}) };
 }
 
 /** DELETE /v1/projects/:name/routes. */

@@ -19,6 +19,8 @@ import { createHeartbeatWriter } from './heartbeat-writer.ts';
 import { logIngestFor } from './logs/index.ts';
 import { createMetrics } from './metrics.ts';
 import { disabledPeerManager } from './peers-disabled.ts';
+import { createSupavisorClient } from './pooler/client.ts';
+import { createPoolerTenants } from './pooler/sync.ts';
 import type { KongRoutes, PeerManager } from './ports.ts';
 import { createPool, Registry } from './registry/registry.ts';
 import { createSecretBox } from './registry/secret-box.ts';
@@ -96,6 +98,14 @@ export async function buildDeps(config: Config, log: Logger, overrides: Override
       { registry, secretBox: createSecretBox(config.secretsKey), metrics },
       log,
     ),
+    ...(config.supavisor
+      ? {
+          pooler: createPoolerTenants(
+            createSupavisorClient({ baseUrl: config.supavisor.url, jwtSecret: config.supavisor.jwtSecret }),
+            config.supavisor.ports,
+          ),
+        }
+      : {}),
     generateSecrets: () => generateProjectSecrets(),
     log,
     metrics,

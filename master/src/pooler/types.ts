@@ -13,15 +13,8 @@ export interface PoolerProjectInput {
 /** What a sync did to the project's tenant. */
 export type PoolerAction = 'created' | 'updated' | 'unchanged';
 
-/**
- * The outcome of a tenant sync as the master API reports it: `skipped` while the worker has not
- * enrolled, `failed` when Supavisor refused or did not answer (the message says why, without
- * secrets), else what the sync did.
- */
-export interface PoolerReport {
-  readonly state: PoolerAction | 'skipped' | 'failed';
-  readonly message?: string;
-}
+/** What the master API reports of a sync (the client's own type). */
+export type { PoolerReport } from '../../../core/master-client/types.ts';
 
 /** The public ports clients reach Supavisor on (the master compose publishes them). */
 export interface PoolerPorts {
