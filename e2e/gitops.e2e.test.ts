@@ -28,7 +28,7 @@ import { memoryLogger } from '../core/apply/ports.ts';
 import type { SmokeRunner } from '../core/apply/smoke.ts';
 import { runSmoke } from '../core/smoke/index.ts';
 import type { Credentials } from '../core/master-client/types.ts';
-import { startFakeGitHub, type FakeGitHub } from '../core/github/fake/server.ts';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.ts';
 import { PLAN_MARKER } from '../core/plan/index.ts';
 import { Secret, unseal } from '../core/seal/index.ts';
 import { createActionRunner, type ActionRunner } from '../test/support/action-runner.ts';

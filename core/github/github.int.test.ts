@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Secret } from '../seal/secret.ts';
 import { generateSealKeypair, openBytes } from '../seal/seal.ts';
 import { createGitHubClient } from './client.ts';
-import { startFakeGitHub, type FakeGitHub } from './fake/server.ts';
+import { startFakeGitHub, type FakeGitHub } from '../../fakes/github/server.ts';
 import { clampDescription } from './status.ts';
 import type { GitHubApi } from './types.ts';
 

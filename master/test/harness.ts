@@ -1,6 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import { Writable } from 'node:stream';
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { GITHUB_ACTIONS_ISSUER, startFakeOidcIssuer, type FakeOidcIssuer } from '../../fakes/github/oidc.ts';
 import { verifyCommand, MemoryNonceStore } from '../../core/command/sign.ts';
 import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
 import { generateProjectSecrets } from '../../core/secrets/generate.ts';
@@ -28,7 +28,7 @@ import { createPeerReconciler } from '../src/wireguard/reconcile.ts';
 
 export const REPO_ID = 424242;
 export const OWNER_ID = 777;
-export const ISSUER = 'https://token.actions.githubusercontent.com';
+export const ISSUER = GITHUB_ACTIONS_ISSUER;
 export const AUDIENCE = 'supafleet-test';
 export const TEST_CIDR = '127.100.0.0/24';
 
@@ -96,59 +96,18 @@ export class RecordingKong implements KongRoutes {
 }
 
 /**
- * A JWKS on loopback and a minter of GitHub-like OIDC tokens. By default a token is what
- * apply.yml gets on a push to main in the `production` environment (claims as in GitHub's
- * OIDC reference: github/docs content/actions/reference/security/oidc.md, "Custom claims").
+ * A JWKS on loopback and a minter of GitHub Actions OIDC tokens (fakes/github/oidc.ts). By
+ * default a token is what apply.yml gets on a push to main in the `production` environment.
  */
-export interface OidcLab {
-  readonly jwksUrl: string;
-  readonly publicPem: string;
-  mint(
-    claims?: Partial<JWTPayload> & Record<string, unknown>,
-    opts?: { kid?: string; expiresIn?: number; iat?: number },
-  ): Promise<string>;
-  close(): Promise<void>;
-}
+export type OidcLab = FakeOidcIssuer;
 
-export async function startOidcLab(): Promise<OidcLab> {
-  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
-  const server = createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys: [jwk] }));
+export function startOidcLab(): Promise<OidcLab> {
+  return startFakeOidcIssuer({
+    repository: 'acme-corp/fleet',
+    repositoryId: REPO_ID,
+    ownerId: OWNER_ID,
+    defaultAudience: AUDIENCE,
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  const { exportSPKI } = await import('jose');
-  return {
-    jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks`,
-    publicPem: await exportSPKI(publicKey),
-    async mint(claims = {}, opts = {}) {
-      const iat = opts.iat ?? Math.floor(Date.now() / 1000);
-      return new SignJWT({
-        repository: 'acme-corp/fleet',
-        repository_id: String(REPO_ID),
-        repository_owner: 'acme-corp',
-        repository_owner_id: String(OWNER_ID),
-        ref: 'refs/heads/main',
-        event_name: 'push',
-        run_id: '9001',
-        actor: 'octocat',
-        workflow_ref: 'acme-corp/fleet/.github/workflows/apply.yml@refs/heads/main',
-        job_workflow_ref: 'acme-corp/fleet/.github/workflows/apply.yml@refs/heads/main',
-        environment: 'production',
-        ...claims,
-      })
-        .setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? 'test-key-1', typ: 'JWT' })
-        .setIssuer((claims.iss as string | undefined) ?? ISSUER)
-        .setAudience((claims.aud as string | undefined) ?? AUDIENCE)
-        .setSubject('repo:acme-corp/fleet:ref:refs/heads/main')
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + (opts.expiresIn ?? 300))
-        .sign(privateKey);
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
 }
 
 export function testFleet(cidr = TEST_CIDR, sealPublicKey = ''): FleetSpec {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import type { FakeGitHub } from '../../core/github/fake/server.ts';
+import type { FakeGitHub } from '../../fakes/github/server.ts';
 
 export interface GitWorkspace {
   readonly dir: string;

@@ -146,6 +146,8 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
         aud: url.searchParams.get('audience') ?? '',
         ref: oidcClaims.ref,
         event_name: oidcClaims.event,
+        // A workflow that calls no reusable workflow: both refs name its own file.
+        workflow_ref: `acme-corp/fleet/.github/workflows/${oidcClaims.workflow ?? 'apply.yml'}@${oidcClaims.ref}`,
         job_workflow_ref: `acme-corp/fleet/.github/workflows/${oidcClaims.workflow ?? 'apply.yml'}@${oidcClaims.ref}`,
         environment:
           oidcClaims.environment === undefined ? 'production' : (oidcClaims.environment ?? undefined),

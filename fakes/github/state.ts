@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { gitBlobSha } from '../git-blob.ts';
+import { gitBlobSha } from '../../core/github/git-blob.ts';
 
 /** A commit in the fake repository: a full snapshot of the files. */
 export interface FakeCommit {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { gitBlobSha } from '../git-blob.ts';
+import { gitBlobSha } from '../../core/github/git-blob.ts';
 import { ACTIONS_BOT, FakeRepoState, type FakeComment, type FakeUser } from './state.ts';
 
 export interface FakeGitHubOptions {
@@ -9,7 +9,10 @@ export interface FakeGitHubOptions {
   readonly repo?: string;
   /** The only token accepted (`Authorization: token …` or `Bearer …`). */
   readonly token?: string;
-  /** Requests allowed per window before 403 "API rate limit exceeded". */
+  /**
+   * Requests allowed per window before 403 with `x-ratelimit-remaining: 0`. Default 1000: a
+   * workflow's GITHUB_TOKEN (CONFORMANCE.md, "Rate limits").
+   */
   readonly rateLimit?: number;
   /** The repository's Actions public key (base64) for secrets. */
   readonly actionsPublicKey?: string;
@@ -33,16 +36,16 @@ export interface FakeGitHub {
 const DOCS = 'https://docs.github.com/rest';
 
 /**
- * A local stand-in for the parts of GitHub's REST API supafleet uses: issue
- * comments (paginated with Link headers), commit statuses (422 past 140
- * characters), commits by path, git refs/trees/commits, Actions secrets.
- * It answers with GitHub's status codes and error bodies and rate-limit headers.
+ * A local stand-in for the parts of GitHub's REST API (version 2022-11-28) supafleet uses:
+ * issue comments (paginated with Link headers), commit statuses (422 past 140 characters),
+ * commits by path, git refs/trees/commits, Actions secrets. Every behaviour and its source is
+ * in CONFORMANCE.md beside this file; anything not listed there is not modelled.
  */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const owner = options.owner ?? 'acme-corp';
   const repoName = options.repo ?? 'fleet';
   const token = options.token ?? 'ghs_faketoken';
-  const limit = options.rateLimit ?? 5000;
+  const limit = options.rateLimit ?? 1000;
   const state = new FakeRepoState();
   const calls: RecordedCall[] = [];
   let used = 0;
@@ -62,9 +65,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       'x-ratelimit-remaining': String(Math.max(0, limit - used)),
       'x-ratelimit-used': String(used),
       'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      'x-ratelimit-resource': 'core',
     });
     if (used > limit) {
-      fail(res, 403, `API rate limit exceeded for installation.`);
+      fail(res, 403, 'API rate limit exceeded for installation ID 1.');
       return;
     }
     next();
@@ -81,11 +85,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   r.post('/issues/:n/comments', (req, res) => {
     const body = req.body as { body?: unknown };
     if (typeof body.body !== 'string' || body.body.length === 0) {
-      invalid(res, 'body', 'missing_field');
+      invalid(res, { resource: 'IssueComment', field: 'body', code: 'missing_field' });
       return;
     }
-    if (body.body.length > 65536) {
-      invalid(res, 'body', 'too long (maximum is 65536 characters)');
+    if (tooLong(body.body)) {
+      invalid(res, COMMENT_TOO_LONG);
       return;
     }
     const now = state.now();
@@ -104,7 +108,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const c = state.comments.find((x) => x.id === Number(req.params.id));
     if (!c) return notFound(res);
     const body = req.body as { body?: unknown };
-    if (typeof body.body !== 'string') return invalid(res, 'body', 'missing_field');
+    if (typeof body.body !== 'string')
+      return invalid(res, { resource: 'IssueComment', field: 'body', code: 'missing_field' });
+    if (tooLong(body.body)) return invalid(res, COMMENT_TOO_LONG);
     c.body = body.body;
     c.updated_at = state.now();
     res.json(commentJson(c));
@@ -118,11 +124,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return;
     }
     if (!['error', 'failure', 'pending', 'success'].includes(String(b.state))) {
-      invalid(res, 'state', 'invalid');
+      invalid(res, { resource: 'Status', field: 'state', code: 'invalid' });
       return;
     }
-    if (typeof b.description === 'string' && b.description.length > 140) {
-      invalid(res, 'description', 'is too long (maximum is 140 characters)');
+    if (typeof b.description === 'string' && Array.from(b.description).length > 140) {
+      invalid(res, {
+        resource: 'Status',
+        code: 'custom',
+        field: 'description',
+        message: 'description is too long (maximum is 140 characters)',
+      });
       return;
     }
     const s = {
@@ -162,7 +173,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   r.post('/git/refs', (req, res) => {
     const b = req.body as { ref?: unknown; sha?: unknown };
     const m = typeof b.ref === 'string' ? /^refs\/heads\/(.+)$/.exec(b.ref) : null;
-    if (!m || typeof b.sha !== 'string') return invalid(res, 'ref', 'invalid');
+    if (!m || typeof b.sha !== 'string')
+      return invalid(res, { resource: 'Reference', field: 'ref', code: 'invalid' });
     if (state.refs.has(m[1]!)) return fail(res, 422, 'Reference already exists');
     if (!state.commits.has(b.sha)) return fail(res, 422, 'Object does not exist');
     state.refs.set(m[1]!, b.sha);
@@ -215,7 +227,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (!baseFiles) return fail(res, 422, 'Invalid tree info');
       files = new Map(baseFiles);
     }
-    if (!Array.isArray(b.tree)) return invalid(res, 'tree', 'missing_field');
+    if (!Array.isArray(b.tree))
+      return invalid(res, { resource: 'Tree', field: 'tree', code: 'missing_field' });
     for (const e of b.tree as Array<Record<string, unknown>>) {
       if (typeof e.path !== 'string' || e.type !== 'blob') return fail(res, 422, 'Invalid tree info');
       if (e.sha === null) files.delete(e.path);
@@ -228,7 +241,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   r.post('/git/commits', (req, res) => {
     const b = req.body as { message?: unknown; tree?: unknown; parents?: unknown };
     if (typeof b.message !== 'string' || typeof b.tree !== 'string')
-      return invalid(res, 'message', 'missing_field');
+      return invalid(res, { resource: 'Commit', field: 'message', code: 'missing_field' });
     if (!state.trees.has(b.tree)) return fail(res, 422, 'Tree SHA does not exist');
     const parents = Array.isArray(b.parents) ? (b.parents as string[]) : [];
     if (parents.some((p) => !state.commits.has(p))) return fail(res, 422, 'Parent SHA does not exist');
@@ -249,11 +262,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (!options.actionsPublicKey) return fail(res, 403, 'Resource not accessible by integration');
     const b = req.body as { encrypted_value?: unknown; key_id?: unknown };
     if (typeof b.encrypted_value !== 'string' || b.key_id !== '568250167242549743') {
-      return invalid(res, 'encrypted_value', 'invalid');
+      return invalid(res, { resource: 'Secret', field: 'encrypted_value', code: 'invalid' });
     }
     const existed = state.secrets.has(req.params.name!);
     state.secrets.set(req.params.name!, { encrypted_value: b.encrypted_value, key_id: b.key_id });
-    res.status(existed ? 204 : 201).end();
+    if (existed) res.status(204).end();
+    else res.status(201).json({});
   });
 
   app.use(base, r);
@@ -314,10 +328,30 @@ function notFound(res: Response): void {
   fail(res, 404, 'Not Found');
 }
 
-function invalid(res: Response, field: string, code: string): void {
+/** One entry of a 422's `errors` (`validation-error` in GitHub's OpenAPI description). */
+interface ValidationDetail {
+  readonly resource: string;
+  readonly field: string;
+  readonly code: string;
+  readonly message?: string;
+}
+
+/** What GitHub answers for a comment body over 65536 characters (CONFORMANCE.md). */
+const COMMENT_TOO_LONG: ValidationDetail = {
+  resource: 'IssueComment',
+  code: 'unprocessable',
+  field: 'data',
+  message: 'Body is too long (maximum is 65536 characters)',
+};
+
+function tooLong(body: string): boolean {
+  return Array.from(body).length > 65536;
+}
+
+function invalid(res: Response, detail: ValidationDetail): void {
   res.status(422).json({
     message: 'Validation Failed',
-    errors: [{ resource: 'Issue', field, code }],
+    errors: [detail],
     documentation_url: DOCS,
     status: '422',
   });
