@@ -70,6 +70,10 @@ export interface FleetSpec {
    */
   storage_box: {
     /**
+     * The Storage Box's id in the Hetzner API (Hetzner Console → Storage Boxes). With it, apply gives each project its own sub-account (home supafleet/<project>, labelled with the fleet and the project) and deletes it at teardown, so a worker reaches only its own backups. Without it every worker uses the main account, which can read and delete every project's backups.
+     */
+    id?: number;
+    /**
      * Storage Box host name.
      */
     host: string;
