@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../master/src/log.ts';
 import { createMetrics } from '../master/src/metrics.ts';
 import type { EnrolledPeerRow } from '../master/src/registry/queries.ts';
-import { FakePeerManager } from '../master/src/wireguard/fake.ts';
+import { FakePeerManager } from '../fakes/wireguard/peer-manager.ts';
 import { createPeerLock } from '../master/src/wireguard/peer-lock.ts';
 import { planPeers } from '../master/src/wireguard/reconcile-plan.ts';
 import { createPeerReconciler } from '../master/src/wireguard/reconcile.ts';

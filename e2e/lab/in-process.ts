@@ -34,7 +34,7 @@ import { createApp } from '../../master/src/app.ts';
 import { createKongAdminClient } from '../../master/src/kong/client.ts';
 import { LAB_STATE_DELAY_MS, startFakeKong } from '../../fakes/kong/fake.ts';
 import { reconcileProject, removeProject } from '../../master/src/kong/reconcile.ts';
-import { FakePeerManager } from '../../master/src/wireguard/fake.ts';
+import { FakePeerManager } from '../../fakes/wireguard/peer-manager.ts';
 import { startLab as startMasterHarness } from '../../master/test/harness.ts';
 import { freePort } from '../../test/support/postgres.ts';
 import { stopPids } from './commands.ts';

@@ -16,7 +16,7 @@ import { createLogger } from '../src/log.ts';
 import { migrate } from '../src/registry/migrate.ts';
 import { createPool, Registry } from '../src/registry/registry.ts';
 import { startMaster } from '../src/server.ts';
-import { FakePeerManager } from '../src/wireguard/fake.ts';
+import { FakePeerManager } from '../../fakes/wireguard/peer-manager.ts';
 import { LogCapture, spec } from './harness.ts';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The master's WireGuard peers: the interface the master API uses, with a real implementation
- * (`createWgPeerManager`, through `wg` and the persisted wg-quick file) and an in-memory fake
- * (`FakePeerManager`).
+ * (`createWgPeerManager`, through `wg` and the persisted wg-quick file); tests use the fake in
+ * `fakes/wireguard/`.
  */
 
 /** One peer as `wg show <iface> dump` lists it. */
@@ -28,4 +28,3 @@ export interface PeerManager {
 export { checkAllowedIp, checkPublicKey } from './validate.ts';
 export { createWgPeerManager } from './wg.ts';
 export type { WgPeerManager, WgPeerManagerOptions } from './wg.ts';
-export { FakePeerManager } from './fake.ts';

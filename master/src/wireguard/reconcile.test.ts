@@ -5,7 +5,7 @@ import { createMetrics } from '../metrics.ts';
 import { disabledPeerManager } from '../peers-disabled.ts';
 import type { PeerManager, WgPeer } from '../ports.ts';
 import type { EnrolledPeerRow } from '../registry/queries.ts';
-import { FakePeerManager } from './fake.ts';
+import { FakePeerManager } from '../../../fakes/wireguard/peer-manager.ts';
 import { createPeerLock } from './peer-lock.ts';
 import { createPeerReconciler } from './reconcile.ts';
 

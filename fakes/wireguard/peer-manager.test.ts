@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FakePeerManager } from './fake.ts';
+import { FAKE_MASTER_PUBLIC_KEY, FakePeerManager } from './peer-manager.ts';
+import { wgPublicKey } from './wg.ts';
 
 const K1 = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+const K2 = 'TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=';
+const PRIVATE = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
 
 describe('FakePeerManager', () => {
   it('when a peer is added twice and removed twice, then it behaves like the real manager (idempotent)', async () => {
@@ -14,6 +17,16 @@ describe('FakePeerManager', () => {
     await peers.remove(K1);
     await peers.remove(K1);
     expect(await peers.list()).toEqual([]);
+  });
+
+  it("when a second peer is added with the first one's IP, then the IP moves to it (wg set replaces, the allowed-IPs table holds one owner)", async () => {
+    const peers = new FakePeerManager();
+    await peers.add({ publicKey: K1, allowedIp: '10.100.0.2/32' });
+    await peers.add({ publicKey: K2, allowedIp: '10.100.0.2/32' });
+    expect(await peers.list()).toEqual([
+      { publicKey: K2, allowedIps: ['10.100.0.2/32'], endpoint: null, latestHandshake: null },
+      { publicKey: K1, allowedIps: [], endpoint: null, latestHandshake: null },
+    ]);
   });
 
   it('when a handshake is simulated, then list shows it', async () => {
@@ -34,7 +47,8 @@ describe('FakePeerManager', () => {
     await expect(new FakePeerManager().add(peer)).rejects.toThrow(message);
   });
 
-  it('when asked for its public key, then it answers the configured one', async () => {
-    expect(await new FakePeerManager({ publicKey: K1 }).publicKey()).toBe(K1);
+  it("when asked for its public key, then it answers the interface's, derived from its private key", async () => {
+    expect(await new FakePeerManager({ privateKey: PRIVATE }).publicKey()).toBe(wgPublicKey(PRIVATE));
+    expect(await new FakePeerManager().publicKey()).toBe(FAKE_MASTER_PUBLIC_KEY);
   });
 });
