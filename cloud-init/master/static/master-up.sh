@@ -33,12 +33,13 @@ fi
 
 phase "admin login"
 # No secret ever goes on a command line (argv is world-readable in ps): Authelia
-# makes up the password itself (--random) and Caddy reads it from stdin.
+# makes up the password itself (--random) and Caddy reads it from stdin. Authelia
+# prints it: --log-driver none keeps it out of Docker's logs (and so Vector's).
 images="$etc/images.json"
 password_file="$root/root/supafleet-admin-password"
 if [ "$(jq -r .authelia "$etc/master.json")" = true ]; then
   if [ ! -s "$dir/authelia/users.yml" ]; then
-    out=$(docker run --rm "$(jq -r .authelia "$images")" authelia crypto hash generate bcrypt --cost 12 \
+    out=$(docker run --rm --log-driver none "$(jq -r .authelia "$images")" authelia crypto hash generate bcrypt --cost 12 \
       --random --random.length 32)
     password=$(sed -n 's/^Random Password: //p' <<<"$out")
     hash=$(sed -n 's/^Digest: //p' <<<"$out")
