@@ -161,6 +161,7 @@ describe('worker stack bundle', () => {
     expect(source).toContain("JSON.stringify({ ok: true, function: 'supafleet-health' })");
   });
 
+  // upstream's three: supabase/supabase@f8a85e7a9b99 docker/.env.example:55 (PGRST_DB_SCHEMAS)
   it("when rendered, then PostgREST exposes the supafleet schema that supafleet smoke writes to, after upstream's three", () => {
     const env = composeOf().services.rest!.environment as Record<string, string>;
     expect(env.PGRST_DB_SCHEMAS).toBe('public,storage,graphql_public,supafleet');

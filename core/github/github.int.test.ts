@@ -73,6 +73,7 @@ describe('commit statuses', () => {
     expect(s.context).toBe('supafleet/acme');
   });
 
+  // GitHub's answer: fakes/github/CONFORMANCE.md, "Commit statuses"
   it('when the fake is sent an over-long description directly, then it answers 422 like GitHub', async () => {
     const sha = fake.state.push('main', { a: '1' });
     const res = await fetch(`${fake.url}/repos/acme-corp/fleet/statuses/${sha}`, {

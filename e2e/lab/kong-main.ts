@@ -6,7 +6,9 @@
  * 127.0.0.1:$LAB_KONG_PROXY_PORT, also served on $LAB_KONG_PROXY_SOCKET: inside the
  * master namespace the proxy reaches the workers' wg addresses as a real Kong
  * would. Admin API writes reach the proxy after LAB_STATE_DELAY_MS, as Kong applies
- * them later too. Prints `ready` once listening.
+ * them later too (each worker rebuilds its router every `worker_state_update_frequency`
+ * = 5 s: Kong 3.9.1 kong/templates/kong_defaults.lua:186-189, fakes/kong/CONFORMANCE.md).
+ * Prints `ready` once listening.
  */
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';

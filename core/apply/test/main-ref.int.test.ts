@@ -1,7 +1,9 @@
 /**
  * The actions that hold the read/write Hetzner token refuse to run for any ref but
  * refs/heads/main, before their first Hetzner call: each action's run() from a
- * synthetic runner environment (as GitHub's runner sets it up), against the fake
+ * synthetic runner environment (GitHub's default variables: github/docs@742d1a71
+ * content/actions/reference/workflows-and-actions/variables.md, "Default environment
+ * variables"), against the fake
  * Hetzner API, whose every request is recorded. A workflow edited on a branch, or a
  * `workflow_dispatch` with another ref, gets the refusal and Hetzner sees nothing.
  */

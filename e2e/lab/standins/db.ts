@@ -2,9 +2,12 @@
  * The worker's database: a database of its own on the lab's Postgres (one cluster
  * serves every lab worker; roles are cluster-wide, as they would be per worker).
  * The `db` stand-in creates it on start with the API roles the supabase/postgres
- * image creates before any init script (supabase/postgres
- * migrations/db/init-scripts/00000000000000-initial-schema.sql: anon,
- * authenticated, service_role with BYPASSRLS, authenticator granted all three).
+ * image's first init script creates (supabase/postgres@aec738186bbc
+ * migrations/db/init-scripts/00000000000000-initial-schema.sql:25-32: anon,
+ * authenticated, service_role with BYPASSRLS, authenticator granted all three, and
+ * `grant usage on schema public` to them, :35). Left out: supabase_admin and its grant
+ * to authenticator (:8-9,33), the extensions schema (:19-22,41), the default privileges
+ * (:36-38,47-52) and the API roles' statement timeouts (:55-56).
  */
 import pg from 'pg';
 
@@ -36,7 +39,7 @@ export async function ensureWorkerDatabase(url: string): Promise<void> {
   const w = new pg.Client({ connectionString: url });
   await w.connect();
   try {
-    // as the image's initial schema: the API roles may use public
+    // as the image's initial schema (00000000000000-initial-schema.sql:35): the API roles may use public
     await w.query('grant usage on schema public to anon, authenticated, service_role');
   } finally {
     await w.end();

@@ -2,7 +2,9 @@
  * The `storage` stand-in: the subset of Supabase Storage (supabase/storage) that
  * @supabase/storage-js uses for buckets and objects. Objects live in memory; only
  * the service role passes (the lab has no RLS policies on storage.objects, where
- * upstream refuses every other role by default). See README.md.
+ * upstream refuses every other role by default: RLS is enabled with no policy,
+ * supabase/storage@610b4f305c81 migrations/tenant/0002-storage-schema.sql:71, and
+ * service_role has BYPASSRLS, :23). See README.md.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -149,6 +149,7 @@ describe('desiredKongState', () => {
     }
   });
 
+  // upstream: supabase/supabase@f1b0fbfd91b2 docker/volumes/api/kong.yml:188-198 (functions-v1: cors only)
   it('when built, then /functions/v1/ carries cors only, as upstream, so public webhook functions need no apikey', () => {
     const state = desiredKongState(acme);
     expect([...pluginsOf(state, 'acme-functions').keys()]).toEqual(['cors']);

@@ -373,7 +373,9 @@ describe('isolation', () => {
     expect(checked).toBe(state.routes.length * state.consumers.length);
     expect(admitted).toBeGreaterThan(0);
     // Open by design: GoTrue's public endpoints, Storage (which verifies JWTs itself) and Edge
-    // Functions (whose runtime enforces verify_jwt), as in upstream's kong.yml.
+    // Functions (whose runtime enforces verify_jwt), as in upstream's kong.yml (supabase/supabase
+    // @f1b0fbfd91b2 docker/volumes/api/kong.yml:37-64 auth-v1-open*, :176-186 storage-v1,
+    // :188-198 functions-v1: cors only).
     const expectedOpen = [
       '/auth/v1/verify',
       '/auth/v1/callback',
