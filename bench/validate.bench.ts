@@ -4,8 +4,14 @@
  * entry (in-process main, as the bin does) and reports its own figures: the
  * validation's wall time and CPU time, and the process's peak resident memory
  * (Node and the CLI's modules included).
+ *
+ * And the cold start of the bundled command (cli/dist/supafleet.mjs, the package's
+ * bin) validating examples/fleet, against a bare `node -e 0`: runs alternate
+ * between the two (so both see the same load), and the figure is the ratio of the
+ * medians (target: at most 2x).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +32,79 @@ interface ChildFigures {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  return [...(await fleetOf1000()), await slowestHostileFile()];
+  return [...coldStart(), ...(await fleetOf1000()), await slowestHostileFile()];
+}
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const BUNDLED_BIN = join(REPO, 'cli', 'dist', 'supafleet.mjs');
+const DEV_BIN = join(REPO, 'cli', 'bin', 'supafleet.js');
+/** Runs of each command (alternating); fewer when the time budget runs out first, never under MIN_RUNS. */
+const COLD_RUNS = 21;
+const MIN_RUNS = 5;
+const COLD_BUDGET_MS = 60_000;
+
+/** Wall time of one run of `node <args>` in ms; throws when it fails or takes over 20 s. */
+function timeNode(args: readonly string[], expectExit = 0): number {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd: REPO, stdio: 'ignore', timeout: 20_000 });
+  const ms = performance.now() - started;
+  if (r.status !== expectExit) throw new Error(`node ${args.join(' ')} exited ${r.status ?? r.signal}`);
+  return ms;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** `supafleet validate --root examples/fleet` from the bundle, cold, against `node -e 0`. */
+function coldStart(): BenchResult[] {
+  if (!existsSync(BUNDLED_BIN)) throw new Error(`${BUNDLED_BIN} is missing: run npm run build:cli`);
+  const validate = [BUNDLED_BIN, 'validate', '--root', 'examples/fleet'];
+  const bare: number[] = [];
+  const cli: number[] = [];
+  // One warm-up of each: the first run pays for reading the files from disk.
+  timeNode(['-e', '0']);
+  timeNode(validate);
+  const deadline = performance.now() + COLD_BUDGET_MS;
+  while (bare.length < COLD_RUNS && (bare.length < MIN_RUNS || performance.now() < deadline)) {
+    bare.push(timeNode(['-e', '0']));
+    cli.push(timeNode(validate));
+  }
+  // The development entry (tsx compiles the sources at start), for comparison: three runs.
+  const dev = [0, 1, 2].map(() => timeNode([DEV_BIN, 'validate', '--root', 'examples/fleet']));
+  const ratio = Math.round((median(cli) / median(bare)) * 100) / 100;
+  return [
+    {
+      name: `supafleet validate examples/fleet, bundled CLI cold start: median of ${cli.length} runs / median of node -e 0`,
+      value: ratio,
+      unit: 'x',
+      target: '<= 2x',
+      ok: ratio <= 2,
+    },
+    {
+      name: `supafleet validate examples/fleet, bundled CLI cold start: median wall time (${cli.length} runs)`,
+      value: Math.round(median(cli)),
+      unit: 'ms',
+      target: 'report',
+      ok: true,
+    },
+    {
+      name: `node -e 0: median wall time (${bare.length} runs, alternating with the CLI)`,
+      value: Math.round(median(bare)),
+      unit: 'ms',
+      target: 'report',
+      ok: true,
+    },
+    {
+      name: 'supafleet validate examples/fleet through tsx (cli/bin/supafleet.js, development entry): median of 3 runs',
+      value: Math.round(median(dev)),
+      unit: 'ms',
+      target: 'report',
+      ok: true,
+    },
+  ];
 }
 
 async function fleetOf1000(): Promise<BenchResult[]> {

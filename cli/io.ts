@@ -14,6 +14,10 @@ export interface CliIo {
   readStdin(maxBytes: number): Promise<string>;
   /** True when standard input is a terminal (a person typing). */
   readonly stdinIsTty: boolean;
+  /** True when standard output is a terminal: colours there only then (absent: not a terminal). */
+  readonly stdoutIsTty?: boolean;
+  /** True when standard error is a terminal: colours and progress lines there only then. */
+  readonly stderrIsTty?: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The directory relative paths are resolved against. */
   readonly cwd: string;
@@ -24,7 +28,11 @@ export interface CommandIo extends CliIo {
   setExitCode(code: ExitCode): void;
 }
 
-/** Exit codes of every supafleet command. */
+/**
+ * Exit codes of every supafleet command (docs/cli.md): 0 ok; 1 invalid (a spec, a sealed value,
+ * a blocked plan, a failed smoke step); 2 usage or I/O error, or anything else that stopped the
+ * command before it could answer.
+ */
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -40,6 +48,8 @@ export function processIo(): CliIo {
     stderr: { write: (text) => void process.stderr.write(text) },
     readStdin: (maxBytes) => readStream(process.stdin, maxBytes),
     stdinIsTty: process.stdin.isTTY === true,
+    stdoutIsTty: process.stdout.isTTY === true,
+    stderrIsTty: process.stderr.isTTY === true,
     env: process.env,
     cwd: process.cwd(),
   };

@@ -1,14 +1,17 @@
 import { relative, resolve } from 'node:path';
 import type { SpecError } from '../core/spec/index.ts';
+import type { Style } from './style.ts';
 
 /**
  * `projects/acme.yaml:4:9 /server/type: message` (the path left out when the error is about the
  * whole file, which sits at line 1, column 1).
  */
-export function formatError(error: SpecError): string {
+export function formatError(error: SpecError, style?: Style): string {
   const where = `${error.file}:${error.line}:${error.column}`;
   const path = error.path === '' ? '' : ` ${error.path}`;
-  return `${where}${path}: ${error.message}`;
+  return style
+    ? `${style.bold(where)}${style.red(path)}: ${error.message}`
+    : `${where}${path}: ${error.message}`;
 }
 
 /**

@@ -4,12 +4,14 @@
  * repository without installing dependencies).
  *
  *   tsx scripts/build-actions.ts            write actions/<name>/dist/
- *   tsx scripts/build-actions.ts --check    fail when a committed dist/ is stale
+ *   tsx scripts/build-actions.ts --check    fail when a committed dist/ is stale, the
+ *                                           CLI's cli/dist/ included (scripts/build-cli.ts)
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { staleCliFiles } from './build-cli.ts';
 import { inlineStatic } from './inline-static.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -70,7 +72,12 @@ async function main(): Promise<number> {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
-  if (check && stale === 0) console.log(`dist up to date for ${names.length} action(s)`);
+  if (check) {
+    const cli = await staleCliFiles();
+    for (const file of cli) console.error(`${file} is stale: run npm run build:cli and commit cli/dist/`);
+    stale += cli.length;
+  }
+  if (check && stale === 0) console.log(`dist up to date for ${names.length} action(s) and the CLI`);
   return stale === 0 ? 0 : 1;
 }
 

@@ -1,7 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadFleetFile } from '../../core/spec/index.ts';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
 import { formatError } from '../report.ts';
 
@@ -33,19 +32,23 @@ export function registerBadges(program: Command, io: CommandIo): void {
       '--repository <owner/name>',
       "the fleet's GitHub repository (default: github.repository in fleet.yaml)",
     )
-    .action(async (opts: { root: string; branch: string; repository?: string }) => {
+    .option('--json', 'print {"repository", "branch", "badges": [{project, json, markdown}]}')
+    .action(async (opts: { root: string; branch: string; repository?: string; json?: boolean }) => {
       const root = resolve(io.cwd, opts.root);
       let repository = opts.repository;
       if (repository === undefined) {
+        const { loadFleetFile } = await import('../../core/spec/index.ts');
         const fleet = await loadFleetFile(root);
         const value = fleet.value as { github?: { repository?: unknown } } | undefined;
         if (fleet.errors.length > 0 || typeof value?.github?.repository !== 'string') {
           for (const error of fleet.errors) io.stderr.write(`${formatError(error)}\n`);
-          io.stderr.write(
+          const why =
             fleet.errors.length > 0
-              ? 'fleet.yaml is not valid: fix it, or pass --repository owner/name\n'
-              : 'fleet.yaml has no github.repository: add it, or pass --repository owner/name\n',
-          );
+              ? 'fleet.yaml is not valid: fix it, or pass --repository owner/name'
+              : 'fleet.yaml has no github.repository: add it, or pass --repository owner/name';
+          if (opts.json)
+            io.stdout.write(`${JSON.stringify({ ok: false, error: why, errors: fleet.errors })}\n`);
+          io.stderr.write(`${why}\n`);
           io.setExitCode(EXIT.invalid);
           return;
         }
@@ -66,7 +69,16 @@ export function registerBadges(program: Command, io: CommandIo): void {
       } catch {
         names = [];
       }
-      for (const name of names) io.stdout.write(`${badgeMarkdown(repository, opts.branch, name)}\n`);
+      if (opts.json) {
+        const badges = names.map((project) => ({
+          project,
+          json: badgeJsonUrl(repository, opts.branch, project),
+          markdown: badgeMarkdown(repository, opts.branch, project),
+        }));
+        io.stdout.write(`${JSON.stringify({ repository, branch: opts.branch, badges }, null, 2)}\n`);
+      } else {
+        for (const name of names) io.stdout.write(`${badgeMarkdown(repository, opts.branch, name)}\n`);
+      }
       if (names.length === 0) io.stderr.write('no projects/*.yaml: no badges to print\n');
       io.setExitCode(EXIT.ok);
     });

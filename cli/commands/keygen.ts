@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { generateSealKeypair } from '../../core/seal/index.ts';
 import { EXIT, type CommandIo } from '../io.ts';
 
 /** `supafleet keygen [--json]`: a new fleet seal keypair. */
@@ -11,6 +10,7 @@ export function registerKeygen(program: Command, io: CommandIo): void {
     )
     .option('--json', 'print {"publicKey", "privateKey"} (base64)')
     .action(async (opts: { json?: boolean }) => {
+      const { generateSealKeypair } = await import('../../core/seal/index.ts');
       const { publicKey, privateKey } = await generateSealKeypair();
       if (opts.json) {
         io.stdout.write(`${JSON.stringify({ publicKey, privateKey: privateKey.reveal() })}\n`);

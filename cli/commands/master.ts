@@ -1,13 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
-import { masterBackupPassword } from '../../cloud-init/master/backup-password.ts';
-import { mintApiToken, parseScope } from '../../master/src/auth/api-tokens.ts';
-import { ConfigError, loadConfig } from '../../master/src/config.ts';
-import { createLogger } from '../../master/src/log.ts';
-import { migrate } from '../../master/src/registry/migrate.ts';
-import { createPool, Registry } from '../../master/src/registry/registry.ts';
-import { startMaster } from '../../master/src/server.ts';
+import type { Registry } from '../../master/src/registry/registry.ts';
+
+// The master's modules (express, pg, the renderers) are imported by the actions that use them,
+// so the other commands start without them.
 
 function databaseUrl(io: CommandIo): string {
   const url = io.env.DATABASE_URL?.trim();
@@ -20,7 +17,9 @@ function databaseUrl(io: CommandIo): string {
 
 /** Runs `fn` with a registry on DATABASE_URL, closing the pool afterwards. */
 async function withRegistry<T>(io: CommandIo, fn: (r: Registry) => Promise<T>): Promise<T> {
-  const registry = new Registry(createPool(databaseUrl(io), 2));
+  const url = databaseUrl(io);
+  const { createPool, Registry } = await import('../../master/src/registry/registry.ts');
+  const registry = new Registry(createPool(url, 2));
   try {
     return await fn(registry);
   } finally {
@@ -35,10 +34,16 @@ export function registerMaster(program: Command, io: CommandIo): void {
   master
     .command('migrate')
     .description('apply pending registry migrations (DATABASE_URL); a re-run is a no-op')
-    .action(async () => {
+    .option('--json', 'print {"applied": [versions]}')
+    .action(async (opts: { json?: boolean }) => {
+      const { migrate } = await import('../../master/src/registry/migrate.ts');
       const applied = await withRegistry(io, (r) => migrate(r.pool));
       io.stdout.write(
-        applied.length === 0 ? 'registry is up to date\n' : `applied migrations ${applied.join(', ')}\n`,
+        opts.json
+          ? `${JSON.stringify({ applied })}\n`
+          : applied.length === 0
+            ? 'registry is up to date\n'
+            : `applied migrations ${applied.join(', ')}\n`,
       );
       io.setExitCode(EXIT.ok);
     });
@@ -46,7 +51,11 @@ export function registerMaster(program: Command, io: CommandIo): void {
   master
     .command('serve')
     .description('run the master API with the configuration from the environment (see master/README.md)')
+    .option('--json', 'accepted for uniformity: the log is always one JSON object per line')
     .action(async () => {
+      const { ConfigError, loadConfig } = await import('../../master/src/config.ts');
+      const { createLogger } = await import('../../master/src/log.ts');
+      const { startMaster } = await import('../../master/src/server.ts');
       const env = { ...io.env };
       if (env.SUPAFLEET_FLEET_FILE) env.SUPAFLEET_FLEET_FILE = resolve(io.cwd, env.SUPAFLEET_FLEET_FILE);
       let config;
@@ -79,7 +88,9 @@ export function registerMaster(program: Command, io: CommandIo): void {
       "print the restic password of the master's own backups, derived from the fleet seal private key read from stdin",
     )
     .requiredOption('--fleet <name>', 'the fleet name (name in fleet.yaml)')
-    .action(async (opts: { fleet: string }) => {
+    .option('--json', 'print {"fleet", "password"}')
+    .action(async (opts: { fleet: string; json?: boolean }) => {
+      const { masterBackupPassword } = await import('../../cloud-init/master/backup-password.ts');
       const key = await io.readStdin(64 * 1024);
       let password;
       try {
@@ -87,7 +98,11 @@ export function registerMaster(program: Command, io: CommandIo): void {
       } catch (err) {
         throw new UsageError(`${(err as Error).message} (standard input)`);
       }
-      io.stdout.write(`${password.reveal()}\n`);
+      io.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ fleet: opts.fleet, password: password.reveal() })}\n`
+          : `${password.reveal()}\n`,
+      );
       io.setExitCode(EXIT.ok);
     });
 
@@ -97,7 +112,9 @@ export function registerMaster(program: Command, io: CommandIo): void {
     .description('create an API token and print it once (only its hash is stored)')
     .requiredOption('--name <name>', 'who or what uses the token (shown in the audit log)')
     .requiredOption('--scope <scope>', 'read, write or admin')
-    .action(async (opts: { name: string; scope: string }) => {
+    .option('--json', 'print {"id", "name", "scope", "token"}')
+    .action(async (opts: { name: string; scope: string; json?: boolean }) => {
+      const { mintApiToken, parseScope } = await import('../../master/src/auth/api-tokens.ts');
       let scope;
       try {
         scope = parseScope(opts.scope);
@@ -116,7 +133,11 @@ export function registerMaster(program: Command, io: CommandIo): void {
           await q.audit({ kind: 'cli' }, 'token.create', null, { id: t.id, name: opts.name, scope });
         });
       });
-      io.stdout.write(`${t.token}\n`);
+      io.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ id: t.id, name: opts.name, scope, token: t.token })}\n`
+          : `${t.token}\n`,
+      );
       io.stderr.write(`created ${scope} token "${opts.name}" (id ${t.id}); it is shown only this once\n`);
       io.setExitCode(EXIT.ok);
     });

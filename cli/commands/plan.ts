@@ -1,13 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { plan, renderJson, renderMarkdown, renderText } from '../../core/plan/index.ts';
 import type { ActualState } from '../../core/plan/index.ts';
-import { readActual } from '../../core/apply/actual.ts';
-import { HetznerClient } from '../../core/hetzner/client.ts';
-import { createMasterClient } from '../../core/master-client/client.ts';
-import { loadFleetDir } from '../../core/spec/index.ts';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
 import { formatError } from '../report.ts';
+import { progressFor } from '../style.ts';
 
 /** Actual state when nothing exists yet: every project is a create. */
 const EMPTY: ActualState = { projects: [], servers: [] };
@@ -32,30 +28,44 @@ export function registerPlan(program: Command, io: CommandIo): void {
     )
     .action(async (opts: { root: string; json?: boolean; markdown?: boolean; master?: string }) => {
       if (opts.json && opts.markdown) throw new UsageError('choose one of --json and --markdown');
-      const live = opts.master !== undefined ? liveSources(opts.master, io.env) : undefined;
+      const live = opts.master !== undefined ? await liveSources(opts.master, io.env) : undefined;
       const root = resolve(io.cwd, opts.root);
+      // Loaded when run, so the other commands do not pay for the planner and the clients.
+      const { loadFleetDir } = await import('../../core/spec/index.ts');
+      const { plan, renderJson, renderMarkdown, renderText } = await import('../../core/plan/index.ts');
       const loaded = await loadFleetDir(root);
       if (!loaded.ok || !loaded.fleet) {
+        if (opts.json) io.stdout.write(`${JSON.stringify({ ok: false, errors: loaded.errors }, null, 2)}\n`);
         for (const error of loaded.errors) io.stderr.write(`${formatError(error)}\n`);
         io.stderr.write(`${loaded.errors.length} error(s): fix them, then plan again\n`);
         io.setExitCode(EXIT.invalid);
         return;
       }
-      const actual = live
-        ? await readActual(
-            {
-              master: live.master,
-              ...(live.hetzner ? { hetzner: live.hetzner } : {}),
-              log: {
-                info: (l) => io.stderr.write(`${l}\n`),
-                warn: (l) => io.stderr.write(`warning: ${l}\n`),
-                error: (l) => io.stderr.write(`error: ${l}\n`),
-                mask: () => {},
+      const progress = progressFor(io, opts.json === true || opts.markdown === true);
+      if (live)
+        progress.update(`reading ${live.url}${live.hetzner ? " and the fleet's Hetzner servers" : ''}…`);
+      const say = (line: string): void => {
+        progress.done();
+        io.stderr.write(`${line}\n`);
+      };
+      const { readActual } = await import('../../core/apply/actual.ts');
+      const actual = await (
+        live
+          ? readActual(
+              {
+                master: live.master,
+                ...(live.hetzner ? { hetzner: live.hetzner } : {}),
+                log: {
+                  info: (l) => say(l),
+                  warn: (l) => say(`warning: ${l}`),
+                  error: (l) => say(`error: ${l}`),
+                  mask: () => {},
+                },
               },
-            },
-            { fleet: loaded.fleet, desired: loaded.projects },
-          )
-        : EMPTY;
+              { fleet: loaded.fleet, desired: loaded.projects },
+            )
+          : Promise.resolve(EMPTY)
+      ).finally(() => progress.done());
       const result = plan({ fleet: loaded.fleet, projects: loaded.projects }, actual);
       const text = opts.json
         ? renderJson(result)
@@ -77,7 +87,7 @@ export function registerPlan(program: Command, io: CommandIo): void {
 }
 
 /** The live sources of `--master`: the master (required token) and Hetzner (optional token). */
-function liveSources(url: string, env: Readonly<Record<string, string | undefined>>) {
+async function liveSources(url: string, env: Readonly<Record<string, string | undefined>>) {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -95,6 +105,8 @@ function liveSources(url: string, env: Readonly<Record<string, string | undefine
     );
   }
   const hcloud = env.HCLOUD_TOKEN ?? '';
+  const { createMasterClient } = await import('../../core/master-client/client.ts');
+  const { HetznerClient } = await import('../../core/hetzner/client.ts');
   const base = parsed.toString().replace(/\/$/, '');
   return {
     url: base,

@@ -1,35 +1,53 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadFleetDir, type LoadResult } from '../../core/spec/index.ts';
-import {
-  formatSizeTable,
-  renderMasterOutput,
-  renderWorkerOutput,
-  type RenderOutput,
-} from '../../cloud-init/render-command.ts';
-import { writeRenderedFiles } from '../../cloud-init/write-files.ts';
-import { EXIT, type CommandIo } from '../io.ts';
+import type { LoadResult } from '../../core/spec/index.ts';
+import type { RenderOutput } from '../../cloud-init/render-command.ts';
+import { EXIT, UsageError, type CommandIo } from '../io.ts';
 import { formatError } from '../report.ts';
 
 interface RenderOptions {
   root: string;
   out: string;
   project?: string;
+  json?: boolean;
 }
 
+/** What render --json prints. */
+const JSON_HELP = 'print {"ok", "out", "files": [{path, bytes}], "userData": {bytes, limit, target, ok}}';
+
 /** Loads and checks the fleet; prints the errors and returns undefined when it is not valid. */
-async function loadValid(root: string, io: CommandIo): Promise<LoadResult | undefined> {
+async function loadValid(root: string, io: CommandIo, json: boolean): Promise<LoadResult | undefined> {
+  // Loaded when run: the renderers and their static files are only needed here.
+  const { loadFleetDir } = await import('../../core/spec/index.ts');
   const result = await loadFleetDir(root);
   if (result.ok && result.fleet) return result;
+  if (json) io.stdout.write(`${JSON.stringify({ ok: false, errors: result.errors }, null, 2)}\n`);
   for (const error of result.errors) io.stderr.write(`${formatError(error)}\n`);
   io.stderr.write('render: the fleet is not valid (see `supafleet validate`)\n');
   io.setExitCode(EXIT.invalid);
   return undefined;
 }
 
-async function finish(io: CommandIo, out: string, rendered: RenderOutput): Promise<void> {
+async function finish(io: CommandIo, out: string, rendered: RenderOutput, json: boolean): Promise<void> {
+  const { writeRenderedFiles } = await import('../../cloud-init/write-files.ts');
   await writeRenderedFiles(out, rendered.files);
-  io.stdout.write(formatSizeTable(rendered));
+  if (json) {
+    const { USER_DATA_LIMIT } = await import('../../cloud-init/shared/budget.ts');
+    const bytes = rendered.userData.bytes;
+    const body = {
+      ok: true,
+      out,
+      files: [...rendered.files].map(([path, content]) => ({
+        path,
+        bytes: Buffer.byteLength(content, 'utf8'),
+      })),
+      userData: { bytes, limit: USER_DATA_LIMIT, target: rendered.target, ok: bytes <= rendered.target },
+    };
+    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  } else {
+    const { formatSizeTable } = await import('../../cloud-init/render-command.ts');
+    io.stdout.write(formatSizeTable(rendered));
+  }
   io.setExitCode(EXIT.ok);
 }
 
@@ -47,27 +65,31 @@ export function registerRender(program: Command, io: CommandIo): void {
     .option('--root <dir>', 'the fleet directory (holding fleet.yaml and projects/)', '.')
     .requiredOption('--project <name>', 'the project to render')
     .requiredOption('--out <dir>', 'output directory')
+    .option('--json', JSON_HELP)
     .action(async (opts: RenderOptions) => {
-      const loaded = await loadValid(resolve(io.cwd, opts.root), io);
+      const loaded = await loadValid(resolve(io.cwd, opts.root), io, opts.json === true);
       if (!loaded?.fleet) return;
       const project = loaded.projects.find((p) => p.name === opts.project);
       if (!project) {
-        io.stderr.write(
-          `render: no project named ${JSON.stringify(opts.project)}; expected one of: ${loaded.projects.map((p) => p.name).join(', ')}\n`,
+        throw new UsageError(
+          `render: no project named ${JSON.stringify(opts.project)}; expected one of: ${loaded.projects.map((p) => p.name).join(', ')}`,
         );
-        io.setExitCode(EXIT.usage);
-        return;
       }
-      await finish(io, resolve(io.cwd, opts.out), renderWorkerOutput(loaded.fleet, project));
+      const { renderWorkerOutput } = await import('../../cloud-init/render-command.ts');
+      const rendered = renderWorkerOutput(loaded.fleet, project);
+      await finish(io, resolve(io.cwd, opts.out), rendered, opts.json === true);
     });
   render
     .command('master')
     .description('OUT/user-data.yaml and OUT/stack/... for the master')
     .option('--root <dir>', 'the fleet directory (holding fleet.yaml and projects/)', '.')
     .requiredOption('--out <dir>', 'output directory')
+    .option('--json', JSON_HELP)
     .action(async (opts: RenderOptions) => {
-      const loaded = await loadValid(resolve(io.cwd, opts.root), io);
+      const loaded = await loadValid(resolve(io.cwd, opts.root), io, opts.json === true);
       if (!loaded?.fleet) return;
-      await finish(io, resolve(io.cwd, opts.out), renderMasterOutput(loaded.fleet));
+      const { renderMasterOutput } = await import('../../cloud-init/render-command.ts');
+      const rendered = renderMasterOutput(loaded.fleet);
+      await finish(io, resolve(io.cwd, opts.out), rendered, opts.json === true);
     });
 }

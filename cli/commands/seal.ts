@@ -1,23 +1,16 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { seal } from '../../core/seal/index.ts';
-import {
-  AUTH_PROVIDERS,
-  FLEET_FILE,
-  labelProblem,
-  loadFleetFile,
-  sealableFieldProblem,
-  sealPublicKeyProblem,
-  stringAt,
-} from '../../core/spec/index.ts';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
 import { formatError } from '../report.ts';
+
+/** The fleet file's name (core/spec's FLEET_FILE, repeated so the command line loads no spec code to say it). */
+const FLEET_FILE = 'fleet.yaml';
 
 /** Largest value that can be sealed. */
 export const MAX_SECRET_BYTES = 64 * 1024;
 
-/** `supafleet seal [--root DIR] --project P --field F`: value on stdin, sealed string on stdout. */
+/** `supafleet seal [--root DIR] --project P --field F [--json]`: value on stdin, sealed string on stdout. */
 export function registerSeal(program: Command, io: CommandIo): void {
   program
     .command('seal')
@@ -28,14 +21,19 @@ export function registerSeal(program: Command, io: CommandIo): void {
       '--field <path>',
       'where it goes: auth.smtp.pass, auth.external.<provider>.secret, functions.secrets.<NAME>',
     )
-    .action(async (opts: { root: string; project: string; field: string }) => {
-      checkBinding(opts.project, opts.field);
+    .option('--json', 'print {"project", "field", "sealed"}')
+    .action(async (opts: { root: string; project: string; field: string; json?: boolean }) => {
+      await checkBinding(opts.project, opts.field);
       const root = resolve(io.cwd, opts.root);
       if (!existsSync(join(root, FLEET_FILE))) {
         throw new UsageError(`no ${FLEET_FILE} in ${root}; pass --root <the fleet directory>`);
       }
       const publicKey = await fleetPublicKey(root, io);
       if (publicKey === undefined) {
+        if (opts.json)
+          io.stdout.write(
+            `${JSON.stringify({ ok: false, error: `${FLEET_FILE} has no usable seal.public_key` })}\n`,
+          );
         io.setExitCode(EXIT.invalid);
         return;
       }
@@ -45,13 +43,20 @@ export function registerSeal(program: Command, io: CommandIo): void {
         throw new UsageError(
           'no value on standard input; pipe the secret in, e.g. printf %s "$VALUE" | supafleet seal ...',
         );
-      io.stdout.write(`${await seal(value, { project: opts.project, field: opts.field }, publicKey)}\n`);
+      const { seal } = await import('../../core/seal/index.ts');
+      const sealed = await seal(value, { project: opts.project, field: opts.field }, publicKey);
+      io.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ project: opts.project, field: opts.field, sealed })}\n`
+          : `${sealed}\n`,
+      );
       io.setExitCode(EXIT.ok);
     });
 }
 
 /** The fleet's seal public key, or undefined after saying on stderr why there is none. */
 async function fleetPublicKey(root: string, io: CommandIo): Promise<string | undefined> {
+  const { loadFleetFile, sealPublicKeyProblem, stringAt } = await import('../../core/spec/index.ts');
   const fleet = await loadFleetFile(root);
   if (fleet.value === undefined) {
     // The file could not be read as YAML: its errors say why.
@@ -74,7 +79,8 @@ async function fleetPublicKey(root: string, io: CommandIo): Promise<string | und
 }
 
 /** Refuses a project or field that validation would refuse, before anything is sealed. */
-export function checkBinding(project: string, field: string): void {
+export async function checkBinding(project: string, field: string): Promise<void> {
+  const { AUTH_PROVIDERS, labelProblem, sealableFieldProblem } = await import('../../core/spec/index.ts');
   const problem = labelProblem(project) ?? sealableFieldProblem(field, AUTH_PROVIDERS);
   if (problem !== undefined) throw new UsageError(problem);
 }

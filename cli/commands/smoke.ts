@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createMasterClient } from '../../core/master-client/client.ts';
-import {
-  formatReport,
-  runSmoke,
-  SMOKE_KEY_ENV,
-  smokeTarget,
-  type SmokeTarget,
-} from '../../core/smoke/index.ts';
+import type { SmokeTarget } from '../../core/smoke/index.ts';
+// target.ts imports only types: it costs nothing at start.
+import { SMOKE_KEY_ENV, smokeTarget } from '../../core/smoke/target.ts';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
+import { progressFor, styleFor } from '../style.ts';
 
 interface SmokeFlags {
   master?: string;
@@ -82,6 +78,8 @@ export function registerSmoke(program: Command, io: CommandIo): void {
           throw new UsageError(`--cacert ${opts.cacert}: ${(err as Error).message}`);
         }
       }
+      const { createMasterClient } = await import('../../core/master-client/client.ts');
+      const { formatReport, runSmoke } = await import('../../core/smoke/index.ts');
       let target: SmokeTarget;
       if (opts.url !== undefined) {
         target = await smokeTarget(project, {
@@ -111,15 +109,22 @@ export function registerSmoke(program: Command, io: CommandIo): void {
         });
         target = await smokeTarget(project, { kind: 'master', master });
       }
+      const progress = progressFor(io, opts.json === true);
+      progress.update(`smoke ${project}: checking ${target.url}…`);
       const report = await runSmoke({
         project,
         target,
         stepTimeoutMs: seconds * 1000,
         ...(connect ? { resolve: connect } : {}),
         ...(ca ? { ca } : {}),
-      });
+      }).finally(() => progress.done());
       if (opts.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else for (const line of formatReport(report)) io.stdout.write(`${line}\n`);
+      else {
+        const style = styleFor(io, 'stdout');
+        for (const line of formatReport(report)) {
+          io.stdout.write(`${/ FAILED |: FAILED at /.test(line) ? style.red(line) : line}\n`);
+        }
+      }
       io.setExitCode(report.ok ? EXIT.ok : EXIT.invalid);
     });
 }

@@ -1,0 +1,4 @@
+import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);
+import{a as r}from"./chunk-FTGM4D3Z.mjs";import"./chunk-VVCO2P3F.mjs";import{createHash as s}from"node:crypto";var o=`supafleet master backup v1
+`,c=/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,i=/^[A-Za-z0-9+/]{43}=$/,p=/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;function h(e){let t=e.replace(p,"");if(!i.test(t))throw new Error(`the seal private key is not valid (${t.length} characters after trimming whitespace); expected the 44-character base64 private key printed by supafleet keygen`);return new r(t)}function m(e,t){if(!c.test(e))throw new Error(`fleet name "${e.slice(0,40)}" is not valid; expected the name from fleet.yaml (3-32 lowercase letters, digits and -)`);let a=h(t),n=s("sha256").update(`${o}${e}
+${a.reveal()}`,"utf8").digest("hex");return new r(n)}export{o as BACKUP_PASSWORD_CONTEXT,m as masterBackupPassword,h as sealKeyFromFile};

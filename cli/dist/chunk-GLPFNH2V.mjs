@@ -1,0 +1,2 @@
+import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);
+var c=32768,u=8192,y=18432;function i(t){return Buffer.byteLength(t,"utf8")}function b(t,a,n=32768){let r=i(t);if(r>n){let o=[...a].sort((e,s)=>s.bytes-e.bytes||e.name.localeCompare(s.name)).slice(0,5).map(e=>`${e.name} (${e.bytes} bytes)`).join(", ");throw new Error(`user_data is ${r} bytes, over the ${n}-byte limit (Hetzner accepts at most 32 KiB); largest parts: ${o}`)}return r}export{c as a,u as b,y as c,i as d,b as e};

@@ -1,0 +1,2 @@
+import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);
+var r="sealed:v1:",n=/^sealed:v1:([a-z][a-z0-9-]{0,62}):([A-Za-z0-9_.]{1,200}):([A-Za-z0-9+/]+={0,2})$/;function i(e){return e.startsWith(r)}function a(e){let t=n.exec(e);if(t)return{project:t[1],field:t[2],ciphertext:t[3]}}function d(e,t){return`${r}${e.project}:${e.field}:${t}`}export{r as a,i as b,a as c,d};
