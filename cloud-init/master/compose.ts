@@ -36,6 +36,13 @@ const WEIGHTS = {
 /** Kong's Admin API network: a fixed, small subnet so the master API has a fixed URL. */
 export const KONG_ADMIN_NETWORK = { subnet: '172.31.255.0/29', kong: '172.31.255.2' } as const;
 export const KONG_ADMIN_URL = `http://${KONG_ADMIN_NETWORK.kong}:8001`;
+/** Supavisor's management API on the master's loopback (the master API runs on the host network). */
+export const SUPAVISOR_API_PORT = 4100;
+/**
+ * Supavisor's proxy ports as published on every address of the master: transaction mode on
+ * 6543 as upstream; session mode on 5433, since the host's 5432 carries the master database.
+ */
+export const POOLER_PUBLIC_PORTS = { session: 5433, transaction: 6543 } as const;
 /** Where the master API container reads its encryption key (written by master-up.sh). */
 export const SECRETS_KEY_FILE = '/run/secrets/supafleet-secrets-key';
 
@@ -167,9 +174,15 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         // Worker logs (POST /v1/agent/logs) are forwarded here with Logflare's ingest token.
         SUPAFLEET_LOGFLARE_TOKEN: '${LOGFLARE_PUBLIC_ACCESS_TOKEN}',
         SUPAFLEET_LOGFLARE_URL: 'http://127.0.0.1:4000',
+        // The public pooler ports, for the connection strings the credentials endpoint hands out.
+        SUPAFLEET_POOLER_SESSION_PORT: String(POOLER_PUBLIC_PORTS.session),
+        SUPAFLEET_POOLER_TRANSACTION_PORT: String(POOLER_PUBLIC_PORTS.transaction),
         // Installed by the operator or the master workflow, never by user_data (see docs/cloud-init.md).
         SUPAFLEET_SEAL_PRIVATE_KEY_FILE: '/etc/supafleet/fleet-seal.key',
         SUPAFLEET_SECRETS_KEY_FILE: SECRETS_KEY_FILE,
+        // One Supavisor tenant per project, through Supavisor's management API (master/src/pooler/).
+        SUPAFLEET_SUPAVISOR_JWT_SECRET: '${SUPAVISOR_JWT_SECRET}',
+        SUPAFLEET_SUPAVISOR_URL: `http://127.0.0.1:${SUPAVISOR_API_PORT}`,
         // Peers added live are kept in a peers-only file that wg0.conf loads on start.
         SUPAFLEET_WG_CONFIG: '/etc/wireguard/peers.conf',
         SUPAFLEET_WG_ENDPOINT: `fleet.${layout.domain}:${WG_PORT}`,
@@ -266,7 +279,14 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         'http://127.0.0.1:4000/api/health',
       ]),
       mem_limit: mem.supavisor,
-      ports: ['127.0.0.1:4100:4000', '127.0.0.1:5433:5432', '127.0.0.1:6543:6543'],
+      // The management API on loopback for the master API; the two proxy ports public, where
+      // clients connect as postgres.<project>. The host's 5432 is the master database's
+      // (loopback), so session mode is published on 5433.
+      ports: [
+        `127.0.0.1:${SUPAVISOR_API_PORT}:4000`,
+        `${POOLER_PUBLIC_PORTS.session}:5432`,
+        `${POOLER_PUBLIC_PORTS.transaction}:6543`,
+      ],
     },
   };
   if (fleet.authelia.enabled) {

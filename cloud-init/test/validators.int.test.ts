@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { POOLER_PUBLIC_PORTS } from '../master/compose.ts';
 import { renderMasterStack } from '../master/stack.ts';
 import { renderMasterUserData } from '../master/user-data.ts';
 import { placeholderMasterSecrets } from '../master/secrets.ts';
@@ -129,6 +130,10 @@ function checkMaster(c: MasterCase): void {
       allowedHostIps: ['127.0.0.1'],
       oneShot: ['kong-migrations'],
       noHealthcheck: ['socket-proxy'],
+      // Supavisor's proxy ports, where clients connect to their project's database
+      publicPorts: {
+        supavisor: [`${POOLER_PUBLIC_PORTS.session}:5432`, `${POOLER_PUBLIC_PORTS.transaction}:6543`],
+      },
     }),
     'compose rules',
   ).toEqual([]);

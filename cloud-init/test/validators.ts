@@ -135,6 +135,8 @@ export function composeRules(
     noHealthcheck?: readonly string[];
     /** Services that may also publish on 127.0.0.1 (reachable from the host only). */
     loopback?: readonly string[];
+    /** Port entries a service publishes on every address on purpose (e.g. `6543:6543`). */
+    publicPorts?: Readonly<Record<string, readonly string[]>>;
   },
 ): string[] {
   const problems: string[] = [];
@@ -151,6 +153,7 @@ export function composeRules(
       if (!hc || !Array.isArray(hc.test) || hc.test.length < 2) problems.push(`${name}: no health check`);
     }
     for (const port of (svc.ports ?? []) as unknown[]) {
+      if (typeof port === 'string' && (opts.publicPorts?.[name] ?? []).includes(port)) continue;
       const m = typeof port === 'string' ? /^(\d{1,3}(?:\.\d{1,3}){3}):\d+:\d+$/.exec(port) : null;
       const allowed = [
         ...opts.allowedHostIps,
