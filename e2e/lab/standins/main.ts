@@ -8,15 +8,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createAuthHandler } from './auth.ts';
 import { loadConfig } from './config.ts';
-import { ensureWorkerDatabase } from './db.ts';
-import { createFunctionsHandler } from './functions.ts';
 import { sendJson } from './http.ts';
-import { startMeta } from './meta.ts';
-import { createRealtime } from './realtime.ts';
-import { createRestHandler } from './rest.ts';
-import { createStorageHandler } from './storage.ts';
 
 const config = loadConfig();
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -53,29 +46,39 @@ async function serve(handler: Handler, upgrade?: Upgrade): Promise<Server[]> {
 }
 
 const closers: (() => Promise<unknown>)[] = [];
+// each service imports only its own module (the bundle splits them into chunks)
 switch (config.service) {
   case 'rest': {
+    const { createRestHandler } = await import('./rest.ts');
     const rest = createRestHandler(config);
     closers.push(rest.close);
     await serve(rest.handle);
     break;
   }
-  case 'auth':
+  case 'auth': {
+    const { createAuthHandler } = await import('./auth.ts');
     await serve(createAuthHandler(config));
     break;
-  case 'storage':
+  }
+  case 'storage': {
+    const { createStorageHandler } = await import('./storage.ts');
     await serve(createStorageHandler(config));
     break;
-  case 'functions':
+  }
+  case 'functions': {
+    const { createFunctionsHandler } = await import('./functions.ts');
     await serve(createFunctionsHandler(config));
     break;
+  }
   case 'realtime': {
+    const { createRealtime } = await import('./realtime.ts');
     const rt = createRealtime(config);
     await serve(rt.handle, rt.upgrade);
     break;
   }
   case 'meta':
     if (config.pgMetaApp && config.dbUrl) {
+      const { startMeta } = await import('./meta.ts');
       const meta = await startMeta({
         appPath: config.pgMetaApp,
         dbUrl: config.dbUrl,
@@ -87,7 +90,7 @@ switch (config.service) {
     } else await serve(identity);
     break;
   case 'db':
-    if (config.dbUrl) await ensureWorkerDatabase(config.dbUrl);
+    if (config.dbUrl) await (await import('./db.ts')).ensureWorkerDatabase(config.dbUrl);
     await serve(identity);
     break;
   default:

@@ -5,15 +5,18 @@
  * the container: PG_META_DB_URL (the connection) and CRYPTO_KEY (for the
  * encrypted connection header Studio sends). The admin app (metrics on
  * PG_META_PORT + 1) is not started.
+ *
+ * The app loads on the first request other than `GET /health` (loading it costs
+ * more than a second of CPU, and most lab workers are never asked for `/pg/`);
+ * until then the stand-in answers `/health` with the app's shape, `{date}`.
  */
-import { createServer, type Server } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 
 interface FastifyLike {
-  listen(o: { port: number; host: string }): Promise<string>;
   ready(): Promise<unknown>;
   close(): Promise<void>;
-  server: { emit(event: 'connection', socket: unknown): boolean };
+  routing(req: IncomingMessage, res: ServerResponse): void;
 }
 
 export async function startMeta(o: {
@@ -23,25 +26,51 @@ export async function startMeta(o: {
   port: number;
   wg?: { address: string; port: number };
 }): Promise<{ close(): Promise<void> }> {
-  // read by postgres-meta's constants.js when it loads
-  process.env.PG_META_DB_URL = o.dbUrl;
-  process.env.CRYPTO_KEY = o.cryptoKey;
-  const mod = (await import(pathToFileURL(o.appPath).href)) as { build(opts: object): FastifyLike };
-  const app = mod.build({ logger: false });
-  await app.listen({ port: o.port, host: '127.0.0.1' });
-  let wg: Server | undefined;
-  if (o.wg) {
-    // the same server on the worker's wg address (the container's port published there)
-    wg = createServer((socket) => app.server.emit('connection', socket));
-    await new Promise<void>((resolve, reject) => {
-      wg!.once('error', reject);
-      wg!.listen(o.wg!.port, o.wg!.address, () => resolve());
-    });
-  }
+  let loading: Promise<FastifyLike> | undefined;
+  const app = (): Promise<FastifyLike> =>
+    (loading ??= (async () => {
+      // read by postgres-meta's constants.js when it loads
+      process.env.PG_META_DB_URL = o.dbUrl;
+      process.env.CRYPTO_KEY = o.cryptoKey;
+      const mod = (await import(pathToFileURL(o.appPath).href)) as { build(opts: object): FastifyLike };
+      const built = mod.build({ logger: false });
+      await built.ready();
+      return built;
+    })());
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!loading && req.method === 'GET' && req.url === '/health') {
+      const body = JSON.stringify({ date: new Date() });
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
+    app().then(
+      (a) => a.routing(req, res),
+      (err: Error) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `postgres-meta did not load: ${err.message}` }));
+      },
+    );
+  };
+  const at: [string, number][] = [['127.0.0.1', o.port]];
+  if (o.wg) at.push([o.wg.address, o.wg.port]);
+  const servers = await Promise.all(
+    at.map(
+      ([host, port]) =>
+        new Promise<Server>((resolve, reject) => {
+          const s = createServer(handler);
+          s.once('error', reject);
+          s.listen(port, host, () => resolve(s));
+        }),
+    ),
+  );
   return {
     close: async () => {
-      wg?.close();
-      await app.close();
+      for (const s of servers) s.close();
+      if (loading) await (await loading.catch(() => undefined))?.close();
     },
   };
 }
