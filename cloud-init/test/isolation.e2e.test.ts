@@ -343,13 +343,10 @@ async function setUp(): Promise<void> {
   must('ip', ['-n', NS.app, 'route', 'add', 'default', 'via', '172.30.0.1']);
 
   // Both hosts forward (Docker needs it; shared/host.ts sets it) and filter spoofed sources.
+  // (written to /proc/sys, which is per namespace for net.*; procps' sysctl is not on every system)
   for (const ns of [NS.master, NS.worker]) {
-    for (const k of [
-      'net.ipv4.ip_forward=1',
-      'net.ipv4.conf.all.rp_filter=1',
-      'net.ipv4.conf.default.rp_filter=1',
-    ])
-      must('ip', inNs(ns, 'sysctl', ['-qw', k]));
+    for (const k of ['ip_forward', 'conf/all/rp_filter', 'conf/default/rp_filter'])
+      must('ip', inNs(ns, 'bash', ['-c', `echo 1 >/proc/sys/net/ipv4/${k}`]));
   }
   // UFW's forward policy on the master (harden.sh enables UFW with DEFAULT_FORWARD_POLICY=DROP).
   must('ip', inNs(NS.master, 'iptables', ['-w', '-P', 'FORWARD', 'DROP']));
