@@ -19,12 +19,12 @@ interface User {
   createdAt: string;
 }
 
-/** GoTrue's error body: `{code, error_code, msg}` (supabase/auth internal/api/errors.go). */
+/** GoTrue's error body: `{code, error_code, msg}` (supabase/auth v2.186.0 internal/api/apierrors/apierrors.go:49-51). */
 function fail(res: ServerResponse, status: number, errorCode: string, msg: string): void {
   sendJson(res, status, { code: status, error_code: errorCode, msg });
 }
 
-/** GOTRUE_JWT_ADMIN_ROLES' default (supabase/auth internal/conf/configuration.go). */
+/** GOTRUE_JWT_ADMIN_ROLES' default (supabase/auth v2.186.0 internal/conf/configuration.go:1087-1088). */
 const ADMIN_ROLES = new Set(['service_role', 'supabase_admin']);
 const TOKEN_SECONDS = 3600;
 

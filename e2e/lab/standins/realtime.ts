@@ -30,7 +30,7 @@ interface Member {
   self: boolean;
 }
 
-/** The tenant Realtime reads from a Host header: its first label (realtime lib/realtime/database.ex get_external_id). */
+/** The tenant Realtime reads from a Host header: its first label (supabase/realtime v2.78.15 lib/realtime/database.ex:289-294, get_external_id). */
 export function tenantOf(host: string | undefined): string {
   return (host ?? '').split(':')[0]!.split('.')[0]!;
 }

@@ -126,14 +126,53 @@ function limitClause(query: URLSearchParams): string {
   return `${limit ? ` limit ${n(limit)}` : ''}${offset ? ` offset ${n(offset)}` : ''}`;
 }
 
-/** PostgREST's HTTP status for a Postgres error (postgrest src/PostgREST/Error.hs, pgErrorStatus). */
-export function pgErrorStatus(code: string | undefined, authenticated: boolean): number {
+/**
+ * PostgREST's HTTP status for a Postgres error, as PostgREST v14.5 maps a server error
+ * (src/PostgREST/Error.hs:588-636, `pgErrorStatus`); any other failure (no SQLSTATE) is 500.
+ * The PGRST/PT codes of `raise` are not modelled (500).
+ */
+export function pgErrorStatus(code: string | undefined, authenticated: boolean, message = ''): number {
+  if (code === undefined) return 500;
+  const exact: Record<string, number> = {
+    '23503': 409,
+    '23505': 409,
+    '25006': 405,
+    '53400': 500,
+    '57P01': 503,
+    P0001: 400,
+    '42P01': 404,
+    '42P17': 500,
+  };
+  if (code === '21000') return message.endsWith('requires a WHERE clause') ? 400 : 500;
+  if (code === '22023') return message.startsWith('role') && message.endsWith('does not exist') ? 401 : 400;
+  if (code === '42883') return message.startsWith('function xmlagg(') ? 406 : 404;
   if (code === '42501') return authenticated ? 403 : 401;
-  if (code === '23505' || code === '23503') return 409;
-  if (code === '42P01' || code === '42883') return 404;
-  if (code === 'P0001') return 400;
-  if (code && /^(22|23|42)/.test(code)) return 400;
-  return 500;
+  if (exact[code] !== undefined) return exact[code]!;
+  const byClass: Record<string, number> = {
+    '08': 503,
+    '09': 500,
+    '0L': 403,
+    '0P': 403,
+    '25': 500,
+    '28': 403,
+    '2D': 500,
+    '38': 500,
+    '39': 500,
+    '3B': 500,
+    '40': 500,
+    '53': 503,
+    '54': 500,
+    '55': 500,
+    '57': 500,
+    '58': 500,
+    F0: 500,
+    HV: 500,
+    P0: 500,
+    XX: 500,
+    PT: 500,
+    PG: 500,
+  };
+  return byClass[code.slice(0, 2)] ?? 400;
 }
 
 function prefer(req: IncomingMessage): Set<string> {
@@ -271,7 +310,7 @@ export function createRestHandler(config: StandinConfig): {
         if (err instanceof RestError) throw err;
         const e = err as { code?: string; message: string; detail?: string; hint?: string };
         throw new RestError({
-          status: pgErrorStatus(e.code, role !== 'anon'),
+          status: pgErrorStatus(e.code, role !== 'anon', e.message),
           code: e.code ?? 'PGRST000',
           message: e.message,
           details: e.detail ?? null,

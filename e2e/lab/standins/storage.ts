@@ -26,15 +26,70 @@ interface Bucket {
   objects: Map<string, StoredObject>;
 }
 
-/** Storage's error body (supabase/storage src/internal/errors/codes.ts): `{statusCode, error, message}`. */
-function fail(
-  res: ServerResponse,
-  status: number,
-  error: string,
-  message: string,
-  statusCode = String(status),
-): void {
-  sendJson(res, status, { statusCode, error, message });
+/** A Storage error: the fields of its `StorageBackendError` (supabase/storage v1.44.2 src/internal/errors/codes.ts). */
+export interface StorageErr {
+  readonly statusCode: number;
+  readonly code: string;
+  /** Absent: the code stands in for it. */
+  readonly error?: string;
+  readonly message: string;
+}
+
+/** The errors the stand-in answers, as codes.ts (v1.44.2) defines them. */
+export const STORAGE_ERRORS = {
+  /** codes.ts:103-110 */
+  noSuchBucket: {
+    statusCode: 404,
+    code: 'NoSuchBucket',
+    error: 'Bucket not found',
+    message: 'Bucket not found',
+  },
+  /** codes.ts:120-127 */
+  noSuchKey: { statusCode: 404, code: 'NoSuchKey', error: 'not_found', message: 'Object not found' },
+  /** codes.ts:169-176 */
+  exists: {
+    statusCode: 409,
+    code: 'ResourceAlreadyExists',
+    error: 'Duplicate',
+    message: 'The resource already exists',
+  },
+  /** codes.ts:296-304 */
+  invalidBucketName: {
+    statusCode: 400,
+    code: 'InvalidBucketName',
+    error: 'Invalid Input',
+    message: 'Bucket name invalid',
+  },
+  /** codes.ts:59-66 */
+  bucketNotEmpty: {
+    statusCode: 409,
+    code: 'ResourceNotEmpty',
+    message: 'The bucket you tried to delete is not empty',
+  },
+  /** codes.ts:351-357 (uploader.ts:350-351: a form without a file) */
+  noContent: { statusCode: 400, code: 'InvalidRequest', message: 'No content provided' },
+} satisfies Record<string, StorageErr>;
+
+/** codes.ts:160-167: what the JWT plugin throws for a bad token (src/http/plugins/jwt.ts:66) and RLS refuses. */
+export function accessDenied(message: string): StorageErr {
+  return { statusCode: 403, code: 'AccessDenied', error: 'Unauthorized', message };
+}
+
+/**
+ * How Storage v1.44.2 answers an error: HTTP 400 (500 for a 500) with the real status in the
+ * body's `statusCode`, and `error` defaulting to the code (src/internal/errors/storage-error.ts:21,77-84;
+ * src/http/error-handler.ts:48-75).
+ */
+export function storageErrorAnswer(e: StorageErr): { status: number; body: Record<string, string> } {
+  return {
+    status: e.statusCode === 500 ? 500 : 400,
+    body: { statusCode: String(e.statusCode), code: e.code, error: e.error ?? e.code, message: e.message },
+  };
+}
+
+function fail(res: ServerResponse, e: StorageErr): void {
+  const { status, body } = storageErrorAnswer(e);
+  sendJson(res, status, body);
 }
 
 /** The file part of a multipart/form-data body (storage-js sends Blobs as the part named ""). */
@@ -83,10 +138,17 @@ export function createStorageHandler(
     }
     const token = bearer(req);
     const claims = verifyJwt(token, config.jwtSecret);
-    if (!token) return fail(res, 400, 'Error', "headers must have required property 'authorization'");
-    if (!claims) return fail(res, 400, 'InvalidJWT', 'invalid signature', '403');
+    // Fastify's schema check of the headers, answered as error-handler.ts:78-99 does.
+    if (!token)
+      return sendJson(res, 400, {
+        statusCode: '400',
+        error: 'Error',
+        code: 'InternalError',
+        message: "headers must have required property 'authorization'",
+      });
+    if (!claims) return fail(res, accessDenied('invalid signature'));
     if (claims.role !== 'service_role') {
-      return fail(res, 400, 'Unauthorized', 'new row violates row-level security policy', '403');
+      return fail(res, accessDenied('new row violates row-level security policy'));
     }
     if (method === 'POST' && path === '/bucket') {
       const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as {
@@ -95,9 +157,8 @@ export function createStorageHandler(
         public?: boolean;
       };
       const id = body.id ?? body.name ?? '';
-      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id))
-        return fail(res, 400, 'InvalidBucketName', `Bucket name invalid`);
-      if (buckets.has(id)) return fail(res, 400, 'Duplicate', 'The resource already exists', '409');
+      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(id)) return fail(res, STORAGE_ERRORS.invalidBucketName);
+      if (buckets.has(id)) return fail(res, STORAGE_ERRORS.exists);
       buckets.set(id, {
         id,
         public: body.public === true,
@@ -109,7 +170,7 @@ export function createStorageHandler(
     const bucketPath = /^\/bucket\/([^/]+)(\/empty)?$/.exec(path);
     if (bucketPath) {
       const bucket = buckets.get(decodeURIComponent(bucketPath[1]!));
-      if (!bucket) return fail(res, 400, 'Bucket not found', 'Bucket not found', '404');
+      if (!bucket) return fail(res, STORAGE_ERRORS.noSuchBucket);
       if (method === 'GET' && !bucketPath[2]) {
         return sendJson(res, 200, {
           id: bucket.id,
@@ -126,8 +187,7 @@ export function createStorageHandler(
         return sendJson(res, 200, { message: 'Successfully emptied' });
       }
       if (method === 'DELETE' && !bucketPath[2]) {
-        if (bucket.objects.size > 0)
-          return fail(res, 400, 'InvalidRequest', 'The bucket you tried to delete is not empty', '409');
+        if (bucket.objects.size > 0) return fail(res, STORAGE_ERRORS.bucketNotEmpty);
         buckets.delete(bucket.id);
         return sendJson(res, 200, { message: 'Successfully deleted' });
       }
@@ -135,19 +195,19 @@ export function createStorageHandler(
     const object = /^\/object\/(?:authenticated\/)?([^/]+)(?:\/(.+))?$/.exec(path);
     if (object) {
       const bucket = buckets.get(decodeURIComponent(object[1]!));
-      if (!bucket) return fail(res, 400, 'Bucket not found', 'Bucket not found', '404');
+      if (!bucket) return fail(res, STORAGE_ERRORS.noSuchBucket);
       const name = object[2] ? decodeURIComponent(object[2]) : undefined;
       if (name !== undefined && (method === 'POST' || method === 'PUT')) {
         const exists = bucket.objects.get(name);
         const upsert = method === 'PUT' || req.headers['x-upsert'] === 'true';
-        if (method === 'PUT' && !exists) return fail(res, 400, 'not_found', 'Object not found', '404');
-        if (exists && !upsert) return fail(res, 400, 'Duplicate', 'The resource already exists', '409');
+        if (method === 'PUT' && !exists) return fail(res, STORAGE_ERRORS.noSuchKey);
+        if (exists && !upsert) return fail(res, STORAGE_ERRORS.exists);
         const body = await readBody(req);
         const type = String(req.headers['content-type'] ?? 'application/octet-stream');
         const file = type.startsWith('multipart/form-data')
           ? multipartFile(body, type)
           : { bytes: body, type };
-        if (!file) return fail(res, 400, 'InvalidRequest', 'no file part in the form');
+        if (!file) return fail(res, STORAGE_ERRORS.noContent);
         const stored: StoredObject = {
           id: exists?.id ?? randomUUID(),
           bytes: file.bytes,
@@ -160,7 +220,7 @@ export function createStorageHandler(
       }
       if (name !== undefined && method === 'GET') {
         const o = bucket.objects.get(name);
-        if (!o) return fail(res, 400, 'not_found', 'Object not found', '404');
+        if (!o) return fail(res, STORAGE_ERRORS.noSuchKey);
         res.writeHead(200, {
           'content-type': o.contentType,
           'content-length': String(o.bytes.length),
@@ -187,6 +247,7 @@ export function createStorageHandler(
         return sendJson(res, 200, removed);
       }
     }
-    fail(res, 404, 'not_found', 'Route not found');
+    // Not checked against Storage (its router's 404 is not modelled).
+    sendJson(res, 404, { statusCode: '404', error: 'not_found', message: 'Route not found' });
   };
 }
