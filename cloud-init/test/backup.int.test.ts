@@ -174,6 +174,49 @@ describe.skipIf(missing.length > 0)('backup script', () => {
     expect(r.log).not.toContain('sftp.command');
   });
 
+  it('when backup.json says prune: false (a worker), then the snapshot is taken and no forget runs', () => {
+    editConfig((c) => {
+      c.prune = false;
+    });
+    const r = runBackup();
+    expect(r.code).toBe(0);
+    expect(r.status).toMatchObject({ success: true, snapshot_id: '4f1a2b3c5d6e' });
+    expect(r.log).toContain(' backup --json');
+    expect(r.log).not.toContain('forget');
+    expect(r.log).not.toContain('--prune');
+  });
+
+  it("when backup.json names a target file, then {target} becomes the sub-account's user@host in the repository and the ssh command", () => {
+    writeFileSync(join(dir, 'backup-target'), 'u123456-sub3@u123456.your-storagebox.de\n');
+    editConfig((c) => {
+      c.target_file = join(dir, 'backup-target');
+      c.repository = 'sftp:{target}:.';
+      c.sftp_command = 'ssh -p 23 -i /etc/supafleet/backup.key {target} -s sftp';
+    });
+    const r = runBackup();
+    expect(r.code).toBe(0);
+    expect(r.log).toContain(
+      'restic -o sftp.command=ssh -p 23 -i /etc/supafleet/backup.key u123456-sub3@u123456.your-storagebox.de -s sftp cat config',
+    );
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['not user@host', 'u1; rm -rf /\n'],
+  ])('when the target file is %s, then nothing reaches restic and the status says so', (_, content) => {
+    if (content !== undefined) writeFileSync(join(dir, 'backup-target'), content);
+    editConfig((c) => {
+      c.target_file = join(dir, 'backup-target');
+      c.repository = 'sftp:{target}:.';
+    });
+    const r = runBackup();
+    expect(r.code).not.toBe(0);
+    expect(r.status).toMatchObject({ success: false, snapshot_id: null });
+    expect(r.status.error).toMatch(/^backup target .* is missing or not user@host$/);
+    expect(validStatus(r.status)).toBe(true);
+    expect(r.log).not.toContain('restic');
+  });
+
   it('when the repository cannot be reached, then the status says so', () => {
     const r = runBackup({ RESTIC_CAT_EXIT: '1' });
     expect(r.status).toMatchObject({ success: false, error: 'restic repository not reachable (exit 1)' });

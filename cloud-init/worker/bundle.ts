@@ -11,8 +11,14 @@ import type { WorkerBundleInput } from './input.ts';
 import { renderWorkerVector } from './vector.ts';
 
 export const WORKER_STATE_DIR = '/opt/supafleet';
-/** SSH key the backup script uses for the Storage Box (installed on the worker, not in the bundle). */
+/**
+ * SSH key the backup script uses for the Storage Box: with per-project sub-accounts
+ * (`storage_box.id`), the worker makes it at first boot and installs its public half in
+ * its sub-account (user-data.ts); it is never in the bundle.
+ */
 export const BACKUP_SSH_KEY = '/etc/supafleet/backup.key';
+/** Where first boot writes the worker's sub-account as `user@host` (backup.sh reads it as {target}). */
+export const BACKUP_TARGET_FILE = '/etc/supafleet/backup-target';
 
 const STATIC = {
   backup: staticFile(import.meta.url, '../shared/static/backup.sh'),
@@ -25,10 +31,27 @@ const STATIC = {
   webhooks: staticFile(import.meta.url, './static/webhooks.sql'),
 };
 
-function backupJson(input: WorkerBundleInput): string {
+/**
+ * Where the worker's backups go. With `storage_box.id`, the project has its own
+ * sub-account whose home is `supafleet/<project>`: the repository is that home
+ * (`sftp:<sub-account>:.`), and the sub-account, which Hetzner names, is read from
+ * BACKUP_TARGET_FILE. Without it, the fleet's main account and `supafleet/<project>`.
+ * Workers never prune: a sub-account only adds snapshots, and retention runs from the
+ * main account (docs/running-your-fleet.md, "Backups").
+ */
+function backupTarget(input: WorkerBundleInput): { repository: string; login: string; targetFile?: string } {
   const { fleet, project } = input;
   const host = hostname('storage_box.host', fleet.storage_box.host);
   const user = posixUser('storage_box.user', fleet.storage_box.user);
+  if (fleet.storage_box.id !== undefined) {
+    return { repository: 'sftp:{target}:.', login: '{target}', targetFile: BACKUP_TARGET_FILE };
+  }
+  return { repository: `sftp://${user}@${host}:23/supafleet/${project.name}`, login: `${user}@${host}` };
+}
+
+function backupJson(input: WorkerBundleInput): string {
+  const { project } = input;
+  const target = backupTarget(input);
   return (
     JSON.stringify(
       {
@@ -45,10 +68,12 @@ function backupJson(input: WorkerBundleInput): string {
         ],
         keep: project.backup.keep,
         paths: ['.env', 'docker-compose.yml', 'function-secrets.json', 'functions', AGENT_STORAGE_MOUNT],
-        repository: `sftp://${user}@${host}:23/supafleet/${project.name}`,
-        sftp_command: `ssh -p 23 -i ${BACKUP_SSH_KEY} -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${WORKER_STATE_DIR}/.ssh_known_hosts ${user}@${host} -s sftp`,
+        prune: false,
+        repository: target.repository,
+        sftp_command: `ssh -p 23 -i ${BACKUP_SSH_KEY} -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${WORKER_STATE_DIR}/.ssh_known_hosts ${target.login} -s sftp`,
         state_dir: WORKER_STATE_DIR,
         tag: `project=${project.name}`,
+        ...(target.targetFile !== undefined ? { target_file: target.targetFile } : {}),
       },
       null,
       1,

@@ -1,11 +1,14 @@
 /**
  * The worker's user_data: a bootstrap only. Hardening and Docker (shared with the
- * master), then enrollment. It carries no long-lived secret: only the single-use
- * enrollment token, the master URL and the master's WireGuard public key.
+ * master), the backup key for the project's Storage Box sub-account, then enrollment.
+ * It carries no long-lived secret: only the single-use enrollment token, the master URL,
+ * the master's WireGuard public key and the sub-account's one-time password, which
+ * apply replaces once the worker is healthy.
  */
+import type { Secret } from '../../core/seal/secret.ts';
 import type { ResolvedFleet, ResolvedProject } from '../../core/spec/defaults.ts';
 import { backupPackages } from '../versions.ts';
-import { hostname, ipv4Cidr, urlSafeToken, wgKey } from '../shared/checks.ts';
+import { hostname, ipv4Cidr, posixUser, urlSafeToken, wgKey } from '../shared/checks.ts';
 import { renderCloudConfig, type UserData } from '../shared/cloud-config.ts';
 import { hostFiles, type UfwRule } from '../shared/host.ts';
 import { staticFile } from '../shared/static-file.ts';
@@ -21,14 +24,55 @@ export interface WorkerEnrollment {
   readonly masterWgPublicKey: string;
 }
 
+/** The project's own Storage Box sub-account (fleets with `storage_box.id`). */
+export interface WorkerBackupAccount {
+  /** The sub-account's user, as Hetzner assigned it (`u123456-sub3`). */
+  readonly user: string;
+  /** The host it logs in at (the sub-account's `server`). */
+  readonly host: string;
+  /** One-time password: first boot installs the worker's key with it; apply then replaces it. */
+  readonly password: Secret;
+}
+
 export interface WorkerUserDataInput {
   readonly fleet: ResolvedFleet;
   readonly project: ResolvedProject;
   readonly enrollment: WorkerEnrollment;
+  /** Required when the fleet sets `storage_box.id`, refused otherwise. */
+  readonly backup?: WorkerBackupAccount;
 }
 
 const HARDEN = staticFile(import.meta.url, '../shared/static/harden.sh');
 const ENROLL = staticFile(import.meta.url, './static/enroll.sh');
+const BACKUP_KEY = staticFile(import.meta.url, './static/backup-key.sh');
+/** Storage Box sub-account passwords as supafleet makes them (core/hetzner/storage-box.ts). */
+const ONE_TIME_PASSWORD = /^[A-Za-z0-9_.-]{12,128}$/;
+
+function backupAccountFile(fleet: ResolvedFleet, backup: WorkerBackupAccount | undefined) {
+  if (fleet.storage_box.id === undefined) {
+    if (backup) throw new Error('backup: the fleet has no storage_box.id, so workers use no sub-account');
+    return [];
+  }
+  if (!backup) {
+    throw new Error(
+      `backup: the fleet's Storage Box ${fleet.storage_box.id} gives each project a sub-account; pass the project's`,
+    );
+  }
+  const user = posixUser('backup.user', backup.user);
+  const host = hostname('backup.host', backup.host);
+  if (!ONE_TIME_PASSWORD.test(backup.password.reveal())) {
+    throw new Error('backup.password: expected 12-128 characters of A-Z a-z 0-9 _ . -');
+  }
+  const account = { target: `${user}@${host}`, password: backup.password.reveal(), agent_uid: AGENT_UID };
+  return [
+    {
+      path: '/etc/supafleet/backup-account.json',
+      content: JSON.stringify(account) + '\n',
+      permissions: '0600',
+    },
+    { path: '/usr/local/sbin/supafleet-backup-key', content: BACKUP_KEY, permissions: '0755' },
+  ];
+}
 
 function masterUrl(fleet: ResolvedFleet, url: string): string {
   const m = /^https:\/\/([a-z0-9.-]+)$/.exec(url);
@@ -42,6 +86,7 @@ function masterUrl(fleet: ResolvedFleet, url: string): string {
 
 export function renderWorkerUserData(input: WorkerUserDataInput): UserData {
   const { fleet, project, enrollment } = input;
+  const backupFiles = backupAccountFile(fleet, input.backup);
   const cidr = fleet.network.cidr;
   ipv4Cidr('network.cidr', cidr);
   const ufw: UfwRule[] = [{ action: 'allow', port: 'any', proto: 'any', from: cidr }];
@@ -76,7 +121,12 @@ export function renderWorkerUserData(input: WorkerUserDataInput): UserData {
       },
       { path: '/usr/local/sbin/supafleet-harden', content: HARDEN, permissions: '0755' },
       { path: '/usr/local/sbin/supafleet-enroll', content: ENROLL, permissions: '0755' },
+      ...backupFiles,
     ],
-    runcmd: [['/usr/local/sbin/supafleet-harden'], ['/usr/local/sbin/supafleet-enroll']],
+    runcmd: [
+      ['/usr/local/sbin/supafleet-harden'],
+      ...(backupFiles.length > 0 ? [['/usr/local/sbin/supafleet-backup-key']] : []),
+      ['/usr/local/sbin/supafleet-enroll'],
+    ],
   });
 }

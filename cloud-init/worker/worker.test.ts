@@ -10,6 +10,7 @@ import { allUserDataText, decodeUserData } from '../test/decode.ts';
 import { renderWorkerBundle } from './bundle.ts';
 import { WORKER_PORTS } from './compose.ts';
 import { renderWorkerUserData } from './user-data.ts';
+import { Secret } from '../../core/seal/secret.ts';
 
 const fleet = resolveFleet(fleetSpec);
 const typical = resolveProject(projectSpecs.typical!);
@@ -314,5 +315,88 @@ describe('worker stack bundle', () => {
         wgAddress: '192.168.1.2',
       }),
     ).toThrow(/^wgAddress: /);
+  });
+});
+
+describe("the worker's own Storage Box sub-account (storage_box.id)", () => {
+  const boxFleet = resolveFleet({ ...fleetSpec, storage_box: { ...fleetSpec.storage_box, id: 4711 } });
+  const account = {
+    user: 'u123456-sub3',
+    host: 'u123456.your-storagebox.de',
+    password: new Secret('oneTimePassw0rd_for-acme-Aa1-'),
+  };
+  const render = (f = boxFleet, backup: typeof account | null = account) =>
+    renderWorkerUserData({
+      fleet: f,
+      project: typical,
+      enrollment: placeholderEnrollment('example.com'),
+      ...(backup ? { backup } : {}),
+    });
+
+  it("when user_data is rendered, then first boot gets the project's sub-account as user@host with its one-time password, before enrollment", () => {
+    const decoded = decodeUserData(render().text);
+    const file = decoded.files.find((f) => f.path === '/etc/supafleet/backup-account.json')!;
+    expect(JSON.parse(file.content)).toEqual({
+      target: 'u123456-sub3@u123456.your-storagebox.de',
+      password: 'oneTimePassw0rd_for-acme-Aa1-',
+      agent_uid: 1000,
+    });
+    expect(file.permissions).toBe('0600');
+    const doc = parse(render().text) as { runcmd: string[][] };
+    expect(doc.runcmd.filter((c) => c.length === 1)).toEqual([
+      ['/usr/local/sbin/supafleet-harden'],
+      ['/usr/local/sbin/supafleet-backup-key'],
+      ['/usr/local/sbin/supafleet-enroll'],
+    ]);
+    expect(render().bytes).toBeLessThanOrEqual(WORKER_TARGET);
+  });
+
+  it('when the fleet names a box but no sub-account is given, or the other way round, then rendering refuses', () => {
+    expect(() => render(boxFleet, null)).toThrow(/gives each project a sub-account/);
+    expect(() => render(fleet)).toThrow(/no storage_box.id/);
+  });
+
+  it('when the sub-account user or password is malformed, then rendering refuses without printing the password', () => {
+    expect(() => render(boxFleet, { ...account, user: 'u1;rm' })).toThrow(/backup.user/);
+    const bad = new Secret('short');
+    let message = '';
+    try {
+      render(boxFleet, { ...account, password: bad });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/backup.password/);
+    expect(message).not.toContain('short');
+  });
+
+  it('when the fleet has no box id, then user_data has no backup account and no backup-key step', () => {
+    const decoded = decodeUserData(
+      renderWorkerUserData({ fleet, project: typical, enrollment: placeholderEnrollment('example.com') })
+        .text,
+    );
+    expect(decoded.files.map((f) => f.path)).not.toContain('/etc/supafleet/backup-account.json');
+  });
+
+  it("when the bundle is rendered, then backup.json targets the sub-account's own home read from the target file, and never prunes", () => {
+    const bundle = renderWorkerBundle({
+      fleet: boxFleet,
+      project: full,
+      secrets: placeholderSecrets(),
+      opened: placeholderOpened(full),
+      revision: 7,
+      wgAddress: '10.100.0.5',
+    });
+    const conf = JSON.parse(bundle.get('backup/backup.json')!) as Record<string, unknown>;
+    expect(conf).toMatchObject({
+      repository: 'sftp:{target}:.',
+      target_file: '/etc/supafleet/backup-target',
+      prune: false,
+    });
+    expect(conf.sftp_command).toMatch(/ -i \/etc\/supafleet\/backup\.key .* \{target\} -s sftp$/);
+    expect(JSON.stringify(conf)).not.toContain('u123456@');
+  });
+
+  it('when the fleet has no box id, then workers still never prune', () => {
+    expect(JSON.parse(bundleOf(full).get('backup/backup.json')!)).toMatchObject({ prune: false });
   });
 });

@@ -4,6 +4,7 @@
  * logger that can mask secrets.
  */
 import type { HetznerClient } from '../hetzner/client.ts';
+import type { StorageBoxClient } from '../hetzner/storage-box.ts';
 
 export type { GitHubApi } from '../github/types.ts';
 export type { MasterApi } from '../master-client/types.ts';
@@ -19,6 +20,12 @@ export type HetznerApi = Pick<
   | 'changeServerType'
   | 'power'
   | 'ensureWorkerFirewall'
+>;
+
+/** The Storage Box sub-accounts apply manages: one per project, when fleet.yaml sets `storage_box.id`. */
+export type StorageBoxApi = Pick<
+  StorageBoxClient,
+  'ensureProjectSubaccount' | 'resetPassword' | 'deleteProjectSubaccounts'
 >;
 
 export interface Clock {

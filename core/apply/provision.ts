@@ -6,13 +6,14 @@
  * because the server is found by its labels and the registry by name.
  */
 import { SERVER_IMAGE } from '../../cloud-init/versions.ts';
-import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
+import { renderWorkerUserData, type WorkerBackupAccount } from '../../cloud-init/worker/user-data.ts';
+import { backupHome, generateSubaccountPassword } from '../hetzner/storage-box.ts';
 import { WORKER_TARGET, assertUserDataBudget } from '../../cloud-init/shared/budget.ts';
 import { workerLabels, workerServerName, type ServerRole } from '../naming/labels.ts';
 import type { PlanStep } from '../plan/types.ts';
 import { resolveFleet, resolveProject } from '../spec/defaults.ts';
 import type { FleetSpec, ProjectSpec } from '../spec/types.ts';
-import type { Clock, GitHubApi, HetznerApi, Logger, MasterApi } from './ports.ts';
+import type { Clock, GitHubApi, HetznerApi, Logger, MasterApi, StorageBoxApi } from './ports.ts';
 import { smokeAfterApply, type SmokeRunner } from './smoke.ts';
 import { reportStatus } from './status.ts';
 import { waitHealthy } from './wait-healthy.ts';
@@ -23,6 +24,8 @@ export const WORKER_IMAGE = SERVER_IMAGE;
 export interface ApplyDeps {
   readonly master: MasterApi;
   readonly hetzner: HetznerApi;
+  /** Needed when fleet.yaml sets `storage_box.id` (a backup sub-account per project). */
+  readonly storageBox?: StorageBoxApi;
   readonly github?: GitHubApi;
   readonly clock: Clock;
   readonly log: Logger;
@@ -71,6 +74,8 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
   const guard = { fleet: fleet.name, project: name, role: ROLE };
   let rowCreated = false;
   let createdServer: number | undefined;
+  let createdSubaccount = false;
+  let backupAccount: { box: number; id: number } | undefined;
   deps.log.info(`${name}: ${step.kind === 'create' ? 'creating' : `updating (${step.mode ?? 'in_place'})`}`);
   await reportStatus(deps, opts.status ?? {}, name, 'pending', `supafleet is applying ${name}`);
   try {
@@ -85,6 +90,13 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
       );
       if (!up.enrollment) throw new Error(`the master sent no enrollment token for ${name}`);
       const masterWgPublicKey = pinnedMasterKey(opts.masterWgPublicKey, up.enrollment.master_wg_public_key);
+      let backup: WorkerBackupAccount | undefined;
+      if (fleet.storage_box.id !== undefined) {
+        const account = await backupSubaccount(deps, fleet, name);
+        createdSubaccount = account.created;
+        backupAccount = { box: fleet.storage_box.id, id: account.id };
+        backup = account.backup;
+      }
       const userData = renderWorkerUserData({
         fleet: resolveFleet(fleet),
         project: resolveProject(spec),
@@ -93,6 +105,7 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
           masterUrl: workerMasterUrl(fleet),
           masterWgPublicKey,
         },
+        ...(backup ? { backup } : {}),
       });
       const bytes = assertUserDataBudget(userData.text, userData.parts);
       if (bytes > WORKER_TARGET) {
@@ -134,6 +147,11 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
       timeoutMs: opts.waitMs,
       ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
     });
+    if (backupAccount && deps.storageBox) {
+      // The worker installed its key at first boot; the password in its user_data dies here.
+      await deps.storageBox.resetPassword(backupAccount.box, backupAccount.id, generateSubaccountPassword());
+      deps.log.info(`${name}: backup sub-account's one-time password replaced`);
+    }
     const routes = await deps.master.putRoutes(name);
     deps.log.info(
       `${name}: routes reconciled (${routes.created} created, ${routes.updated} updated, ${routes.deleted} deleted; ` +
@@ -162,7 +180,13 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
   } catch (err) {
     const message = (err as Error).message;
     deps.log.error(`${name}: ${message}`);
-    const undone = await compensate(deps, { name, guard, createdServer, rowCreated });
+    const undone = await compensate(deps, {
+      name,
+      guard,
+      createdServer,
+      rowCreated,
+      ...(createdSubaccount && backupAccount ? { createdSubaccountBox: backupAccount.box } : {}),
+    });
     await reportStatus(
       deps,
       opts.status ?? {},
@@ -172,6 +196,40 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
     );
     return { project: name, outcome: 'failed', error: message, undone };
   }
+}
+
+/**
+ * The project's own Storage Box sub-account (home `supafleet/<project>`), found by its
+ * labels or created, with a one-time password for the new worker's first boot: the
+ * creation's, or a fresh one set now when the sub-account already existed.
+ */
+async function backupSubaccount(
+  deps: ApplyDeps,
+  fleet: FleetSpec,
+  name: string,
+): Promise<{ id: number; created: boolean; backup: WorkerBackupAccount }> {
+  const box = fleet.storage_box.id!;
+  if (!deps.storageBox) {
+    throw new Error(
+      `fleet.yaml sets storage_box.id ${box}, but apply has no Storage Box client; pass the Hetzner token`,
+    );
+  }
+  const ensured = await deps.storageBox.ensureProjectSubaccount(box, fleet.name, name);
+  let password = ensured.password;
+  if (!password) {
+    password = generateSubaccountPassword();
+    await deps.storageBox.resetPassword(box, ensured.subaccount.id, password);
+  }
+  deps.log.mask(password.reveal());
+  const sub = ensured.subaccount;
+  deps.log.info(
+    `${name}: backup sub-account ${sub.username} ${ensured.created ? 'created' : 'found'} (home ${backupHome(name)})`,
+  );
+  return {
+    id: sub.id,
+    created: ensured.created,
+    backup: { user: sub.username, host: sub.server, password },
+  };
 }
 
 /** A server type change: power off, change type (disk kept, so it can go back), power on. */
@@ -202,9 +260,20 @@ async function compensate(
     guard: { fleet: string; project: string; role: ServerRole };
     createdServer?: number;
     rowCreated: boolean;
+    /** The Storage Box whose project sub-account this run created. */
+    createdSubaccountBox?: number;
   },
 ): Promise<string[]> {
   const undone: string[] = [];
+  if (c.createdSubaccountBox !== undefined && deps.storageBox) {
+    try {
+      await deps.storageBox.deleteProjectSubaccounts(c.createdSubaccountBox, c.guard.fleet, c.name);
+      undone.push('backup sub-account');
+      deps.log.info(`${c.name}: undo: backup sub-account deleted`);
+    } catch (err) {
+      deps.log.error(`${c.name}: undo: deleting the backup sub-account failed: ${(err as Error).message}`);
+    }
+  }
   if (c.createdServer !== undefined) {
     try {
       const action = await deps.hetzner.deleteServer(c.createdServer, c.guard);

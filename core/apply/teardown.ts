@@ -1,8 +1,9 @@
 /**
  * Tears one project down (DESIGN §6): refuse while its last spec has `protect: true`,
  * take a final backup through the master and wait for it, remove the routes, delete
- * the server found by the fleet's labels, then `DELETE` the project (peer removed,
- * row tombstoned). Any failure stops before the next step, so nothing is deleted
+ * the server found by the fleet's labels, delete the project's Storage Box sub-account
+ * (its directory and backups stay with the main account), then `DELETE` the project
+ * (peer removed, row tombstoned). Any failure stops before the next step, so nothing is deleted
  * without its backup; a re-run picks up where this one stopped.
  */
 import type { ServerRole } from '../naming/labels.ts';
@@ -23,6 +24,8 @@ export interface TeardownResult {
   readonly project: string;
   readonly backup?: BackupOutcome;
   readonly serversDeleted: number;
+  /** Backup sub-accounts deleted (fleets with `storage_box.id`). */
+  readonly subaccountsDeleted: number;
   readonly tombstoned: boolean;
 }
 
@@ -62,6 +65,19 @@ export async function teardownProject(deps: ApplyDeps, opts: TeardownOptions): P
   const actions = await deps.hetzner.deleteLabelledServers({ fleet: opts.fleet.name, project: name, role });
   for (const action of actions) await deps.hetzner.waitForAction(action);
   deps.log.info(`${name}: ${actions.length} server(s) deleted`);
+  let subaccountsDeleted = 0;
+  const box = opts.fleet.storage_box.id;
+  if (box !== undefined) {
+    if (!deps.storageBox) {
+      throw new Error(
+        `${name}: fleet.yaml sets storage_box.id ${box}, but teardown has no Storage Box client; the sub-account was kept`,
+      );
+    }
+    subaccountsDeleted = await deps.storageBox.deleteProjectSubaccounts(box, opts.fleet.name, name);
+    deps.log.info(
+      `${name}: ${subaccountsDeleted} backup sub-account(s) deleted; the backups stay in supafleet/${name} of the main account`,
+    );
+  }
   let tombstoned = false;
   if (view) {
     tombstoned = (await deps.master.deleteProject(name)).deleted;
@@ -71,6 +87,7 @@ export async function teardownProject(deps: ApplyDeps, opts: TeardownOptions): P
     project: name,
     ...(backup ? { backup } : {}),
     serversDeleted: actions.length,
+    subaccountsDeleted,
     tombstoned,
   };
 }

@@ -1,6 +1,8 @@
 #!/bin/bash
 # supafleet backup (workers and the master): database dumps and the paths listed
-# in backup.json, to restic on the Storage Box, then retention from backup.json.
+# in backup.json, to restic on the Storage Box, then retention from backup.json
+# where it says prune (the master; a worker's sub-account only adds snapshots, and
+# retention of its repository runs from the Storage Box's main account).
 # Settings come from backup.json beside this script (read with jq); the status
 # file is written with jq so it is always valid JSON, on failure too.
 set -uo pipefail
@@ -35,24 +37,40 @@ record() {
   echo "supafleet-backup: $1" >&2
 }
 
+# A worker's Storage Box sub-account (user@host) is written at first boot to the file
+# target_file names; {target} in repository and sftp_command stands for it.
+target=""
+target_file=$(jq -r '.target_file // empty' "$conf")
+if [ -n "$target_file" ]; then
+  target=$(head -n 1 "$target_file" 2>/dev/null) || target=""
+  if ! [[ $target =~ ^[a-z0-9][a-z0-9-]*@[a-z0-9][a-z0-9.-]*$ ]]; then
+    record "backup target $target_file is missing or not user@host"
+    target=""
+  fi
+fi
 RESTIC_REPOSITORY=$(jq -r .repository "$conf")
+RESTIC_REPOSITORY=${RESTIC_REPOSITORY//\{target\}/$target}
 RESTIC_PASSWORD_FILE="$dir/restic-password"
 RESTIC_CACHE_DIR="$state/.restic-cache"
 export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE RESTIC_CACHE_DIR
 sftp_command=$(jq -r .sftp_command "$conf")
+sftp_command=${sftp_command//\{target\}/$target}
 tag=$(jq -r .tag "$conf")
+prune=$(jq -r 'if .prune == false then "no" else "yes" end' "$conf")
 restic_opts=()
 case $RESTIC_REPOSITORY in
   sftp:*) restic_opts=(-o "sftp.command=$sftp_command") ;;
 esac
 
-restic "${restic_opts[@]}" cat config >/dev/null 2>"$work/restic.err"
-rc=$?
-# restic 0.17+ exits 10 when there is no repository yet; older versions exit 1 and say so.
-if [ "$rc" -eq 10 ] || { [ "$rc" -eq 1 ] && grep -q 'Is there a repository at the following location' "$work/restic.err"; }; then
-  restic "${restic_opts[@]}" init || record "restic init failed"
-elif [ "$rc" -ne 0 ]; then
-  record "restic repository not reachable (exit $rc)"
+if [ -z "$error" ]; then
+  restic "${restic_opts[@]}" cat config >/dev/null 2>"$work/restic.err"
+  rc=$?
+  # restic 0.17+ exits 10 when there is no repository yet; older versions exit 1 and say so.
+  if [ "$rc" -eq 10 ] || { [ "$rc" -eq 1 ] && grep -q 'Is there a repository at the following location' "$work/restic.err"; }; then
+    restic "${restic_opts[@]}" init || record "restic init failed"
+  elif [ "$rc" -ne 0 ]; then
+    record "restic repository not reachable (exit $rc)"
+  fi
 fi
 
 size=""
@@ -86,7 +104,7 @@ if [ -z "$error" ]; then
   fi
 fi
 
-if [ -z "$error" ]; then
+if [ -z "$error" ] && [ "$prune" = yes ]; then
   mapfile -t keep < <(jq -r '.keep | "--keep-daily", .daily, "--keep-weekly", .weekly, "--keep-monthly", .monthly' "$conf")
   restic "${restic_opts[@]}" forget "${keep[@]}" --prune || record "restic forget failed"
 fi
