@@ -246,6 +246,7 @@ describe('loadConfig', () => {
     expect(c.supavisor?.url).toBe('http://127.0.0.1:4100');
     expect(c.supavisor?.jwtSecret.reveal()).toBe('supavisor-secret');
     expect(c.supavisor?.ports).toEqual({ transaction: 6543, session: 5433 });
+    expect(c.supavisor?.reconcileIntervalS).toBe(300);
   });
 
   it('when the Supavisor URL is set without its secret, or is not a URL, then both are reported', async () => {

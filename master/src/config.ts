@@ -38,6 +38,8 @@ export interface Config {
     readonly url: string;
     readonly jwtSecret: Secret;
     readonly ports: { readonly transaction: number; readonly session: number };
+    /** Seconds between reconciles of every enrolled project's tenant; 0: only the one at start. */
+    readonly reconcileIntervalS: number;
   };
   /** Empty: WireGuard is not managed (development). */
   readonly wgInterface: string;
@@ -286,6 +288,13 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     transaction: int('SUPAFLEET_POOLER_TRANSACTION_PORT', 6543, 1, 65535),
     session: int('SUPAFLEET_POOLER_SESSION_PORT', 5432, 1, 65535),
   };
+  const poolerReconcileIntervalS = int(
+    'SUPAFLEET_POOLER_RECONCILE_INTERVAL_S',
+    300,
+    0,
+    86_400,
+    ' (seconds between pooler tenant reconciles; 0 keeps only the one at start)',
+  );
   if (problems.length > 0 || !fleet || !cidr || !listen || !agentListen) throw new ConfigError(problems);
   return {
     ...config,
@@ -302,7 +311,14 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     kongAdminUrl,
     ...(logflareToken ? { logflare: { url: logflareUrl, token: new Secret(logflareToken) } } : {}),
     ...(supavisorUrl !== undefined && supavisorSecret
-      ? { supavisor: { url: supavisorUrl, jwtSecret: new Secret(supavisorSecret), ports: poolerPorts } }
+      ? {
+          supavisor: {
+            url: supavisorUrl,
+            jwtSecret: new Secret(supavisorSecret),
+            ports: poolerPorts,
+            reconcileIntervalS: poolerReconcileIntervalS,
+          },
+        }
       : {}),
     wgInterface,
     wgConfigPath,

@@ -265,7 +265,7 @@ async function syncPooler(
     const message = (err as Error).message;
     deps.log.warn(
       { project: name, err: message },
-      'syncing the Supavisor tenant failed; the next upsert or routes reconcile tries again',
+      'syncing the Supavisor tenant failed; the next upsert, routes reconcile or periodic reconcile tries again',
     );
     return { state: 'failed', message };
   }

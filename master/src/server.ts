@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import { publicKeyOf } from '../../core/seal/index.ts';
+import { publicKeyOf, Secret } from '../../core/seal/index.ts';
 import { generateProjectSecrets } from '../../core/secrets/generate.ts';
 import { validateProjectObject } from '../../core/spec/index.ts';
 import { createActiveHosts } from './active-hosts.ts';
@@ -20,7 +20,9 @@ import { logIngestFor } from './logs/index.ts';
 import { createMetrics } from './metrics.ts';
 import { disabledPeerManager } from './peers-disabled.ts';
 import { createSupavisorClient } from './pooler/client.ts';
+import { createPoolerReconciler } from './pooler/reconcile.ts';
 import { createPoolerTenants } from './pooler/sync.ts';
+import { projectSecrets } from './projects.ts';
 import type { KongRoutes, PeerManager } from './ports.ts';
 import { createPool, Registry } from './registry/registry.ts';
 import { createSecretBox } from './registry/secret-box.ts';
@@ -166,12 +168,28 @@ export async function startMaster(
   void purge();
   const purgeTimer = setInterval(() => void purge(), 60 * 60 * 1000);
   purgeTimer.unref();
+  // tenants an upsert or routes call could not make (worker not up yet, Supavisor down or reset)
+  const pooler = deps.pooler;
+  const poolerReconciler = pooler
+    ? createPoolerReconciler({
+        pooler,
+        enrolled: () => deps.registry.enrolledPeers(),
+        pgbouncerPassword: async (p) =>
+          new Secret((await projectSecrets(deps, deps.registry, p)).role_passwords.pgbouncer),
+        log,
+      })
+    : undefined;
+  if (poolerReconciler && config.supavisor) {
+    void poolerReconciler.run();
+    poolerReconciler.start(config.supavisor.reconcileIntervalS);
+  }
   return {
     publicAddress,
     agentAddress,
     async close() {
       clearInterval(purgeTimer);
       await deps.peerReconciler.stop();
+      await poolerReconciler?.stop();
       // stop accepting, let requests in flight finish (at most 5 s), then drop what is left
       const closed = Promise.all([s1, s2].map((s) => new Promise<void>((r) => s.close(() => r()))));
       for (const s of [s1, s2]) s.closeIdleConnections();
