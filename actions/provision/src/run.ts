@@ -16,6 +16,7 @@ import {
   githubClient,
   hetznerClient,
   masterClient,
+  storageBoxClient,
   writeSummary,
 } from '../../../core/apply/runner/core-io.ts';
 import { loadSpecs } from '../../../core/apply/runner/specs.ts';
@@ -69,6 +70,7 @@ export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<Provi
     }
     const master = masterClient(s.master, deps.clock, deps.log);
     const hetzner = hetznerClient(s.ctx, s.hetznerToken, deps.clock, deps.log);
+    const storageBox = storageBoxClient(s.ctx, s.hetznerToken, deps.clock, deps.log);
     const github = githubClient(s.ctx, s.githubToken);
     const { actual, result } = await planFleet(s.ctx, loaded, { master, hetzner, log: deps.log });
     const specs = new Map(loaded.projects.map((p) => [p.name, p]));
@@ -112,6 +114,7 @@ export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<Provi
         {
           master,
           hetzner,
+          storageBox,
           ...(github ? { github } : {}),
           clock: deps.clock,
           log: deps.log,

@@ -14,6 +14,7 @@ import {
   githubClient,
   hetznerClient,
   masterClient,
+  storageBoxClient,
   writeSummary,
 } from '../../../core/apply/runner/core-io.ts';
 import { loadSpecs } from '../../../core/apply/runner/specs.ts';
@@ -48,8 +49,16 @@ export async function run(overrides: Partial<TeardownDeps> = {}): Promise<Teardo
     }
     const master = masterClient(s.master, deps.clock, deps.log);
     const hetzner = hetznerClient(s.ctx, s.hetznerToken, deps.clock, deps.log);
+    const storageBox = storageBoxClient(s.ctx, s.hetznerToken, deps.clock, deps.log);
     const github = githubClient(s.ctx, s.githubToken);
-    const applyDeps = { master, hetzner, ...(github ? { github } : {}), clock: deps.clock, log: deps.log };
+    const applyDeps = {
+      master,
+      hetzner,
+      storageBox,
+      ...(github ? { github } : {}),
+      clock: deps.clock,
+      log: deps.log,
+    };
     const { actual, result } = await planFleet(s.ctx, loaded, { master, hetzner, log: deps.log });
     const rows = new Map(actual.projects.map((p) => [p.name, p]));
     const wanted = (name: string) => s.project === undefined || s.project === name;

@@ -20,6 +20,11 @@ export interface RunnerContext {
   readonly runUrl?: string;
   /** Hetzner API base URL (`HCLOUD_ENDPOINT`, as the hcloud CLI reads it); Hetzner's own when unset. */
   readonly hetznerEndpoint?: string;
+  /**
+   * The Hetzner API's base URL for Storage Boxes (`HETZNER_ENDPOINT`, as hcloud-go and the
+   * Ansible collection read it); `https://api.hetzner.com/v1` when unset.
+   */
+  readonly storageBoxEndpoint?: string;
 }
 
 function repoOf(value: string | undefined): RepoRef {
@@ -55,6 +60,7 @@ export function readRunnerContext(env: Readonly<Record<string, string | undefine
     githubApiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
     ...(runId ? { runUrl: `${server}/${repo.owner}/${repo.repo}/actions/runs/${runId}` } : {}),
     ...(env.HCLOUD_ENDPOINT ? { hetznerEndpoint: env.HCLOUD_ENDPOINT } : {}),
+    ...(env.HETZNER_ENDPOINT ? { storageBoxEndpoint: env.HETZNER_ENDPOINT } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import * as core from '@actions/core';
 import { createGitHubClient } from '../../github/client.ts';
 import type { GitHubApi } from '../../github/types.ts';
 import { HetznerClient } from '../../hetzner/client.ts';
+import { StorageBoxClient } from '../../hetzner/storage-box.ts';
 import { createMasterClient } from '../../master-client/client.ts';
 import type { MasterApi } from '../../master-client/types.ts';
 import type { Secret } from '../../seal/secret.ts';
@@ -79,6 +80,22 @@ export function hetznerClient(ctx: RunnerContext, token: Secret, clock: Clock, l
   return new HetznerClient({
     token: token.reveal(),
     ...(ctx.hetznerEndpoint ? { endpoint: ctx.hetznerEndpoint } : {}),
+    now: () => clock.now(),
+    sleep: (ms) => clock.sleep(ms),
+    onRetry: (e) => log.info(`hetzner ${e.kind}: ${e.reason}; retry ${e.attempt} in ${e.delayMs} ms`),
+  });
+}
+
+/** The Storage Box client (Hetzner API, same token): backup sub-accounts per project. */
+export function storageBoxClient(
+  ctx: RunnerContext,
+  token: Secret,
+  clock: Clock,
+  log: Logger,
+): StorageBoxClient {
+  return new StorageBoxClient({
+    token: token.reveal(),
+    ...(ctx.storageBoxEndpoint ? { endpoint: ctx.storageBoxEndpoint } : {}),
     now: () => clock.now(),
     sleep: (ms) => clock.sleep(ms),
     onRetry: (e) => log.info(`hetzner ${e.kind}: ${e.reason}; retry ${e.attempt} in ${e.delayMs} ms`),
