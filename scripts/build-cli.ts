@@ -118,6 +118,19 @@ const precompiledSchemas: Plugin = {
   },
 };
 
+/**
+ * The `yaml` package's ES module build (the same code as its CommonJS build for Node): esbuild
+ * hoists and tree-shakes it, where the CommonJS build runs every module of the package at load.
+ */
+const yamlEsm: Plugin = {
+  name: 'supafleet-yaml-esm',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, () => ({
+      path: join(root, 'node_modules', 'yaml', 'browser', 'index.js'),
+    }));
+  },
+};
+
 /** Builds the CLI into `outDir` and returns the files written, relative to it, sorted. */
 export async function buildCli(outDir: string): Promise<string[]> {
   rmSync(outDir, { recursive: true, force: true });
@@ -137,7 +150,7 @@ export async function buildCli(outDir: string): Promise<string[]> {
     logLevel: 'warning',
     // pg's optional native binding is not a dependency; pg falls back to JavaScript.
     external: ['pg-native'],
-    plugins: [inlineStaticFiles, versionOnly, precompiledSchemas],
+    plugins: [inlineStaticFiles, versionOnly, precompiledSchemas, yamlEsm],
     // CommonJS dependencies inside ESM output need require().
     banner: {
       js: "import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);",

@@ -1,5 +1,5 @@
 import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);
-import{a as i,b as g,c as F,d as S,e as $,f as h,g as q,h as M,i as G,j as W,k as y,l as K,m as B,n as H,o as P,p as z,q as d,r as Y,s as V,t as J,u as X,v as Z,w as Q}from"./chunk-FS633X3L.mjs";import{a as L,b as ee,c as te,e as ne}from"./chunk-GLPFNH2V.mjs";import{b as U}from"./chunk-QV36JT4Z.mjs";import{m as N,o as j,p as T}from"./chunk-JXSOJFM7.mjs";import"./chunk-VVCO2P3F.mjs";var c=(e,t)=>`PLACEHOLDER_${e}_`.padEnd(t,"x"),se=e=>[Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url"),Buffer.from(JSON.stringify({role:e,iss:"supabase",placeholder:!0})).toString("base64url"),"PLACEHOLDER-NOT-A-SIGNATURE"].join(".");function re(){return{jwt_secret:c("jwt",40),anon_key:se("anon"),service_role_key:se("service_role"),postgres_password:c("postgres",32),role_passwords:{authenticator:c("authenticator",32),supabase_auth_admin:c("auth",32),supabase_storage_admin:c("storage",32),supabase_functions_admin:c("functions",32),supabase_realtime_admin:c("realtime",32),pgbouncer:c("pgbouncer",32)},realtime_db_enc_key:c("enc",16),secret_key_base:c("keybase",64),vault_enc_key:c("vault",32),pg_meta_crypto_key:c("meta",32),logflare_api_key:c("logflare",32),restic_password:c("restic",48),s3_protocol_access_key_id:c("s3id",32),s3_protocol_access_key_secret:c("s3secret",64),agent_token:"PLACEHOLDER_agent_token_not_a_real_secret",command_key:"PLACEHOLDER_command_key_not_a_real_secret"}}function oe(e){let t={};e.auth.smtp&&(t["auth.smtp.pass"]="PLACEHOLDER-smtp-password");for(let n of Object.keys(e.auth.external))t[`auth.external.${n}.secret`]=`PLACEHOLDER-${n}-secret`;for(let n of Object.keys(e.functions.secrets))t[`functions.secrets.${n}`]=`PLACEHOLDER-${n}`;return t}function ae(e){return{token:"PLACEHOLDER_enrollment_token_minted_by_the_master",masterUrl:`https://fleet.${e}`,masterWgPublicKey:"PLACEHOLDERmasterWireGuardPublicKeyAAAAAAAA="}}var w=[{key:"authelia_reset_password_jwt_secret",env:"AUTHELIA_RESET_PASSWORD_JWT_SECRET",bytes:32},{key:"authelia_session_secret",env:"AUTHELIA_SESSION_SECRET",bytes:32},{key:"authelia_storage_encryption_key",env:"AUTHELIA_STORAGE_ENCRYPTION_KEY",bytes:32},{key:"kong_db_password",env:"KONG_DB_PASSWORD",bytes:16},{key:"logflare_private_token",env:"LOGFLARE_PRIVATE_ACCESS_TOKEN",bytes:16},{key:"logflare_public_token",env:"LOGFLARE_PUBLIC_ACCESS_TOKEN",bytes:16},{key:"postgres_password",env:"POSTGRES_PASSWORD",bytes:16},{key:"redis_password",env:"REDIS_PASSWORD",bytes:16},{key:"registry_db_password",env:"REGISTRY_DB_PASSWORD",bytes:16},{key:"registry_encryption_key",env:"SUPAFLEET_SECRETS_KEY",bytes:32,encoding:"base64"},{key:"supavisor_jwt_secret",env:"SUPAVISOR_JWT_SECRET",bytes:20},{key:"supavisor_secret_key_base",env:"SUPAVISOR_SECRET_KEY_BASE",bytes:32},{key:"supavisor_vault_enc_key",env:"SUPAVISOR_VAULT_ENC_KEY",bytes:16}];function ie(e){return H(Object.fromEntries(w.map(t=>[t.env,e[t.key]])))}function pe(){let e={};for(let t of w)e[t.key]=`PLACEHOLDER_${t.env}_`.padEnd(t.encoding==="base64"?Math.ceil(t.bytes/3)*4:t.bytes*2,"x");return e}var m="/opt/supafleet-master",k=51820;function u(e){let t=h("domain",e.domain),n=h("admin_domain",e.admin_domain),s=N(t,n);if(s!==void 0)throw new Error(`admin_domain: ${s}`);let{prefix:r}=y("network.cidr",e.network.cidr),a=B(e.network.cidr);return{domain:t,adminDomain:n,cidr:e.network.cidr,prefix:r,wgAddress:a,apiListen:"127.0.0.1:8080",agentListen:`${a}:8081`}}var C="authelia_session";function ce(e){let{domain:t,adminDomain:n}=u(e);return d({access_control:{default_policy:"deny",rules:[{domain:[`studio.${n}`,`fleet.${n}`],policy:"two_factor"}]},authentication_backend:{file:{path:"/config/users.yml",password:{algorithm:"bcrypt",bcrypt:{cost:12}}},password_reset:{disable:!0}},log:{level:"info"},notifier:{filesystem:{filename:"/data/notifications.txt"}},regulation:{ban_time:"10m",find_time:"2m",max_retries:5},server:{address:"tcp://0.0.0.0:9091/"},session:{cookies:[{name:C,authelia_url:`https://auth.${n}`,domain:n,expiration:"1h",inactivity:"10m"}],redis:{host:"redis",port:6379}},storage:{local:{path:"/data/db.sqlite3"}},totp:{issuer:t}})}var Re=`(security) {
+import{a as i,b as _,c as M,d as E,e as h,f as g,g as G,h as B,i as W,j as K,k,l as H,m as z,n as Y,o as C,p as V,q as d,r as J,s as L,t as Z,u as X,v as Q,w as ee}from"./chunk-63TRFVG3.mjs";import{a as D,b as te,c as ne,e as se}from"./chunk-GLPFNH2V.mjs";import{b as j}from"./chunk-QV36JT4Z.mjs";import{m as F,o as q,p as P}from"./chunk-JXSOJFM7.mjs";import"./chunk-VVCO2P3F.mjs";var l=(e,t)=>`PLACEHOLDER_${e}_`.padEnd(t,"x"),re=e=>[Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url"),Buffer.from(JSON.stringify({role:e,iss:"supabase",placeholder:!0})).toString("base64url"),"PLACEHOLDER-NOT-A-SIGNATURE"].join(".");function oe(){return{jwt_secret:l("jwt",40),anon_key:re("anon"),service_role_key:re("service_role"),postgres_password:l("postgres",32),role_passwords:{authenticator:l("authenticator",32),supabase_auth_admin:l("auth",32),supabase_storage_admin:l("storage",32),supabase_functions_admin:l("functions",32),supabase_realtime_admin:l("realtime",32),pgbouncer:l("pgbouncer",32)},realtime_db_enc_key:l("enc",16),secret_key_base:l("keybase",64),vault_enc_key:l("vault",32),pg_meta_crypto_key:l("meta",32),logflare_api_key:l("logflare",32),restic_password:l("restic",48),s3_protocol_access_key_id:l("s3id",32),s3_protocol_access_key_secret:l("s3secret",64),agent_token:"PLACEHOLDER_agent_token_not_a_real_secret",command_key:"PLACEHOLDER_command_key_not_a_real_secret"}}function ae(e){let t={};e.auth.smtp&&(t["auth.smtp.pass"]="PLACEHOLDER-smtp-password");for(let n of Object.keys(e.auth.external))t[`auth.external.${n}.secret`]=`PLACEHOLDER-${n}-secret`;for(let n of Object.keys(e.functions.secrets))t[`functions.secrets.${n}`]=`PLACEHOLDER-${n}`;return t}function ie(e){return{token:"PLACEHOLDER_enrollment_token_minted_by_the_master",masterUrl:`https://fleet.${e}`,masterWgPublicKey:"PLACEHOLDERmasterWireGuardPublicKeyAAAAAAAA="}}var b=[{key:"authelia_reset_password_jwt_secret",env:"AUTHELIA_RESET_PASSWORD_JWT_SECRET",bytes:32},{key:"authelia_session_secret",env:"AUTHELIA_SESSION_SECRET",bytes:32},{key:"authelia_storage_encryption_key",env:"AUTHELIA_STORAGE_ENCRYPTION_KEY",bytes:32},{key:"kong_db_password",env:"KONG_DB_PASSWORD",bytes:16},{key:"logflare_private_token",env:"LOGFLARE_PRIVATE_ACCESS_TOKEN",bytes:16},{key:"logflare_public_token",env:"LOGFLARE_PUBLIC_ACCESS_TOKEN",bytes:16},{key:"postgres_password",env:"POSTGRES_PASSWORD",bytes:16},{key:"redis_password",env:"REDIS_PASSWORD",bytes:16},{key:"registry_db_password",env:"REGISTRY_DB_PASSWORD",bytes:16},{key:"registry_encryption_key",env:"SUPAFLEET_SECRETS_KEY",bytes:32,encoding:"base64"},{key:"supavisor_jwt_secret",env:"SUPAVISOR_JWT_SECRET",bytes:20},{key:"supavisor_secret_key_base",env:"SUPAVISOR_SECRET_KEY_BASE",bytes:32},{key:"supavisor_vault_enc_key",env:"SUPAVISOR_VAULT_ENC_KEY",bytes:16}];function pe(e){return Y(Object.fromEntries(b.map(t=>[t.env,e[t.key]])))}function ce(){let e={};for(let t of b)e[t.key]=`PLACEHOLDER_${t.env}_`.padEnd(t.encoding==="base64"?Math.ceil(t.bytes/3)*4:t.bytes*2,"x");return e}var u="/opt/supafleet-master",y=51820;function m(e){let t=g("domain",e.domain),n=g("admin_domain",e.admin_domain),s=F(t,n);if(s!==void 0)throw new Error(`admin_domain: ${s}`);let{prefix:r}=k("network.cidr",e.network.cidr),a=z(e.network.cidr);return{domain:t,adminDomain:n,cidr:e.network.cidr,prefix:r,wgAddress:a,apiListen:"127.0.0.1:8080",agentListen:`${a}:8081`}}var I="authelia_session";function le(e){let{domain:t,adminDomain:n}=m(e);return d({access_control:{default_policy:"deny",rules:[{domain:[`studio.${n}`,`fleet.${n}`],policy:"two_factor"}]},authentication_backend:{file:{path:"/config/users.yml",password:{algorithm:"bcrypt",bcrypt:{cost:12}}},password_reset:{disable:!0}},log:{level:"info"},notifier:{filesystem:{filename:"/data/notifications.txt"}},regulation:{ban_time:"10m",find_time:"2m",max_retries:5},server:{address:"tcp://0.0.0.0:9091/"},session:{cookies:[{name:I,authelia_url:`https://auth.${n}`,domain:n,expiration:"1h",inactivity:"10m"}],redis:{host:"redis",port:6379}},storage:{local:{path:"/data/db.sqlite3"}},totp:{issuer:t}})}var Oe=`(security) {
 	header {
 		Strict-Transport-Security "max-age=31536000; includeSubDomains"
 		X-Content-Type-Options nosniff
@@ -8,43 +8,45 @@ import{a as i,b as g,c as F,d as S,e as $,f as h,g as q,h as M,i as G,j as W,k a
 		Permissions-Policy "camera=(), microphone=(), geolocation=(), payment=()"
 		-Server
 	}
-}`,Ae=`(gate) {
+}`,Te=`(gate) {
 	forward_auth 127.0.0.1:9091 {
 		uri /api/authz/forward-auth
 		copy_headers Remote-User Remote-Groups Remote-Email Remote-Name
 	}
-}`,le=[`	@admin_cookie header_regexp Cookie (?:^|;\\s*)${C}=`,"	request_header @admin_cookie -Cookie","	reverse_proxy 127.0.0.1:8000",""].join(`
-`),Oe=`(gate) {
+}`,de=[`	@admin_cookie header_regexp Cookie (?:^|;\\s*)${I}=`,"	request_header @admin_cookie -Cookie","	reverse_proxy 127.0.0.1:8000",""].join(`
+`),ve=`(gate) {
 	basicauth {
 		admin {$DASHBOARD_PASSWORD_HASH}
 	}
-}`;function de(e,t={}){let{domain:n,adminDomain:s,apiListen:r}=u(e),a=e.tls.mode==="wildcard_dns";if(a&&e.tls.dns_provider===void 0)throw new Error("tls.dns_provider: required when tls.mode is wildcard_dns (hetzner or cloudflare)");let o=[...e.tls.email!==void 0?[`email ${q("tls.email",e.tls.email)}`]:[],...a?[]:["on_demand_tls {",`	ask http://${r}/v1/tls/ask`,"}"],...t.extraGlobals??[]],l=a?`	tls {
+}`;function ue(e,t={}){let{domain:n,adminDomain:s,apiListen:r}=m(e),a=e.tls.mode==="wildcard_dns";if(a&&e.tls.dns_provider===void 0)throw new Error("tls.dns_provider: required when tls.mode is wildcard_dns (hetzner or cloudflare)");let o=[...e.tls.email!==void 0?[`email ${G("tls.email",e.tls.email)}`]:[],...a?[]:["on_demand_tls {",`	ask http://${r}/v1/tls/ask`,"}"],...t.extraGlobals??[]],p=a?`	tls {
 		dns ${e.tls.dns_provider} {env.DNS_API_TOKEN}
 	}
-`:"",p=(v,be)=>`${v} {
-${l}	import security
-${be}}`,_=["	handle /v1/tls/ask {","		respond 404","	}"],E=[`{
+`:"",c=(v,Re)=>`${v} {
+${p}	import security
+${Re}}`,$=["	handle /v1/tls/ask {","		respond 404","	}"],S=[`{
 ${o.map(v=>`	${v}`).join(`
 `)}
-}`,Re,e.authelia.enabled?Ae:Oe];return e.authelia.enabled&&E.push(p(`auth.${s}`,`	reverse_proxy 127.0.0.1:9091
-`)),E.push(p(`studio.${s}`,`	import gate
+}`,Oe,e.authelia.enabled?Te:ve];return e.authelia.enabled&&S.push(c(`auth.${s}`,`	reverse_proxy 127.0.0.1:9091
+`)),S.push(c(`studio.${s}`,`	import gate
 	reverse_proxy 127.0.0.1:3000
-`),p(`fleet.${s}`,["	import gate",..._,"	handle {",`		reverse_proxy ${r}`,"	}",""].join(`
-`))),E.push(p(`fleet.${n}`,["	@dashboard path /dashboard /dashboard/*",`	redir @dashboard https://fleet.${s}{uri}`,..._,"	handle {",`		reverse_proxy ${r}`,"	}",""].join(`
-`))),E.push(a?p(`*.${n}`,le):`https:// {
+`),c(`fleet.${s}`,["	import gate",...$,"	handle {",`		reverse_proxy ${r}`,"	}",""].join(`
+`))),S.push(c(`fleet.${n}`,["	@dashboard path /dashboard /dashboard/*",`	redir @dashboard https://fleet.${s}{uri}`,...$,"	handle {",`		reverse_proxy ${r}`,"	}",""].join(`
+`))),S.push(a?c(`*.${n}`,de):`https:// {
 	tls {
 		on_demand
 	}
 	import security
-${le}}`),E.join(`
+${de}}`),S.join(`
 
 `)+`
-`}var ve={authelia:2,caddy:3,db:20,kong:8,logflare:12,master:6,redis:2,"docker-logs":1,studio:8,supavisor:6,vector:3},b={subnet:"172.31.255.0/29",kong:"172.31.255.2"},Te=`http://${b.kong}:8001`,me="/run/secrets/supafleet-secrets-key";function f(e,t="10s"){return{test:e,interval:t,timeout:"5s",retries:5,start_period:"30s"}}function Pe(e){let t=u(e),n=z(e.master.server.type,ve),s={restart:"unless-stopped"},r={db:{condition:"service_healthy"}},a={KONG_DATABASE:"postgres",KONG_PG_DATABASE:"kong",KONG_PG_HOST:"db",KONG_PG_PASSWORD:"${KONG_DB_PASSWORD}",KONG_PG_USER:"kong"},o={caddy:{...s,image:e.tls.mode==="wildcard_dns"?i.caddyDns:i.caddy,environment:{DASHBOARD_PASSWORD_HASH:"${DASHBOARD_PASSWORD_HASH:-}",DNS_API_TOKEN:"${DNS_API_TOKEN:-}"},healthcheck:f(["CMD","wget","--no-verbose","--tries=1","--spider","http://127.0.0.1:2019/config/"]),mem_limit:n.caddy,network_mode:"host",volumes:["./caddy/Caddyfile:/etc/caddy/Caddyfile:ro","./caddy/data:/data","caddy-config:/config"]},db:{...s,image:i.postgres,environment:{KONG_DB_PASSWORD:"${KONG_DB_PASSWORD}",PGPORT:"5432",POSTGRES_DB:"postgres",POSTGRES_HOST:"/var/run/postgresql",POSTGRES_PASSWORD:"${POSTGRES_PASSWORD}",POSTGRES_PORT:"5432",REGISTRY_DB_PASSWORD:"${REGISTRY_DB_PASSWORD}"},healthcheck:f(["CMD","pg_isready","-U","postgres","-h","localhost"]),mem_limit:n.db,ports:["127.0.0.1:5432:5432"],volumes:["./db/init.sql:/docker-entrypoint-initdb.d/init-scripts/99-supafleet.sql:ro","db-data:/var/lib/postgresql/data","db-config:/etc/postgresql-custom"]},"kong-migrations":{image:i.kong,command:["sh","-c","kong migrations bootstrap && kong migrations up && kong migrations finish"],depends_on:r,environment:a,restart:"on-failure"},kong:{...s,image:i.kong,depends_on:{"kong-migrations":{condition:"service_completed_successfully"}},environment:{...a,KONG_ADMIN_LISTEN:`${b.kong}:8001`,KONG_DNS_ORDER:"LAST,A,CNAME",KONG_NGINX_PROXY_PROXY_BUFFERS:"64 160k",KONG_NGINX_PROXY_PROXY_BUFFER_SIZE:"160k",KONG_PLUGINS:"request-transformer,cors,key-auth,acl,basic-auth,request-termination,ip-restriction",KONG_PROXY_LISTEN:"0.0.0.0:8000",KONG_TRUSTED_IPS:"0.0.0.0/0",KONG_REAL_IP_HEADER:"X-Forwarded-For"},healthcheck:f(["CMD","kong","health"]),mem_limit:n.kong,networks:{default:{},"kong-admin":{ipv4_address:b.kong}},ports:["127.0.0.1:8000:8000"]},studio:{...s,image:i.studio,depends_on:{logflare:{condition:"service_healthy"}},environment:{DEFAULT_ORGANIZATION_NAME:P(e.name),DEFAULT_PROJECT_NAME:P(e.name),HOSTNAME:"0.0.0.0",LOGFLARE_PRIVATE_ACCESS_TOKEN:"${LOGFLARE_PRIVATE_ACCESS_TOKEN}",LOGFLARE_PUBLIC_ACCESS_TOKEN:"${LOGFLARE_PUBLIC_ACCESS_TOKEN}",LOGFLARE_URL:"http://logflare:4000",NEXT_ANALYTICS_BACKEND_PROVIDER:"postgres",NEXT_PUBLIC_ENABLE_LOGS:"true",SUPABASE_PUBLIC_URL:`https://studio.${t.domain}`,SUPABASE_URL:"http://kong:8000"},healthcheck:f(["CMD","node","-e","fetch('http://127.0.0.1:3000/api/platform/profile').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]),mem_limit:n.studio,ports:["127.0.0.1:3000:3000"]},master:{...s,image:i.master,cap_add:["NET_ADMIN"],depends_on:{...r,kong:{condition:"service_healthy"}},environment:{DATABASE_URL:"postgres://supafleet:${REGISTRY_DB_PASSWORD}@127.0.0.1:5432/supafleet",KONG_ADMIN_URL:Te,SUPAFLEET_AGENT_LISTEN:t.agentListen,SUPAFLEET_FLEET_FILE:"/etc/supafleet/fleet.yaml",SUPAFLEET_LISTEN:t.apiListen,SUPAFLEET_LOGFLARE_TOKEN:"${LOGFLARE_PUBLIC_ACCESS_TOKEN}",SUPAFLEET_LOGFLARE_URL:"http://127.0.0.1:4000",SUPAFLEET_SEAL_PRIVATE_KEY_FILE:"/etc/supafleet/fleet-seal.key",SUPAFLEET_SECRETS_KEY_FILE:me,SUPAFLEET_WG_CONFIG:"/etc/wireguard/peers.conf",SUPAFLEET_WG_ENDPOINT:`fleet.${t.domain}:${k}`},healthcheck:f(["CMD","node","-e","fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]),mem_limit:n.master,network_mode:"host",volumes:["/etc/supafleet:/etc/supafleet:ro","/etc/wireguard:/etc/wireguard",`./secrets/secrets-key:${me}:ro`]},logflare:{...s,image:i.logflare,depends_on:r,environment:{DB_DATABASE:"_supabase",DB_HOSTNAME:"db",DB_PASSWORD:"${POSTGRES_PASSWORD}",DB_PORT:"5432",DB_SCHEMA:"_analytics",DB_USERNAME:"supabase_admin",LOGFLARE_FEATURE_FLAG_OVERRIDE:"multibackend=true",LOGFLARE_NODE_HOST:"127.0.0.1",LOGFLARE_PRIVATE_ACCESS_TOKEN:"${LOGFLARE_PRIVATE_ACCESS_TOKEN}",LOGFLARE_PUBLIC_ACCESS_TOKEN:"${LOGFLARE_PUBLIC_ACCESS_TOKEN}",LOGFLARE_SINGLE_TENANT:"true",LOGFLARE_SUPABASE_MODE:"true",POSTGRES_BACKEND_SCHEMA:"_analytics",POSTGRES_BACKEND_URL:"postgresql://supabase_admin:${POSTGRES_PASSWORD}@db:5432/_supabase"},healthcheck:f(["CMD","curl","-sf","http://localhost:4000/health"]),mem_limit:n.logflare,ports:["127.0.0.1:4000:4000"]},vector:{...s,image:i.vector,command:["--config","/etc/vector/vector.yml"],depends_on:{"docker-logs":{condition:"service_started"}},environment:{DOCKER_HOST:"tcp://docker-logs:2375",LOGFLARE_PUBLIC_ACCESS_TOKEN:"${LOGFLARE_PUBLIC_ACCESS_TOKEN}"},healthcheck:f(["CMD","wget","--no-verbose","--tries=1","--spider","http://localhost:9001/health"]),mem_limit:n.vector,networks:["default","docker-logs"],volumes:["./vector/vector.yml:/etc/vector/vector.yml:ro"]},"docker-logs":Y(i.socketProxy,n["docker-logs"]),supavisor:{...s,image:i.supavisor,command:["/bin/sh","-c","/app/bin/migrate && /app/bin/server"],depends_on:r,environment:{API_JWT_SECRET:"${SUPAVISOR_JWT_SECRET}",CLUSTER_POSTGRES:"true",DATABASE_URL:"ecto://supabase_admin:${POSTGRES_PASSWORD}@db:5432/_supabase",ERL_AFLAGS:"-proto_dist inet_tcp",METRICS_JWT_SECRET:"${SUPAVISOR_JWT_SECRET}",POOLER_DEFAULT_POOL_SIZE:"20",POOLER_MAX_CLIENT_CONN:"100",POOLER_POOL_MODE:"transaction",PORT:"4000",REGION:"local",SECRET_KEY_BASE:"${SUPAVISOR_SECRET_KEY_BASE}",VAULT_ENC_KEY:"${SUPAVISOR_VAULT_ENC_KEY}"},healthcheck:f(["CMD","curl","-sSfL","--head","-o","/dev/null","http://127.0.0.1:4000/api/health"]),mem_limit:n.supavisor,ports:["127.0.0.1:4100:4000","127.0.0.1:5433:5432","127.0.0.1:6543:6543"]}};e.authelia.enabled&&(o.authelia={...s,image:i.authelia,depends_on:{redis:{condition:"service_healthy"}},environment:{AUTHELIA_IDENTITY_VALIDATION_RESET_PASSWORD_JWT_SECRET:"${AUTHELIA_RESET_PASSWORD_JWT_SECRET}",AUTHELIA_SESSION_REDIS_PASSWORD:"${REDIS_PASSWORD}",AUTHELIA_SESSION_SECRET:"${AUTHELIA_SESSION_SECRET}",AUTHELIA_STORAGE_ENCRYPTION_KEY:"${AUTHELIA_STORAGE_ENCRYPTION_KEY}"},healthcheck:f(["CMD","wget","--no-verbose","--tries=1","--spider","http://127.0.0.1:9091/api/health"]),mem_limit:n.authelia,ports:["127.0.0.1:9091:9091"],volumes:["./authelia/configuration.yml:/config/configuration.yml:ro","./authelia/data:/data","./authelia/users.yml:/config/users.yml"]},o.redis={...s,image:i.redis,command:["sh","-c",'exec redis-server --requirepass "$$REDIS_PASSWORD" --appendonly yes'],environment:{REDIS_PASSWORD:"${REDIS_PASSWORD}"},healthcheck:f(["CMD-SHELL",'REDISCLI_AUTH="$$REDIS_PASSWORD" redis-cli ping | grep -q PONG']),mem_limit:n.redis,volumes:["redis-data:/data"]});let l={"caddy-config":{},"db-config":{},"db-data":{}};e.authelia.enabled&&Object.assign(l,{"redis-data":{}});let p={default:{},"docker-logs":{},"kong-admin":{ipam:{config:[{subnet:b.subnet}]}}};return{services:o,volumes:l,networks:p}}function ue(e){return d(Pe(e))}var Le="cloudflare.logs.prod";function fe(){return d({api:{enabled:!0,address:"0.0.0.0:9001"},sources:{kong:{type:"docker_logs",include_labels:["com.docker.compose.project=supafleet-master","com.docker.compose.service=kong"]}},transforms:{kong_events:{type:"remap",inputs:["kong"],source:'. = {"project": "master", "event_message": .message, "appname": .container_name, "timestamp": .timestamp}'},kong_logs:{type:"remap",inputs:["kong_events"],source:['req, err = parse_nginx_log(.event_message, "combined")',"if err == null {","  .timestamp = req.timestamp","  .metadata.request.headers.referer = req.referer","  .metadata.request.headers.user_agent = req.agent","  .metadata.request.headers.cf_connecting_ip = req.client","  .metadata.request.method = req.method","  .metadata.request.path = req.path","  .metadata.request.protocol = req.protocol","  .metadata.response.status_code = req.status","}","if err != null {","  abort","}"].join(`
+`}var Pe={authelia:2,caddy:3,db:20,kong:8,logflare:12,master:6,redis:2,"docker-logs":1,studio:8,supavisor:6,vector:3},A={subnet:"172.31.255.0/29",kong:"172.31.255.2"},Ce=`http://${A.kong}:8001`,me=4100,w={session:5433,transaction:6543},fe="/run/secrets/supafleet-secrets-key";function f(e,t="10s"){return{test:e,interval:t,timeout:"5s",retries:5,start_period:"30s"}}function Le(e){let t=m(e),n=V(e.master.server.type,Pe),s={restart:"unless-stopped"},r={db:{condition:"service_healthy"}},a={KONG_DATABASE:"postgres",KONG_PG_DATABASE:"kong",KONG_PG_HOST:"db",KONG_PG_PASSWORD:"${KONG_DB_PASSWORD}",KONG_PG_USER:"kong"},o={caddy:{...s,image:e.tls.mode==="wildcard_dns"?i.caddyDns:i.caddy,environment:{DASHBOARD_PASSWORD_HASH:"${DASHBOARD_PASSWORD_HASH:-}",DNS_API_TOKEN:"${DNS_API_TOKEN:-}"},healthcheck:f(["CMD","wget","--no-verbose","--tries=1","--spider","http://127.0.0.1:2019/config/"]),mem_limit:n.caddy,network_mode:"host",volumes:["./caddy/Caddyfile:/etc/caddy/Caddyfile:ro","./caddy/data:/data","caddy-config:/config"]},db:{...s,image:i.postgres,environment:{KONG_DB_PASSWORD:"${KONG_DB_PASSWORD}",PGPORT:"5432",POSTGRES_DB:"postgres",POSTGRES_HOST:"/var/run/postgresql",POSTGRES_PASSWORD:"${POSTGRES_PASSWORD}",POSTGRES_PORT:"5432",REGISTRY_DB_PASSWORD:"${REGISTRY_DB_PASSWORD}"},healthcheck:f(["CMD","pg_isready","-U","postgres","-h","localhost"]),mem_limit:n.db,ports:["127.0.0.1:5432:5432"],volumes:["./db/init.sql:/docker-entrypoint-initdb.d/init-scripts/99-supafleet.sql:ro","db-data:/var/lib/postgresql/data","db-config:/etc/postgresql-custom"]},"kong-migrations":{image:i.kong,command:["sh","-c","kong migrations bootstrap && kong migrations up && kong migrations finish"],depends_on:r,environment:a,restart:"on-failure"},kong:{...s,image:i.kong,depends_on:{"kong-migrations":{condition:"service_completed_successfully"}},environment:{...a,KONG_ADMIN_LISTEN:`${A.kong}:8001`,KONG_DNS_ORDER:"LAST,A,CNAME",KONG_NGINX_PROXY_PROXY_BUFFERS:"64 160k",KONG_NGINX_PROXY_PROXY_BUFFER_SIZE:"160k",KONG_PLUGINS:"request-transformer,cors,key-auth,acl,basic-auth,request-termination,ip-restriction",KONG_PROXY_LISTEN:"0.0.0.0:8000",KONG_TRUSTED_IPS:"0.0.0.0/0",KONG_REAL_IP_HEADER:"X-Forwarded-For"},healthcheck:f(["CMD","kong","health"]),mem_limit:n.kong,networks:{default:{},"kong-admin":{ipv4_address:A.kong}},ports:["127.0.0.1:8000:8000"]},studio:{...s,image:i.studio,depends_on:{logflare:{condition:"service_healthy"}},environment:{DEFAULT_ORGANIZATION_NAME:C(e.name),DEFAULT_PROJECT_NAME:C(e.name),HOSTNAME:"0.0.0.0",LOGFLARE_PRIVATE_ACCESS_TOKEN:"${LOGFLARE_PRIVATE_ACCESS_TOKEN}",LOGFLARE_PUBLIC_ACCESS_TOKEN:"${LOGFLARE_PUBLIC_ACCESS_TOKEN}",LOGFLARE_URL:"http://logflare:4000",NEXT_ANALYTICS_BACKEND_PROVIDER:"postgres",NEXT_PUBLIC_ENABLE_LOGS:"true",SUPABASE_PUBLIC_URL:`https://studio.${t.domain}`,SUPABASE_URL:"http://kong:8000"},healthcheck:f(["CMD","node","-e","fetch('http://127.0.0.1:3000/api/platform/profile').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]),mem_limit:n.studio,ports:["127.0.0.1:3000:3000"]},master:{...s,image:i.master,cap_add:["NET_ADMIN"],depends_on:{...r,kong:{condition:"service_healthy"}},environment:{DATABASE_URL:"postgres://supafleet:${REGISTRY_DB_PASSWORD}@127.0.0.1:5432/supafleet",KONG_ADMIN_URL:Ce,SUPAFLEET_AGENT_LISTEN:t.agentListen,SUPAFLEET_FLEET_FILE:"/etc/supafleet/fleet.yaml",SUPAFLEET_LISTEN:t.apiListen,SUPAFLEET_LOGFLARE_TOKEN:"${LOGFLARE_PUBLIC_ACCESS_TOKEN}",SUPAFLEET_LOGFLARE_URL:"http://127.0.0.1:4000",SUPAFLEET_POOLER_SESSION_PORT:String(w.session),SUPAFLEET_POOLER_TRANSACTION_PORT:String(w.transaction),SUPAFLEET_SEAL_PRIVATE_KEY_FILE:"/etc/supafleet/fleet-seal.key",SUPAFLEET_SECRETS_KEY_FILE:fe,SUPAFLEET_SUPAVISOR_JWT_SECRET:"${SUPAVISOR_JWT_SECRET}",SUPAFLEET_SUPAVISOR_URL:`http://127.0.0.1:${me}`,SUPAFLEET_WG_CONFIG:"/etc/wireguard/peers.conf",SUPAFLEET_WG_ENDPOINT:`fleet.${t.domain}:${y}`},healthcheck:f(["CMD","node","-e","fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]),mem_limit:n.master,network_mode:"host",volumes:["/etc/supafleet:/etc/supafleet:ro","/etc/wireguard:/etc/wireguard",`./secrets/secrets-key:${fe}:ro`]},logflare:{...s,image:i.logflare,depends_on:r,environment:{DB_DATABASE:"_supabase",DB_HOSTNAME:"db",DB_PASSWORD:"${POSTGRES_PASSWORD}",DB_PORT:"5432",DB_SCHEMA:"_analytics",DB_USERNAME:"supabase_admin",LOGFLARE_FEATURE_FLAG_OVERRIDE:"multibackend=true",LOGFLARE_NODE_HOST:"127.0.0.1",LOGFLARE_PRIVATE_ACCESS_TOKEN:"${LOGFLARE_PRIVATE_ACCESS_TOKEN}",LOGFLARE_PUBLIC_ACCESS_TOKEN:"${LOGFLARE_PUBLIC_ACCESS_TOKEN}",LOGFLARE_SINGLE_TENANT:"true",LOGFLARE_SUPABASE_MODE:"true",POSTGRES_BACKEND_SCHEMA:"_analytics",POSTGRES_BACKEND_URL:"postgresql://supabase_admin:${POSTGRES_PASSWORD}@db:5432/_supabase"},healthcheck:f(["CMD","curl","-sf","http://localhost:4000/health"]),mem_limit:n.logflare,ports:["127.0.0.1:4000:4000"]},vector:{...s,image:i.vector,command:["--config","/etc/vector/vector.yml"],depends_on:{"docker-logs":{condition:"service_started"}},environment:{DOCKER_HOST:"tcp://docker-logs:2375",LOGFLARE_PUBLIC_ACCESS_TOKEN:"${LOGFLARE_PUBLIC_ACCESS_TOKEN}"},healthcheck:f(["CMD","wget","--no-verbose","--tries=1","--spider","http://localhost:9001/health"]),mem_limit:n.vector,networks:["default","docker-logs"],volumes:["./vector/vector.yml:/etc/vector/vector.yml:ro"]},"docker-logs":J(i.socketProxy,n["docker-logs"]),supavisor:{...s,image:i.supavisor,command:["/bin/sh","-c","/app/bin/migrate && /app/bin/server"],depends_on:r,environment:{API_JWT_SECRET:"${SUPAVISOR_JWT_SECRET}",CLUSTER_POSTGRES:"true",DATABASE_URL:"ecto://supabase_admin:${POSTGRES_PASSWORD}@db:5432/_supabase",ERL_AFLAGS:"-proto_dist inet_tcp",METRICS_JWT_SECRET:"${SUPAVISOR_JWT_SECRET}",POOLER_DEFAULT_POOL_SIZE:"20",POOLER_MAX_CLIENT_CONN:"100",POOLER_POOL_MODE:"transaction",PORT:"4000",REGION:"local",SECRET_KEY_BASE:"${SUPAVISOR_SECRET_KEY_BASE}",VAULT_ENC_KEY:"${SUPAVISOR_VAULT_ENC_KEY}"},healthcheck:f(["CMD","curl","-sSfL","--head","-o","/dev/null","http://127.0.0.1:4000/api/health"]),mem_limit:n.supavisor,ports:[`127.0.0.1:${me}:4000`,`${w.session}:5432`,`${w.transaction}:6543`]}};e.authelia.enabled&&(o.authelia={...s,image:i.authelia,depends_on:{redis:{condition:"service_healthy"}},environment:{AUTHELIA_IDENTITY_VALIDATION_RESET_PASSWORD_JWT_SECRET:"${AUTHELIA_RESET_PASSWORD_JWT_SECRET}",AUTHELIA_SESSION_REDIS_PASSWORD:"${REDIS_PASSWORD}",AUTHELIA_SESSION_SECRET:"${AUTHELIA_SESSION_SECRET}",AUTHELIA_STORAGE_ENCRYPTION_KEY:"${AUTHELIA_STORAGE_ENCRYPTION_KEY}"},healthcheck:f(["CMD","wget","--no-verbose","--tries=1","--spider","http://127.0.0.1:9091/api/health"]),mem_limit:n.authelia,ports:["127.0.0.1:9091:9091"],volumes:["./authelia/configuration.yml:/config/configuration.yml:ro","./authelia/data:/data","./authelia/users.yml:/config/users.yml"]},o.redis={...s,image:i.redis,command:["sh","-c",'exec redis-server --requirepass "$$REDIS_PASSWORD" --appendonly yes'],environment:{REDIS_PASSWORD:"${REDIS_PASSWORD}"},healthcheck:f(["CMD-SHELL",'REDISCLI_AUTH="$$REDIS_PASSWORD" redis-cli ping | grep -q PONG']),mem_limit:n.redis,volumes:["redis-data:/data"]});let p={"caddy-config":{},"db-config":{},"db-data":{}};e.authelia.enabled&&Object.assign(p,{"redis-data":{}});let c={default:{},"docker-logs":{},"kong-admin":{ipam:{config:[{subnet:A.subnet}]}}};return{services:o,volumes:p,networks:c}}function he(e){return d(Le(e))}var De="cloudflare.logs.prod";function ge(){return d({api:{enabled:!0,address:"0.0.0.0:9001"},sources:{kong:{type:"docker_logs",include_labels:["com.docker.compose.project=supafleet-master","com.docker.compose.service=kong"]}},transforms:{kong_events:{type:"remap",inputs:["kong"],source:'. = {"project": "master", "event_message": .message, "appname": .container_name, "timestamp": .timestamp}'},kong_logs:{type:"remap",inputs:["kong_events"],source:['req, err = parse_nginx_log(.event_message, "combined")',"if err == null {","  .timestamp = req.timestamp","  .metadata.request.headers.referer = req.referer","  .metadata.request.headers.user_agent = req.agent","  .metadata.request.headers.cf_connecting_ip = req.client","  .metadata.request.method = req.method","  .metadata.request.path = req.path","  .metadata.request.protocol = req.protocol","  .metadata.response.status_code = req.status","}","if err != null {","  abort","}"].join(`
 `)},kong_err:{type:"remap",inputs:["kong_events"],source:['.metadata.request.method = "GET"',".metadata.response.status_code = 200",'parsed, err = parse_nginx_log(.event_message, "error")',"if err == null {","  .timestamp = parsed.timestamp","  .severity = parsed.severity","  .metadata.request.host = parsed.host","  .metadata.request.headers.cf_connecting_ip = parsed.client",'  url, err = split(parsed.request, " ")',"  if err == null {","    .metadata.request.method = url[0]","    .metadata.request.path = url[1]","    .metadata.request.protocol = url[2]","  }","}","if err != null {","  abort","}"].join(`
-`)}},sinks:{logflare_kong:{type:"http",inputs:["kong_logs","kong_err"],uri:`http://logflare:4000/api/logs?source_name=${Le}`,method:"post",encoding:{codec:"json"},request:{headers:{"x-api-key":"${LOGFLARE_PUBLIC_ACCESS_TOKEN}"},retry_initial_backoff_secs:1,retry_max_duration_secs:30}}}})}function ge(e){let{wgAddress:t,prefix:n}=u(e),s=`PREROUTING -i %i ! -d ${t}/32 -j DROP`;return["[Interface]",`Address = ${t}/${n}`,`ListenPort = ${k}`,"PostUp = wg set %i private-key /etc/wireguard/wg0.key","PostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf",`PostUp = iptables -w -t raw -I ${s}`,`PostDown = iptables -w -t raw -D ${s}`,"PostUp = iptables -I FORWARD -i %i -o %i -j DROP","PostDown = iptables -D FORWARD -i %i -o %i -j DROP",""].join(`
-`)}var he={backup:`#!/bin/bash
+`)}},sinks:{logflare_kong:{type:"http",inputs:["kong_logs","kong_err"],uri:`http://logflare:4000/api/logs?source_name=${De}`,method:"post",encoding:{codec:"json"},request:{headers:{"x-api-key":"${LOGFLARE_PUBLIC_ACCESS_TOKEN}"},retry_initial_backoff_secs:1,retry_max_duration_secs:30}}}})}function _e(e){let{wgAddress:t,prefix:n}=m(e),s=`PREROUTING -i %i ! -d ${t}/32 -j DROP`;return["[Interface]",`Address = ${t}/${n}`,`ListenPort = ${y}`,"PostUp = wg set %i private-key /etc/wireguard/wg0.key","PostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf",`PostUp = iptables -w -t raw -I ${s}`,`PostDown = iptables -w -t raw -D ${s}`,"PostUp = iptables -I FORWARD -i %i -o %i -j DROP","PostDown = iptables -D FORWARD -i %i -o %i -j DROP",""].join(`
+`)}var $e={backup:`#!/bin/bash
 # supafleet backup (workers and the master): database dumps and the paths listed
-# in backup.json, to restic on the Storage Box, then retention from backup.json.
+# in backup.json, to restic on the Storage Box, then retention from backup.json
+# where it says prune (the master; a worker's sub-account only adds snapshots, and
+# retention of its repository runs from the Storage Box's main account).
 # Settings come from backup.json beside this script (read with jq); the status
 # file is written with jq so it is always valid JSON, on failure too.
 set -uo pipefail
@@ -79,24 +81,40 @@ record() {
   echo "supafleet-backup: $1" >&2
 }
 
+# A worker's Storage Box sub-account (user@host) is written at first boot to the file
+# target_file names; {target} in repository and sftp_command stands for it.
+target=""
+target_file=$(jq -r '.target_file // empty' "$conf")
+if [ -n "$target_file" ]; then
+  target=$(head -n 1 "$target_file" 2>/dev/null) || target=""
+  if ! [[ $target =~ ^[a-z0-9][a-z0-9-]*@[a-z0-9][a-z0-9.-]*$ ]]; then
+    record "backup target $target_file is missing or not user@host"
+    target=""
+  fi
+fi
 RESTIC_REPOSITORY=$(jq -r .repository "$conf")
+RESTIC_REPOSITORY=\${RESTIC_REPOSITORY//\\{target\\}/$target}
 RESTIC_PASSWORD_FILE="$dir/restic-password"
 RESTIC_CACHE_DIR="$state/.restic-cache"
 export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE RESTIC_CACHE_DIR
 sftp_command=$(jq -r .sftp_command "$conf")
+sftp_command=\${sftp_command//\\{target\\}/$target}
 tag=$(jq -r .tag "$conf")
+prune=$(jq -r 'if .prune == false then "no" else "yes" end' "$conf")
 restic_opts=()
 case $RESTIC_REPOSITORY in
   sftp:*) restic_opts=(-o "sftp.command=$sftp_command") ;;
 esac
 
-restic "\${restic_opts[@]}" cat config >/dev/null 2>"$work/restic.err"
-rc=$?
-# restic 0.17+ exits 10 when there is no repository yet; older versions exit 1 and say so.
-if [ "$rc" -eq 10 ] || { [ "$rc" -eq 1 ] && grep -q 'Is there a repository at the following location' "$work/restic.err"; }; then
-  restic "\${restic_opts[@]}" init || record "restic init failed"
-elif [ "$rc" -ne 0 ]; then
-  record "restic repository not reachable (exit $rc)"
+if [ -z "$error" ]; then
+  restic "\${restic_opts[@]}" cat config >/dev/null 2>"$work/restic.err"
+  rc=$?
+  # restic 0.17+ exits 10 when there is no repository yet; older versions exit 1 and say so.
+  if [ "$rc" -eq 10 ] || { [ "$rc" -eq 1 ] && grep -q 'Is there a repository at the following location' "$work/restic.err"; }; then
+    restic "\${restic_opts[@]}" init || record "restic init failed"
+  elif [ "$rc" -ne 0 ]; then
+    record "restic repository not reachable (exit $rc)"
+  fi
 fi
 
 size=""
@@ -130,7 +148,7 @@ if [ -z "$error" ]; then
   fi
 fi
 
-if [ -z "$error" ]; then
+if [ -z "$error" ] && [ "$prune" = yes ]; then
   mapfile -t keep < <(jq -r '.keep | "--keep-daily", .daily, "--keep-weekly", .weekly, "--keep-monthly", .monthly' "$conf")
   restic "\${restic_opts[@]}" forget "\${keep[@]}" --prune || record "restic forget failed"
 fi
@@ -173,16 +191,16 @@ CREATE DATABASE _supabase OWNER supabase_admin;
 \\connect _supabase
 CREATE SCHEMA IF NOT EXISTS _analytics AUTHORIZATION supabase_admin;
 CREATE SCHEMA IF NOT EXISTS _supavisor AUTHORIZATION supabase_admin;
-`},Ce="0 4 * * *";function De(e,t=!1){let{domain:n}=u(e);return JSON.stringify({authelia:e.authelia.enabled,domain:n,fleet:e.name,...t?{restore:!0}:{}})+`
-`}function Ie(e){let t=h("storage_box.host",e.storage_box.host),n=$("storage_box.user",e.storage_box.user);return JSON.stringify({dumps:[{name:"registry",container:"supafleet-master-db-1",command:["pg_dump","-h","127.0.0.1","-U","supabase_admin","-d","supafleet"],database:"supafleet",owner:"supafleet"},{name:"kong",container:"supafleet-master-db-1",command:["pg_dump","-h","127.0.0.1","-U","supabase_admin","-d","kong"],database:"kong",owner:"kong"}],keep:{daily:7,monthly:6,weekly:4},paths:["/etc/wireguard","/etc/supafleet","/root/supafleet-admin-password","caddy","authelia","docker-compose.yml",".env"],repository:`sftp://${n}@${t}:23/supafleet/_master`,sftp_command:`ssh -p 23 -i /etc/supafleet/backup.key -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${m}/.ssh_known_hosts ${n}@${t} -s sftp`,state_dir:m,tag:"master"})+`
-`}var D="/usr/local/sbin/supafleet-master-backup";function I(e,t=!1){let n=[[`${m}/backup/backup.json`,Ie(e)],[`${m}/backup/backup.sh`,he.backup],[`${m}/backup/crontab`,`SHELL=/bin/bash
+`},Ie="0 4 * * *";function xe(e,t=!1){let{domain:n}=m(e);return JSON.stringify({authelia:e.authelia.enabled,domain:n,fleet:e.name,...t?{restore:!0}:{}})+`
+`}function Ue(e){let t=g("storage_box.host",e.storage_box.host),n=h("storage_box.user",e.storage_box.user);return JSON.stringify({dumps:[{name:"registry",container:"supafleet-master-db-1",command:["pg_dump","-h","127.0.0.1","-U","supabase_admin","-d","supafleet"],database:"supafleet",owner:"supafleet"},{name:"kong",container:"supafleet-master-db-1",command:["pg_dump","-h","127.0.0.1","-U","supabase_admin","-d","kong"],database:"kong",owner:"kong"}],keep:{daily:7,monthly:6,weekly:4},paths:["/etc/wireguard","/etc/supafleet","/root/supafleet-admin-password","caddy","authelia","docker-compose.yml",".env"],repository:`sftp://${n}@${t}:23/supafleet/_master`,sftp_command:`ssh -p 23 -i /etc/supafleet/backup.key -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${u}/.ssh_known_hosts ${n}@${t} -s sftp`,state_dir:u,tag:"master"})+`
+`}var x="/usr/local/sbin/supafleet-master-backup";function U(e,t=!1){let n=[[`${u}/backup/backup.json`,Ue(e)],[`${u}/backup/backup.sh`,$e.backup],[`${u}/backup/crontab`,`SHELL=/bin/bash
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-${Ce} root ${D} >>/var/log/supafleet-backup.log 2>&1
-`],[`${m}/caddy/Caddyfile`,de(e)],[`${m}/db/init.sql`,he.init],[`${m}/docker-compose.yml`,ue(e)],[`${m}/vector/vector.yml`,fe()],["/etc/supafleet/fleet.yaml",d(e)],["/etc/supafleet/master.json",De(e,t)],["/etc/wireguard/wg0.conf",ge(e)]];return e.authelia.enabled&&n.push([`${m}/authelia/configuration.yml`,ce(e)]),new Map(n.sort(([s],[r])=>s.localeCompare(r)))}function _e(e){let t=new Map;for(let[n,s]of I(e.fleet))t.set(n.slice(1),s);return t.set(`${m.slice(1)}/.env`,ie(e.secrets)),new Map([...t].sort(([n],[s])=>n.localeCompare(s)))}import{gzipSync as xe}from"node:zlib";function x(e){let t=xe(Buffer.from(e,"utf8"),{level:9});return t.writeUInt32LE(0,4),t[9]=255,t}function $e(e){let t={path:e.path,content:e.content,permissions:e.permissions,...e.owner!==void 0&&e.owner!=="root:root"?{owner:e.owner}:{}},n={...t,encoding:"gzip+base64",content:x(e.content).toString("base64")};return R(n)<R(t)?n:t}function R(e){return Buffer.byteLength(d([e]),"utf8")}function ye(e){let t=[],n;for(let[s,r]of e.split(`
+${Ie} root ${x} >>/var/log/supafleet-backup.log 2>&1
+`],[`${u}/caddy/Caddyfile`,ue(e)],[`${u}/db/init.sql`,$e.init],[`${u}/docker-compose.yml`,he(e)],[`${u}/vector/vector.yml`,ge()],["/etc/supafleet/fleet.yaml",d(e)],["/etc/supafleet/master.json",xe(e,t)],["/etc/wireguard/wg0.conf",_e(e)]];return e.authelia.enabled&&n.push([`${u}/authelia/configuration.yml`,le(e)]),new Map(n.sort(([s],[r])=>s.localeCompare(r)))}function ke(e){let t=new Map;for(let[n,s]of U(e.fleet))t.set(n.slice(1),s);return t.set(`${u.slice(1)}/.env`,pe(e.secrets)),new Map([...t].sort(([n],[s])=>n.localeCompare(s)))}import{gzipSync as Ne}from"node:zlib";function N(e){let t=Ne(Buffer.from(e,"utf8"),{level:9});return t.writeUInt32LE(0,4),t[9]=255,t}function ye(e){let t={path:e.path,content:e.content,permissions:e.permissions,...e.owner!==void 0&&e.owner!=="root:root"?{owner:e.owner}:{}},n={...t,encoding:"gzip+base64",content:N(e.content).toString("base64")};return R(n)<R(t)?n:t}function R(e){return Buffer.byteLength(d([e]),"utf8")}function Se(e){let t=[],n;for(let[s,r]of e.split(`
 `).entries()){if(n!==void 0){t.push(r),r===n&&(n=void 0);continue}if(s>0&&/^\s*#/.test(r))continue;let a=/<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?/.exec(r);a&&(n=a[1]),t.push(r)}return t.join(`
-`)}function ke(e){return e.split(`
+`)}function Ee(e){return e.split(`
 `).filter(t=>!/^\s*--/.test(t)).join(`
-`)}var Ue="/var/lib/supafleet/files.json",Ne=`set -eu
+`)}var je="/var/lib/supafleet/files.json",Fe=`set -eu
 r=\${SUPAFLEET_ROOT:-}
 f=$r/var/lib/supafleet/files.json
 for i in $(seq 0 $(($(jq length "$f") - 1))); do
@@ -192,9 +210,9 @@ for i in $(seq 0 $(($(jq length "$f") - 1))); do
   jq -j ".[$i].content" "$f" >"$r$p"
   chmod "$(jq -r ".[$i].permissions" "$f")" "$r$p"
 done
-`,Ee=/^#!\/bin\/(ba)?sh\n/;function je(e){let t=s=>Ee.test(s.content)?1:0,n=[...e].sort((s,r)=>t(s)-t(r)||s.path.localeCompare(r.path));return JSON.stringify(n.map(s=>({path:s.path,permissions:s.permissions,content:s.content})))}function Fe(e){return Ee.test(e.content)?{...e,content:ye(e.content)}:e.path.endsWith(".sql")?{...e,content:ke(e.content)}:e}function A(e){let t=e.files.map(Fe),n=[$e({path:Ue,content:je(t),permissions:"0600"})],s={disable_root:!0,package_update:!0,package_upgrade:!0,packages:[...new Set([...F,...e.packages])].sort(),runcmd:[["bash","-c",Ne],...e.runcmd],ssh_pwauth:!1,users:[{name:$("ssh.user",e.sshUser),groups:["sudo"],lock_passwd:!0,shell:"/bin/bash",...e.authorizedKeys.length>0?{ssh_authorized_keys:e.authorizedKeys.map((p,_)=>W(`ssh.authorized_keys[${_}]`,p))}:{},sudo:"ALL=(ALL) NOPASSWD:ALL"}],write_files:n},r=`#cloud-config
-`+d(s),a=n.reduce((p,_)=>p+R(_),0),o=t.map(p=>({name:p.path,bytes:Math.ceil(x(p.content).length/3)*4}));o.push({name:"(cloud-config keys, users, packages, runcmd)",bytes:Buffer.byteLength(r,"utf8")-a});let l=ne(r,o);return{text:r,bytes:l,parts:o}}var qe="/etc/supafleet/host.json";function Me(e){let t=U(e);if(!t)throw new Error(`server.type: ${JSON.stringify(e)} is not in the catalogue (core/catalogue/hetzner.json)`);let n=t.memory_gb;return n<=4?{name:"small",swapMb:2048,somaxconn:1024,fileMax:262144,tcpBufferMax:8<<20}:n<=16?{name:"medium",swapMb:4096,somaxconn:4096,fileMax:1048576,tcpBufferMax:16<<20}:{name:"large",swapMb:8192,somaxconn:8192,fileMax:2097152,tcpBufferMax:32<<20}}function Ge(e){let t=Me(e.serverType);return JSON.stringify({docker:{fingerprint:g.keyFingerprint,packages:Object.entries(g.packages).map(([n,s])=>`${n}=${s}`),source:`deb [signed-by=/etc/apt/keyrings/docker.gpg] ${g.url} ${g.suite} ${g.component}`,url:g.url},role:e.role,ssh_user:$("ssh.user",e.sshUser),swap_mb:t.swapMb,sysctl:We(t),ufw:e.ufw,wg_cidr:e.wgCidr})+`
-`}function We(e){let t=[["net.ipv4.conf.all.rp_filter",1],["net.ipv4.conf.default.rp_filter",1],["net.ipv4.conf.all.accept_redirects",0],["net.ipv4.conf.default.accept_redirects",0],["net.ipv4.conf.all.send_redirects",0],["net.ipv4.conf.default.send_redirects",0],["net.ipv4.conf.all.accept_source_route",0],["net.ipv4.conf.default.accept_source_route",0],["net.ipv4.conf.all.log_martians",1],["net.ipv4.icmp_echo_ignore_broadcasts",1],["net.ipv4.tcp_syncookies",1],["net.ipv6.conf.all.accept_redirects",0],["net.ipv6.conf.default.accept_redirects",0],["net.ipv6.conf.all.accept_source_route",0],["kernel.randomize_va_space",2],["kernel.kptr_restrict",2],["kernel.dmesg_restrict",1],["kernel.yama.ptrace_scope",1],["fs.suid_dumpable",0],["fs.protected_hardlinks",1],["fs.protected_symlinks",1],["net.ipv4.ip_forward",1],["vm.swappiness",10],["fs.file-max",e.fileMax],["net.core.somaxconn",e.somaxconn],["net.ipv4.tcp_max_syn_backlog",e.somaxconn],["net.core.rmem_max",e.tcpBufferMax],["net.core.wmem_max",e.tcpBufferMax],["net.ipv4.tcp_rmem",`4096 87380 ${e.tcpBufferMax}`],["net.ipv4.tcp_wmem",`4096 65536 ${e.tcpBufferMax}`]];return Object.fromEntries(t.map(([n,s])=>[n,String(s)]))}function O(e){return[{path:qe,content:Ge(e),permissions:"0600"}]}var Ke=`#!/bin/bash
+`,be=/^#!\/bin\/(ba)?sh\n/;function qe(e){let t=s=>be.test(s.content)?1:0,n=[...e].sort((s,r)=>t(s)-t(r)||s.path.localeCompare(r.path));return JSON.stringify(n.map(s=>({path:s.path,permissions:s.permissions,content:s.content})))}function Me(e){return be.test(e.content)?{...e,content:Se(e.content)}:e.path.endsWith(".sql")?{...e,content:Ee(e.content)}:e}function O(e){let t=e.files.map(Me),n=[ye({path:je,content:qe(t),permissions:"0600"})],s={disable_root:!0,package_update:!0,package_upgrade:!0,packages:[...new Set([...M,...e.packages])].sort(),runcmd:[["bash","-c",Fe],...e.runcmd],ssh_pwauth:!1,users:[{name:h("ssh.user",e.sshUser),groups:["sudo"],lock_passwd:!0,shell:"/bin/bash",...e.authorizedKeys.length>0?{ssh_authorized_keys:e.authorizedKeys.map((c,$)=>K(`ssh.authorized_keys[${$}]`,c))}:{},sudo:"ALL=(ALL) NOPASSWD:ALL"}],write_files:n},r=`#cloud-config
+`+d(s),a=n.reduce((c,$)=>c+R($),0),o=t.map(c=>({name:c.path,bytes:Math.ceil(N(c.content).length/3)*4}));o.push({name:"(cloud-config keys, users, packages, runcmd)",bytes:Buffer.byteLength(r,"utf8")-a});let p=se(r,o);return{text:r,bytes:p,parts:o}}var Ge="/etc/supafleet/host.json";function Be(e){let t=j(e);if(!t)throw new Error(`server.type: ${JSON.stringify(e)} is not in the catalogue (core/catalogue/hetzner.json)`);let n=t.memory_gb;return n<=4?{name:"small",swapMb:2048,somaxconn:1024,fileMax:262144,tcpBufferMax:8<<20}:n<=16?{name:"medium",swapMb:4096,somaxconn:4096,fileMax:1048576,tcpBufferMax:16<<20}:{name:"large",swapMb:8192,somaxconn:8192,fileMax:2097152,tcpBufferMax:32<<20}}function We(e){let t=Be(e.serverType);return JSON.stringify({docker:{fingerprint:_.keyFingerprint,packages:Object.entries(_.packages).map(([n,s])=>`${n}=${s}`),source:`deb [signed-by=/etc/apt/keyrings/docker.gpg] ${_.url} ${_.suite} ${_.component}`,url:_.url},role:e.role,ssh_user:h("ssh.user",e.sshUser),swap_mb:t.swapMb,sysctl:Ke(t),ufw:e.ufw,wg_cidr:e.wgCidr})+`
+`}function Ke(e){let t=[["net.ipv4.conf.all.rp_filter",1],["net.ipv4.conf.default.rp_filter",1],["net.ipv4.conf.all.accept_redirects",0],["net.ipv4.conf.default.accept_redirects",0],["net.ipv4.conf.all.send_redirects",0],["net.ipv4.conf.default.send_redirects",0],["net.ipv4.conf.all.accept_source_route",0],["net.ipv4.conf.default.accept_source_route",0],["net.ipv4.conf.all.log_martians",1],["net.ipv4.icmp_echo_ignore_broadcasts",1],["net.ipv4.tcp_syncookies",1],["net.ipv6.conf.all.accept_redirects",0],["net.ipv6.conf.default.accept_redirects",0],["net.ipv6.conf.all.accept_source_route",0],["kernel.randomize_va_space",2],["kernel.kptr_restrict",2],["kernel.dmesg_restrict",1],["kernel.yama.ptrace_scope",1],["fs.suid_dumpable",0],["fs.protected_hardlinks",1],["fs.protected_symlinks",1],["net.ipv4.ip_forward",1],["vm.swappiness",10],["fs.file-max",e.fileMax],["net.core.somaxconn",e.somaxconn],["net.ipv4.tcp_max_syn_backlog",e.somaxconn],["net.core.rmem_max",e.tcpBufferMax],["net.core.wmem_max",e.tcpBufferMax],["net.ipv4.tcp_rmem",`4096 87380 ${e.tcpBufferMax}`],["net.ipv4.tcp_wmem",`4096 65536 ${e.tcpBufferMax}`]];return Object.fromEntries(t.map(([n,s])=>[n,String(s)]))}function T(e){return[{path:Ge,content:We(e),permissions:"0600"}]}var He=`#!/bin/bash
 # supafleet host bootstrap, part 1: hardening, swap, firewall, fail2ban,
 # unattended upgrades, and Docker from its pinned apt repository.
 # Run once by cloud-init; every setting comes from host.json (read with jq).
@@ -316,7 +334,7 @@ apt_get install --no-install-recommends "\${packages[@]}"
 apt-mark hold "\${packages[@]%%=*}"
 systemctl enable --now docker
 phase "done"
-`,Be=`#!/bin/bash
+`,ze=`#!/bin/bash
 # supafleet master bootstrap, part 2: generates the master's own secrets (once),
 # its WireGuard key and the first admin login, then brings up wg0 and the stack.
 # Nothing secret comes from user_data; names and sizes come from secrets.json.
@@ -403,7 +421,7 @@ phase "stack"
 docker compose -p supafleet-master --project-directory "$dir" -f "$dir/docker-compose.yml" up -d
 install -m 0644 "$dir/backup/crontab" "$root/etc/cron.d/supafleet-master-backup"
 phase "done"
-`,He=`#!/bin/bash
+`,Ye=`#!/bin/bash
 # supafleet master backup (cron): makes sure backup/restic-password holds the
 # password derived from the fleet seal key (supafleet-master-backup-password),
 # then runs the shared backup.sh. (A master waiting for its restore has no cron
@@ -421,7 +439,7 @@ if [ ! -s "$file" ]; then
   mv "$file.tmp" "$file"
 fi
 exec "$dir/backup/backup.sh"
-`,ze=`#!/bin/bash
+`,Ve=`#!/bin/bash
 # Prints the restic password of the master's own backups, derived from the fleet
 # seal private key (cloud-init/master/backup-password.ts computes the same, and
 # so does \`supafleet master backup-password\`): lowercase hex SHA-256 of
@@ -440,7 +458,7 @@ if ! [[ $fleet =~ ^[a-z][a-z0-9-]{1,30}[a-z0-9]$ && $key =~ ^[A-Za-z0-9+/]{43}=$
   exit 1
 fi
 printf 'supafleet master backup v1\\n%s\\n%s' "$fleet" "$key" | sha256sum | cut -d ' ' -f 1
-`,Ye=`#!/bin/bash
+`,Je=`#!/bin/bash
 # supafleet master restore: brings a master back from its own restic backup on the
 # Storage Box. The operator runs it over SSH on a master rebuilt in restore mode
 # (sudo supafleet-master-restore [--snapshot ID]), after installing the fleet seal
@@ -589,9 +607,9 @@ phase start
   fail "see /var/log/supafleet-bootstrap.log, then run sudo supafleet-master-up again"
 rm -rf "$previous" "$work"/*.json "$work"/*.log
 phase "done: snapshot \${id:0:8} taken $when is restored, wg0 and the stack are starting"
-`;function Se(e){let{fleet:t,restore:n=!1}=e,{cidr:s}=u(t),r=[{action:"limit",port:"22",proto:"tcp",from:"any"},{action:"allow",port:"80",proto:"tcp",from:"any"},{action:"allow",port:"443",proto:"tcp",from:"any"},{action:"allow",port:String(k),proto:"udp",from:"any"},{action:"allow",port:"any",proto:"any",from:s}],a=[...I(t,n)].map(([o,l])=>({path:o,content:l,permissions:o.endsWith(".sh")?"0700":"0600"}));return A({sshUser:t.ssh.user,authorizedKeys:t.ssh.authorized_keys,packages:S,files:[...O({role:"master",serverType:t.master.server.type,sshUser:t.ssh.user,wgCidr:s,ufw:r}),...a,{path:"/etc/supafleet/secrets.json",content:JSON.stringify(w.map(o=>[o.env,o.bytes,o.encoding??"hex"]))+`
+`;function we(e){let{fleet:t,restore:n=!1}=e,{cidr:s}=m(t),r=[{action:"limit",port:"22",proto:"tcp",from:"any"},{action:"allow",port:"80",proto:"tcp",from:"any"},{action:"allow",port:"443",proto:"tcp",from:"any"},{action:"allow",port:String(y),proto:"udp",from:"any"},{action:"allow",port:"any",proto:"any",from:s}],a=[...U(t,n)].map(([o,p])=>({path:o,content:p,permissions:o.endsWith(".sh")?"0700":"0600"}));return O({sshUser:t.ssh.user,authorizedKeys:t.ssh.authorized_keys,packages:E,files:[...T({role:"master",serverType:t.master.server.type,sshUser:t.ssh.user,wgCidr:s,ufw:r}),...a,{path:"/etc/supafleet/secrets.json",content:JSON.stringify(b.map(o=>[o.env,o.bytes,o.encoding??"hex"]))+`
 `,permissions:"0600"},{path:"/etc/supafleet/images.json",content:JSON.stringify({authelia:i.authelia,caddy:i.caddy})+`
-`,permissions:"0600"},{path:"/usr/local/sbin/supafleet-harden",content:Ke,permissions:"0755"},{path:"/usr/local/sbin/supafleet-master-up",content:Be,permissions:"0755"},{path:D,content:He,permissions:"0755"},{path:"/usr/local/sbin/supafleet-master-backup-password",content:ze,permissions:"0755"},{path:"/usr/local/sbin/supafleet-master-restore",content:Ye,permissions:"0755"}],runcmd:[["/usr/local/sbin/supafleet-harden"],["/usr/local/sbin/supafleet-master-up"]]})}var Ve=`#!/bin/bash
+`,permissions:"0600"},{path:"/usr/local/sbin/supafleet-harden",content:He,permissions:"0755"},{path:"/usr/local/sbin/supafleet-master-up",content:ze,permissions:"0755"},{path:x,content:Ye,permissions:"0755"},{path:"/usr/local/sbin/supafleet-master-backup-password",content:Ve,permissions:"0755"},{path:"/usr/local/sbin/supafleet-master-restore",content:Je,permissions:"0755"}],runcmd:[["/usr/local/sbin/supafleet-harden"],["/usr/local/sbin/supafleet-master-up"]]})}var Ze=`#!/bin/bash
 # supafleet host bootstrap, part 1: hardening, swap, firewall, fail2ban,
 # unattended upgrades, and Docker from its pinned apt repository.
 # Run once by cloud-init; every setting comes from host.json (read with jq).
@@ -713,7 +731,7 @@ apt_get install --no-install-recommends "\${packages[@]}"
 apt-mark hold "\${packages[@]%%=*}"
 systemctl enable --now docker
 phase "done"
-`,Je=`#!/bin/bash
+`,Xe=`#!/bin/bash
 # supafleet worker bootstrap, part 2: enrollment. Generates this worker's WireGuard
 # and seal keypairs, presents the single-use token to the master over HTTPS, writes
 # wg0.conf and the agent config from the answer (each field checked first), brings
@@ -814,7 +832,76 @@ systemctl daemon-reload
 systemctl enable --now wg-quick@wg0
 docker compose -p supafleet --project-directory "$root/opt/supafleet" -f "$etc/agent-compose.yml" up -d
 phase "done"
-`;function Xe(e,t){let n=/^https:\/\/([a-z0-9.-]+)$/.exec(t);if(!n)throw new Error(`enrollment.masterUrl: ${JSON.stringify(t)} is not valid; expected https://fleet.${e.domain}`);return h("enrollment.masterUrl",n[1]),t}function we(e){let{fleet:t,project:n,enrollment:s}=e,r=t.network.cidr;y("network.cidr",r);let a=[{action:"allow",port:"any",proto:"any",from:r}];t.ssh.workers_public&&a.unshift({action:"limit",port:"22",proto:"tcp",from:"any"});let o={master_url:Xe(t,s.masterUrl),master_wg_public_key:M("enrollment.masterWgPublicKey",s.masterWgPublicKey),token:G("enrollment.token",s.token),agent_uid:V};return A({sshUser:t.ssh.user,authorizedKeys:t.ssh.authorized_keys,packages:S,files:[...O({role:"worker",serverType:n.server.type,sshUser:t.ssh.user,wgCidr:r,ufw:a}),{path:"/etc/supafleet/enroll.json",content:JSON.stringify(o)+`
-`,permissions:"0600"},{path:"/etc/supafleet/agent-compose.yml",content:d({services:Z(n.server.type),volumes:J,networks:X}),permissions:"0600"},{path:"/usr/local/sbin/supafleet-harden",content:Ve,permissions:"0755"},{path:"/usr/local/sbin/supafleet-enroll",content:Je,permissions:"0755"}],runcmd:[["/usr/local/sbin/supafleet-harden"],["/usr/local/sbin/supafleet-enroll"]]})}function Rn(e,t){let n=T(e),s=j(t),r=we({fleet:n,project:s,enrollment:ae(n.domain)}),a=Q({fleet:n,project:s,secrets:re(),opened:oe(s),revision:1,wgAddress:K(y("network.cidr",n.network.cidr).base+2)}),o=new Map([["user-data.yaml",r.text]]);for(let[l,p]of a)o.set(`bundle/${l}`,p);return{files:o,userData:r,target:8192}}function An(e){let t=T(e),n=Se({fleet:t}),s=new Map([["user-data.yaml",n.text]]);for(let[r,a]of _e({fleet:t,secrets:pe()}))s.set(`stack/${r}`,a);return{files:s,userData:n,target:18432}}function On(e){let t=[...e.files].map(([o,l])=>[o,String(Buffer.byteLength(l,"utf8"))]),n=Math.max(...t.map(([o])=>o.length),4),s=[`${"file".padEnd(n)}  bytes`,...t.map(([o,l])=>`${o.padEnd(n)}  ${l.padStart(5)}`)],{bytes:r}=e.userData,a=(r/32768*100).toFixed(1);return s.push("",`user_data: ${r} bytes, ${a}% of 32 KiB (${32768} bytes); target ${e.target} bytes: ${r<=e.target?"ok":"OVER"}`,"Secrets and enrollment values are PLACEHOLDERS; the master supplies the real ones."),s.join(`
+`,Qe=`#!/bin/bash
+# supafleet worker bootstrap, before enrollment: the worker's own SSH key for its
+# Storage Box sub-account. Makes an ed25519 key that never leaves this server, and
+# writes its public half to the sub-account's .ssh/authorized_keys over SFTP on port 23,
+# logging in once with the one-time password from backup-account.json (Hetzner: "Each
+# sub-account requires its own authorized_keys file in the sub-account's directory").
+# Apply replaces that password with one nobody keeps once the worker is healthy.
+# Then it checks the key alone logs in, writes user@host to backup-target for
+# backup.sh, and removes the password. A failure is logged, not fatal: enrollment goes
+# on, and every backup reports the sub-account unreachable until the key is there.
+set -uo pipefail
+umask 077
+root=\${SUPAFLEET_ROOT:-}
+etc="$root/etc/supafleet"
+account="$etc/backup-account.json"
+exec >>"$root/var/log/supafleet-bootstrap.log" 2>&1
+phase() { printf '%s supafleet-backup-key: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1"; }
+
+[ -f "$account" ] || exit 0
+target=$(jq -r .target "$account")
+uid=$(jq -r .agent_uid "$account")
+if ! [[ $target =~ ^[a-z0-9][a-z0-9-]*@[a-z0-9][a-z0-9.-]*$ ]] || ! [[ $uid =~ ^[0-9]+$ ]]; then
+  phase "backup-account.json holds no user@host and agent uid; no backup key installed"
+  rm -f "$account"
+  exit 0
+fi
+
+key="$etc/backup.key"
+pass="$etc/.backup-password"
+askpass="$etc/.backup-askpass"
+trap 'rm -f "$pass" "$askpass" "$account"' EXIT
+if [ ! -s "$key" ]; then
+  rm -f "$key" "$key.pub"
+  ssh-keygen -q -t ed25519 -N '' -C "supafleet-backup" -f "$key" || {
+    phase "ssh-keygen failed"
+    exit 0
+  }
+fi
+jq -j .password "$account" >"$pass"
+printf '#!/bin/sh\\ncat %s\\n' "$pass" >"$askpass"
+chmod 0700 "$askpass"
+
+ssh_opts=(-P 23 -o ConnectTimeout=20 -o StrictHostKeyChecking=accept-new -o "UserKnownHostsFile=$root/opt/supafleet/.ssh_known_hosts")
+installed=""
+for attempt in 1 2 3 4 5; do
+  # Commands on stdin, not -b: batch mode turns password logins off.
+  printf -- '-mkdir .ssh\\nput %s .ssh/authorized_keys\\nchmod 600 .ssh/authorized_keys\\n' "$key.pub" |
+    SSH_ASKPASS="$askpass" SSH_ASKPASS_REQUIRE=force sftp "\${ssh_opts[@]}" \\
+      -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive \\
+      -o NumberOfPasswordPrompts=1 "$target" >/dev/null 2>&1
+  if printf 'ls .ssh/authorized_keys\\n' |
+    sftp -b - "\${ssh_opts[@]}" -i "$key" -o IdentitiesOnly=yes -o BatchMode=yes "$target" >/dev/null 2>&1; then
+    installed=yes
+    break
+  fi
+  phase "attempt $attempt to install the backup key at $target failed; retrying"
+  sleep 10
+done
+
+printf '%s\\n' "$target" >"$etc/backup-target"
+chmod 0644 "$etc/backup-target"
+chown "$uid:$uid" "$key" "$key.pub"
+if [ -n "$installed" ]; then
+  phase "backup key installed for $target"
+else
+  phase "could not install the backup key at $target; backups fail until .ssh/authorized_keys of that sub-account holds $key.pub"
+fi
+exit 0
+`,et=/^[A-Za-z0-9_.-]{12,128}$/;function tt(e,t){if(e.storage_box.id===void 0){if(t)throw new Error("backup: the fleet has no storage_box.id, so workers use no sub-account");return[]}if(!t)throw new Error(`backup: the fleet's Storage Box ${e.storage_box.id} gives each project a sub-account; pass the project's`);let n=h("backup.user",t.user),s=g("backup.host",t.host);if(!et.test(t.password.reveal()))throw new Error("backup.password: expected 12-128 characters of A-Z a-z 0-9 _ . -");let r={target:`${n}@${s}`,password:t.password.reveal(),agent_uid:L};return[{path:"/etc/supafleet/backup-account.json",content:JSON.stringify(r)+`
+`,permissions:"0600"},{path:"/usr/local/sbin/supafleet-backup-key",content:Qe,permissions:"0755"}]}function nt(e,t){let n=/^https:\/\/([a-z0-9.-]+)$/.exec(t);if(!n)throw new Error(`enrollment.masterUrl: ${JSON.stringify(t)} is not valid; expected https://fleet.${e.domain}`);return g("enrollment.masterUrl",n[1]),t}function Ae(e){let{fleet:t,project:n,enrollment:s}=e,r=tt(t,e.backup),a=t.network.cidr;k("network.cidr",a);let o=[{action:"allow",port:"any",proto:"any",from:a}];t.ssh.workers_public&&o.unshift({action:"limit",port:"22",proto:"tcp",from:"any"});let p={master_url:nt(t,s.masterUrl),master_wg_public_key:B("enrollment.masterWgPublicKey",s.masterWgPublicKey),token:W("enrollment.token",s.token),agent_uid:L};return O({sshUser:t.ssh.user,authorizedKeys:t.ssh.authorized_keys,packages:E,files:[...T({role:"worker",serverType:n.server.type,sshUser:t.ssh.user,wgCidr:a,ufw:o}),{path:"/etc/supafleet/enroll.json",content:JSON.stringify(p)+`
+`,permissions:"0600"},{path:"/etc/supafleet/agent-compose.yml",content:d({services:Q(n.server.type),volumes:Z,networks:X}),permissions:"0600"},{path:"/usr/local/sbin/supafleet-harden",content:Ze,permissions:"0755"},{path:"/usr/local/sbin/supafleet-enroll",content:Xe,permissions:"0755"},...r],runcmd:[["/usr/local/sbin/supafleet-harden"],...r.length>0?[["/usr/local/sbin/supafleet-backup-key"]]:[],["/usr/local/sbin/supafleet-enroll"]]})}function Pn(e,t){let n=P(e),s=q(t),r=Ae({fleet:n,project:s,enrollment:ie(n.domain)}),a=ee({fleet:n,project:s,secrets:oe(),opened:ae(s),revision:1,wgAddress:H(k("network.cidr",n.network.cidr).base+2)}),o=new Map([["user-data.yaml",r.text]]);for(let[p,c]of a)o.set(`bundle/${p}`,c);return{files:o,userData:r,target:8192}}function Cn(e){let t=P(e),n=we({fleet:t}),s=new Map([["user-data.yaml",n.text]]);for(let[r,a]of ke({fleet:t,secrets:ce()}))s.set(`stack/${r}`,a);return{files:s,userData:n,target:18432}}function Ln(e){let t=[...e.files].map(([o,p])=>[o,String(Buffer.byteLength(p,"utf8"))]),n=Math.max(...t.map(([o])=>o.length),4),s=[`${"file".padEnd(n)}  bytes`,...t.map(([o,p])=>`${o.padEnd(n)}  ${p.padStart(5)}`)],{bytes:r}=e.userData,a=(r/32768*100).toFixed(1);return s.push("",`user_data: ${r} bytes, ${a}% of 32 KiB (${32768} bytes); target ${e.target} bytes: ${r<=e.target?"ok":"OVER"}`,"Secrets and enrollment values are PLACEHOLDERS; the master supplies the real ones."),s.join(`
 `)+`
-`}export{On as formatSizeTable,An as renderMasterOutput,Rn as renderWorkerOutput};
+`}export{Ln as formatSizeTable,Cn as renderMasterOutput,Pn as renderWorkerOutput};
