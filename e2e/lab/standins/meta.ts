@@ -6,9 +6,10 @@
  * encrypted connection header Studio sends). The admin app (metrics on
  * PG_META_PORT + 1) is not started.
  *
- * The app loads on the first request other than `GET /health` (loading it costs
- * more than a second of CPU, and most lab workers are never asked for `/pg/`);
- * until then the stand-in answers `/health` with the app's shape, `{date}`.
+ * The app loads in the background a second after the service listens (loading it
+ * costs more than a second of CPU, which would hold up the agent starting the
+ * worker's other services), or at once on a request other than `GET /health`;
+ * until it is loaded the stand-in answers `/health` with the app's shape, `{date}`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -67,6 +68,7 @@ export async function startMeta(o: {
         }),
     ),
   );
+  setTimeout(() => void app().catch(() => undefined), 1000).unref();
   return {
     close: async () => {
       for (const s of servers) s.close();
