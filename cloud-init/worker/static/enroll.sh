@@ -56,8 +56,9 @@ if [ ! -s "$etc/agent.json" ]; then
 
   phase "wireguard"
   # What arrives on wg0 is for this worker's wg address or for nothing: the raw-table
-  # drop keeps the master (or anyone holding its key) off the containers' bridge
-  # addresses, which Docker before 28 forwards to whatever address a port is bound to.
+  # drop keeps whatever comes through the tunnel off the containers' bridge addresses
+  # (Docker before 28 forwards packets routed straight to a container, whatever
+  # address its port is published on).
   jq -r '(.wg.address | split("/")[0]) as $self
     | "PREROUTING -i %i ! -d \($self)/32 -j DROP" as $onlyToSelf
     | "[Interface]",
