@@ -43,6 +43,25 @@ export const SUPAVISOR_API_PORT = 4100;
  * 6543 as upstream; session mode on 5433, since the host's 5432 carries the master database.
  */
 export const POOLER_PUBLIC_PORTS = { session: 5433, transaction: 6543 } as const;
+/** Where Supavisor keeps the certificate it offers clients (a named volume). */
+export const POOLER_TLS_DIR = '/etc/supavisor/tls';
+
+/**
+ * Shell that makes Supavisor's client certificate once, in its own container (the image
+ * installs openssl: supabase/supavisor Dockerfile@v2.7.4:67): self-signed, for `fleet.<domain>`
+ * and every project host. Supavisor offers TLS only with a certificate and key
+ * (GLOBAL_DOWNSTREAM_CERT_PATH and _KEY_PATH, config/runtime.exs:125-150,
+ * lib/supavisor/client_handler.ex:163-201) and refuses to start when the files named do not
+ * exist, so they are made before it starts. No `$` in it: compose would interpolate it.
+ */
+export function poolerTlsScript(domain: string, dir = POOLER_TLS_DIR): string {
+  return (
+    `[ -s ${dir}/cert.pem ] && [ -s ${dir}/key.pem ] || ` +
+    `openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=fleet.${domain}' ` +
+    `-addext 'subjectAltName=DNS:fleet.${domain},DNS:*.${domain}' ` +
+    `-keyout ${dir}/key.pem -out ${dir}/cert.pem`
+  );
+}
 /** Where the master API container reads its encryption key (written by master-up.sh). */
 export const SECRETS_KEY_FILE = '/run/secrets/supafleet-secrets-key';
 
@@ -253,13 +272,16 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
     supavisor: {
       ...common,
       image: images.supavisor,
-      command: ['/bin/sh', '-c', '/app/bin/migrate && /app/bin/server'],
+      command: ['/bin/sh', '-c', `${poolerTlsScript(layout.domain)} && /app/bin/migrate && /app/bin/server`],
       depends_on: dbHealthy,
       environment: {
         API_JWT_SECRET: '${SUPAVISOR_JWT_SECRET}',
         CLUSTER_POSTGRES: 'true',
         DATABASE_URL: 'ecto://supabase_admin:${POSTGRES_PASSWORD}@db:5432/_supabase',
         ERL_AFLAGS: '-proto_dist inet_tcp',
+        // TLS for clients that ask for it (sslmode=require; pin cert.pem for verify-full)
+        GLOBAL_DOWNSTREAM_CERT_PATH: `${POOLER_TLS_DIR}/cert.pem`,
+        GLOBAL_DOWNSTREAM_KEY_PATH: `${POOLER_TLS_DIR}/key.pem`,
         METRICS_JWT_SECRET: '${SUPAVISOR_JWT_SECRET}',
         POOLER_DEFAULT_POOL_SIZE: '20',
         POOLER_MAX_CLIENT_CONN: '100',
@@ -287,6 +309,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         `${POOLER_PUBLIC_PORTS.session}:5432`,
         `${POOLER_PUBLIC_PORTS.transaction}:6543`,
       ],
+      volumes: [`pooler-tls:${POOLER_TLS_DIR}`],
     },
   };
   if (fleet.authelia.enabled) {
@@ -331,6 +354,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
     'caddy-config': {},
     'db-config': {},
     'db-data': {},
+    'pooler-tls': {},
   };
   if (fleet.authelia.enabled) Object.assign(volumes, { 'redis-data': {} });
   const networks = {

@@ -2,11 +2,15 @@
  * The master stack's Supavisor (issue 12, B2): its proxy ports public, its management API on
  * loopback for the master API, and the master API holding the secret Supavisor checks.
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveFleet } from '../../core/spec/defaults.ts';
+import { useTempDirs } from '../../test/support/temp-dir.ts';
+import { toolsSkipReason } from '../../test/support/tools.ts';
 import { fleetSpec } from '../test/fixtures/specs.ts';
-import { POOLER_PUBLIC_PORTS, SUPAVISOR_API_PORT } from './compose.ts';
+import { POOLER_PUBLIC_PORTS, POOLER_TLS_DIR, poolerTlsScript, SUPAVISOR_API_PORT } from './compose.ts';
 import { placeholderMasterSecrets } from './secrets.ts';
 import { renderMasterStack } from './stack.ts';
 
@@ -63,5 +67,51 @@ describe('master Supavisor', () => {
     expect(master.SUPAFLEET_POOLER_TRANSACTION_PORT).toBe('6543');
     expect(master.SUPAFLEET_POOLER_SESSION_PORT).toBe(String(POOLER_PUBLIC_PORTS.session));
     expect(s.master!.network_mode).toBe('host');
+  });
+
+  it('when rendered, then Supavisor makes its client certificate in its own volume before it migrates and starts, and is told where it is', () => {
+    const sv = services().supavisor!;
+    expect(sv.command).toEqual([
+      '/bin/sh',
+      '-c',
+      `${poolerTlsScript('example.com')} && /app/bin/migrate && /app/bin/server`,
+    ]);
+    expect(sv.volumes).toEqual([`pooler-tls:${POOLER_TLS_DIR}`]);
+    expect(sv.environment).toMatchObject({
+      GLOBAL_DOWNSTREAM_CERT_PATH: `${POOLER_TLS_DIR}/cert.pem`,
+      GLOBAL_DOWNSTREAM_KEY_PATH: `${POOLER_TLS_DIR}/key.pem`,
+    });
+    expect((sv.command as string[])[2]).not.toContain('$');
+  });
+});
+
+const tlsSkip = toolsSkipReason(['dash', 'openssl'], 'the pooler certificate test');
+if (tlsSkip) console.log(`skipping: ${tlsSkip}`);
+
+describe.skipIf(tlsSkip !== undefined)('the pooler certificate script, run by dash with openssl', () => {
+  const tempDir = useTempDirs('sf-pooler-tls-');
+  const run = (dir: string) =>
+    spawnSync('dash', ['-c', poolerTlsScript('example.com', dir)], { encoding: 'utf8', timeout: 60_000 });
+  const openssl = (...args: string[]) => spawnSync('openssl', args, { encoding: 'utf8', timeout: 30_000 });
+
+  it('when run on an empty directory, then it makes a key and a certificate for fleet.<domain> and every project host that belong together', async () => {
+    const dir = await tempDir();
+    expect(run(dir).status).toBe(0);
+    const ext = openssl('x509', '-in', `${dir}/cert.pem`, '-noout', '-ext', 'subjectAltName');
+    expect(ext.stdout).toContain('DNS:fleet.example.com, DNS:*.example.com');
+    const fromCert = openssl('x509', '-in', `${dir}/cert.pem`, '-noout', '-pubkey').stdout;
+    const fromKey = openssl('pkey', '-in', `${dir}/key.pem`, '-pubout').stdout;
+    expect(fromCert).toMatch(/BEGIN PUBLIC KEY/);
+    expect(fromCert).toBe(fromKey);
+  });
+
+  it('when run again, then the certificate is kept (clients that pinned it keep working)', async () => {
+    const dir = await tempDir();
+    expect(run(dir).status).toBe(0);
+    const before = readFileSync(`${dir}/cert.pem`, 'utf8');
+    const mtime = statSync(`${dir}/cert.pem`).mtimeMs;
+    expect(run(dir).status).toBe(0);
+    expect(readFileSync(`${dir}/cert.pem`, 'utf8')).toBe(before);
+    expect(statSync(`${dir}/cert.pem`).mtimeMs).toBe(mtime);
   });
 });
