@@ -52,20 +52,21 @@ async function setup(health: 'healthy' | 'never-healthy' = 'healthy') {
   return { fake, deps, log, m };
 }
 
-const step = (project: string): PlanStep => ({
+const step = (project: string, server?: { id: number; name: string }): PlanStep => ({
   kind: 'create',
   project,
+  ...(server ? { server } : {}),
   changes: [],
   destructive: false,
   notes: [],
   cost: { before: 0, after: 4 },
 });
 
-function provision(deps: ApplyDeps, project: string, waitMs = 60_000) {
+function provision(deps: ApplyDeps, project: string, waitMs = 60_000, server?: { id: number; name: string }) {
   return provisionProject(deps, {
     fleet,
     spec: { name: project, server: { type: 'cx22', location: 'fsn1' } },
-    step: step(project),
+    step: step(project, server),
     masterWgPublicKey: MASTER_KEY,
     waitMs,
     pollMs: 10_000,
@@ -80,6 +81,9 @@ function backupAccount(f: FakeHetzner, project: string): { target: string; passw
   );
   return JSON.parse(file!.content) as { target: string; password: string };
 }
+
+const RESET = 'POST /storage_boxes/{id}/subaccounts/{id}/actions/reset_subaccount_password';
+const resets = (f: FakeHetzner) => f.calls().filter((c) => c.kind === RESET).length;
 
 const subaccountsOf = (f: FakeHetzner) =>
   f.state().subaccounts.map((s) => [(s.labels as Record<string, string>)['supafleet/project'], s.username]);
@@ -150,5 +154,34 @@ describe('a Storage Box sub-account per project', () => {
     const r = await provision(without, 'acme');
     expect(r).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/no Storage Box client/) });
     expect(fake.state().servers).toEqual([]);
+  });
+
+  it("when a project's worker is re-created, then the new worker boots with the sub-account's current password, replaced after health", async () => {
+    const { fake, deps } = await setup();
+    await provision(deps, 'acme');
+    const first = fake.state().servers[0]!;
+    const action = await deps.hetzner.deleteServer(first.id, {
+      fleet: 'prod',
+      project: 'acme',
+      role: 'worker',
+    });
+    if (action) await deps.hetzner.waitForAction(action);
+    const seenAtBoot: (string | undefined)[] = [];
+    const id = fake.state().subaccounts[0]!.id as number;
+    fake.onServerCreated(() => seenAtBoot.push(fake.subaccountPassword(id)));
+    await provision(deps, 'acme');
+    expect(seenAtBoot).toEqual([backupAccount(fake, 'acme').password]);
+    expect(fake.subaccountPassword(id)).not.toBe(backupAccount(fake, 'acme').password);
+    expect(subaccountsOf(fake)).toEqual([['acme', 'u123456-sub1']]);
+  });
+
+  it('when a project is provisioned again while its server exists, then the password its worker may still be booting with is replaced only after health', async () => {
+    const { fake, deps } = await setup();
+    await provision(deps, 'acme');
+    const server = fake.state().servers[0]!;
+    const before = resets(fake);
+    await provision(deps, 'acme', 60_000, { id: server.id, name: server.name });
+    expect(resets(fake) - before).toBe(1);
+    expect(fake.state().servers).toHaveLength(1);
   });
 });

@@ -92,7 +92,7 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
       const masterWgPublicKey = pinnedMasterKey(opts.masterWgPublicKey, up.enrollment.master_wg_public_key);
       let backup: WorkerBackupAccount | undefined;
       if (fleet.storage_box.id !== undefined) {
-        const account = await backupSubaccount(deps, fleet, name);
+        const account = await backupSubaccount(deps, fleet, name, step.server !== undefined);
         createdSubaccount = account.created;
         backupAccount = { box: fleet.storage_box.id, id: account.id };
         backup = account.backup;
@@ -201,12 +201,16 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
 /**
  * The project's own Storage Box sub-account (home `supafleet/<project>`), found by its
  * labels or created, with a one-time password for the new worker's first boot: the
- * creation's, or a fresh one set now when the sub-account already existed.
+ * creation's, or a fresh one set now when the sub-account already existed. When the
+ * server already exists (a re-run), its worker may still be booting with the password it
+ * was given, so the sub-account's password is left alone here (the user_data rendered
+ * now is not used) and replaced only once that worker is healthy.
  */
 async function backupSubaccount(
   deps: ApplyDeps,
   fleet: FleetSpec,
   name: string,
+  serverExists: boolean,
 ): Promise<{ id: number; created: boolean; backup: WorkerBackupAccount }> {
   const box = fleet.storage_box.id!;
   if (!deps.storageBox) {
@@ -218,7 +222,7 @@ async function backupSubaccount(
   let password = ensured.password;
   if (!password) {
     password = generateSubaccountPassword();
-    await deps.storageBox.resetPassword(box, ensured.subaccount.id, password);
+    if (!serverExists) await deps.storageBox.resetPassword(box, ensured.subaccount.id, password);
   }
   deps.log.mask(password.reveal());
   const sub = ensured.subaccount;
