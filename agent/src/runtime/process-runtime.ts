@@ -28,7 +28,10 @@ interface Running {
 }
 
 export interface ProcessRuntimeOptions {
-  /** How long a stand-in may take to listen on its port. */
+  /**
+   * How long a stand-in may take to listen on its port (default 30 s: a lab boots three workers'
+   * stand-ins at once, and a busy two-core machine takes seconds to load each).
+   */
   readonly readyTimeoutMs?: number;
   /** How long a stand-in gets after SIGTERM before SIGKILL. */
   readonly stopTimeoutMs?: number;
@@ -46,7 +49,7 @@ export class ProcessRuntime implements Runtime {
   readonly #stopTimeoutMs: number;
 
   constructor(options: ProcessRuntimeOptions = {}) {
-    this.#readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+    this.#readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 3_000;
   }
 
