@@ -47,9 +47,17 @@ export function processIo(): CliIo {
     stdout: { write: (text) => void process.stdout.write(text) },
     stderr: { write: (text) => void process.stderr.write(text) },
     readStdin: (maxBytes) => readStream(process.stdin, maxBytes),
-    stdinIsTty: process.stdin.isTTY === true,
-    stdoutIsTty: process.stdout.isTTY === true,
-    stderrIsTty: process.stderr.isTTY === true,
+    // Getters: Node creates a standard stream when it is first touched, which costs start time
+    // for commands that never read stdin or write stdout.
+    get stdinIsTty() {
+      return process.stdin.isTTY === true;
+    },
+    get stdoutIsTty() {
+      return process.stdout.isTTY === true;
+    },
+    get stderrIsTty() {
+      return process.stderr.isTTY === true;
+    },
     env: process.env,
     cwd: process.cwd(),
   };

@@ -22,7 +22,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     })
     .showHelpAfterError('(run supafleet --help for usage)')
     .allowExcessArguments(false);
-  const commandIo = { ...io, setExitCode: (code: ExitCode) => void (exitCode = code) };
+  // Inherits from io instead of copying it: processIo()'s terminal checks stay lazy getters.
+  const commandIo = Object.assign(Object.create(io) as CliIo, {
+    setExitCode: (code: ExitCode) => void (exitCode = code),
+  });
   for (const register of commands) register(program, commandIo);
 
   const json = argv.includes('--json');

@@ -20,20 +20,27 @@ export function coloursOn(isTty: boolean | undefined, env: CliIo['env']): boolea
   return env.TERM !== 'dumb';
 }
 
-function sgr(on: boolean, open: number, close: number): (text: string) => string {
-  return on ? (text) => `\x1b[${open}m${text}\x1b[${close}m` : (text) => text;
-}
-
-/** Styles for standard output or standard error of `io`. */
+/**
+ * Styles for standard output or standard error of `io`. Whether the stream is a terminal is
+ * asked on first use: Node creates a standard stream when it is first touched.
+ */
 export function styleFor(io: CliIo, stream: 'stdout' | 'stderr'): Style {
-  const on = coloursOn(stream === 'stdout' ? io.stdoutIsTty : io.stderrIsTty, io.env);
+  let on: boolean | undefined;
+  const enabled = (): boolean =>
+    (on ??= coloursOn(stream === 'stdout' ? io.stdoutIsTty : io.stderrIsTty, io.env));
+  const sgr =
+    (open: number, close: number) =>
+    (text: string): string =>
+      enabled() ? `\x1b[${open}m${text}\x1b[${close}m` : text;
   return {
-    enabled: on,
-    red: sgr(on, 31, 39),
-    green: sgr(on, 32, 39),
-    yellow: sgr(on, 33, 39),
-    bold: sgr(on, 1, 22),
-    dim: sgr(on, 2, 22),
+    get enabled() {
+      return enabled();
+    },
+    red: sgr(31, 39),
+    green: sgr(32, 39),
+    yellow: sgr(33, 39),
+    bold: sgr(1, 22),
+    dim: sgr(2, 22),
   };
 }
 

@@ -267,3 +267,31 @@ describe('colours and progress only on a terminal', () => {
     expect(styleFor({ ...base, stdoutIsTty: true }, 'stderr').enabled).toBe(false);
   });
 });
+
+describe('start-up cost', () => {
+  it('when validate runs, then it never asks whether stdin or stdout is a terminal (Node creates those streams on first touch)', async () => {
+    const root = await tempDir();
+    await writeFleetDir(root, { 'projects/acme.yaml': projectYaml('acme') });
+    let stderr = '';
+    const touched: string[] = [];
+    const io: CliIo = {
+      stdout: { write: () => undefined },
+      stderr: { write: (t) => void (stderr += t) },
+      readStdin: () => Promise.resolve(''),
+      get stdinIsTty(): boolean {
+        touched.push('stdin');
+        return false;
+      },
+      get stdoutIsTty(): boolean {
+        touched.push('stdout');
+        return false;
+      },
+      stderrIsTty: false,
+      env: {},
+      cwd: root,
+    };
+    expect(await main(['validate'], io)).toBe(EXIT.ok);
+    expect(stderr).toBe('ok: fleet.yaml and 1 project are valid\n');
+    expect(touched).toEqual([]);
+  });
+});
