@@ -32,7 +32,7 @@ import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { createApp } from '../../master/src/app.ts';
 import { createKongAdminClient } from '../../master/src/kong/client.ts';
-import { LAB_STATE_DELAY_MS, startFakeKong } from '../../fakes/kong/fake.ts';
+import { LAB_STATE_DELAY_MS, LAB_UPSTREAM_TIMEOUT_MS, startFakeKong } from '../../fakes/kong/fake.ts';
 import { reconcileProject, removeProject } from '../../master/src/kong/reconcile.ts';
 import { FakePeerManager } from '../../fakes/wireguard/peer-manager.ts';
 import { startLab as startMasterHarness } from '../../master/test/harness.ts';
@@ -173,7 +173,9 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
       },
     });
     closers.push(() => l.close());
-    const kong = await startFakeKong({ proxy: { maxTimeoutMs: 5000, stateDelayMs: LAB_STATE_DELAY_MS } });
+    const kong = await startFakeKong({
+      proxy: { maxTimeoutMs: LAB_UPSTREAM_TIMEOUT_MS, stateDelayMs: LAB_STATE_DELAY_MS },
+    });
     closers.push(() => kong.close());
     const kongClient = createKongAdminClient({ baseUrl: kong.url });
     const peers = new FakePeerManager();

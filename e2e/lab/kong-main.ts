@@ -13,7 +13,7 @@
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { LAB_STATE_DELAY_MS, startFakeKong } from '../../fakes/kong/fake.ts';
+import { LAB_STATE_DELAY_MS, LAB_UPSTREAM_TIMEOUT_MS, startFakeKong } from '../../fakes/kong/fake.ts';
 
 const port = Number(process.env.LAB_KONG_PORT);
 const socket = process.env.LAB_KONG_SOCKET;
@@ -27,7 +27,7 @@ if (!Number.isInteger(proxyPort) || proxyPort < 1) {
 }
 const kong = await startFakeKong({
   port,
-  proxy: { port: proxyPort, maxTimeoutMs: 5000, stateDelayMs: LAB_STATE_DELAY_MS },
+  proxy: { port: proxyPort, maxTimeoutMs: LAB_UPSTREAM_TIMEOUT_MS, stateDelayMs: LAB_STATE_DELAY_MS },
 });
 
 /** Serves the unix socket `path` by piping each connection to 127.0.0.1:`to`. */

@@ -117,6 +117,12 @@ const MAX_BODY = 1024 * 1024;
  */
 export const LAB_STATE_DELAY_MS = 500;
 
+/**
+ * The cap labs and demos put on a service's upstream timeouts (Kong's are 60 s): long enough for
+ * postgres-meta, which loads its app on its first request, on a busy two-core machine.
+ */
+export const LAB_UPSTREAM_TIMEOUT_MS = 30_000;
+
 /** The proxy's settings when started beside the Admin API (state and host come from the fake). */
 export type FakeKongProxySettings = Omit<KongProxyOptions, 'state' | 'host'> & {
   /**
