@@ -10,7 +10,7 @@ import { POOLER_PUBLIC_PORTS } from '../master/compose.ts';
 import { renderMasterStack } from '../master/stack.ts';
 import { renderMasterUserData } from '../master/user-data.ts';
 import { placeholderMasterSecrets } from '../master/secrets.ts';
-import { placeholderEnrollment, placeholderSecrets } from '../placeholders.ts';
+import { placeholderEnrollment, placeholderOpened, placeholderSecrets } from '../placeholders.ts';
 import { renderWorkerBundle } from '../worker/bundle.ts';
 import { renderWorkerUserData } from '../worker/user-data.ts';
 import {
@@ -23,7 +23,9 @@ import {
   type MasterCase,
   type WorkerCase,
 } from './cases.ts';
-import { resolveFleet } from '../../core/spec/defaults.ts';
+import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
+import { Secret } from '../../core/seal/secret.ts';
+import { fleetSpec, projectSpecs } from './fixtures/specs.ts';
 import { decodeUserData, isShellScript } from './decode.ts';
 import {
   caddyValidate,
@@ -40,11 +42,19 @@ const missing = missingTools(['cloud-init', 'shellcheck', 'caddy', 'wg-quick']);
 
 const WG_ADDRESS = '10.100.0.2';
 
+/** The project's Storage Box sub-account, for fleets that name their box. */
+const SUBACCOUNT = {
+  user: 'u123456-sub1',
+  host: 'u123456.your-storagebox.de',
+  password: new Secret('PLACEHOLDERoneTimePassword-Aa1-'),
+};
+
 function workerOutputs(c: WorkerCase) {
   const userData = renderWorkerUserData({
     fleet: c.fleet,
     project: c.project,
     enrollment: placeholderEnrollment(c.fleet.domain),
+    ...(c.fleet.storage_box.id !== undefined ? { backup: SUBACCOUNT } : {}),
   });
   const bundle = renderWorkerBundle({
     fleet: c.fleet,
@@ -166,6 +176,19 @@ describe.skipIf(missing.length > 0)('rendered files pass the real validators', (
     'when the worker of %s is rendered, then every validator passes',
     (_n, c) => checkWorker(c),
   );
+
+  it('when a worker with its own Storage Box sub-account is rendered, then every validator passes, the backup key script included', () => {
+    const project = resolveProject(projectSpecs.typical!);
+    const c: WorkerCase = {
+      name: 'fixture typical, storage_box.id',
+      fleet: resolveFleet({ ...fleetSpec, storage_box: { ...fleetSpec.storage_box, id: 4711 } }),
+      project,
+      opened: placeholderOpened(project),
+    };
+    checkWorker(c);
+    const paths = decodeUserData(workerOutputs(c).userData.text).files.map((f) => f.path);
+    expect(paths).toContain('/usr/local/sbin/supafleet-backup-key');
+  });
 
   it('when the example projects are rendered, then every validator passes for each worker', () => {
     expect(examples.map((c) => c.project.name).sort()).toEqual(['acme', 'blog', 'shop']);
