@@ -60,6 +60,7 @@ export const TOOLS = {
   docker: { package: 'docker.io' },
   busybox: { package: 'busybox', probe: ['busybox', ['true']] },
   git: { package: 'git', probe: ['git', ['--version']] },
+  chromium: { package: 'chromium', probe: ['chromium', ['--version']] },
 } as const satisfies Record<string, ToolFacts>;
 
 interface ToolFacts {
