@@ -11,7 +11,7 @@ import type { PlanStep } from '../plan/types.ts';
 import type { FleetSpec } from '../spec/types.ts';
 import { memoryLogger } from './ports.ts';
 import { provisionProject, type ApplyDeps } from './provision.ts';
-import { teardownProject } from './teardown.ts';
+import { deleteOrphan, teardownProject } from './teardown.ts';
 import { fakeMaster, virtualClock } from './test/fakes.ts';
 
 const TOKEN = 'c'.repeat(64);
@@ -183,5 +183,14 @@ describe('a Storage Box sub-account per project', () => {
     await provision(deps, 'acme', 60_000, { id: server.id, name: server.name });
     expect(resets(fake) - before).toBe(1);
     expect(fake.state().servers).toHaveLength(1);
+  });
+
+  it("when an orphan server is deleted, then its project's left-over sub-account goes too, and no other", async () => {
+    const { fake, deps } = await setup();
+    await provision(deps, 'acme');
+    await provision(deps, 'shop');
+    const server = fake.state().servers.find((x) => x.labels['supafleet/project'] === 'acme')!;
+    await deleteOrphan(deps, fleet, { id: server.id, name: server.name }, 'acme');
+    expect(subaccountsOf(fake)).toEqual([['shop', 'u123456-sub2']]);
   });
 });

@@ -92,7 +92,10 @@ export async function teardownProject(deps: ApplyDeps, opts: TeardownOptions): P
   };
 }
 
-/** Deletes an orphan server (fleet labels, no spec, no registry row), guarded by its labels. */
+/**
+ * Deletes an orphan server (fleet labels, no spec, no registry row), guarded by its labels,
+ * and the backup sub-account of that project, if one was left (its directory stays).
+ */
 export async function deleteOrphan(
   deps: ApplyDeps,
   fleet: FleetSpec,
@@ -102,4 +105,9 @@ export async function deleteOrphan(
   const action = await deps.hetzner.deleteServer(server.id, { fleet: fleet.name, project, role: 'worker' });
   if (action) await deps.hetzner.waitForAction(action);
   deps.log.info(`${project}: orphan server ${server.name} (id ${server.id}) deleted`);
+  const box = fleet.storage_box.id;
+  if (box !== undefined && deps.storageBox) {
+    const n = await deps.storageBox.deleteProjectSubaccounts(box, fleet.name, project);
+    if (n > 0) deps.log.info(`${project}: the orphan's backup sub-account deleted`);
+  }
 }
