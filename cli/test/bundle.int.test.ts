@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,16 @@ describe('the bundled CLI (cli/dist/supafleet.mjs)', () => {
     expect(entry.startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(entry).not.toMatch(/\btsx\b/);
   });
+
+  it.skipIf(!('enableCompileCache' in module))(
+    "when Node has a compile cache (22+), then the bundle keeps it in the user's cache folder, not the shared temporary one",
+    async () => {
+      const home = await tempDir();
+      const r = bundled(['--version'], { env: { HOME: home } });
+      expect(r.status).toBe(0);
+      expect(existsSync(join(home, '.cache', 'supafleet', 'node-compile-cache'))).toBe(true);
+    },
+  );
 
   it('when it validates examples/fleet, then it exits 0 with the documented JSON', () => {
     const r = bundled(['validate', '--root', 'examples/fleet', '--json']);
