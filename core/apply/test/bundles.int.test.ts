@@ -24,6 +24,8 @@ function runBundle(action: string, inputs: Record<string, string> = {}) {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     GITHUB_REPOSITORY: 'acme-corp/fleet',
     GITHUB_EVENT_NAME: 'workflow_dispatch',
+    // the actions that hold the Hetzner token run only on main (issue 13, H2)
+    GITHUB_REF: 'refs/heads/main',
     GITHUB_EVENT_PATH: event,
     GITHUB_WORKSPACE: join(root, 'examples', 'fleet'),
     GITHUB_STEP_SUMMARY: summary,
