@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { authenticate, needs } from './auth/middleware.ts';
 import { isDirectLoopback } from './auth/loopback.ts';
+import { consoleRouter, type ConsoleOptions } from './console/routes.ts';
 import type { Deps } from './deps.ts';
 import { errorFunnel, notFoundRoute } from './errors.ts';
 import { agentRouter } from './routes/agent.ts';
@@ -41,7 +42,11 @@ function requestLog(deps: Deps, surface: Surface): RequestHandler {
   };
 }
 
-export function createApp(deps: Deps, surface: Surface = 'public'): Express {
+export function createApp(
+  deps: Deps,
+  surface: Surface = 'public',
+  opts: { console?: ConsoleOptions } = {},
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -68,6 +73,8 @@ export function createApp(deps: Deps, surface: Surface = 'public'): Express {
       res.send(await deps.metrics.registry.metrics());
     });
     app.use('/v1/projects', projectsRouter(deps));
+    // The fleet console (docs/console.md): page on the admin host behind the gate, data by read token.
+    app.use('/console', consoleRouter(deps, opts.console).router);
     app.use(publicRouter(deps));
   } else {
     app.use('/v1/agent', agentRouter(deps));

@@ -1,0 +1,233 @@
+/**
+ * The Fleet page. Plain DOM: every value goes in through textContent, never as HTML. The data
+ * comes from /console/api/events (server-sent events, read over fetch so the request can carry
+ * the API token in Authorization; EventSource cannot set headers). The token lives in this tab's
+ * sessionStorage; a `#token=` fragment (never sent to a server) is taken once and removed.
+ */
+import type { ConsoleFleet, ConsoleProject } from '../../master/src/console/fleet-view.ts';
+import { readEvents } from './sse.ts';
+
+const TOKEN_KEY = 'supafleet.console.token';
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+let received = 0; // performance.now() when the snapshot arrived, to age it locally
+let current: ConsoleFleet | undefined;
+let abort: AbortController | undefined;
+
+function takeTokenFromFragment(): void {
+  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (!m) return;
+  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]!));
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  opts: { text?: string; cls?: string; attrs?: Record<string, string> } = {},
+  ...children: Node[]
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (opts.text !== undefined) e.textContent = opts.text;
+  if (opts.cls) e.className = opts.cls;
+  for (const [k, v] of Object.entries(opts.attrs ?? {})) e.setAttribute(k, v);
+  e.append(...children);
+  return e;
+}
+
+/** "42 s", "5 min", "3 h", "2 d". */
+export function age(s: number | null): string {
+  if (s === null) return '—';
+  if (s < 90) return `${s} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} d`;
+}
+
+function money(n: number | null, currency: string): string {
+  if (n === null) return '—';
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(n);
+}
+
+function stateBadge(state: string): HTMLElement {
+  return el('span', { text: state, cls: `state state-${state.replace(/\s+/g, '-')}` });
+}
+
+/** Seconds since the snapshot arrived, added to the server's ages. */
+function elapsed(): number {
+  return Math.floor((performance.now() - received) / 1000);
+}
+const plus = (s: number | null): number | null => (s === null ? null : s + elapsed());
+
+function row(p: ConsoleProject, currency: string): HTMLTableRowElement {
+  const name = el('th', { attrs: { scope: 'row' } }, el('span', { text: p.name }));
+  name.append(
+    el('a', {
+      text: p.url.replace(/^https:\/\//, ''),
+      cls: 'sub',
+      attrs: { href: p.url, rel: 'noopener noreferrer' },
+    }),
+  );
+
+  const health = el('td', { attrs: { 'data-label': 'Health' } }, stateBadge(p.health.state));
+  if (p.health.reasons.length > 0) {
+    health.append(el('ul', { cls: 'reasons' }, ...p.health.reasons.map((r) => el('li', { text: r }))));
+  }
+  const heartbeat = el('td', {
+    text: age(plus(p.heartbeat_age_s)),
+    cls: 'num',
+    attrs: { 'data-label': 'Heartbeat', 'data-age': String(p.heartbeat_age_s ?? '') },
+  });
+  const rev = el('td', {
+    text: `${p.applied_revision ?? '—'} / ${p.desired_revision}`,
+    cls: 'num',
+    attrs: { 'data-label': 'Revision (applied / desired)' },
+  });
+  const wg = el('td', { attrs: { 'data-label': 'WireGuard' } }, stateBadge(p.wireguard.state));
+  if (p.wireguard.handshake_age_s !== null) {
+    wg.append(el('span', { text: `handshake ${age(p.wireguard.handshake_age_s)} ago`, cls: 'sub' }));
+  }
+  const server = el(
+    'td',
+    { attrs: { 'data-label': 'Server' } },
+    document.createTextNode(p.server.type ?? '—'),
+    el('span', { text: p.server.location ?? '', cls: 'sub' }),
+  );
+  const cost = el('td', {
+    text: money(p.monthly_cost, currency),
+    cls: 'num',
+    attrs: { 'data-label': 'Monthly' },
+  });
+  const backup = el('td', { attrs: { 'data-label': 'Last backup' } });
+  if (p.backup) {
+    backup.append(stateBadge(p.backup.state), el('span', { text: `${age(p.backup.age_s)} ago`, cls: 'sub' }));
+    if (p.backup.snapshot_id)
+      backup.append(el('span', { text: `snapshot ${p.backup.snapshot_id}`, cls: 'sub' }));
+  } else {
+    backup.textContent = 'none yet';
+  }
+  const tr = el('tr', { attrs: { 'data-project': p.name, 'data-state': p.health.state } });
+  tr.append(name, health, heartbeat, rev, wg, server, cost, backup);
+  return tr;
+}
+
+function renderTotals(f: ConsoleFleet): void {
+  const items: [string, string][] = [
+    ['Projects', String(f.totals.projects)],
+    ...Object.entries(f.totals.by_state)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]): [string, string] => [k[0]!.toUpperCase() + k.slice(1), String(v)]),
+    ['Monthly cost', money(f.totals.monthly_cost, f.currency)],
+  ];
+  $('totals').replaceChildren(
+    ...items.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v, cls: 'num' }))),
+  );
+  const m = f.master;
+  const wg = m.wireguard.managed
+    ? `${m.wireguard.peers ?? '?'} WireGuard peers`
+    : 'WireGuard not managed here';
+  const master = el('p', {}, el('strong', { text: 'Master ' }), stateBadge(m.state));
+  master.append(document.createTextNode(` · ${wg} · supafleet ${m.version}`));
+  if (m.reasons.length > 0)
+    master.append(el('ul', { cls: 'reasons' }, ...m.reasons.map((r) => el('li', { text: r }))));
+  $('master').replaceChildren(master);
+}
+
+/** What changed in health, for the live region (screen readers hear it once). */
+function announce(before: ConsoleFleet | undefined, after: ConsoleFleet): void {
+  if (!before) return;
+  const was = new Map(before.projects.map((p) => [p.name, p.health.state]));
+  const lines: string[] = [];
+  for (const p of after.projects) {
+    const old = was.get(p.name);
+    if (old === undefined) lines.push(`${p.name} added, ${p.health.state}`);
+    else if (old !== p.health.state) {
+      const why = p.health.reasons.length > 0 ? `: ${p.health.reasons.join(', ')}` : '';
+      lines.push(`${p.name} is now ${p.health.state}${why}`);
+    }
+    was.delete(p.name);
+  }
+  for (const gone of was.keys()) lines.push(`${gone} removed`);
+  if (lines.length > 0) $('announce').textContent = lines.join('. ');
+}
+
+function render(f: ConsoleFleet): void {
+  announce(current, f);
+  current = f;
+  received = performance.now();
+  $('fleet-name').textContent = `${f.fleet.name} · ${f.fleet.domain}`;
+  document.title = `Fleet ${f.fleet.name} · supafleet`;
+  $('projects')
+    .querySelector('tbody')!
+    .replaceChildren(...f.projects.map((p) => row(p, f.currency)));
+  $('empty').hidden = f.projects.length > 0;
+  renderTotals(f);
+  $('overview').hidden = false;
+  $('fleet').hidden = false;
+  $('login').hidden = true;
+}
+
+/** Ages move on between snapshots: the heartbeat column is refreshed every second. */
+function tick(): void {
+  if (!current) return;
+  for (const td of document.querySelectorAll<HTMLElement>('td[data-age]')) {
+    const s = td.dataset.age;
+    td.textContent = age(s ? plus(Number(s)) : null);
+  }
+}
+
+function showLogin(message: string): void {
+  $('login').hidden = false;
+  $('login-error').textContent = message;
+  $('connection').textContent = 'Not connected';
+}
+
+async function connect(): Promise<void> {
+  abort?.abort();
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return showLogin('');
+  abort = new AbortController();
+  const signal = abort.signal;
+  let wait = 1000;
+  for (let attempt = 0; attempt < 1000 && !signal.aborted; attempt++) {
+    try {
+      $('connection').textContent = 'Connecting…';
+      const res = await fetch('api/events', {
+        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+        cache: 'no-store',
+        signal,
+      });
+      if (res.status === 401 || res.status === 403) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+        return showLogin(body?.error?.message ?? `the master refused the token (${res.status})`);
+      }
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+      $('connection').textContent = 'Live';
+      wait = 1000;
+      for await (const ev of readEvents(res.body)) {
+        if (ev.event === 'fleet') render(JSON.parse(ev.data) as ConsoleFleet);
+      }
+      throw new Error('stream ended');
+    } catch (err) {
+      if (signal.aborted) return;
+      $('connection').textContent = `Reconnecting (${(err as Error).message})…`;
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, 30_000);
+    }
+  }
+}
+
+function start(): void {
+  takeTokenFromFragment();
+  $<HTMLFormElement>('login').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = $<HTMLInputElement>('token');
+    sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+    input.value = '';
+    void connect();
+  });
+  setInterval(tick, 1000);
+  void connect();
+}
+
+start();

@@ -1,0 +1,131 @@
+import { Router, type Response } from 'express';
+import { authenticate, needs } from '../auth/middleware.ts';
+import type { Deps } from '../deps.ts';
+import { listProjects } from '../projects.ts';
+import { CONSOLE_CSS, CONSOLE_HTML, CONSOLE_JS } from './assets.gen.ts';
+import { changeKey, createFleetFeed, type FleetFeed } from './feed.ts';
+import { fleetView, lastBackup, type ConsoleBackup, type ConsoleFleet } from './fleet-view.ts';
+
+/** How often the feed reads the fleet while a console is open, and how often a quiet stream pings. */
+export interface ConsoleOptions {
+  readonly pollMs: number;
+  readonly pingMs: number;
+}
+
+export const DEFAULT_CONSOLE_OPTIONS: ConsoleOptions = { pollMs: 2000, pingMs: 15_000 };
+
+/**
+ * The page may load only its own script and style and talk only to its own origin; no inline
+ * script, no frames, no forms posting elsewhere.
+ */
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Reads the registry and the peers once into the Fleet page's data. */
+export async function loadFleet(deps: Deps): Promise<ConsoleFleet> {
+  const now = deps.now();
+  const reasons: string[] = [];
+  let wgPeers: number | null = null;
+  const wgManaged = deps.peers.managed !== false;
+  if (wgManaged) {
+    try {
+      wgPeers = (await deps.peers.list()).length;
+    } catch {
+      reasons.push('WireGuard peers cannot be read');
+    }
+  }
+  const views = await listProjects(deps);
+  const backups = new Map<string, ConsoleBackup | null>();
+  for (const v of views) {
+    if (v.status !== 'active') continue;
+    const [reported, started] = await Promise.all([
+      deps.registry.lastReportedBackup(v.name),
+      deps.registry.listBackups(v.name, 1),
+    ]);
+    backups.set(v.name, lastBackup(reported, started[0], now));
+  }
+  return fleetView({
+    fleet: deps.fleet,
+    now,
+    projects: views,
+    backups,
+    master: { reasons, wgManaged, wgPeers },
+  });
+}
+
+function staticAsset(res: Response, type: string, body: string): void {
+  res.setHeader('Content-Type', type);
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('Content-Security-Policy', CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.send(body);
+}
+
+/**
+ * The fleet console (`/console/`). The page and its assets hold no data and are served to anyone
+ * who reaches them; Caddy serves them on the admin host only, behind Authelia or the basic gate.
+ * The data (`/console/api/…`) needs an API token with the read scope in `Authorization`, like the
+ * rest of the API: no cookie, so no other site can make a browser read it.
+ */
+export function consoleRouter(
+  deps: Deps,
+  options: ConsoleOptions = DEFAULT_CONSOLE_OPTIONS,
+): { router: Router; feed: FleetFeed } {
+  const r = Router();
+  const feed = createFleetFeed({
+    load: () => loadFleet(deps),
+    intervalMs: options.pollMs,
+    onError: (err) => deps.log.warn({ err: (err as Error).message }, 'console: cannot read the fleet'),
+  });
+
+  r.get('/', (req, res) => {
+    // the page's relative asset paths need the trailing slash
+    if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(308, `${req.baseUrl}/`);
+    staticAsset(res, 'text/html; charset=utf-8', CONSOLE_HTML);
+  });
+  r.get('/app.js', (_req, res) => staticAsset(res, 'text/javascript; charset=utf-8', CONSOLE_JS));
+  r.get('/app.css', (_req, res) => staticAsset(res, 'text/css; charset=utf-8', CONSOLE_CSS));
+
+  const api = Router();
+  api.use(authenticate({ oidc: deps.oidc, tokens: deps.registry }), needs('read'));
+  api.get('/fleet', async (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await feed.current());
+  });
+  /** Server-sent events: `fleet` with the whole snapshot, first at once, then on every change. */
+  api.get('/events', async (req, res) => {
+    const first = await feed.current();
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+    });
+    let lastKey = changeKey(first);
+    const send = (f: ConsoleFleet): void => {
+      res.write(`event: fleet\ndata: ${JSON.stringify(f)}\n\n`);
+    };
+    send(first);
+    const unsubscribe = feed.subscribe((f) => {
+      const key = changeKey(f);
+      if (key === lastKey) return;
+      lastKey = key;
+      send(f);
+    });
+    const ping = setInterval(() => res.write(': ping\n\n'), options.pingMs);
+    ping.unref();
+    req.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
+  });
+  r.use('/api', api);
+  return { router: r, feed };
+}
