@@ -90,8 +90,18 @@ describe('the admin zone in the rendered master', () => {
     expect(api).not.toContain('import gate');
     expect(api).toContain('redir @dashboard https://fleet.admin.example.com{uri}');
     expect(api).toContain('handle /v1/tls/ask {\n\t\trespond 404');
+    expect(api).toContain('@dashboard path /dashboard /dashboard/* /console /console/*');
     // Nothing admin is served directly under the fleet domain any more.
     expect(caddyfile).not.toMatch(/^(studio|auth)\.example\.com \{/m);
+  });
+
+  it("when the Caddyfile is rendered, then the console's page is gated and its token-authenticated data is not", () => {
+    for (const f of [fleet, basic]) {
+      const admin = block(renderCaddyfile(f), 'fleet.admin.example.com');
+      expect(admin).toContain('\thandle /console/api/* {\n\t\treverse_proxy 127.0.0.1:8080\n\t}');
+      expect(admin).toContain('\thandle {\n\t\timport gate\n\t\treverse_proxy 127.0.0.1:8080\n\t}');
+      expect(admin.match(/import gate/g)).toHaveLength(1);
+    }
   });
 
   it('when Authelia is off, then the admin hosts are still in the zone, behind basic auth', () => {

@@ -7,7 +7,9 @@
  * zone (`admin.<domain>` by default), behind Authelia's forward_auth, or basic auth
  * when Authelia is off. Authelia's cookie is scoped to that zone, which holds no
  * project host, so tenant code never receives it. `fleet.<domain>` serves the API
- * only (token-authenticated, no cookie) and sends its dashboard path to the zone.
+ * only (token-authenticated, no cookie) and sends its dashboard and console paths to the
+ * zone. The console's page is gated there; its data (`/console/api/`) is not, since it
+ * carries an API token in the Authorization header the gate would claim.
  * As a second line, a project request carrying Authelia's cookie (a cookie set for a
  * wider domain before, or by someone else) loses its Cookie header before Kong.
  * The domain and e-mail are checked to be a DNS name and an address first, so
@@ -85,15 +87,28 @@ export function renderCaddyfile(fleet: ResolvedFleet, options: CaddyfileOptions 
     site(`studio.${adminDomain}`, '\timport gate\n\treverse_proxy 127.0.0.1:3000\n'),
     site(
       `fleet.${adminDomain}`,
-      ['\timport gate', ...noAsk, '\thandle {', `\t\treverse_proxy ${apiListen}`, '\t}', ''].join('\n'),
+      [
+        ...noAsk,
+        // The console's data needs an API token in Authorization (master/src/console); the gate
+        // reads that header for itself (basic auth, Authelia's HeaderAuthorization), so this
+        // path is the master's to authenticate, as every API path is at fleet.<domain>.
+        '\thandle /console/api/* {',
+        `\t\treverse_proxy ${apiListen}`,
+        '\t}',
+        '\thandle {',
+        '\t\timport gate',
+        `\t\treverse_proxy ${apiListen}`,
+        '\t}',
+        '',
+      ].join('\n'),
     ),
   );
-  // The API host: tokens, not cookies; the dashboard moved to the admin zone.
+  // The API host: tokens, not cookies; the dashboard and the console live in the admin zone.
   blocks.push(
     site(
       `fleet.${domain}`,
       [
-        '\t@dashboard path /dashboard /dashboard/*',
+        '\t@dashboard path /dashboard /dashboard/* /console /console/*',
         `\tredir @dashboard https://fleet.${adminDomain}{uri}`,
         ...noAsk,
         '\thandle {',

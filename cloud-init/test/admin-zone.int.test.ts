@@ -58,10 +58,16 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
     let output = '';
 
     beforeAll(async () => {
-      // Kong's stand-in: answers with the Cookie header it received.
+      // Kong's and the master API's stand-in: answers with the Cookie and Authorization it received.
       echo = createServer((req, res) => {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ cookie: req.headers.cookie ?? null, host: req.headers.host }));
+        res.end(
+          JSON.stringify({
+            cookie: req.headers.cookie ?? null,
+            host: req.headers.host,
+            authorization: req.headers.authorization ?? null,
+          }),
+        );
       });
       await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
       const kong = `127.0.0.1:${(echo.address() as AddressInfo).port}`;
@@ -87,7 +93,10 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
         }),
       );
       expect(rendered).toContain('reverse_proxy 127.0.0.1:8000');
-      await writeFile(join(dir, 'Caddyfile'), rendered.replaceAll('127.0.0.1:8000', kong));
+      await writeFile(
+        join(dir, 'Caddyfile'),
+        rendered.replaceAll('127.0.0.1:8000', kong).replaceAll('127.0.0.1:8080', kong),
+      );
       const child = spawn(CADDY_BIN, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
         cwd: dir,
         env: {
@@ -142,6 +151,7 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
       host: string,
       path: string,
       cookie?: string,
+      authorization?: string,
     ): Promise<{ status: number; location?: string; body: string }> {
       return new Promise((resolve, reject) => {
         const req = httpsRequest(
@@ -151,7 +161,11 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
             servername: host,
             path,
             ca: rootCa,
-            headers: { host, ...(cookie !== undefined ? { cookie } : {}) },
+            headers: {
+              host,
+              ...(cookie !== undefined ? { cookie } : {}),
+              ...(authorization !== undefined ? { authorization } : {}),
+            },
             timeout: 5_000,
           },
           (res) => {
@@ -204,6 +218,25 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
       const r = await get('fleet.example.com', '/dashboard/projects?x=1');
       expect(r.status).toBe(302);
       expect(r.location).toBe('https://fleet.admin.example.com/dashboard/projects?x=1');
+    });
+
+    it('when the console is asked at fleet.<domain>, then Caddy redirects to the admin zone', async () => {
+      const r = await get('fleet.example.com', '/console/');
+      expect(r.status).toBe(302);
+      expect(r.location).toBe('https://fleet.admin.example.com/console/');
+    });
+
+    it("when the console's data is asked on the admin host with a token, then it reaches the master with the token, past the gate", async () => {
+      const r = await get('fleet.admin.example.com', '/console/api/fleet', undefined, 'Bearer sft_x.y');
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.body)).toMatchObject({ authorization: 'Bearer sft_x.y' });
+    });
+
+    it("when the console's page is asked on the admin host, then the gate answers, not the master", async () => {
+      // Authelia is not running here: the gate's forward_auth fails, and nothing reaches the API.
+      const r = await get('fleet.admin.example.com', '/console/', undefined, 'Bearer sft_x.y');
+      expect(r.status).not.toBe(200);
+      expect(r.body).not.toContain('"authorization"');
     });
   });
 });
