@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ProjectView } from '../../../core/master-client/types.ts';
-import { changeKey } from './feed.ts';
+import { changeKey, createFleetFeed } from './feed.ts';
 import { fleetView, lastBackup } from './fleet-view.ts';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
@@ -93,9 +93,14 @@ describe('lastBackup', () => {
   };
   const cases = [
     {
-      name: 'when the heartbeat reports a backup, then it wins',
-      reported: { success: false, finished_at: '2026-12-01T09:00:00Z', snapshot_id: null, error: 'x' },
-      want: { state: 'failed', age_s: 10800, source: 'heartbeat' },
+      name: 'when the heartbeat reports a backup newer than the last command, then the report wins',
+      reported: { success: false, finished_at: '2026-12-01T11:59:30Z', snapshot_id: null, error: 'x' },
+      want: { state: 'failed', age_s: 30, source: 'heartbeat' },
+    },
+    {
+      name: 'when a backup command started after the reported backup, then the running command wins',
+      reported: { success: true, finished_at: '2026-12-01T03:00:00Z', snapshot_id: 'abc' },
+      want: { state: 'running', age_s: 60, source: 'command' },
     },
     {
       name: 'when only a started command exists, then its start time is used',
@@ -113,8 +118,11 @@ describe('lastBackup', () => {
       expect(lastBackup(c.reported, started, NOW)).toMatchObject(c.want);
     });
   }
-  it('when there is nothing, then null', () => {
+  it('when there is nothing, then null; when only the heartbeat reports, then the report', () => {
     expect(lastBackup(null, undefined, NOW)).toBeNull();
+    expect(
+      lastBackup({ success: true, finished_at: '2026-12-01T03:00:00Z', snapshot_id: 'abc' }, undefined, NOW),
+    ).toMatchObject({ state: 'succeeded', snapshot_id: 'abc', age_s: 32400 });
   });
 });
 
@@ -132,5 +140,36 @@ describe('changeKey', () => {
   });
   it('when a health state changes, then the key differs', () => {
     expect(changeKey(snap(4))).not.toBe(changeKey(snap(4, 'degraded')));
+  });
+});
+
+describe('createFleetFeed', () => {
+  it('when no page listens, then the fleet is not read; while one does, it is read on every tick; after the last leaves, reads stop', async () => {
+    vi.useFakeTimers();
+    try {
+      let reads = 0;
+      const snapshot = fleetView({ fleet, now: NOW, projects: [], backups: new Map(), master });
+      const feed = createFleetFeed({
+        load: async () => {
+          reads++;
+          return snapshot;
+        },
+        intervalMs: 100,
+        onError: () => undefined,
+      });
+      await vi.advanceTimersByTimeAsync(500);
+      expect(reads).toBe(0);
+      const got: unknown[] = [];
+      const off = feed.subscribe((f) => got.push(f));
+      await vi.advanceTimersByTimeAsync(350);
+      expect(reads).toBe(3);
+      expect(got).toHaveLength(3);
+      off();
+      await vi.advanceTimersByTimeAsync(500);
+      expect(reads).toBe(3);
+      feed.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -135,8 +135,9 @@ export function fleetView(input: {
 }
 
 /**
- * The last backup from the agent's heartbeat report (`backup` in heartbeat.schema.json) when it
- * has one, else from the newest backup the master started. Null when neither exists.
+ * The newer of the last backup the agent reports in its heartbeat (`backup` in
+ * heartbeat.schema.json: scheduled and manual backups, once finished) and the newest backup the
+ * master started (running until the agent posts its result). Null when neither exists.
  */
 export function lastBackup(
   reported: unknown,
@@ -146,12 +147,13 @@ export function lastBackup(
   now: Date,
 ): ConsoleBackup | null {
   const age = (d: Date): number => Math.max(0, Math.floor((now.getTime() - d.getTime()) / 1000));
+  let fromHeartbeat: ConsoleBackup | null = null;
   const r = reported as
     { success?: unknown; finished_at?: unknown; snapshot_id?: unknown } | null | undefined;
   if (r && typeof r === 'object' && typeof r.success === 'boolean' && typeof r.finished_at === 'string') {
     const at = new Date(r.finished_at);
     if (!Number.isNaN(at.getTime())) {
-      return {
+      fromHeartbeat = {
         state: r.success ? 'succeeded' : 'failed',
         at: at.toISOString(),
         age_s: age(at),
@@ -160,13 +162,14 @@ export function lastBackup(
       };
     }
   }
-  if (!started) return null;
+  if (!started) return fromHeartbeat;
   const at = started.finishedAt ?? started.startedAt;
-  return {
+  const fromCommand: ConsoleBackup = {
     state: started.state,
     at: at.toISOString(),
     age_s: age(at),
     snapshot_id: started.snapshotId,
     source: 'command',
   };
+  return fromHeartbeat && fromHeartbeat.at >= fromCommand.at ? fromHeartbeat : fromCommand;
 }
