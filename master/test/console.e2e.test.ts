@@ -7,12 +7,20 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealKeypair } from '../../core/seal/index.ts';
 import { secretValues } from '../../core/secrets/generate.ts';
-import { postgresSkipReason } from '../../test/support/postgres.ts';
+import { freePort, postgresSkipReason } from '../../test/support/postgres.ts';
 import { toolsSkipReason } from '../../test/support/tools.ts';
 import { createAgentServer } from '../src/agent-listener.ts';
 import { createApp } from '../src/app.ts';
 import { projectSecrets } from '../src/projects.ts';
-import { callFrom, spec, startLab, type Lab, type LabDeps } from './harness.ts';
+import {
+  callFrom,
+  spec,
+  startFakeAgent,
+  startLab,
+  type FakeAgent,
+  type Lab,
+  type LabDeps,
+} from './harness.ts';
 
 /**
  * The Fleet page in a real browser: Debian's Chromium driven by playwright-core against the
@@ -59,8 +67,11 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
   let profile: string;
   let shots: string;
   let read: string;
+  let admin: string;
   const secrets: string[] = [];
-  const agents = new Map<string, { ip: string; token: string }>();
+  const agents = new Map<string, { ip: string; token: string; commandKey: string }>();
+  let cmdPort: number;
+  let fakeAgent: FakeAgent | undefined;
   const bodies: { url: string; text: string }[] = [];
 
   const api = async (method: string, path: string, token: string, body?: unknown) => {
@@ -84,7 +95,8 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
 
   beforeAll(async () => {
     lab = await startLab();
-    l = await lab.newDeps();
+    cmdPort = await freePort();
+    l = await lab.newDeps({ settings: { agentCommandPort: cmdPort } });
     const app = createApp(l.deps, 'public', { console: { pollMs: 200, pingMs: 5000 } });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
@@ -95,7 +107,7 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
 
     const write = await l.token('write', 'ci-writer');
     read = await l.token('read', 'console');
-    const admin = await l.token('admin', 'ops');
+    admin = await l.token('admin', 'ops');
     secrets.push(write, read, admin, l.fleetKeys.privateKey.reveal());
 
     const projects = [
@@ -127,7 +139,11 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
         wg: { address: string };
       };
       secrets.push(enrolled.agent.token, enrolled.agent.command_key, seal.privateKey.reveal());
-      agents.set(name, { ip: enrolled.wg.address.split('/')[0]!, token: enrolled.agent.token });
+      agents.set(name, {
+        ip: enrolled.wg.address.split('/')[0]!,
+        token: enrolled.agent.token,
+        commandKey: enrolled.agent.command_key,
+      });
       // the peer handshook a few seconds ago
       const peer = l.peers.peers.get(wgKey)!;
       l.peers.peers.set(wgKey, { ...peer, latestHandshake: Math.floor(Date.now() / 1000) - 5 });
@@ -167,6 +183,7 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
 
   afterAll(async () => {
     await context?.close();
+    await fakeAgent?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
     server?.closeAllConnections();
     server?.close();
@@ -228,6 +245,18 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     expect(await page.locator('#announce').textContent()).toBe('blog is now degraded: rest unhealthy');
     expect(await page.evaluate('window.notReloaded')).toBe(true);
     expect(await page.locator('#connection').textContent()).toBe('Live');
+  });
+
+  it('when a backup is started for a project, then its row shows it running without a reload', async () => {
+    const blog = agents.get('blog')!;
+    fakeAgent = await startFakeAgent(blog.ip, cmdPort, blog.commandKey);
+    const r = await api('POST', '/v1/projects/blog/backups', admin);
+    expect(r.status).toBe(202);
+    expect(fakeAgent.received.map((x) => x.verdict)).toEqual(['ok']);
+    await page
+      .locator('tr[data-project="blog"] td[data-label="Last backup"]', { hasText: 'running' })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
   });
 
   it('when the page is as narrow as a phone, then each project is a card that fits the width', async () => {

@@ -42,16 +42,10 @@ export async function loadFleet(deps: Deps): Promise<ConsoleFleet> {
       reasons.push('WireGuard peers cannot be read');
     }
   }
-  const views = await listProjects(deps);
-  const backups = new Map<string, ConsoleBackup | null>();
-  for (const v of views) {
-    if (v.status !== 'active') continue;
-    const [reported, started] = await Promise.all([
-      deps.registry.lastReportedBackup(v.name),
-      deps.registry.listBackups(v.name, 1),
-    ]);
-    backups.set(v.name, lastBackup(reported, started[0], now));
-  }
+  const [views, latest] = await Promise.all([listProjects(deps), deps.registry.latestBackups()]);
+  const backups = new Map<string, ConsoleBackup | null>(
+    latest.map((b) => [b.project, lastBackup(b.reported, b.started, now)]),
+  );
   return fleetView({
     fleet: deps.fleet,
     now,

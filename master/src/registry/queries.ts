@@ -92,6 +92,13 @@ export const SQL = {
   listBackups: `select id, state, started_at, finished_at, duration_s, snapshot_id, size_bytes, error from backups
     where project = $1 order by started_at desc limit $2`,
   lastReportedBackup: `select report -> 'backup' as backup from heartbeats where project = $1`,
+  latestBackups: `select p.name as project, h.report -> 'backup' as reported,
+      b.state, b.started_at, b.finished_at, b.snapshot_id
+    from projects p
+    left join heartbeats h on h.project = p.name
+    left join lateral (select state, started_at, finished_at, snapshot_id from backups
+      where project = p.name order by started_at desc limit 1) b on true
+    where p.status = 'active'`,
 
   audit: `insert into audit_log (actor, action, project, detail) values ($1, $2, $3, $4)`,
   listAudit: `select at, actor, action, project, detail from audit_log where ($1::text is null or project = $1)
@@ -180,6 +187,14 @@ export interface BackupRow {
   readonly snapshotId: string | null;
   readonly sizeBytes: number | null;
   readonly error: string | null;
+}
+
+/** The backups the console shows for one project (`latestBackups`). */
+export interface LatestBackupRow {
+  readonly project: string;
+  /** The `backup` object of the project's last heartbeat, as the agent sent it; null without one. */
+  readonly reported: unknown;
+  readonly started?: Pick<BackupRow, 'state' | 'startedAt' | 'finishedAt' | 'snapshotId'>;
 }
 
 export interface CommandRow {
@@ -529,6 +544,24 @@ export class Queries {
       snapshotId: (r.snapshot_id as string | null) ?? null,
       sizeBytes: r.size_bytes === null || r.size_bytes === undefined ? null : Number(r.size_bytes),
       error: (r.error as string | null) ?? null,
+    }));
+  }
+
+  /** Per active project, in one statement: the backup its last heartbeat reports and the newest one the master started. */
+  async latestBackups(): Promise<LatestBackupRow[]> {
+    const { rows } = await this.db.query(SQL.latestBackups);
+    return rows.map((r: Row) => ({
+      project: r.project as string,
+      reported: r.reported ?? null,
+      started:
+        r.state === null || r.state === undefined
+          ? undefined
+          : {
+              state: r.state as BackupRow['state'],
+              startedAt: r.started_at as Date,
+              finishedAt: (r.finished_at as Date | null) ?? null,
+              snapshotId: (r.snapshot_id as string | null) ?? null,
+            },
     }));
   }
 
