@@ -246,6 +246,37 @@ describe('HetznerClient against the fake', () => {
     ]);
   });
 
+  it('when another apply creates the worker firewall between our list and our create, then its uniqueness_error is met by updating that one', async () => {
+    const { fake, hetzner } = await setup();
+    const rules: FirewallRule[] = [
+      { direction: 'in', protocol: 'icmp', source_ips: ['0.0.0.0/0', '::/0'], description: 'ping' },
+    ];
+    const other = await hetzner.ensureWorkerFirewall('demo', rules);
+    // this run's list saw no firewall yet: it races the other run to the create
+    const list = hetzner.listFirewalls.bind(hetzner);
+    let calls = 0;
+    hetzner.listFirewalls = async (filter) => (calls++ === 0 ? [] : list(filter));
+    const ours = await hetzner.ensureWorkerFirewall('demo', [
+      ...rules,
+      { ...rules[0]!, description: 'again' },
+    ]);
+    expect(ours.firewall.id).toBe(other.firewall.id);
+    expect(ours.changed).toBe(true);
+    expect(mutating(fake)).toEqual([
+      'POST /firewalls',
+      'POST /firewalls',
+      'POST /firewalls/{id}/actions/set_rules',
+    ]);
+  });
+
+  it('when a firewall of that name exists without the fleet labels, then the error names it and the labels', async () => {
+    const { hetzner } = await setup();
+    await hetzner.createFirewall({ name: 'demo-workers', labels: {}, rules: [], apply_to: [] });
+    await expect(hetzner.ensureWorkerFirewall('demo', [])).rejects.toThrow(
+      /a firewall named demo-workers exists but does not carry supafleet\/fleet=demo,supafleet\/role=worker-firewall/,
+    );
+  });
+
   it('when server types and locations are listed, then they come from the catalogue', async () => {
     const { hetzner } = await setup();
     const types = await hetzner.listServerTypes();

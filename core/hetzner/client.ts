@@ -420,6 +420,7 @@ export class HetznerClient {
   async ensureWorkerFirewall(
     fleet: string,
     rules: readonly FirewallRule[],
+    raced = false,
   ): Promise<{ firewall: Firewall; actions: Action[]; changed: boolean }> {
     const labels = firewallLabels(fleet);
     const target: FirewallResource = {
@@ -435,12 +436,27 @@ export class HetznerClient {
     }
     const existing = found[0];
     if (!existing) {
-      const created = await this.createFirewall({
-        name: workerFirewallName(fleet),
-        labels,
-        rules,
-        apply_to: [target],
-      });
+      let created: { firewall: Firewall; actions: Action[] };
+      try {
+        created = await this.createFirewall({
+          name: workerFirewallName(fleet),
+          labels,
+          rules,
+          apply_to: [target],
+        });
+      } catch (err) {
+        if (!(err instanceof HetznerApiError) || err.code !== 'uniqueness_error') throw err;
+        // Firewall names are unique: another apply created it between our list and our create
+        // (two applies at once), so bring that one up to date instead.
+        if (raced) {
+          throw new HetznerRefusedError(
+            `a firewall named ${workerFirewallName(fleet)} exists but does not carry ` +
+              `${formatSelector(labels)}; rename or delete it, or add those labels`,
+            { cause: err },
+          );
+        }
+        return this.ensureWorkerFirewall(fleet, rules, true);
+      }
       return { firewall: created.firewall, actions: created.actions, changed: true };
     }
     const actions: Action[] = [];
