@@ -58,6 +58,15 @@ function elapsed(): number {
 }
 const plus = (s: number | null): number | null => (s === null ? null : s + elapsed());
 
+/** An age that keeps counting between snapshots (`tick` rewrites it every second). */
+function ageText(seconds: number | null, prefix = '', suffix = ''): Record<string, string> {
+  return { 'data-age': String(seconds ?? ''), 'data-prefix': prefix, 'data-suffix': suffix };
+}
+function agedText(e: HTMLElement): string {
+  const s = e.dataset.age;
+  return `${e.dataset.prefix ?? ''}${age(s ? plus(Number(s)) : null)}${e.dataset.suffix ?? ''}`;
+}
+
 function row(p: ConsoleProject, currency: string): HTMLTableRowElement {
   const name = el('th', { attrs: { scope: 'row' } }, el('span', { text: p.name }));
   name.append(
@@ -73,9 +82,9 @@ function row(p: ConsoleProject, currency: string): HTMLTableRowElement {
     health.append(el('ul', { cls: 'reasons' }, ...p.health.reasons.map((r) => el('li', { text: r }))));
   }
   const heartbeat = el('td', {
-    text: age(plus(p.heartbeat_age_s)),
+    text: age(p.heartbeat_age_s),
     cls: 'num',
-    attrs: { 'data-label': 'Heartbeat', 'data-age': String(p.heartbeat_age_s ?? '') },
+    attrs: { 'data-label': 'Heartbeat', ...ageText(p.heartbeat_age_s) },
   });
   const rev = el('td', {
     text: `${p.applied_revision ?? '—'} / ${p.desired_revision}`,
@@ -84,7 +93,10 @@ function row(p: ConsoleProject, currency: string): HTMLTableRowElement {
   });
   const wg = el('td', { attrs: { 'data-label': 'WireGuard' } }, stateBadge(p.wireguard.state));
   if (p.wireguard.handshake_age_s !== null) {
-    wg.append(el('span', { text: `handshake ${age(p.wireguard.handshake_age_s)} ago`, cls: 'sub' }));
+    const hs = p.wireguard.handshake_age_s;
+    wg.append(
+      el('span', { text: `handshake ${age(hs)} ago`, cls: 'sub', attrs: ageText(hs, 'handshake ', ' ago') }),
+    );
   }
   const server = el(
     'td',
@@ -99,7 +111,11 @@ function row(p: ConsoleProject, currency: string): HTMLTableRowElement {
   });
   const backup = el('td', { attrs: { 'data-label': 'Last backup' } });
   if (p.backup) {
-    backup.append(stateBadge(p.backup.state), el('span', { text: `${age(p.backup.age_s)} ago`, cls: 'sub' }));
+    const at = p.backup.age_s;
+    backup.append(
+      stateBadge(p.backup.state),
+      el('span', { text: `${age(at)} ago`, cls: 'sub', attrs: ageText(at, '', ' ago') }),
+    );
     if (p.backup.snapshot_id)
       backup.append(el('span', { text: `snapshot ${p.backup.snapshot_id}`, cls: 'sub' }));
   } else {
@@ -166,13 +182,10 @@ function render(f: ConsoleFleet): void {
   $('login').hidden = true;
 }
 
-/** Ages move on between snapshots: the heartbeat column is refreshed every second. */
+/** Ages move on between snapshots: every age on the page is refreshed every second. */
 function tick(): void {
   if (!current) return;
-  for (const td of document.querySelectorAll<HTMLElement>('td[data-age]')) {
-    const s = td.dataset.age;
-    td.textContent = age(s ? plus(Number(s)) : null);
-  }
+  for (const e of document.querySelectorAll<HTMLElement>('[data-age]')) e.textContent = agedText(e);
 }
 
 function showLogin(message: string): void {

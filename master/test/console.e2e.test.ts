@@ -259,6 +259,13 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     expect(await page.evaluate('window.notReloaded')).toBe(true);
   });
 
+  it('when no snapshot arrives for a while, then the ages on the page still count up', async () => {
+    const handshake = page.locator('tr[data-project="acme"] td[data-label="WireGuard"] .sub');
+    const first = await handshake.textContent();
+    expect(first).toMatch(/^handshake \d+ s ago$/);
+    await expect.poll(() => handshake.textContent(), { timeout: 5_000, interval: 250 }).not.toBe(first);
+  });
+
   it('when the page is as narrow as a phone, then each project is a card that fits the width', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
