@@ -66,6 +66,8 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
   let page: Page;
   let profile: string;
   let shots: string;
+  /** The screenshot directory this test made (removed afterwards), when $CONSOLE_SCREENSHOTS is not set. */
+  let ownShots: string | undefined;
   let read: string;
   let admin: string;
   const secrets: string[] = [];
@@ -159,7 +161,7 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     });
     await beat('blog');
 
-    shots = process.env.CONSOLE_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'console-shots-'));
+    shots = process.env.CONSOLE_SCREENSHOTS ?? (ownShots = mkdtempSync(join(tmpdir(), 'console-shots-')));
     mkdirSync(shots, { recursive: true });
     profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
@@ -185,6 +187,7 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     await context?.close();
     await fakeAgent?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
+    if (ownShots) rmSync(ownShots, { recursive: true, force: true });
     server?.closeAllConnections();
     server?.close();
     agentServer?.close();
