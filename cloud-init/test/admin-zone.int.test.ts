@@ -60,6 +60,12 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
     beforeAll(async () => {
       // Kong's and the master API's stand-in: answers with the Cookie and Authorization it received.
       echo = createServer((req, res) => {
+        if (req.url === '/console/api/events') {
+          // the console's event stream: one event, then the stream stays open
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('event: fleet\ndata: {}\n\n');
+          return;
+        }
         res.setHeader('content-type', 'application/json');
         res.end(
           JSON.stringify({
@@ -143,6 +149,7 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
         await exited;
         clearTimeout(timer);
       }
+      echo?.closeAllConnections();
       await new Promise<void>((r) => (echo ? echo.close(() => r()) : r()));
       if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
     });
@@ -237,6 +244,33 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
       const r = await get('fleet.admin.example.com', '/console/', undefined, 'Bearer sft_x.y');
       expect(r.status).not.toBe(200);
       expect(r.body).not.toContain('"authorization"');
+    });
+
+    it("when the console's event stream is open, then Caddy passes each event on at once, before the stream ends", async () => {
+      const first = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: httpsPort,
+            servername: 'fleet.admin.example.com',
+            path: '/console/api/events',
+            ca: rootCa,
+            headers: { host: 'fleet.admin.example.com', authorization: 'Bearer sft_x.y' },
+            timeout: 5_000,
+          },
+          (res) => {
+            res.setEncoding('utf8');
+            res.once('data', (c: string) => {
+              resolve(c);
+              req.destroy();
+            });
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('no event within 5 s: Caddy buffered the stream')));
+        req.on('error', reject);
+        req.end();
+      });
+      expect(first).toBe('event: fleet\ndata: {}\n\n');
     });
   });
 });
