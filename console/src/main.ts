@@ -138,11 +138,14 @@ function renderTotals(f: ConsoleFleet): void {
     ...items.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v, cls: 'num' }))),
   );
   const m = f.master;
-  const wg = m.wireguard.managed
-    ? `${m.wireguard.peers ?? '?'} WireGuard peers`
-    : 'WireGuard not managed here';
   const master = el('p', {}, el('strong', { text: 'Master ' }), stateBadge(m.state));
-  master.append(document.createTextNode(` · ${wg} · supafleet ${m.version}`));
+  for (const c of m.checks) {
+    master.append(
+      document.createTextNode(' · '),
+      el('span', { text: `${c.name} ${c.detail}`, cls: c.ok ? '' : 'bad' }),
+    );
+  }
+  master.append(document.createTextNode(` · supafleet ${m.version}`));
   if (m.reasons.length > 0)
     master.append(el('ul', { cls: 'reasons' }, ...m.reasons.map((r) => el('li', { text: r }))));
   $('master').replaceChildren(master);

@@ -227,7 +227,9 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     expect(totals).toMatch(/Projects\s*3/);
     expect(totals).toMatch(/Healthy\s*2/);
     expect(totals).toMatch(/Provisioning\s*1/);
-    expect(await page.locator('#master').innerText()).toMatch(/Master\s*healthy · 2 WireGuard peers/);
+    expect(await page.locator('#master').innerText()).toMatch(
+      /Master\s*healthy · WireGuard 2 peers · supafleet /,
+    );
     // accessibility basics: column headers, row headers, a polite live region
     expect(await page.locator('#projects thead th[scope="col"]').count()).toBe(8);
     expect(await page.locator('#projects tbody th[scope="row"]').count()).toBe(3);

@@ -34,7 +34,7 @@ function view(
   } as ProjectView;
 }
 
-const master = { reasons: [], wgManaged: true, wgPeers: 2 };
+const master = { checks: [{ name: 'WireGuard', ok: true, detail: '2 peers' }] };
 const fleet = { name: 'prod', domain: 'example.com' };
 
 describe('fleetView', () => {
@@ -72,15 +72,23 @@ describe('fleetView', () => {
     expect(JSON.stringify(f)).not.toContain('10.100.0.2');
   });
 
-  it('when the master has reasons, then it is degraded and says why', () => {
+  it('when a check of the master fails, then the master is degraded and names the check and why', () => {
     const f = fleetView({
       fleet,
       now: NOW,
       projects: [],
       backups: new Map(),
-      master: { reasons: ['WireGuard peers cannot be read'], wgManaged: true, wgPeers: null },
+      master: {
+        checks: [
+          { name: 'WireGuard', ok: true, detail: '0 peers' },
+          { name: 'Kong', ok: false, detail: 'cannot reach its database' },
+        ],
+      },
     });
-    expect(f.master).toMatchObject({ state: 'degraded', reasons: ['WireGuard peers cannot be read'] });
+    expect(f.master).toMatchObject({ state: 'degraded', reasons: ['Kong: cannot reach its database'] });
+    expect(fleetView({ fleet, now: NOW, projects: [], backups: new Map(), master }).master.state).toBe(
+      'healthy',
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import { catalogue, serverType } from '../../../core/catalogue/catalogue.ts';
 import type { ProjectView } from '../../../core/master-client/types.ts';
 import { SUPAFLEET_VERSION } from '../../../core/version.ts';
+import type { MasterCheck } from './probes.ts';
 
 /** The last backup of a project as the console shows it (no paths, no keys). */
 export interface ConsoleBackup {
@@ -34,12 +35,14 @@ export interface ConsoleProject {
   readonly backup: ConsoleBackup | null;
 }
 
-/** The master itself: its API answered, the registry answered, its WireGuard peers. */
+/** The master itself: its API answered, the registry answered, and each check of its parts. */
 export interface ConsoleMaster {
   readonly state: 'healthy' | 'degraded';
+  /** One line per failed check, `<name>: <detail>`. */
   readonly reasons: readonly string[];
   readonly version: string;
-  readonly wireguard: { readonly managed: boolean; readonly peers: number | null };
+  /** WireGuard, Kong, …: each with a short detail (a count, a version) or why it failed. */
+  readonly checks: readonly MasterCheck[];
 }
 
 export interface ConsoleFleet {
@@ -88,11 +91,7 @@ export function fleetView(input: {
   readonly now: Date;
   readonly projects: readonly ProjectView[];
   readonly backups: ReadonlyMap<string, ConsoleBackup | null>;
-  readonly master: {
-    readonly reasons: readonly string[];
-    readonly wgManaged: boolean;
-    readonly wgPeers: number | null;
-  };
+  readonly master: { readonly checks: readonly MasterCheck[] };
 }): ConsoleFleet {
   const projects = input.projects
     .filter((v) => v.status === 'active')
@@ -125,12 +124,17 @@ export function fleetView(input: {
       by_state: byState,
       monthly_cost: cents(projects.reduce((sum, p) => sum + (p.monthly_cost ?? 0), 0)),
     },
-    master: {
-      state: input.master.reasons.length === 0 ? 'healthy' : 'degraded',
-      reasons: [...input.master.reasons],
-      version: SUPAFLEET_VERSION,
-      wireguard: { managed: input.master.wgManaged, peers: input.master.wgPeers },
-    },
+    master: masterOf(input.master.checks),
+  };
+}
+
+function masterOf(checks: readonly MasterCheck[]): ConsoleMaster {
+  const reasons = checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+  return {
+    state: reasons.length === 0 ? 'healthy' : 'degraded',
+    reasons,
+    version: SUPAFLEET_VERSION,
+    checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
   };
 }
 

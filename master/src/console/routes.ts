@@ -5,11 +5,17 @@ import { listProjects } from '../projects.ts';
 import { CONSOLE_CSS, CONSOLE_HTML, CONSOLE_JS } from './assets.gen.ts';
 import { changeKey, createFleetFeed, type FleetFeed } from './feed.ts';
 import { fleetView, lastBackup, type ConsoleBackup, type ConsoleFleet } from './fleet-view.ts';
+import type { MasterCheck, Probe } from './probes.ts';
 
-/** How often the feed reads the fleet while a console is open, and how often a quiet stream pings. */
+/**
+ * How often the feed reads the fleet while a console is open, how often a quiet stream pings,
+ * and what else of the master to check.
+ */
 export interface ConsoleOptions {
   readonly pollMs: number;
   readonly pingMs: number;
+  /** Checks of the master's parts beyond WireGuard (`server.ts` adds Kong). */
+  readonly probes?: readonly Probe[];
 }
 
 export const DEFAULT_CONSOLE_OPTIONS: ConsoleOptions = { pollMs: 2000, pingMs: 15_000 };
@@ -29,19 +35,23 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Reads the registry and the peers once into the Fleet page's data. */
-export async function loadFleet(deps: Deps): Promise<ConsoleFleet> {
-  const now = deps.now();
-  const reasons: string[] = [];
-  let wgPeers: number | null = null;
-  const wgManaged = deps.peers.managed !== false;
-  if (wgManaged) {
-    try {
-      wgPeers = (await deps.peers.list()).length;
-    } catch {
-      reasons.push('WireGuard peers cannot be read');
-    }
+/** The master's WireGuard interface: its peer count, or why it cannot be read. */
+async function wireguardCheck(deps: Deps): Promise<MasterCheck | undefined> {
+  if (deps.peers.managed === false) return undefined;
+  try {
+    const n = (await deps.peers.list()).length;
+    return { name: 'WireGuard', ok: true, detail: `${n} ${n === 1 ? 'peer' : 'peers'}` };
+  } catch {
+    return { name: 'WireGuard', ok: false, detail: 'its peers cannot be read' };
   }
+}
+
+/** Reads the registry, the peers and the master's checks once into the Fleet page's data. */
+export async function loadFleet(deps: Deps, probes: readonly Probe[] = []): Promise<ConsoleFleet> {
+  const now = deps.now();
+  const checks = (await Promise.all([wireguardCheck(deps), ...probes.map((p) => p())])).filter(
+    (c): c is MasterCheck => c !== undefined,
+  );
   const [views, latest] = await Promise.all([listProjects(deps), deps.registry.latestBackups()]);
   const backups = new Map<string, ConsoleBackup | null>(
     latest.map((b) => [b.project, lastBackup(b.reported, b.started, now)]),
@@ -51,7 +61,7 @@ export async function loadFleet(deps: Deps): Promise<ConsoleFleet> {
     now,
     projects: views,
     backups,
-    master: { reasons, wgManaged, wgPeers },
+    master: { checks },
   });
 }
 
@@ -75,7 +85,7 @@ export function consoleRouter(
 ): { router: Router; feed: FleetFeed } {
   const r = Router();
   const feed = createFleetFeed({
-    load: () => loadFleet(deps),
+    load: () => loadFleet(deps, options.probes),
     intervalMs: options.pollMs,
     onError: (err) => deps.log.warn({ err: (err as Error).message }, 'console: cannot read the fleet'),
   });
