@@ -22,6 +22,7 @@ import { runCli } from '../test/support/cli-io.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { applyFleet, demoClients, labTarget, loadFleet } from './demo/apply.ts';
 import { leftovers, startLab, type FleetLab } from './lab/index.ts';
+import { pollUntil, routedByKong } from '../fakes/kong/poll.ts';
 
 const skip = process.env.CI === 'true' ? undefined : (postgresSkipReason() ?? caddySkipReason());
 if (skip) console.log(`skipping the data path e2e test: ${skip}`);
@@ -52,6 +53,13 @@ describe.skipIf(skip !== undefined)('the data path through Caddy â†’ Kong fake â
     ).toEqual(['created', 'created']);
     const { master } = demoClients(target, log);
     for (const p of projects) creds.set(p.name, await master.credentials(p.name));
+    // Kong applies route writes within worker_state_update_frequency, not at once: poll until
+    // acme's routes answer (fakes/kong/CONFORMANCE.md), bounded
+    const acme = creds.get('acme')!;
+    for (const path of ['/rest/v1/', '/auth/v1/health', '/storage/v1/bucket', '/pg/']) {
+      const routed = await pollUntil(() => ask(path, acme.service_role_key), routedByKong);
+      expect(routedByKong(routed), `${path}: ${routed.text}`).toBe(true);
+    }
   }, 120_000);
 
   afterAll(async () => {
