@@ -73,8 +73,11 @@ async function enrollLocked(deps: Deps, req: EnrollRequest): Promise<EnrollRespo
       wgIp: t.wgIp,
     });
     await q.useEnrollmentToken(hash);
+    // one worker enrolls: any other token minted for this project is dead from now on
+    const revokedTokens = await q.killEnrollmentTokens(t.project);
     await q.audit({ kind: 'enrollment', project: t.project }, 'project.enroll', t.project, {
       wg_public_key: req.wg_public_key,
+      revoked_tokens: revokedTokens,
       replaced_peer: old !== undefined && old.publicKey !== req.wg_public_key,
     });
     if (old && old.publicKey !== req.wg_public_key) replaced = old.publicKey;

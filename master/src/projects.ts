@@ -124,9 +124,11 @@ export type { UpsertResult };
  * stores freshly generated secrets only when the project has none, bumps the
  * revision when the spec changed, and mints an enrollment token when asked.
  *
- * A new enrollment token revokes the project's older unused ones. For a project whose
- * worker has enrolled, a token would let a new worker replace it and receive the project's
- * secrets: that re-enrollment needs the admin scope and is audit-logged as `project.reenroll`.
+ * For a project whose worker has enrolled, a token would let a new worker replace it and
+ * receive the project's secrets: that re-enrollment needs the admin scope, is audit-logged as
+ * `project.reenroll`, and revokes the project's older unused tokens. Before the first
+ * enrollment, tokens minted by applies that raced each other stay valid (the server one of them
+ * created carries its token), and the first enrollment revokes the rest (enrollment.ts).
  */
 export async function upsertProject(
   deps: Deps,
@@ -201,8 +203,8 @@ export async function upsertProject(
           enrolled_peer: enrolledPeer.publicKey,
           enrolled_at: enrolledPeer.enrolledAt.toISOString(),
         });
+        revokedTokens = await q.killEnrollmentTokens(name);
       }
-      revokedTokens = await q.killEnrollmentTokens(name);
       await q.insertEnrollmentToken(sha256(token), name, expiresAt);
     }
     await q.audit(actor, created ? 'project.create' : 'project.update', name, {

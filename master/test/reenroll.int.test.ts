@@ -11,7 +11,8 @@ if (skip) console.log(`skipping re-enrollment tests: ${skip}`);
 /**
  * Attack (security audit M1, L6): a write principal re-mints an enrollment token for an enrolled
  * project, enrolls an impostor worker and opens the bundle. Re-enrollment needs admin and is
- * audit-logged as such; minting revokes the project's older unused tokens.
+ * audit-logged as such, and revokes the project's older unused tokens; before the first
+ * enrollment several tokens may live (racing applies), and the first enrollment kills the rest.
  */
 describe.skipIf(skip !== undefined)('re-enrollment of an enrolled project', () => {
   let lab: Lab;
@@ -89,17 +90,32 @@ describe.skipIf(skip !== undefined)('re-enrollment of an enrolled project', () =
     expect((await enroll(r.body.enrollment.token)).status).toBe(200);
   });
 
-  it('when a new enrollment token is minted, then the older unused ones are dead', async () => {
+  it('when two applies mint tokens before the first enrollment, then both stay valid until one worker enrolls, and that enrollment kills the other', async () => {
     const w = await l.token('write');
     const a = await put('fresh', w);
     expect(a.status).toBe(201);
     const b = await put('fresh', w);
     expect(b.status).toBe(200);
-    expect(await liveTokens('fresh')).toBe(1);
-    const old = await enroll(a.body.enrollment.token);
-    expect(old.status).toBe(401);
-    expect((await enroll(b.body.enrollment.token)).status).toBe(200);
+    // the server the first apply created carries token a: the second mint must not strand it
+    expect(await liveTokens('fresh')).toBe(2);
+    expect((await enroll(a.body.enrollment.token)).status).toBe(200);
+    expect(await liveTokens('fresh')).toBe(0);
+    expect((await enroll(b.body.enrollment.token)).status).toBe(401);
     const audit = await l.deps.registry.listAudit('fresh');
-    expect(audit.find((x) => x.action === 'project.update')?.detail).toMatchObject({ revoked_tokens: 1 });
+    expect(audit.find((x) => x.action === 'project.enroll')?.detail).toMatchObject({ revoked_tokens: 1 });
+  });
+
+  it('when an admin mints a new token for an enrolled project, then the older unused ones are dead', async () => {
+    const admin = await l.token('admin');
+    const first = await put('crown', admin);
+    expect(first.status).toBe(200);
+    const second = await put('crown', admin);
+    expect(second.status).toBe(200);
+    expect(await liveTokens('crown')).toBe(1);
+    expect((await enroll(first.body.enrollment.token)).status).toBe(401);
+    const audit = await l.deps.registry.listAudit('crown');
+    expect(audit.filter((x) => x.action === 'project.update').at(-1)?.detail).toMatchObject({
+      revoked_tokens: 1,
+    });
   });
 });
