@@ -14,7 +14,7 @@ import { caddySkipReason } from '../test/support/caddy.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { delay, GiveUp, listNamespaces, sh, until } from './lab/commands.ts';
 import { namespaceLabSkipReason } from './lab/index.ts';
-import { markedPids, type RunRecord } from './lab/runs.ts';
+import { markedPids, sweepLeftovers, type RunRecord } from './lab/runs.ts';
 
 const skip =
   process.env.CI === 'true'
@@ -146,6 +146,8 @@ describe.skipIf(skip !== undefined)('stopping npm run demo', () => {
         if (child.exitCode === null && child.signalCode === null) {
           process.kill(-group, 'SIGKILL');
           await exited;
+          // a demo killed outright cleans nothing: remove what its records name, as the next run would
+          sweepLeftovers(runsDir);
         }
       }
     },

@@ -125,7 +125,7 @@ function killAll(pids: readonly number[]): void {
  * Removes what crashed runs left: everything named by a record whose owner is gone. Never
  * touches a live run. Synchronous and bounded (every command has a time limit).
  */
-export function sweepLeftovers(): Swept {
+export function sweepLeftovers(dir = runsDir()): Swept {
   const swept = {
     runs: [] as string[],
     namespaces: [] as string[],
@@ -133,7 +133,6 @@ export function sweepLeftovers(): Swept {
     dirs: [] as string[],
   };
   const dead: RunRecord[] = [];
-  const dir = runsDir();
   if (existsSync(dir)) {
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
       let r: RunRecord;
