@@ -1,18 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetYaml, projectYaml, writeFleetDir } from '../../test/support/fleet-fixture.ts';
 import { runCli } from '../../test/support/cli-io.ts';
-import { generateSealKeypair } from '../../core/seal/index.ts';
-import {
-  freePort,
-  postgresSkipReason,
-  startPostgres,
-  type TestPostgres,
-} from '../../test/support/postgres.ts';
+import { postgresSkipReason, startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
+import { serveMaster } from '../../test/support/master-serve.ts';
 import { useTempDirs } from '../../test/support/temp-dir.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -142,44 +137,19 @@ describe.skipIf(pgSkip !== undefined)('the bundled CLI and the master registry',
   });
 
   it('when master serve runs from the bundle, then its listeners answer and SIGTERM stops it', async () => {
-    const dir = await tempDir();
-    const keys = await generateSealKeypair();
-    const fleet = join(dir, 'fleet.yaml');
-    writeFileSync(
-      fleet,
-      `name: prod\ndomain: example.com\ngithub: { repository_id: 1, owner_id: 2 }\nmaster: { server: { type: cx32, location: fsn1 } }\nnetwork: { cidr: 127.103.0.0/24 }\nstorage_box: { host: u1.your-storagebox.de, user: u1 }\nseal: { public_key: "${keys.publicKey}" }\n`,
-    );
-    const [api, agent] = [await freePort(), await freePort('127.103.0.1')];
-    const child = spawn(process.execPath, [BIN, 'master', 'serve'], {
+    const m = await serveMaster({
+      argv: [BIN, 'master', 'serve'],
       cwd: repo,
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: url,
-        SUPAFLEET_FLEET_FILE: fleet,
-        SUPAFLEET_LISTEN: `127.0.0.1:${api}`,
-        SUPAFLEET_AGENT_LISTEN: `127.103.0.1:${agent}`,
-        SUPAFLEET_SECRETS_KEY: Buffer.alloc(32, 3).toString('base64'),
-        SUPAFLEET_SEAL_PRIVATE_KEY: keys.privateKey.reveal(),
-        KONG_ADMIN_URL: 'http://127.0.0.1:9',
-        SUPAFLEET_WG_INTERFACE: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      databaseUrl: url,
+      dir: await tempDir(),
+      agentHost: '127.103.0.1',
     });
-    let logs = '';
-    child.stdout.on('data', (c: Buffer) => (logs += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (logs += c.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
-      for (let i = 0; i < 300 && !logs.includes('master listening'); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(logs).toContain('master listening');
-      expect(await (await fetch(`http://127.0.0.1:${api}/healthz`)).json()).toEqual({ ok: true });
-      expect(await (await fetch(`http://127.103.0.1:${agent}/healthz`)).json()).toEqual({ ok: true });
+      expect(await (await fetch(`${m.apiUrl}/healthz`)).json()).toEqual({ ok: true });
+      expect(await (await fetch(`${m.agentUrl}/healthz`)).json()).toEqual({ ok: true });
     } finally {
-      child.kill('SIGTERM');
+      expect(await m.stop()).toBe(0);
     }
-    expect(await exited).toBe(0);
-    expect(logs).not.toContain(keys.privateKey.reveal());
+    expect(m.logs()).not.toContain(m.sealPrivateKey);
   }, 60_000);
 });

@@ -1,16 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealKeypair, openBytes } from '../../core/seal/index.ts';
-import {
-  freePort,
-  postgresSkipReason,
-  startPostgres,
-  type TestPostgres,
-} from '../../test/support/postgres.ts';
+import { postgresSkipReason, startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
 import { buildMaster } from '../build.ts';
+import { serveMaster } from '../../test/support/master-serve.ts';
 import { callFrom, spec } from './harness.ts';
 
 const skip = postgresSkipReason();
@@ -45,37 +41,15 @@ describe.skipIf(skip !== undefined)('the esbuild bundle of the master', () => {
     expect(t.status).toBe(0);
     const token = t.stdout.trim();
 
-    const keys = await generateSealKeypair();
-    const fleet = join(dir, 'fleet.yaml');
-    writeFileSync(
-      fleet,
-      `name: prod\ndomain: example.com\ngithub: { repository_id: 1, owner_id: 2 }\nmaster: { server: { type: cx32, location: fsn1 } }\nnetwork: { cidr: 127.103.0.0/24 }\nstorage_box: { host: u1.your-storagebox.de, user: u1 }\nseal: { public_key: "${keys.publicKey}" }\n`,
-    );
-    const [p1, p2] = [await freePort(), await freePort('127.103.0.1')];
-    const child = spawn(process.execPath, [bundle, 'master', 'serve'], {
+    const master = await serveMaster({
+      argv: [bundle, 'master', 'serve'],
       cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: url,
-        SUPAFLEET_FLEET_FILE: fleet,
-        SUPAFLEET_LISTEN: `127.0.0.1:${p1}`,
-        SUPAFLEET_AGENT_LISTEN: `127.103.0.1:${p2}`,
-        SUPAFLEET_SECRETS_KEY: Buffer.alloc(32, 4).toString('base64'),
-        SUPAFLEET_SEAL_PRIVATE_KEY: keys.privateKey.reveal(),
-        KONG_ADMIN_URL: 'http://127.0.0.1:9',
-        SUPAFLEET_WG_INTERFACE: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      databaseUrl: url,
+      dir,
+      agentHost: '127.103.0.1',
     });
-    let logs = '';
-    child.stdout.on('data', (c: Buffer) => (logs += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (logs += c.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
-      for (let i = 0; i < 300 && !logs.includes('master listening'); i++)
-        await new Promise((r) => setTimeout(r, 100));
-      expect(logs).toContain('master listening');
-      const base = `http://127.0.0.1:${p1}`;
+      const base = master.apiUrl;
       const put = await fetch(`${base}/v1/projects/acme?enrollment_token=true`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -95,7 +69,7 @@ describe.skipIf(skip !== undefined)('the esbuild bundle of the master', () => {
       });
       expect(e.status).toBe(200);
       const answer = (await e.json()) as { agent: { token: string }; wg: { address: string } };
-      const b = await callFrom(answer.wg.address.split('/')[0]!, `http://127.103.0.1:${p2}/v1/agent/bundle`, {
+      const b = await callFrom(answer.wg.address.split('/')[0]!, `${master.agentUrl}/v1/agent/bundle`, {
         headers: { authorization: `Bearer ${answer.agent.token}` },
       });
       expect(b.status).toBe(200);
@@ -105,8 +79,7 @@ describe.skipIf(skip !== undefined)('the esbuild bundle of the master', () => {
       expect(Object.keys(files).length).toBeGreaterThan(3);
       expect(Object.values(files).join('\n')).toContain('#!');
     } finally {
-      child.kill('SIGTERM');
+      expect(await master.stop()).toBe(0);
     }
-    expect(await exited).toBe(0);
   });
 });

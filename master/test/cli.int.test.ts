@@ -1,17 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/io.ts';
-import { generateSealKeypair } from '../../core/seal/index.ts';
-import {
-  freePort,
-  postgresSkipReason,
-  startPostgres,
-  type TestPostgres,
-} from '../../test/support/postgres.ts';
+import { postgresSkipReason, startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
+import { serveMaster } from '../../test/support/master-serve.ts';
 import { verifyApiToken } from '../src/auth/api-tokens.ts';
 import { createPool, Registry } from '../src/registry/registry.ts';
 
@@ -105,45 +99,19 @@ describe.skipIf(skip !== undefined)('supafleet master', () => {
   });
 
   it('when the real command serves, then both listeners answer /healthz and SIGTERM stops it cleanly', async () => {
-    const keys = await generateSealKeypair();
-    const fleet = join(dir, 'fleet.yaml');
-    writeFileSync(
-      fleet,
-      `name: prod\ndomain: example.com\ngithub: { repository_id: 1, owner_id: 2 }\nmaster: { server: { type: cx32, location: fsn1 } }\nnetwork: { cidr: 127.102.0.0/24 }\nstorage_box: { host: u1.your-storagebox.de, user: u1 }\nseal: { public_key: "${keys.publicKey}" }\n`,
-    );
-    const [p1, p2] = [await freePort(), await freePort('127.102.0.1')];
-    const child = spawn(process.execPath, ['cli/bin/supafleet.js', 'master', 'serve'], {
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: url,
-        SUPAFLEET_FLEET_FILE: fleet,
-        SUPAFLEET_LISTEN: `127.0.0.1:${p1}`,
-        SUPAFLEET_AGENT_LISTEN: `127.102.0.1:${p2}`,
-        SUPAFLEET_SECRETS_KEY: Buffer.alloc(32, 3).toString('base64'),
-        SUPAFLEET_SEAL_PRIVATE_KEY: keys.privateKey.reveal(),
-        KONG_ADMIN_URL: 'http://127.0.0.1:9',
-        SUPAFLEET_WG_INTERFACE: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const m = await serveMaster({
+      argv: ['cli/bin/supafleet.js', 'master', 'serve'],
+      databaseUrl: url,
+      dir,
+      agentHost: '127.102.0.1',
     });
-    let logs = '';
-    child.stdout.on('data', (c: Buffer) => (logs += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (logs += c.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
-      let up = false;
-      for (let i = 0; i < 300 && !up; i++) {
-        up = logs.includes('master listening');
-        if (!up) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(up).toBe(true);
-      expect(await (await fetch(`http://127.0.0.1:${p1}/healthz`)).json()).toEqual({ ok: true });
-      expect(await (await fetch(`http://127.102.0.1:${p2}/healthz`)).json()).toEqual({ ok: true });
-      expect((await fetch(`http://127.102.0.1:${p2}/v1/projects`)).status).toBe(404);
+      expect(await (await fetch(`${m.apiUrl}/healthz`)).json()).toEqual({ ok: true });
+      expect(await (await fetch(`${m.agentUrl}/healthz`)).json()).toEqual({ ok: true });
+      expect((await fetch(`${m.agentUrl}/v1/projects`)).status).toBe(404);
     } finally {
-      child.kill('SIGTERM');
+      expect(await m.stop()).toBe(0);
     }
-    expect(await exited).toBe(0);
-    expect(logs).not.toContain(keys.privateKey.reveal());
+    expect(m.logs()).not.toContain(m.sealPrivateKey);
   });
 });
