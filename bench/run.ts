@@ -64,7 +64,13 @@ export function merge(earlier: readonly BenchResult[], fresh: readonly BenchResu
 export function table(results: readonly BenchResult[]): string {
   const rows = [
     ['benchmark', 'value', 'unit', 'target', ''],
-    ...results.map((r) => [r.name, formatValue(r.value), r.unit, r.target, r.ok ? 'ok' : 'MISSED']),
+    ...results.map((r) => [
+      r.detail ? `${r.name} (${r.detail})` : r.name,
+      formatValue(r.value),
+      r.unit,
+      r.target,
+      r.ok ? 'ok' : 'MISSED',
+    ]),
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
   const line = (row: string[]): string =>

@@ -9,4 +9,6 @@ export interface BenchResult {
   target: string;
   /** Whether `value` meets the target. */
   ok: boolean;
+  /** What this run's figure is of, when the name is a class of cases (e.g. which file was slowest). */
+  detail?: string;
 }
