@@ -1,24 +1,47 @@
 /**
- * The Fleet page. Plain DOM: every value goes in through textContent, never as HTML. The data
+ * The console's entry: the Fleet page, and the hash router (`router.ts`) that shows one page at a
+ * time (elements marked `data-page="fleet|project|new"`) once the token was accepted. Plain DOM: every value goes in through textContent, never as HTML. The data
  * comes from /console/api/events (server-sent events, read over fetch so the request can carry
  * the API token in Authorization; EventSource cannot set headers). The token lives in this tab's
  * sessionStorage; a `#token=` fragment (never sent to a server) is taken once and removed.
  */
 import type { ConsoleFleet, ConsoleProject } from '../../master/src/console/fleet-view.ts';
+import { apiFetch, errorMessage, forgetToken, getToken, setToken } from './api.ts';
+import { onRoute, routeHref, type Route } from './router.ts';
 import { readEvents } from './sse.ts';
 
-const TOKEN_KEY = 'supafleet.console.token';
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 let received = 0; // performance.now() when the snapshot arrived, to age it locally
 let current: ConsoleFleet | undefined;
 let abort: AbortController | undefined;
+/** The page the fragment names; pages show once the token was accepted. */
+let route: Route = { page: 'fleet' };
+let signedIn = false;
 
+/** Takes `token=` out of the fragment (`#token=…` or `#/project/acme&token=…`), keeping the route. */
 function takeTokenFromFragment(): void {
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (!m) return;
-  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]!));
-  history.replaceState(null, '', location.pathname + location.search);
+  setToken(decodeURIComponent(m[1]!));
+  const rest = location.hash.replace(m[0], '').replace(/^#?&?/, '');
+  history.replaceState(null, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+}
+
+/** Shows the elements of the current route's page (`data-page`) and hides the others. */
+function showPage(): void {
+  for (const e of document.querySelectorAll<HTMLElement>('[data-page]')) {
+    e.hidden = !signedIn || e.dataset.page !== route.page;
+  }
+}
+
+/** A new route: show its page and move the focus to its heading, so a screen reader announces it. */
+function go(next: Route, initial: boolean): void {
+  route = next;
+  showPage();
+  if (!initial && signedIn) {
+    document.querySelector<HTMLElement>(`[data-page="${next.page}"] h2[tabindex="-1"]`)?.focus();
+  }
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -68,7 +91,15 @@ function agedText(e: HTMLElement): string {
 }
 
 function row(p: ConsoleProject, currency: string): HTMLTableRowElement {
-  const name = el('th', { attrs: { scope: 'row' } }, el('span', { text: p.name }));
+  const name = el(
+    'th',
+    { attrs: { scope: 'row' } },
+    el('a', {
+      text: p.name,
+      cls: 'project-link',
+      attrs: { href: routeHref({ page: 'project', name: p.name }) },
+    }),
+  );
   name.append(
     el('a', {
       text: p.url.replace(/^https:\/\//, ''),
@@ -180,8 +211,8 @@ function render(f: ConsoleFleet): void {
     .replaceChildren(...f.projects.map((p) => row(p, f.currency)));
   $('empty').hidden = f.projects.length > 0;
   renderTotals(f);
-  $('overview').hidden = false;
-  $('fleet').hidden = false;
+  signedIn = true;
+  showPage();
   $('login').hidden = true;
 }
 
@@ -192,6 +223,8 @@ function tick(): void {
 }
 
 function showLogin(message: string): void {
+  signedIn = false;
+  showPage();
   $('login').hidden = false;
   $('login-error').textContent = message;
   $('connection').textContent = 'Not connected';
@@ -199,23 +232,17 @@ function showLogin(message: string): void {
 
 async function connect(): Promise<void> {
   abort?.abort();
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) return showLogin('');
+  if (!getToken()) return showLogin('');
   abort = new AbortController();
   const signal = abort.signal;
   let wait = 1000;
   for (let attempt = 0; attempt < 1000 && !signal.aborted; attempt++) {
     try {
       $('connection').textContent = 'Connecting…';
-      const res = await fetch('api/events', {
-        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
-        cache: 'no-store',
-        signal,
-      });
+      const res = await apiFetch('api/events', { headers: { Accept: 'text/event-stream' }, signal });
       if (res.status === 401 || res.status === 403) {
-        sessionStorage.removeItem(TOKEN_KEY);
-        const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-        return showLogin(body?.error?.message ?? `the master refused the token (${res.status})`);
+        forgetToken();
+        return showLogin(await errorMessage(res, `the master refused the token (${res.status})`));
       }
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       $('connection').textContent = 'Live';
@@ -238,11 +265,16 @@ function start(): void {
   $<HTMLFormElement>('login').addEventListener('submit', (e) => {
     e.preventDefault();
     const input = $<HTMLInputElement>('token');
-    sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+    setToken(input.value.trim());
     input.value = '';
     void connect();
   });
   setInterval(tick, 1000);
+  let initial = true;
+  onRoute((r) => {
+    go(r, initial);
+    initial = false;
+  });
   void connect();
 }
 
