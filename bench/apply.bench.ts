@@ -25,7 +25,7 @@ const fleet: FleetSpec = {
   domain: 'example.com',
   github: { repository: 'o/r', repository_id: 1, owner_id: 2 },
   master: { server: { type: 'cx32', location: 'fsn1' } },
-  storage_box: { host: 'u1.your-storagebox.de', user: 'u1' },
+  storage_box: { host: 'u1.your-storagebox.de', user: 'u1', shared_credential: true },
   seal: { public_key: Buffer.alloc(32, 1).toString('base64') },
 };
 const specs: ProjectSpec[] = Array.from({ length: PROJECTS }, (_, i) => ({

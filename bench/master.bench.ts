@@ -200,7 +200,7 @@ export async function run(): Promise<BenchResult[]> {
     const fleet = join(dir, 'fleet.yaml');
     writeFileSync(
       fleet,
-      `name: bench\ndomain: example.com\ngithub: { repository_id: 1, owner_id: 2 }\nmaster: { server: { type: cx32, location: fsn1 } }\nnetwork: { cidr: ${CIDR} }\nstorage_box: { host: u1.your-storagebox.de, user: u1 }\nseal: { public_key: "${keys.publicKey}" }\n`,
+      `name: bench\ndomain: example.com\ngithub: { repository_id: 1, owner_id: 2 }\nmaster: { server: { type: cx32, location: fsn1 } }\nnetwork: { cidr: ${CIDR} }\nstorage_box: { host: u1.your-storagebox.de, user: u1, id: 4711 }\nseal: { public_key: "${keys.publicKey}" }\n`,
     );
     const publicPort = await freePort();
     const agentPort = await freePort('127.110.0.1');

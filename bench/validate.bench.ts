@@ -246,7 +246,7 @@ github: { repository: example-org/fleet, repository_id: 1, owner_id: 2 }
 master:
   server: { type: cx32, location: fsn1 }
 network: { cidr: 10.100.0.0/16 }
-storage_box: { host: u1.your-storagebox.de, user: u1 }
+storage_box: { host: u1.your-storagebox.de, user: u1, id: 4711 }
 seal: { public_key: "IPerVMSGUI9qd6uAm5clH5Vd/qn0u5XRvjHbJe+b0jM=" }
 tls: { mode: on_demand, email: ops@example.com }
 `,

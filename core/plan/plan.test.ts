@@ -238,6 +238,23 @@ describe('plan', () => {
     expect(result).toMatchObject({ ok: true, has_changes: false, warnings: [], summary: { noop: 1 } });
   });
 
+  it('when fleet.yaml shares the Storage Box main account, then every plan warns, even one with no changes', () => {
+    const shared = {
+      ...FLEET,
+      storage_box: { host: 'u1.your-storagebox.de', user: 'u1', shared_credential: true },
+    };
+    const result = plan(
+      { fleet: shared, projects: [project('acme')] },
+      { projects: [row(project('acme'))], servers: [server('acme')] },
+    );
+    expect(result.has_changes).toBe(false);
+    expect(result.warnings).toEqual([
+      { project: 'fleet.yaml', message: expect.stringContaining('storage_box.shared_credential is true') },
+    ]);
+    expect(result.warnings[0]!.message).toContain('set storage_box.id instead');
+    expect(plan({ fleet: FLEET, projects: [] }, EMPTY).warnings).toEqual([]);
+  });
+
   it('when a spec name repeats, then planning fails naming it', () => {
     expect(() => plan({ fleet: FLEET, projects: [project('acme'), project('acme')] }, EMPTY)).toThrow(
       /"acme" appears twice/,

@@ -325,6 +325,16 @@ export function plan(desired: DesiredState, actual: ActualState, options: PlanOp
   const adminDomain = desired.fleet.admin_domain ?? defaultAdminDomain(domain);
   const ctx: Context = { fleet, domain, adminDomain, price, warnings: [] };
 
+  if (desired.fleet.storage_box.shared_credential === true) {
+    ctx.warnings.push({
+      project: 'fleet.yaml',
+      message:
+        'storage_box.shared_credential is true: every worker holds the Storage Box main account, which can read ' +
+        "and delete every project's backups and the master's; set storage_box.id instead (and re-create the " +
+        'workers) to give each project its own sub-account',
+    });
+  }
+
   const wanted = new Map<string, ProjectSpec>();
   for (const spec of desired.projects) {
     if (wanted.has(spec.name)) throw new Error(`project "${spec.name}" appears twice in the desired state`);

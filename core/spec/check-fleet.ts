@@ -13,6 +13,39 @@ const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const STORAGE_BOX_USER = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
+ * Each project backs up to its own Storage Box sub-account, which only the box's id lets apply
+ * create: without it every worker would hold the box's main credential, which reads and deletes
+ * every project's backups and the master's. Sharing it is an explicit opt-out.
+ */
+function storageBoxIssues(box: unknown): Issue[] {
+  if (box === null || typeof box !== 'object' || Array.isArray(box)) return [];
+  const { id, shared_credential: shared } = box as { id?: unknown; shared_credential?: unknown };
+  if (shared === true && id !== undefined) {
+    return [
+      {
+        path: ['storage_box', 'shared_credential'],
+        message:
+          'shared_credential: true cannot go with storage_box.id, which gives each project its own sub-account; ' +
+          'expected one of them (remove shared_credential)',
+      },
+    ];
+  }
+  if (id === undefined && shared !== true) {
+    return [
+      {
+        path: ['storage_box'],
+        at: 'key',
+        message:
+          "storage_box has no id; expected the Storage Box's id in the Hetzner API (Hetzner Console shows it on " +
+          "the box's page, and GET /v1/storage_boxes lists it as id), so each project backs up to its own " +
+          'sub-account. Only to share the main account with every worker, set shared_credential: true',
+      },
+    ];
+  }
+  return [];
+}
+
+/**
  * The rules fleet.yaml must follow beyond its schema: names, domain and admin zone, catalogue,
  * network, seal key, TLS and SSH settings. Works on an unchecked document.
  */
@@ -46,6 +79,7 @@ export function fleetIssues(spec: unknown): Issue[] {
       ? undefined
       : `${quote(v)} is not a Storage Box user; expected a name such as u123456`,
   );
+  issues.push(...storageBoxIssues(at(spec, ['storage_box'])));
   check(['seal', 'public_key'], sealPublicKeyProblem);
   check(['tls', 'email'], emailProblem);
   if (stringAt(spec, ['tls', 'mode']) === 'wildcard_dns' && at(spec, ['tls', 'dns_provider']) === undefined) {

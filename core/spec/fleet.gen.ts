@@ -70,9 +70,13 @@ export interface FleetSpec {
    */
   storage_box: {
     /**
-     * The Storage Box's id in the Hetzner API (Hetzner Console → Storage Boxes). With it, apply gives each project its own sub-account (home supafleet/<project>, labelled with the fleet and the project) and deletes it at teardown, so a worker reaches only its own backups. Without it every worker uses the main account, which can read and delete every project's backups.
+     * The Storage Box's id in the Hetzner API: Hetzner Console shows it on the box's page (Storage Boxes → the box), and the Hetzner API lists it as `id` in `GET /v1/storage_boxes`. Apply gives each project its own sub-account (home supafleet/<project>, labelled with the fleet and the project) and deletes it at teardown, so a worker reaches only its own backups. Required unless shared_credential is true.
      */
     id?: number;
+    /**
+     * Opt out of per-project sub-accounts: every worker backs up with the box's main account, which can read and delete every project's backups and the master's. Only without id; every plan warns about it.
+     */
+    shared_credential?: boolean;
     /**
      * Storage Box host name.
      */

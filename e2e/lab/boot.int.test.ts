@@ -25,7 +25,7 @@ const fleet: FleetSpec = {
   github: { repository: 'acme-corp/fleet', repository_id: 1, owner_id: 2 },
   master: { server: { type: 'cx32', location: 'fsn1' } },
   network: { cidr: '10.100.0.0/24' },
-  storage_box: { host: 'u1.your-storagebox.de', user: 'u1' },
+  storage_box: { host: 'u1.your-storagebox.de', user: 'u1', shared_credential: true },
   seal: { public_key: '3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
 };
 const userData = renderWorkerUserData({

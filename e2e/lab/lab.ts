@@ -339,7 +339,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
       github: { repository: 'acme-corp/fleet', repository_id: 424242, owner_id: 777 },
       master: { server: { type: 'cx32', location: 'fsn1' } },
       network: { cidr: '10.100.0.0/24' },
-      storage_box: { host: 'u123456.your-storagebox.de', user: 'u123456' },
+      storage_box: { host: 'u123456.your-storagebox.de', user: 'u123456', shared_credential: true },
       seal: { public_key: seal.publicKey },
     };
     const fleetFile = join(dir, 'fleet.yaml');

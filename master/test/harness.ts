@@ -117,7 +117,7 @@ export function testFleet(cidr = TEST_CIDR, sealPublicKey = ''): FleetSpec {
     github: { repository: 'acme-corp/fleet', repository_id: REPO_ID, owner_id: OWNER_ID },
     master: { server: { type: 'cx32', location: 'fsn1' } },
     network: { cidr },
-    storage_box: { host: 'u123456.your-storagebox.de', user: 'u123456' },
+    storage_box: { host: 'u123456.your-storagebox.de', user: 'u123456', id: 4711 },
     seal: { public_key: sealPublicKey },
   };
 }

@@ -66,7 +66,7 @@ describe.skipIf(skip !== undefined)('master start-up and periodic peer reconcile
     const fleet = join(dir, 'fleet.yaml');
     writeFileSync(
       fleet,
-      `name: prod\ndomain: example.com\ngithub: { repository_id: 1, owner_id: 2 }\nmaster: { server: { type: cx32, location: fsn1 } }\nnetwork: { cidr: 127.103.0.0/24 }\nstorage_box: { host: u1.your-storagebox.de, user: u1 }\nseal: { public_key: "${keys.publicKey}" }\n`,
+      `name: prod\ndomain: example.com\ngithub: { repository_id: 1, owner_id: 2 }\nmaster: { server: { type: cx32, location: fsn1 } }\nnetwork: { cidr: 127.103.0.0/24 }\nstorage_box: { host: u1.your-storagebox.de, user: u1, id: 4711 }\nseal: { public_key: "${keys.publicKey}" }\n`,
     );
     const config = await loadConfig({
       DATABASE_URL: url,

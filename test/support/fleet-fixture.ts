@@ -20,7 +20,7 @@ domain: example.com
 github: { repository_id: 1, owner_id: 2 }
 master:
   server: { type: cx32, location: fsn1 }
-storage_box: { host: u1.your-storagebox.de, user: u1 }
+storage_box: { host: u1.your-storagebox.de, user: u1, id: 4711 }
 seal: { public_key: "${publicKey}" }
 `;
 }

@@ -36,7 +36,7 @@ export async function serveMaster(o: {
   const fleet = join(o.dir, 'fleet.yaml');
   writeFileSync(
     fleet,
-    `name: prod\ndomain: example.com\ngithub: { repository_id: 1, owner_id: 2 }\nmaster: { server: { type: cx32, location: fsn1 } }\nnetwork: { cidr: ${cidr} }\nstorage_box: { host: u1.your-storagebox.de, user: u1 }\nseal: { public_key: "${keys.publicKey}" }\n`,
+    `name: prod\ndomain: example.com\ngithub: { repository_id: 1, owner_id: 2 }\nmaster: { server: { type: cx32, location: fsn1 } }\nnetwork: { cidr: ${cidr} }\nstorage_box: { host: u1.your-storagebox.de, user: u1, id: 4711 }\nseal: { public_key: "${keys.publicKey}" }\n`,
   );
   const [api, agent] = [await freePort(), await freePort(o.agentHost)];
   const child = spawn(process.execPath, [...o.argv], {

@@ -8,7 +8,7 @@ export const FLEET: FleetSpec = {
   domain: 'example.com',
   github: { repository_id: 1, owner_id: 2 },
   master: { server: { type: 'cx32', location: 'fsn1' } },
-  storage_box: { host: 'u1.your-storagebox.de', user: 'u1' },
+  storage_box: { host: 'u1.your-storagebox.de', user: 'u1', id: 4711 },
   seal: { public_key: 'A'.repeat(43) + '=' },
 };
 

@@ -10,7 +10,7 @@ domain: example.com
 github: { repository_id: 1, owner_id: 2 }
 master: { server: { type: cx32, location: fsn1 } }
 network: { cidr: 10.100.0.0/24 }
-storage_box: { host: u1.your-storagebox.de, user: u1 }
+storage_box: { host: u1.your-storagebox.de, user: u1, id: 4711 }
 seal: { public_key: "${keys.publicKey}" }
 `,
   '/run/secrets/logflare-token': 'token-from-a-file-0123456789\n',
