@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import type { CommandIo } from '../io.ts';
 import { registerBadges } from './badges.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerKeygen } from './keygen.ts';
 import { registerMaster } from './master.ts';
 import { registerPlan } from './plan.ts';
 import { registerRender } from './render.ts';
 import { registerSeal } from './seal.ts';
 import { registerSmoke } from './smoke.ts';
+import { registerStatus } from './status.ts';
 import { registerUnseal } from './unseal.ts';
 import { registerValidate } from './validate.ts';
 
@@ -24,4 +26,6 @@ export const commands: readonly RegisterCommand[] = [
   registerMaster,
   registerBadges,
   registerSmoke,
+  registerStatus,
+  registerDoctor,
 ];
