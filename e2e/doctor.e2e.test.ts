@@ -4,7 +4,8 @@
  * `fleet.example.com` → the master and `*.example.com` → the Kong fake, as on a master. Then:
  * - a healthy fleet: doctor passes every check (exit 0), status lists acme (exit 0);
  * - a wrong token: doctor names the master API first (exit 1), and never prints the token;
- * - acme's /rest/v1/ route removed from Kong: doctor names Kong for acme first.
+ * - acme's /rest/v1/ route removed from Kong: doctor names Kong for acme first;
+ * - one of acme's services killed: doctor names the services layer for acme, status exits 1.
  * Needs PostgreSQL and Caddy; skips with the reason otherwise (fails instead when CI=true).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { caddySkipReason, httpsOnLoopback, startCaddy, type StartedCaddy } from 
 import { runCli, type CliRun } from '../test/support/cli-io.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { applyFleet, labTarget, loadFleet } from './demo/apply.ts';
+import { until } from './lab/commands.ts';
 import { leftovers, startLab, type FleetLab } from './lab/index.ts';
 
 const skip = process.env.CI === 'true' ? undefined : (postgresSkipReason() ?? caddySkipReason());
@@ -160,5 +162,43 @@ describe.skipIf(skip !== undefined)('supafleet status and doctor against a live 
     const back = await pollUntil(() => ask('/rest/v1/'), routedByKong);
     expect(routedByKong(back), back.text).toBe(true);
     expect((await doctor(['--project', 'acme'])).code).toBe(0);
+  });
+
+  it("when one of acme's services dies, then doctor names the services layer for acme and status exits 1 with the reason", async () => {
+    const worker = lab!.workers().find((w) => w.name === 'acme')!;
+    const victim = worker.pids.all[0]!;
+    process.kill(victim, 'SIGKILL');
+    // the agent reports it with its next heartbeat (every 5 s in the lab)
+    await until(
+      'acme to be reported degraded',
+      async () => {
+        const r = await fetch(`${lab!.masterUrl}/v1/projects/acme`, {
+          headers: { authorization: `Bearer ${lab!.apiToken}` },
+          signal: AbortSignal.timeout(5000),
+        });
+        const body = (await r.json()) as { health: { state: string } };
+        return body.health.state === 'degraded' || undefined;
+      },
+      30_000,
+      500,
+    );
+    // the console's feed reads the registry again within its poll period
+    const report = await until(
+      "doctor to see acme's service",
+      async () => {
+        const run = await doctor(['--project', 'acme', '--json']);
+        const r = JSON.parse(run.stdout) as DoctorReport;
+        return r.ok ? undefined : { run, r };
+      },
+      10_000,
+      500,
+    );
+    expect(report.run.code).toBe(1);
+    expect(report.r.firstBroken).toMatchObject({ layer: 'services', subject: 'acme', outcome: 'failed' });
+    expect(report.r.firstBroken!.fix).toMatch(/^on acme's worker: docker compose -p supafleet ps/);
+    const status = await cli(['status', '--master', lab!.masterUrl]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/^acme +degraded /m);
+    expect(status.stdout).toContain(`  - ${report.r.firstBroken!.detail.split('; ')[0]!}`);
   });
 });
