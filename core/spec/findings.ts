@@ -44,3 +44,11 @@ export function effectiveSubdomain(
   const name = stringAt(spec, ['name']);
   return name === undefined ? undefined : { value: name, key: 'name' };
 }
+
+/**
+ * Why a project may not claim a host label another project file already claims (`by`,
+ * `projects/blog.yaml`): the message `supafleet validate` prints for the second file.
+ */
+export function subdomainTakenMessage(subdomain: string, by: string): string {
+  return `subdomain ${JSON.stringify(subdomain)} is already used by ${by}; expected a subdomain of its own (set subdomain: to another label)`;
+}

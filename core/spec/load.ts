@@ -4,7 +4,13 @@ import { lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Issue, SpecError } from './errors.ts';
 import { compareErrors } from './errors.ts';
-import { effectiveSubdomain, fleetDocumentIssues, locateIssues, projectDocumentIssues } from './findings.ts';
+import {
+  effectiveSubdomain,
+  fleetDocumentIssues,
+  locateIssues,
+  projectDocumentIssues,
+  subdomainTakenMessage,
+} from './findings.ts';
 import { noSource, type Locator } from './locate.ts';
 import { domainProblem } from './rules/dns.ts';
 import type { FleetSpec, ProjectSpec } from './types.ts';
@@ -114,7 +120,7 @@ export async function loadFleetDir(root: string, opts: LoadOptions = {}): Promis
         line: sub.line,
         column: sub.column,
         path: `/${sub.key}`,
-        message: `subdomain ${JSON.stringify(sub.value)} is already used by ${first}; expected a subdomain of its own (set subdomain: to another label)`,
+        message: subdomainTakenMessage(sub.value, first),
       });
     }
   }

@@ -36,12 +36,17 @@ export function sshPublicKeyProblem(value: string): string | undefined {
   if (blob === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob) || blob.length % 4 !== 0) {
     return `the ${type} key has no base64 key data; ${expected}`;
   }
-  const bytes = Buffer.from(blob, 'base64');
-  const nameLength = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
-  const name =
-    nameLength > 0 && 4 + nameLength <= bytes.length
-      ? bytes.subarray(4, 4 + nameLength).toString('latin1')
-      : '';
+  // atob rather than Buffer: the console's New project page runs these rules in the browser.
+  // Each character of its result is one byte (latin1).
+  const bytes = atob(blob);
+  const nameLength =
+    bytes.length >= 4
+      ? ((bytes.charCodeAt(0) << 24) >>> 0) +
+        (bytes.charCodeAt(1) << 16) +
+        (bytes.charCodeAt(2) << 8) +
+        bytes.charCodeAt(3)
+      : -1;
+  const name = nameLength > 0 && 4 + nameLength <= bytes.length ? bytes.slice(4, 4 + nameLength) : '';
   if (name !== type) {
     return `the key data does not hold a ${type} key; ${expected}`;
   }
