@@ -14,10 +14,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import standalone from 'ajv/dist/standalone/index.js';
 import { build, type Plugin } from 'esbuild';
 import { inlineStatic } from './inline-static.ts';
+import { precompiledSchemas } from './precompiled-schemas.ts';
 
 const root = resolve(import.meta.dirname, '..');
 /** Where the bundle is committed. */
@@ -48,72 +47,6 @@ const versionOnly: Plugin = {
       if (resolve(args.path) !== join(root, 'package.json')) return undefined;
       const { version } = JSON.parse(readFileSync(args.path, 'utf8')) as { version: string };
       return { contents: JSON.stringify({ version }), loader: 'json' };
-    });
-  },
-};
-
-// A CommonJS module whose module.exports is the function (its types describe the ESM default).
-const standaloneCode = standalone as unknown as typeof standalone.default;
-
-/** What core/spec/schema-check.ts compiles when it is loaded; the plugin below swaps it for precompiled code. */
-const SCHEMA_CHECK = {
-  importLine: "import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';",
-  compile: `const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-const validators: Record<'project' | 'fleet', ValidateFunction> = {
-  project: ajv.compile(projectSchema),
-  fleet: ajv.compile(fleetSchema),
-};`,
-};
-const PRECOMPILED = 'supafleet-precompiled-schemas';
-
-/**
- * The spec schemas compiled at build time (Ajv's standalone code, with the options
- * core/spec/schema-check.ts uses), so the bundle does not compile Ajv's meta-schema and
- * both spec schemas at every start (about two thirds of `supafleet validate`'s time).
- * Fails the build when schema-check.ts no longer compiles exactly this way.
- */
-const precompiledSchemas: Plugin = {
-  name: 'supafleet-precompiled-schemas',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]core[\\/]spec[\\/]schema-check\.ts$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(SCHEMA_CHECK.importLine) || !text.includes(SCHEMA_CHECK.compile)) {
-        throw new Error(`${args.path}: the schema compilation changed; update scripts/build-cli.ts`);
-      }
-      const contents = text
-        .replace(
-          SCHEMA_CHECK.importLine,
-          () => "import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';",
-        )
-        .replace(
-          SCHEMA_CHECK.compile,
-          () =>
-            `import { project as __project, fleet as __fleet } from '${PRECOMPILED}';\n` +
-            `const validators: Record<'project' | 'fleet', ValidateFunction> = { project: __project as ValidateFunction, fleet: __fleet as ValidateFunction };`,
-        );
-      return { contents, loader: 'ts' };
-    });
-    b.onResolve({ filter: new RegExp(`^${PRECOMPILED}$`) }, () => ({
-      path: PRECOMPILED,
-      namespace: PRECOMPILED,
-    }));
-    b.onLoad({ filter: /.*/, namespace: PRECOMPILED }, () => {
-      const read = (name: string) =>
-        JSON.parse(readFileSync(join(root, 'schemas', name), 'utf8')) as { $id: string };
-      const project = read('project.schema.json');
-      const fleet = read('fleet.schema.json');
-      const ajv = new Ajv2020({
-        allErrors: true,
-        strict: true,
-        verbose: true,
-        code: { source: true, esm: true },
-      });
-      ajv.addSchema(project).addSchema(fleet);
-      return {
-        contents: standaloneCode(ajv, { project: project.$id, fleet: fleet.$id }),
-        loader: 'js',
-        resolveDir: root,
-      };
     });
   },
 };

@@ -1,7 +1,7 @@
 /**
  * Builds the fleet console (`console/`) into one generated module the master serves,
  * `master/src/console/assets.gen.ts`: the page's HTML, its script (console/src bundled with
- * esbuild, minified) and its style. The master then needs no file next to it at run time and
+ * esbuild, minified, with the spec schemas compiled at build time) and its style. The master then needs no file next to it at run time and
  * nothing comes from a CDN.
  *
  *   tsx scripts/build-console.ts            write master/src/console/assets.gen.ts
@@ -12,6 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, transform } from 'esbuild';
+import { precompiledSchemas } from './precompiled-schemas.ts';
 
 const root = resolve(import.meta.dirname, '..');
 export const CONSOLE_ASSETS = join(root, 'master', 'src', 'console', 'assets.gen.ts');
@@ -30,6 +31,8 @@ export async function renderConsoleAssets(): Promise<string> {
     charset: 'utf8',
     absWorkingDir: root,
     logLevel: 'silent',
+    // The New project page runs core/spec's checks: schemas compiled now, not in the page.
+    plugins: [precompiledSchemas],
   });
   const css = await transform(readFileSync(join(root, 'console', 'style.css'), 'utf8'), {
     loader: 'css',
