@@ -5,6 +5,7 @@ import { listProjects } from '../projects.ts';
 import { CONSOLE_CSS, CONSOLE_HTML, CONSOLE_JS } from './assets.gen.ts';
 import { changeKey, createFleetFeed, type FleetFeed } from './feed.ts';
 import { fleetView, lastBackup, type ConsoleBackup, type ConsoleFleet } from './fleet-view.ts';
+import { namesView } from './names-view.ts';
 import type { MasterCheck, Probe } from './probes.ts';
 
 /**
@@ -103,6 +104,11 @@ export function consoleRouter(
   api.get('/fleet', async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json(await feed.current());
+  });
+  /** The New project form's data: names and subdomains taken, the domain, the repository. */
+  api.get('/names', async (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(namesView(deps.fleet, await deps.registry.listProjects()));
   });
   /** Server-sent events: `fleet` with the whole snapshot, first at once, then on every change. */
   api.get('/events', async (req, res) => {
