@@ -7,6 +7,7 @@
  */
 import type { ConsoleFleet, ConsoleProject } from '../../master/src/console/fleet-view.ts';
 import { apiFetch, errorMessage, forgetToken, getToken, setToken } from './api.ts';
+import { mountNewProject } from './new-project.ts';
 import { onRoute, routeHref, type Route } from './router.ts';
 import { readEvents } from './sse.ts';
 
@@ -269,6 +270,7 @@ function start(): void {
     input.value = '';
     void connect();
   });
+  mountNewProject();
   setInterval(tick, 1000);
   let initial = true;
   onRoute((r) => {
