@@ -477,4 +477,34 @@ export class HetznerClient {
   async listLocations(): Promise<Location[]> {
     return this.http.list<Location>('/locations', 'locations');
   }
+
+  // ---- SSH keys (the token-scope probe) ----
+
+  /** `GET /ssh_keys` through every page, filtered by name. */
+  async listSshKeys(filter: { name?: string } = {}): Promise<SshKey[]> {
+    return this.http.list<SshKey>('/ssh_keys', 'ssh_keys', { name: filter.name });
+  }
+
+  /** `POST /ssh_keys`. */
+  async createSshKey(request: {
+    readonly name: string;
+    readonly public_key: string;
+    readonly labels?: Readonly<Record<string, string>>;
+  }): Promise<SshKey> {
+    return (await this.http.request<{ ssh_key: SshKey }>('POST', '/ssh_keys', { body: request })).ssh_key;
+  }
+
+  /** `DELETE /ssh_keys/{id}`. */
+  async deleteSshKey(id: number): Promise<void> {
+    await this.http.request<unknown>('DELETE', `/ssh_keys/${id}`);
+  }
+}
+
+/** An SSH key of the Hetzner project (hcloud-go v2.47.0 `schema/ssh_key.go:6-13`). */
+export interface SshKey {
+  readonly id: number;
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly public_key: string;
+  readonly labels: Readonly<Record<string, string>>;
 }

@@ -25,6 +25,11 @@ export type ServerRebuiltHook = ServerCreatedHook;
 export interface FakeHetznerOptions {
   /** The accepted bearer token; when absent any non-empty token is accepted. */
   readonly token?: string;
+  /**
+   * Read tokens: accepted for GET only; any other method is 401 `token_readonly`
+   * (CONFORMANCE.md, "Cloud API: protocol").
+   */
+  readonly readOnlyTokens?: readonly string[];
   /** How long actions stay `running` (default 1000 ms; 0 = done on the next read). */
   readonly actionDurationMs?: number;
   /** Faults armed from the start. */
@@ -205,6 +210,33 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     now,
   );
   const calls: FakeCall[] = [];
+  const sshKeys = new Map<number, Record<string, unknown>>();
+  let nextSshKeyId = 1;
+  /** `POST /ssh_keys` (CONFORMANCE.md, "SSH keys"). */
+  const createSshKey = (body: Record<string, unknown>): Record<string, unknown> => {
+    const name = body.name;
+    const publicKey = body.public_key;
+    const fields: { name: string; messages: string[] }[] = [];
+    if (typeof name !== 'string' || name === '') fields.push({ name: 'name', messages: ['is required'] });
+    if (typeof publicKey !== 'string' || !/^ssh-(ed25519|rsa) [A-Za-z0-9+/=]+( .*)?$/.test(publicKey))
+      fields.push({ name: 'public_key', messages: ['is invalid'] });
+    if (fields.length > 0) throw new FakeApiError(422, 'invalid_input', 'invalid input', { fields });
+    if ([...sshKeys.values()].some((k) => k.name === name))
+      throw new FakeApiError(409, 'uniqueness_error', 'SSH key with the same name already exists', {
+        fields: [{ name: 'name' }],
+      });
+    const id = nextSshKeyId++;
+    const key = {
+      id,
+      name,
+      fingerprint: `fake:${id}`,
+      public_key: publicKey,
+      labels: (body.labels as Record<string, string> | undefined) ?? {},
+      created: new Date(now()).toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+    };
+    sshKeys.set(id, key);
+    return key;
+  };
   const sockets = new Set<Socket>();
   let base = '';
 
@@ -296,11 +328,19 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
           return [201, model.firewallAction(id, command, await readJson())];
         }
         return notFound();
+      case 'ssh_keys':
+        if (id === undefined && method === 'POST') return [201, { ssh_key: createSshKey(await readJson()) }];
+        if (id === undefined && method === 'GET') return list(byName([...sshKeys.values()], url), 'ssh_keys');
+        if (id !== undefined && sub === undefined && method === 'DELETE') {
+          if (!sshKeys.delete(id))
+            throw new FakeApiError(404, 'not_found', `ssh_key with ID '${id}' not found`);
+          return [204, undefined];
+        }
+        return notFound();
       case 'server_types':
       case 'locations':
       case 'images':
-      case 'datacenters':
-      case 'ssh_keys': {
+      case 'datacenters': {
         if (method !== 'GET') return notFound();
         let items: Record<string, unknown>[] =
           collection === 'server_types'
@@ -407,9 +447,15 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
 
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
-    if (token === '' || (options.token !== undefined && token !== options.token)) {
+    const readOnly = options.readOnlyTokens?.includes(token) === true;
+    if (token === '' || (!readOnly && options.token !== undefined && token !== options.token)) {
       record(401);
       sendError(res, 401, 'unauthorized', 'unable to authenticate', null);
+      return;
+    }
+    if (readOnly && method !== 'GET') {
+      record(401);
+      sendError(res, 401, 'token_readonly', 'The token is only allowed to perform GET requests', null);
       return;
     }
     if (!bucket.take(now())) {
