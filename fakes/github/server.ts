@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { gitBlobSha } from '../../core/github/git-blob.ts';
-import { ACTIONS_BOT, FakeRepoState, type FakeComment, type FakeUser } from './state.ts';
+import { settingsRouter, usersRouter } from './settings.ts';
+import { ACTIONS_BOT, FakeRepoState, type FakeComment, type FakeDispatch, type FakeUser } from './state.ts';
 
 export interface FakeGitHubOptions {
   readonly owner?: string;
@@ -18,6 +19,15 @@ export interface FakeGitHubOptions {
   readonly actionsPublicKey?: string;
   /** Who the accepted token writes comments as: the Actions bot, as for a workflow's GITHUB_TOKEN. */
   readonly tokenUser?: FakeUser;
+  /** The repository's and its owner's ids (`GET /repos/{owner}/{repo}`). */
+  readonly repoId?: number;
+  readonly ownerId?: number;
+  /** Users by login → id (`GET /users/{login}`). */
+  readonly users?: Readonly<Record<string, number>>;
+  /** Workflow files that can be dispatched (default the fleet's: apply, backup, health, master, plan). */
+  readonly workflows?: readonly string[];
+  /** Called after a workflow dispatch was accepted: what stands in for the run. */
+  readonly onDispatch?: (dispatch: FakeDispatch) => void;
 }
 
 export interface RecordedCall {
@@ -34,6 +44,8 @@ export interface FakeGitHub {
 }
 
 const DOCS = 'https://docs.github.com/rest';
+/** The Actions public key's id (repository and environments). */
+const KEY_ID = '568250167242549743';
 
 /**
  * A local stand-in for the parts of GitHub's REST API (version 2022-11-28) supafleet uses:
@@ -256,12 +268,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   r.get('/actions/secrets/public-key', (_req, res) => {
     if (!options.actionsPublicKey) return fail(res, 403, 'Resource not accessible by integration');
-    res.json({ key_id: '568250167242549743', key: options.actionsPublicKey });
+    res.json({ key_id: KEY_ID, key: options.actionsPublicKey });
   });
   r.put('/actions/secrets/:name', (req, res) => {
     if (!options.actionsPublicKey) return fail(res, 403, 'Resource not accessible by integration');
     const b = req.body as { encrypted_value?: unknown; key_id?: unknown };
-    if (typeof b.encrypted_value !== 'string' || b.key_id !== '568250167242549743') {
+    if (typeof b.encrypted_value !== 'string' || b.key_id !== KEY_ID) {
       return invalid(res, { resource: 'Secret', field: 'encrypted_value', code: 'invalid' });
     }
     const existed = state.secrets.has(req.params.name!);
@@ -271,6 +283,25 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   });
 
   app.use(base, r);
+  app.use(
+    base,
+    settingsRouter(
+      state,
+      {
+        owner,
+        repo: repoName,
+        repoId: options.repoId ?? 123456789,
+        ownerId: options.ownerId ?? 987654,
+        ...(options.actionsPublicKey ? { actionsPublicKey: options.actionsPublicKey } : {}),
+        keyId: KEY_ID,
+        users: options.users ?? {},
+        workflows: options.workflows ?? ['apply.yml', 'backup.yml', 'health.yml', 'master.yml', 'plan.yml'],
+        ...(options.onDispatch ? { onDispatch: options.onDispatch } : {}),
+      },
+      fail,
+    ),
+  );
+  app.use(usersRouter({ users: options.users ?? {} }, fail));
   app.use((_req, res) => notFound(res));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: number }).status ?? 500;

@@ -39,6 +39,26 @@ export interface FakeStatus {
   readonly target_url: string | null;
 }
 
+/** A deployment environment, its protection rules, branch policies and secrets (kept sealed). */
+export interface FakeEnvironment {
+  readonly id: number;
+  readonly name: string;
+  reviewers: { type: 'User' | 'Team'; id: number }[];
+  prevent_self_review: boolean;
+  deployment_branch_policy: { protected_branches: boolean; custom_branch_policies: boolean } | null;
+  readonly branch_policies: { id: number; name: string; type: 'branch' | 'tag' }[];
+  readonly secrets: Map<string, { encrypted_value: string; key_id: string }>;
+  readonly created_at: string;
+  updated_at: string;
+}
+
+/** A `workflow_dispatch` event the fake received. */
+export interface FakeDispatch {
+  readonly workflow: string;
+  readonly ref: string;
+  readonly inputs: Readonly<Record<string, string>>;
+}
+
 /**
  * The fake repository's state: commits with full file snapshots, branches,
  * trees, issue comments, commit statuses and Actions secrets (kept sealed, as
@@ -51,6 +71,12 @@ export class FakeRepoState {
   readonly comments: FakeComment[] = [];
   readonly statuses: FakeStatus[] = [];
   readonly secrets = new Map<string, { encrypted_value: string; key_id: string }>();
+  /** Actions variables by name. */
+  readonly variables = new Map<string, { value: string; created_at: string; updated_at: string }>();
+  /** Deployment environments by name. */
+  readonly environments = new Map<string, FakeEnvironment>();
+  /** Workflow dispatches received, in order. */
+  readonly dispatches: FakeDispatch[] = [];
   #nextId = 1000;
   #clock = Date.parse('2026-01-01T00:00:00Z');
 
