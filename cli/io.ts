@@ -1,3 +1,5 @@
+import type { InitDeps } from './init/ports.ts';
+
 /** Where a command writes text. */
 export interface TextSink {
   write(text: string): void;
@@ -21,6 +23,11 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The directory relative paths are resolved against. */
   readonly cwd: string;
+  /**
+   * Tests only: wraps `supafleet init`'s collaborators, for what a test cannot reach for real
+   * (DNS, the master's address, SSH). Absent in the real process.
+   */
+  readonly initDeps?: (real: InitDeps) => InitDeps;
 }
 
 /** What a command's action gets: the I/O plus a way to set the exit code. */

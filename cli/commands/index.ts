@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandIo } from '../io.ts';
 import { registerBadges } from './badges.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerInit } from './init.ts';
 import { registerKeygen } from './keygen.ts';
 import { registerMaster } from './master.ts';
 import { registerPlan } from './plan.ts';
@@ -17,6 +18,7 @@ export type RegisterCommand = (program: Command, io: CommandIo) => void;
 
 /** Every supafleet command, in the order `supafleet --help` lists them. One line per command. */
 export const commands: readonly RegisterCommand[] = [
+  registerInit,
   registerValidate,
   registerPlan,
   registerKeygen,
