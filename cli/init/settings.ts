@@ -51,7 +51,7 @@ export interface InitSettings {
     readonly masterType: string;
     readonly location: string;
     readonly cidr: string;
-    readonly storageBox: { readonly host: string; readonly user: string; readonly id?: number };
+    readonly storageBox: { readonly host: string; readonly user: string; readonly id: number };
     /** Present when fleet.yaml already names one: kept, never replaced. */
     readonly sealPublicKey?: string;
     readonly tlsMode: 'on_demand' | 'wildcard_dns';
@@ -188,14 +188,14 @@ export async function resolveSettings(
     'Storage Box user (uXXXXXX)?',
     boxHost.split('.')[0],
   );
-  const boxIdText =
-    flags.storageBoxId ??
-    (typeof have('storage_box', 'id') === 'number' ? String(have('storage_box', 'id')) : undefined) ??
-    (ask
-      ? await ask('Storage Box id (Hetzner Console → Storage Boxes; one sub-account per project)?')
-      : undefined);
-  const boxId = boxIdText === undefined || boxIdText.trim() === '' ? undefined : Number(boxIdText);
-  if (boxId !== undefined && !(Number.isInteger(boxId) && boxId > 0))
+  const boxIdText = await value(
+    '--storage-box-id',
+    flags.storageBoxId,
+    have('storage_box', 'id'),
+    'Storage Box id (Hetzner Console → Storage Boxes; each project gets its own sub-account)?',
+  );
+  const boxId = Number(boxIdText);
+  if (!(Number.isInteger(boxId) && boxId > 0))
     throw new UsageError(
       `--storage-box-id "${boxIdText}" is not a Storage Box id; expected a positive whole number such as 4711`,
     );
@@ -257,7 +257,7 @@ export async function resolveSettings(
       masterType,
       location,
       cidr,
-      storageBox: { host: boxHost, user: boxUser, ...(boxId !== undefined ? { id: boxId } : {}) },
+      storageBox: { host: boxHost, user: boxUser, id: boxId },
       ...(sealPublicKey !== undefined ? { sealPublicKey } : {}),
       tlsMode: tls,
       sshUser,

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSettings, type InitFlags } from './settings.ts';
+
+const env = { GITHUB_TOKEN: 'ghp_x', HOME: '/home/op' };
+const flags: InitFlags = {
+  root: '.',
+  repo: 'acme-corp/fleet',
+  domain: 'example.com',
+  storageBoxHost: 'u1.your-storagebox.de',
+  storageBoxId: '4711',
+  sshKey: ['ssh-ed25519 AAAA op@laptop'],
+};
+const none = (): undefined => undefined;
+
+describe('resolveSettings', () => {
+  it('when only the required flags are given, then the rest are defaults and the key stays outside the repository', async () => {
+    const s = await resolveSettings(flags, env, '/work/fleet', undefined, none);
+    expect(s.fleet).toMatchObject({
+      name: 'prod',
+      location: 'fsn1',
+      masterType: 'cx32',
+      cidr: '10.100.0.0/24',
+      tlsMode: 'on_demand',
+      sshUser: 'deploy',
+      storageBox: { host: 'u1.your-storagebox.de', user: 'u1', id: 4711 },
+    });
+    expect(s.masterUrl).toBe('https://fleet.example.com');
+    expect(s.keyDir).toBe('/home/op/.config/supafleet/prod');
+  });
+
+  const refusals = [
+    { name: '--domain is missing', change: { domain: undefined }, want: /^--domain is required/ },
+    {
+      name: '--storage-box-id is missing',
+      change: { storageBoxId: undefined },
+      want: /^--storage-box-id is required/,
+    },
+    {
+      name: '--storage-box-id is not a number',
+      change: { storageBoxId: 'box' },
+      want: /--storage-box-id "box" is not/,
+    },
+    {
+      name: 'the type is not sold there',
+      change: { masterType: 'cax11', location: 'ash' },
+      want: /--master-type "cax11"/,
+    },
+    { name: 'the key dir is in the repository', change: { keyDir: 'keys' }, want: /inside the repository/ },
+    {
+      name: 'the repository is not owner/name',
+      change: { repo: 'fleet' },
+      want: /--repo "fleet" is not owner\/name/,
+    },
+  ];
+  for (const r of refusals) {
+    it(`when ${r.name} under --yes, then the error names the flag and what is expected`, async () => {
+      await expect(
+        resolveSettings({ ...flags, ...r.change }, env, '/work/fleet', undefined, none),
+      ).rejects.toThrow(r.want);
+    });
+  }
+
+  it('when GITHUB_TOKEN is not set, then it says which permissions the token needs', async () => {
+    await expect(resolveSettings(flags, { HOME: '/h' }, '/w', undefined, none)).rejects.toThrow(
+      /GITHUB_TOKEN is not set: .*Secrets, Variables, Environments/,
+    );
+  });
+
+  it('when fleet.yaml has values and a seal key, then they are used and the key is kept', async () => {
+    const text =
+      'name: blue\ndomain: example.org\nstorage_box: { host: u9.your-storagebox.de, user: u9, id: 9 }\nseal: { public_key: "PK" }\n';
+    const s = await resolveSettings(
+      { root: '.', repo: 'acme-corp/fleet', sshKey: ['ssh-ed25519 AAAA op'] },
+      env,
+      '/w',
+      text,
+      none,
+    );
+    expect(s.fleet).toMatchObject({
+      name: 'blue',
+      domain: 'example.org',
+      sealPublicKey: 'PK',
+      storageBox: { id: 9 },
+    });
+  });
+});
