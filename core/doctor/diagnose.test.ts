@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fleetRead, fleetStatus, projectStatus } from '../../test/support/fleet-status.ts';
-import { diagnose, doctorHosts, KONG_NO_ROUTE } from './diagnose.ts';
+import { computeHealth } from '../../master/src/health.ts';
+import { diagnose, doctorHosts, KONG_NO_ROUTE, serviceReasons } from './diagnose.ts';
 import { formatDoctor } from './format.ts';
 import type { DnsSeen, DoctorObservations, KongSeen, TlsSeen } from './types.ts';
 
@@ -318,5 +319,73 @@ describe('doctor: the first broken layer', () => {
       }),
     );
     expect(r.firstBroken).toMatchObject({ layer: 'master-api', subject: 'master: Kong' });
+  });
+});
+
+describe("doctor: which of the master's health reasons are about services", () => {
+  const at = (s: number) => new Date(NOW.getTime() - s * 1000);
+  const base = {
+    now: NOW,
+    since: at(600),
+    desiredRevision: 3,
+    heartbeatAt: at(5),
+    apply: { state: 'applied' as const, revision: 3 },
+    services: [{ name: 'rest', state: 'healthy' as const }],
+  };
+  const cases: { name: string; input: Partial<Parameters<typeof computeHealth>[0]>; services: string[] }[] = [
+    { name: 'the peer is missing', input: { peerMissing: true, heartbeatAt: at(400) }, services: [] },
+    { name: 'no heartbeat yet', input: { heartbeatAt: null }, services: [] },
+    {
+      name: 'no heartbeat long after creation',
+      input: { heartbeatAt: null, since: at(3 * 3600) },
+      services: [],
+    },
+    { name: 'a silent worker', input: { heartbeatAt: at(400) }, services: [] },
+    { name: 'a stale heartbeat', input: { heartbeatAt: at(100) }, services: [] },
+    {
+      name: 'a failed apply',
+      input: { apply: { state: 'failed', revision: 3, running_revision: 2 } },
+      services: [],
+    },
+    {
+      name: 'an older revision',
+      input: { apply: { state: 'applying', revision: 3, running_revision: 2 } },
+      services: [],
+    },
+    { name: 'nothing applied yet', input: { apply: { state: 'applying', revision: 3 } }, services: [] },
+    { name: 'an old handshake', input: { handshakeAgeS: 400 }, services: [] },
+    {
+      name: 'two services are not healthy',
+      input: {
+        services: [
+          { name: 'storage', state: 'unhealthy' },
+          { name: 'realtime', state: 'starting' },
+        ],
+      },
+      services: ['storage', 'realtime'],
+    },
+  ];
+  for (const c of cases) {
+    it(`when the master's reason is "${c.name}", then doctor counts ${c.services.length ? c.services.join(' and ') : 'no service'}`, () => {
+      const h = computeHealth({ ...base, ...c.input });
+      expect(h.reasons.length).toBeGreaterThan(0);
+      expect(serviceReasons(h.reasons)).toEqual({
+        reasons: c.services.length ? h.reasons : [],
+        services: c.services,
+      });
+    });
+  }
+  it('when no service is reported at all, then it is a services failure without a service to name', () => {
+    const h = computeHealth({ ...base, services: [] });
+    expect(serviceReasons(h.reasons)).toEqual({ reasons: ['no services reported'], services: [] });
+    const r = diagnose(
+      observations((o) => breakProject(o, 'acme', { health: { state: 'degraded', reasons: h.reasons } })),
+    );
+    expect(r.firstBroken).toMatchObject({
+      layer: 'services',
+      subject: 'acme',
+      detail: 'no services reported',
+    });
+    expect(r.firstBroken!.fix).toBe("on acme's worker: docker compose -p supafleet ps");
   });
 });

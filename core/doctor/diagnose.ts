@@ -350,25 +350,37 @@ function workerCheck(p: ProjectStatus): DoctorCheck {
   };
 }
 
+/** A service's own reason (master/src/health.ts: `<service> <state>`), with the service's name. */
+const SERVICE_REASON = /^([a-z][a-z0-9-]*) (unhealthy|starting|down)$/;
+
+/**
+ * The reasons of a project's health that are about its services: each `<service> <state>` and
+ * `no services reported`; the heartbeat, revision and WireGuard reasons belong to other layers.
+ */
+export function serviceReasons(reasons: readonly string[]): { reasons: string[]; services: string[] } {
+  const out = reasons.filter((r) => !NOT_A_SERVICE.test(r));
+  const services = out.flatMap((r) => SERVICE_REASON.exec(r)?.[1] ?? []);
+  return { reasons: out, services };
+}
+
 function servicesCheck(p: ProjectStatus): DoctorCheck {
   const base = { layer: 'services' as const, subject: p.name };
-  const services = p.health.reasons.filter((r) => !NOT_A_SERVICE.test(r));
-  if (services.length === 0 && p.health.state === 'healthy') {
+  const { reasons, services } = serviceReasons(p.health.reasons);
+  if (reasons.length === 0 && p.health.state === 'healthy') {
     return { ...base, outcome: 'ok', detail: 'every service reports healthy' };
   }
-  if (services.length === 0) {
+  if (reasons.length === 0) {
     return {
       ...base,
-      outcome: 'failed',
-      detail: `${p.name} is ${p.health.state}: ${p.health.reasons.join('; ')}`,
+      outcome: 'ok',
+      detail: `no service reports a problem (${p.name} is ${p.health.state}: see the lines above)`,
     };
   }
-  const names = services.map((r) => r.split(' ')[0]!).filter((n) => /^[a-z][a-z0-9-]*$/.test(n));
   return {
     ...base,
     outcome: 'failed',
-    detail: services.join('; '),
-    fix: `on ${p.name}'s worker: docker compose -p supafleet ps${names.length ? ` and docker compose -p supafleet logs ${names.join(' ')}` : ''}`,
+    detail: reasons.join('; '),
+    fix: `on ${p.name}'s worker: docker compose -p supafleet ps${services.length ? ` and docker compose -p supafleet logs ${services.join(' ')}` : ''}`,
   };
 }
 
