@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { readStream, type CliIo } from '../io.ts';
+import { main } from '../main.ts';
 import { runCli } from '../../test/support/cli-io.ts';
 import { freePort } from '../../test/support/postgres.ts';
 
@@ -91,5 +94,34 @@ describe('supafleet status and doctor: usage', () => {
     expect(run.stdout).toMatch(new RegExp(`^✗ master-api +${closed}: the master API does not answer`, 'm'));
     expect(run.stdout).toContain(`do this: check the master answers: curl ${closed}/healthz`);
     expect(run.stdout.trim().split('\n').at(-1)).toMatch(/^doctor: the first broken layer is master-api/);
+  });
+
+  it('when stdout and stderr are terminals, then doctor colours its marks and shows progress on stderr, and with --json neither', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const runTty = async (argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const io: CliIo = {
+        stdout: { write: (t) => void (stdout += t) },
+        stderr: { write: (t) => void (stderr += t) },
+        readStdin: (max) => readStream(Readable.from([]), max),
+        stdinIsTty: false,
+        stdoutIsTty: true,
+        stderrIsTty: true,
+        env: TOKEN,
+        cwd: process.cwd(),
+      };
+      const code = await main(argv, io);
+      return { code, stdout, stderr };
+    };
+    const tty = await runTty(['doctor', '--master', closed, '--timeout', '2']);
+    expect(tty.code).toBe(1);
+    expect(tty.stdout).toContain('\x1b[31m✗\x1b[39m master-api');
+    expect(tty.stderr).toContain(`doctor: asking the master API at ${closed}…`);
+    expect(tty.stderr.endsWith('\r\x1b[2K')).toBe(true);
+    const json = await runTty(['doctor', '--master', closed, '--timeout', '2', '--json']);
+    expect(json.stderr).toBe('');
+    expect(json.stdout).not.toContain('\x1b[');
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, firstBroken: { layer: 'master-api' } });
   });
 });
