@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanStep } from '../plan/types.ts';
 import type { FleetSpec } from '../spec/types.ts';
+import { MasterApiError } from '../master-client/errors.ts';
 import { memoryLogger } from './ports.ts';
 import { pinnedMasterKey, provisionProject } from './provision.ts';
 import { fakeGitHub, fakeHetzner, fakeMaster, virtualClock } from './test/fakes.ts';
@@ -55,6 +56,42 @@ describe('the master key in user_data', () => {
     expect(() => pinnedMasterKey(other, MASTER_KEY)).toThrow(
       /reports WireGuard public key .* but master-wg-public-key pins/,
     );
+  });
+});
+
+describe('re-enrolling a lost worker', () => {
+  it('when the master refuses the enrollment token for want of admin scope, then the failure names the admin token as the fix', async () => {
+    const t = setup(2);
+    t.m.master.putProject = () =>
+      Promise.reject(
+        new MasterApiError(
+          'PUT',
+          '/v1/projects/acme?enrollment_token=1',
+          403,
+          'forbidden',
+          'a new enrollment token for acme, whose worker has enrolled (re-enrollment replaces that worker) needs the admin scope; the caller has write',
+        ),
+      );
+    const r = await provisionProject(t.deps, t.opts);
+    expect(r.outcome).toBe('failed');
+    expect(r.error).toContain('needs the admin scope');
+    expect(r.error).toContain('supafleet master token create --name reenroll --scope admin');
+    expect(r.error).toContain('SUPAFLEET_API_TOKEN of the production environment');
+    expect(t.h.calls).toEqual([]);
+    expect(t.g.statuses.at(-1)).toMatchObject({
+      state: 'failure',
+      context: 'supafleet/acme',
+    });
+  });
+
+  it('when the master fails otherwise, then the error is passed on unchanged', async () => {
+    const t = setup(2);
+    t.m.master.putProject = () =>
+      Promise.reject(
+        new MasterApiError('PUT', '/v1/projects/acme', 400, 'bad_request', 'invalid project spec'),
+      );
+    const r = await provisionProject(t.deps, t.opts);
+    expect(r.error).toBe('master PUT /v1/projects/acme failed: HTTP 400 bad_request: invalid project spec');
   });
 });
 

@@ -8,6 +8,7 @@
 import { SERVER_IMAGE } from '../../cloud-init/versions.ts';
 import { renderWorkerUserData, type WorkerBackupAccount } from '../../cloud-init/worker/user-data.ts';
 import { backupHome, generateSubaccountPassword } from '../hetzner/storage-box.ts';
+import { MasterApiError } from '../master-client/errors.ts';
 import { WORKER_TARGET, assertUserDataBudget } from '../../cloud-init/shared/budget.ts';
 import { workerLabels, workerServerName, type ServerRole } from '../naming/labels.ts';
 import type { PlanStep } from '../plan/types.ts';
@@ -68,6 +69,23 @@ export function workerMasterUrl(fleet: FleetSpec): string {
 
 const ROLE: ServerRole = 'worker';
 
+/**
+ * The master refuses a write-scope caller an enrollment token for a project whose worker has
+ * enrolled (a new worker would replace it and receive the project's secrets): re-enrolling a
+ * lost worker needs an admin token. The refusal is turned into a message that names the fix.
+ */
+function reenrollRefusal(name: string, err: unknown): unknown {
+  if (!(err instanceof MasterApiError) || err.status !== 403) return err;
+  return new Error(
+    `${err.message}. The registry row of ${name} has an enrolled worker, so a new server for it is a ` +
+      're-enrollment, which only an admin token may start: create one on the master ' +
+      '(supafleet master token create --name reenroll --scope admin), store it as the secret ' +
+      'SUPAFLEET_API_TOKEN of the production environment (apply.yml passes it to the provision step as ' +
+      'api-token), re-run the apply, then delete the secret',
+    { cause: err },
+  );
+}
+
 export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions): Promise<ProvisionResult> {
   const { fleet, spec, step } = opts;
   const name = spec.name;
@@ -81,7 +99,9 @@ export async function provisionProject(deps: ApplyDeps, opts: ProvisionOptions):
   try {
     let revision: number;
     if (step.kind === 'create') {
-      const up = await deps.master.putProject(name, spec, { enrollmentToken: true });
+      const up = await deps.master.putProject(name, spec, { enrollmentToken: true }).catch((err: unknown) => {
+        throw reenrollRefusal(name, err);
+      });
       if (up.enrollment) deps.log.mask(up.enrollment.token);
       rowCreated = up.created;
       revision = up.project.revision;
