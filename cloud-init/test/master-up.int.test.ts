@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveFleet } from '../../core/spec/defaults.ts';
+import { MASTER_API_UID } from '../master/keys.ts';
 import { MASTER_SECRET_SPECS } from '../master/secrets.ts';
 import { renderMasterUserData } from '../master/user-data.ts';
 import { parseEnvFile } from '../shared/env-file.ts';
@@ -169,6 +170,17 @@ describe.skipIf(missing.length > 0)('master first-boot script', () => {
     // and again: rewritten from .env (a restore may have replaced it)
     expect(runMasterUp(true).code).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe(`${key}\n`);
+  });
+
+  it("when the seal key is root's (installed so, or restored from a backup), then master-up hands it to the master API's user alone", () => {
+    const key = join(dir, 'root', 'etc', 'supafleet', 'fleet-seal.key');
+    mkdirSync(dirname(key), { recursive: true });
+    writeFileSync(key, `${'k'.repeat(43)}=\n`, { mode: 0o600 });
+    expect(statSync(key).uid).toBe(process.getuid!());
+    expect(runMasterUp(true).code).toBe(0);
+    const st = statSync(key);
+    expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o400, MASTER_API_UID, MASTER_API_UID]);
+    expect(readFileSync(key, 'utf8')).toBe(`${'k'.repeat(43)}=\n`);
   });
 
   it('when Authelia is off, then a basic-auth hash is added to .env for Caddy', () => {

@@ -25,6 +25,7 @@ export const TOOLS = {
   chown: { package: 'coreutils' },
   flock: { package: 'util-linux', probe: ['flock', ['-V']] },
   runuser: { package: 'util-linux' },
+  setpriv: { package: 'util-linux' },
   unshare: { package: 'util-linux' },
   nsenter: { package: 'util-linux' },
   mount: { package: 'mount' },

@@ -23,9 +23,9 @@ describe('the rebuild summary', () => {
     );
   });
 
-  it('when the operator reads it, then the keys go in over SSH as the deploy user with install -m 0600', () => {
+  it("when the operator reads it, then the keys go in over SSH as the deploy user, the seal key for the master API's user alone", () => {
     expect(text).toContain(
-      "ssh deploy@203.0.113.9 'sudo install -m 0600 /dev/stdin /etc/supafleet/fleet-seal.key' < fleet-seal.key",
+      "ssh deploy@203.0.113.9 'sudo install -o 1000 -g 1000 -m 0400 /dev/stdin /etc/supafleet/fleet-seal.key' < fleet-seal.key",
     );
     expect(text).toContain(
       "ssh deploy@203.0.113.9 'sudo install -m 0600 /dev/stdin /etc/supafleet/backup.key' < backup.key",

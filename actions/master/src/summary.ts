@@ -1,6 +1,7 @@
 /** The master action's job summaries: what happened and the operator's exact next steps. */
 import type { Server } from '../../../core/hetzner/types.ts';
 import type { ResolvedFleet } from '../../../core/spec/defaults.ts';
+import { MASTER_KEY_FILES, keyInstallCommand } from '../../../cloud-init/master/keys.ts';
 
 const GUIDE = 'docs/running-your-fleet.md';
 
@@ -40,8 +41,7 @@ export function rebuiltSummary(fleet: ResolvedFleet, server: Server, ipv4: strin
     '   from the machine that holds them:',
     '',
     '   ```sh',
-    `   ssh ${host} 'sudo install -m 0600 /dev/stdin /etc/supafleet/fleet-seal.key' < fleet-seal.key`,
-    `   ssh ${host} 'sudo install -m 0600 /dev/stdin /etc/supafleet/backup.key' < backup.key`,
+    ...MASTER_KEY_FILES.map((key) => `   ${keyInstallCommand(host, key)}`),
     '   ```',
     '',
     '3. Restore the latest `master` snapshot (registry and Kong databases, WireGuard key and peers,',

@@ -35,9 +35,12 @@ fi
 [ -s "$conf" ] || fail "$conf is missing"
 
 phase keys
+# The seal key is the master API's (uid 1000) alone; the Storage Box key root's.
 for key in fleet-seal.key backup.key; do
+  how='install -m 0600'
+  [ "$key" = fleet-seal.key ] && how='install -o 1000 -g 1000 -m 0400'
   [ -s "$etc/$key" ] ||
-    fail "$etc/$key is missing; install it: ssh <user>@<master> 'sudo install -m 0600 /dev/stdin /etc/supafleet/$key' <$key"
+    fail "$etc/$key is missing; install it: ssh <user>@<master> 'sudo $how /dev/stdin /etc/supafleet/$key' <$key"
 done
 state=$(jq -r .state_dir "$conf")
 work="$state/restore"

@@ -19,6 +19,13 @@ if [ "$(jq -r '.restore // false' "$etc/master.json")" = true ] && [ ! -e "$etc/
   exit 0
 fi
 
+# The master API (the image's node user, uid 1000) opens sealed values with the seal key,
+# and it alone reads it: a key restored from a backup or installed as root's is handed over.
+if [ -e "$etc/fleet-seal.key" ]; then
+  chown 1000:1000 "$etc/fleet-seal.key"
+  chmod 0400 "$etc/fleet-seal.key"
+fi
+
 phase "secrets"
 if [ ! -s "$dir/.env" ]; then
   while IFS=$'\t' read -r name bytes encoding; do

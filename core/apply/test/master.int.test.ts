@@ -122,7 +122,7 @@ describe.skipIf(skip !== undefined)('the master workflow rebuilds the master in 
     expect(r.log).toMatch(/rebuild of prod-master: running \d+%/);
     expect(r.log).toContain('rebuild of prod-master: success 100%');
     for (const step of [
-      `ssh deploy@${ipv4} 'sudo install -m 0600 /dev/stdin /etc/supafleet/fleet-seal.key' < fleet-seal.key`,
+      `ssh deploy@${ipv4} 'sudo install -o 1000 -g 1000 -m 0400 /dev/stdin /etc/supafleet/fleet-seal.key' < fleet-seal.key`,
       `ssh deploy@${ipv4} 'sudo install -m 0600 /dev/stdin /etc/supafleet/backup.key' < backup.key`,
       `ssh deploy@${ipv4} sudo supafleet-master-restore`,
       'https://fleet.example.com/healthz',
