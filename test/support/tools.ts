@@ -62,6 +62,10 @@ export const TOOLS = {
   busybox: { package: 'busybox', probe: ['busybox', ['true']] },
   git: { package: 'git', probe: ['git', ['--version']] },
   chromium: { package: 'chromium', probe: ['chromium', ['--version']] },
+  sshd: { package: 'openssh-server', path: '/usr/sbin/sshd' },
+  ssh: { package: 'openssh-client' },
+  sftp: { package: 'openssh-client' },
+  'ssh-keygen': { package: 'openssh-client' },
 } as const satisfies Record<string, ToolFacts>;
 
 interface ToolFacts {
