@@ -40,7 +40,8 @@ jq -j .password "$account" >"$pass"
 printf '#!/bin/sh\ncat %s\n' "$pass" >"$askpass"
 chmod 0700 "$askpass"
 
-ssh_opts=(-P 23 -o ConnectTimeout=20 -o StrictHostKeyChecking=accept-new -o "UserKnownHostsFile=$root/opt/supafleet/.ssh_known_hosts")
+known_hosts="$root/opt/supafleet/.ssh_known_hosts"
+ssh_opts=(-P 23 -o ConnectTimeout=20 -o StrictHostKeyChecking=accept-new -o "UserKnownHostsFile=$known_hosts")
 installed=""
 for attempt in 1 2 3 4 5; do
   # Commands on stdin, not -b: batch mode turns password logins off.
@@ -59,7 +60,10 @@ done
 
 printf '%s\n' "$target" >"$etc/backup-target"
 chmod 0644 "$etc/backup-target"
+# The agent (uid) runs the backups: it needs the key, and the box's host key learnt here, which
+# its ssh would otherwise not read and silently replace with whatever answers.
 chown "$uid:$uid" "$key" "$key.pub"
+[ ! -f "$known_hosts" ] || chown "$uid:$uid" "$known_hosts"
 if [ -n "$installed" ]; then
   phase "backup key installed for $target"
 else
