@@ -197,6 +197,18 @@ describe.skipIf(skip !== undefined)('New project page in Chromium', () => {
     expect(await page.getAttribute('#np-name', 'aria-invalid')).toBeNull();
   });
 
+  it('when a number field holds words, then the schema message is the one supafleet validate prints', async () => {
+    await type('fileSizeLimitMb', 'ten');
+    const cli = await validate({
+      'shop.yaml':
+        'name: shop\nserver: { type: cx22, location: fsn1 }\nstorage: { file_size_limit_mb: ten }\n',
+    });
+    const expected = cli.errors.find((e) => e.path === '/storage/file_size_limit_mb')!.message;
+    expect(expected).toBe('"ten" is a string; expected an integer');
+    await expect.poll(() => errorOf('fileSizeLimitMb').textContent(), { timeout: 5_000 }).toBe(expected);
+    await type('fileSizeLimitMb', '');
+  });
+
   it('when a server type is not offered in the location, then the location says which locations it has', async () => {
     await page.selectOption('#np-serverType', 'cx22');
     await page.selectOption('#np-location', 'ash');
