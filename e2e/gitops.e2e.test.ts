@@ -112,15 +112,23 @@ describe.skipIf(skip !== undefined)('the GitOps loop through the actions on the 
   };
   /**
    * The provision action's smoke, pointed at the Kong fake's proxy: this story has no
-   * Caddy, so the project's URL is asked over plain http at Kong's port.
+   * Caddy the namespace master could reach, so the test plays the master's smoke endpoint
+   * (e2e/master-smoke.e2e.test.ts runs the real one) with the lab's admin token, asking the
+   * project's URL over plain http at Kong's port.
    */
-  const smoke: SmokeRunner = (project, target) =>
-    runSmoke({
+  const smoke: SmokeRunner = async (project) => {
+    const c = await demoMasterClient(labTarget(lab), memoryLogger()).credentials(project);
+    return runSmoke({
       project,
-      target: { ...target, url: target.url.replace(/^https:/, 'http:') },
+      target: {
+        url: c.url.replace(/^https:/, 'http:'),
+        anonKey: c.anon_key,
+        serviceRoleKey: c.service_role_key,
+      },
       resolve: { address: '127.0.0.1', port: Number(new URL(lab.kongProxyUrl).port) },
       stepTimeoutMs: 10_000,
     });
+  };
   /** Merged: apply runs provision then teardown for the push, as apply.yml does. */
   const merge = async (before: string) => {
     const payload = { before, after: checkout.head(), ref: 'refs/heads/main' };

@@ -30,7 +30,7 @@ export interface ApplyDeps {
   readonly github?: GitHubApi;
   readonly clock: Clock;
   readonly log: Logger;
-  /** When set, `supafleet smoke` runs after health and routes (status `supafleet/<name>/smoke`). */
+  /** When set, the master's smoke runs after health and routes (status `supafleet/<name>/smoke`). */
   readonly smoke?: SmokeRunner;
 }
 
@@ -59,7 +59,7 @@ export interface ProvisionResult {
   /** What a failed run undid. */
   readonly undone: readonly string[];
   /** The smoke after the apply, when it ran (a failed smoke does not undo the project). */
-  readonly smoke?: 'passed' | 'failed' | 'skipped';
+  readonly smoke?: 'passed' | 'failed';
 }
 
 /** The URL workers enroll at: the master's public name under the fleet's domain. */

@@ -1,23 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { MasterApiError } from '../master-client/errors.ts';
 import type { SmokeReport } from '../smoke/types.ts';
 import { memoryLogger } from './ports.ts';
 import { provisionProject } from './provision.ts';
-import { smokeAfterApply, smokeDescription } from './smoke.ts';
+import { masterSmoke, smokeAfterApply, smokeDescription } from './smoke.ts';
 import { fakeGitHub, fakeHetzner, fakeMaster, virtualClock } from './test/fakes.ts';
 import type { FleetSpec } from '../spec/types.ts';
 
-const KEYS = {
-  url: 'https://acme.example.com',
-  anon_key: 'anon-4c1e',
-  service_role_key: 'service-9d2a',
-  jwt_secret: 'j',
-  postgres_password: 'p',
-};
+const URL_ = 'https://acme.example.com';
 
 function report(ok: boolean, layer?: 'kong-route' | 'worker-service'): SmokeReport {
   return {
     project: 'acme',
-    url: KEYS.url,
+    url: URL_,
     ok,
     ms: 1234,
     steps: ok
@@ -26,29 +21,34 @@ function report(ok: boolean, layer?: 'kong-route' | 'worker-service'): SmokeRepo
   };
 }
 
-function setup(answers: SmokeReport[], credentials: () => Promise<typeof KEYS> = async () => KEYS) {
+/** A master whose smoke endpoint answers `answers` in turn (an Error is thrown). */
+function setup(answers: (SmokeReport | Error)[]) {
   const m = fakeMaster();
   const g = fakeGitHub();
   const log = memoryLogger();
   const clock = virtualClock();
   const runs: string[] = [];
-  const deps = {
-    master: { ...m.master, credentials },
-    github: g.github,
-    clock,
-    log,
-    smoke: async (project: string, target: { anonKey: string }) => {
-      runs.push(`${project}:${target.anonKey}`);
-      return answers[Math.min(runs.length - 1, answers.length - 1)]!;
+  const master = {
+    ...m.master,
+    credentials: async () => {
+      throw new MasterApiError('GET', '/v1/projects/acme/credentials', 403, 'forbidden', 'needs admin');
+    },
+    smoke: async (project: string) => {
+      runs.push(project);
+      const a = answers[Math.min(runs.length - 1, answers.length - 1)]!;
+      if (a instanceof Error) throw a;
+      return a;
     },
   };
+  const deps = { github: g.github, clock, log, smoke: masterSmoke(master) };
   return { g, log, runs, deps };
 }
 
 describe('the smoke after an apply', () => {
-  it('when the smoke passes, then the status supafleet/<name>/smoke is success and the keys are masked', async () => {
+  it("when the apply's principal has write scope only (the credentials are refused), then the master runs the smoke and its report sets supafleet/<name>/smoke", async () => {
     const t = setup([report(true)]);
     expect(await smokeAfterApply(t.deps, { name: 'acme', status: { sha: 'abc' } })).toBe('passed');
+    expect(t.runs).toEqual(['acme']);
     expect(t.g.statuses).toEqual([
       {
         sha: 'abc',
@@ -57,13 +57,20 @@ describe('the smoke after an apply', () => {
         description: 'smoke passed: 1 steps in 1.2 s',
       },
     ]);
-    expect(t.log.masked).toEqual(['anon-4c1e', 'service-9d2a']);
+    expect(t.log.lines.join('\n')).not.toMatch(/skipped/);
   });
 
   it('when Kong does not route yet, then the smoke runs again until it passes', async () => {
     const t = setup([report(false, 'kong-route'), report(false, 'kong-route'), report(true)]);
     expect(await smokeAfterApply(t.deps, { name: 'acme', status: { sha: 'abc' } })).toBe('passed');
     expect(t.runs).toHaveLength(3);
+  });
+
+  it('when another smoke of the project is running (409), then it is asked again until it answers', async () => {
+    const busy = new MasterApiError('POST', '/v1/projects/acme/smoke', 409, 'smoke_running', 'running');
+    const t = setup([busy, report(true)]);
+    expect(await smokeAfterApply(t.deps, { name: 'acme', status: { sha: 'abc' } })).toBe('passed');
+    expect(t.runs).toHaveLength(2);
   });
 
   it('when a worker service fails, then the status is failure naming the step and its layer, without a retry', async () => {
@@ -77,13 +84,15 @@ describe('the smoke after an apply', () => {
     });
   });
 
-  it('when the master refuses the credentials (no admin scope), then the smoke is skipped with a warning and no status', async () => {
-    const t = setup([report(true)], async () => {
-      throw new Error('master GET /v1/projects/acme/credentials: 403 this call needs the admin scope');
-    });
-    expect(await smokeAfterApply(t.deps, { name: 'acme', status: { sha: 'abc' } })).toBe('skipped');
-    expect(t.g.statuses).toEqual([]);
-    expect(t.log.lines.join('\n')).toMatch(/acme: smoke skipped: .*admin scope/);
+  it("when the master's smoke cannot run (refused, unreachable), then the status is failure saying why, and nothing is retried", async () => {
+    const refused = new MasterApiError('POST', '/v1/projects/acme/smoke', 403, 'forbidden', 'needs write');
+    const t = setup([refused]);
+    expect(await smokeAfterApply(t.deps, { name: 'acme', status: { sha: 'abc' } })).toBe('failed');
+    expect(t.runs).toHaveLength(1);
+    expect(t.g.statuses[0]).toMatchObject({ state: 'failure', context: 'supafleet/acme/smoke' });
+    expect(t.g.statuses[0]!.description).toMatch(
+      /^smoke failed at smoke \[check\]: the master's smoke did not answer/,
+    );
   });
 
   it('when the failure detail is long, then the status description is clamped to what GitHub accepts', async () => {
@@ -115,7 +124,7 @@ describe('provisioning with a smoke', () => {
     const g = fakeGitHub();
     const r = await provisionProject(
       {
-        master: { ...m.master, credentials: async () => KEYS },
+        master: m.master,
         hetzner: h.hetzner,
         github: g.github,
         clock: virtualClock(),

@@ -1,17 +1,24 @@
 /**
- * After a project is healthy and routed, the apply runs `supafleet smoke` against
- * it and reports the outcome as its own commit status, `supafleet/<name>/smoke`.
- * The keys come from the master's credentials endpoint, which needs the admin
- * scope: a run whose master token lacks it skips the smoke with a warning. Kong
- * applies new routes within seconds, not at once, so a smoke whose first failure
- * is at the Kong route is run again, within a bounded time.
+ * After a project is healthy and routed, the apply has the master run `supafleet smoke`
+ * against it (`POST /v1/projects/:name/smoke`, write scope: the apply's OIDC token has
+ * it) and reports the outcome as its own commit status, `supafleet/<name>/smoke`. The
+ * keys stay on the master; the report names steps, timings and the failing layer. Kong
+ * applies new routes within seconds, not at once, so a smoke whose first failure is at
+ * the Kong route is run again, within a bounded time, as is one refused because another
+ * smoke of the project was running.
  */
 import { clampDescription } from '../github/status.ts';
-import type { SmokeReport, SmokeTarget } from '../smoke/types.ts';
+import { MasterApiError } from '../master-client/errors.ts';
+import type { SmokeReport } from '../smoke/types.ts';
 import type { Clock, GitHubApi, Logger, MasterApi } from './ports.ts';
 
-/** Runs the smoke (core/smoke runSmoke in production; a fake in tests). */
-export type SmokeRunner = (project: string, target: SmokeTarget) => Promise<SmokeReport>;
+/** Runs the smoke of one project (the master's smoke endpoint in production; a fake in tests). */
+export type SmokeRunner = (project: string) => Promise<SmokeReport>;
+
+/** The master runs the smoke with the keys it holds. */
+export function masterSmoke(master: Pick<MasterApi, 'smoke'>): SmokeRunner {
+  return (project) => master.smoke(project);
+}
 
 export function smokeStatusContext(project: string): string {
   return `supafleet/${project}/smoke`;
@@ -36,39 +43,37 @@ export interface SmokeAfterApplyOptions {
 }
 
 export async function smokeAfterApply(
-  deps: { master: MasterApi; github?: GitHubApi; clock: Clock; log: Logger; smoke: SmokeRunner },
+  deps: { github?: GitHubApi; clock: Clock; log: Logger; smoke: SmokeRunner },
   o: SmokeAfterApplyOptions,
-): Promise<'passed' | 'failed' | 'skipped'> {
-  let target: SmokeTarget;
-  try {
-    const c = await deps.master.credentials(o.name);
-    deps.log.mask(c.anon_key);
-    deps.log.mask(c.service_role_key);
-    target = { url: c.url, anonKey: c.anon_key, serviceRoleKey: c.service_role_key };
-  } catch (err) {
-    deps.log.warn(
-      `${o.name}: smoke skipped: the master did not hand out the project's keys (${(err as Error).message}); ` +
-        'the credentials endpoint needs a master token with admin scope (api-token)',
-    );
-    return 'skipped';
-  }
+): Promise<'passed' | 'failed'> {
   const deadline = deps.clock.now() + (o.routeWaitMs ?? 30_000);
   let report: SmokeReport;
   for (let i = 0; ; i++) {
+    let busy = false;
     try {
-      report = await deps.smoke(o.name, target);
+      report = await deps.smoke(o.name);
     } catch (err) {
-      // never let the smoke undo a healthy project: a crash of the check is a failed check
+      // never let the smoke undo a healthy project: a smoke that could not run is a failed check
+      busy = err instanceof MasterApiError && err.status === 409;
       report = {
         project: o.name,
-        url: target.url,
+        url: '',
         ok: false,
         ms: 0,
-        steps: [{ name: 'smoke', outcome: 'failed', ms: 0, layer: 'check', detail: (err as Error).message }],
+        steps: [
+          {
+            name: 'smoke',
+            outcome: 'failed',
+            ms: 0,
+            layer: 'check',
+            detail: `the master's smoke did not answer a report: ${(err as Error).message}`,
+          },
+        ],
       };
     }
     const first = report.steps.find((s) => s.outcome === 'failed');
-    if (report.ok || first?.layer !== 'kong-route' || deps.clock.now() >= deadline || i >= 30) break;
+    const again = busy || first?.layer === 'kong-route';
+    if (report.ok || !again || deps.clock.now() >= deadline || i >= 30) break;
     await deps.clock.sleep(o.retryMs ?? 2000);
   }
   const description = smokeDescription(report);

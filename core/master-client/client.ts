@@ -15,6 +15,7 @@ import type {
   RoutesReport,
   UpsertResult,
 } from './types.ts';
+import type { SmokeReport } from '../smoke/types.ts';
 
 export interface MasterClientOptions {
   /** Base URL of the master's public API, e.g. `https://fleet.example.com`. */
@@ -46,9 +47,14 @@ interface Call {
   readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   readonly path: string;
   readonly body?: unknown;
-  /** A repeated call does no harm (every call but sending a command). */
+  /** A repeated call does no harm (every call but sending a command and the smoke). */
   readonly idempotent: boolean;
+  /** This call's limit instead of `requestTimeoutMs` (the smoke, which the master bounds itself). */
+  readonly timeoutMs?: number;
 }
+
+/** How long the client waits for the master's smoke (the master's own limit is 10 to 900 s). */
+export const SMOKE_REQUEST_TIMEOUT_MS = 960_000;
 
 const NAME_RE = /^[a-z][a-z0-9-]{1,31}$/;
 
@@ -107,7 +113,7 @@ export function createMasterClient(options: MasterClientOptions): MasterApi {
           ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(call.timeoutMs ?? timeoutMs),
       });
     } catch (err) {
       throw new MasterNetworkError(call.method, call.path, err);
@@ -199,6 +205,15 @@ export function createMasterClient(options: MasterClientOptions): MasterApi {
         method: 'GET',
         path: projectPath(name, '/credentials'),
         idempotent: true,
+      });
+    },
+    smoke(name) {
+      // not repeated on a lost answer: a second call while the first runs gets 409
+      return request<SmokeReport>({
+        method: 'POST',
+        path: projectPath(name, '/smoke'),
+        idempotent: false,
+        timeoutMs: SMOKE_REQUEST_TIMEOUT_MS,
       });
     },
   };

@@ -3,6 +3,7 @@
  * Kept beside the client so `core/` does not import the master's server code; the master
  * answers with these same types (master/src/projects.ts).
  */
+import type { SmokeReport } from '../smoke/types.ts';
 import type { ProjectSpec } from '../spec/types.ts';
 
 /** Health states computed by the master. */
@@ -114,4 +115,9 @@ export interface MasterApi {
   startBackup(name: string): Promise<CommandResult>;
   listBackups(name: string): Promise<BackupView[]>;
   credentials(name: string): Promise<Credentials>;
+  /**
+   * `POST /v1/projects/:name/smoke` (write): the master runs `supafleet smoke` against the
+   * project with the keys it holds and answers the report (no key in it); 409 while one runs.
+   */
+  smoke(name: string): Promise<SmokeReport>;
 }

@@ -7,6 +7,7 @@ import { errorFunnel, notFoundRoute } from './errors.ts';
 import { agentRouter } from './routes/agent.ts';
 import { projectsRouter } from './routes/projects.ts';
 import { publicRouter } from './routes/public.ts';
+import type { ProjectSmokes } from './smoke.ts';
 
 /**
  * The two listeners of the master:
@@ -45,7 +46,7 @@ function requestLog(deps: Deps, surface: Surface): RequestHandler {
 export function createApp(
   deps: Deps,
   surface: Surface = 'public',
-  opts: { console?: ConsoleOptions } = {},
+  opts: { console?: ConsoleOptions; smokes?: ProjectSmokes } = {},
 ): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -72,7 +73,7 @@ export function createApp(
       res.setHeader('Content-Type', deps.metrics.registry.contentType);
       res.send(await deps.metrics.registry.metrics());
     });
-    app.use('/v1/projects', projectsRouter(deps));
+    app.use('/v1/projects', projectsRouter(deps, opts.smokes));
     // The fleet console (docs/console.md): page on the admin host behind the gate, data by read token.
     app.use('/console', consoleRouter(deps, opts.console).router);
     app.use(publicRouter(deps));

@@ -11,7 +11,12 @@ network: { cidr: 10.100.0.0/24 }
 storage_box: { host: u1.your-storagebox.de, user: u1, id: 4711 }
 seal: { public_key: "${keys.publicKey}" }
 `;
-const files: Record<string, string> = { '/fleet.yaml': fleetYaml, '/broken.yaml': 'name: [' };
+const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const files: Record<string, string> = {
+  '/fleet.yaml': fleetYaml,
+  '/broken.yaml': 'name: [',
+  '/ca.pem': CA_PEM,
+};
 const readText = async (p: string) => {
   const f = files[p];
   if (f === undefined) throw new Error(`ENOENT: no such file ${p}`);
@@ -253,5 +258,43 @@ describe('loadConfig', () => {
     const msg = await problems({ ...good, SUPAFLEET_SUPAVISOR_URL: 'supavisor:4000' });
     expect(msg).toContain('SUPAFLEET_SUPAVISOR_URL is "supavisor:4000"; expected an http(s) URL');
     expect(msg).toContain('SUPAFLEET_SUPAVISOR_JWT_SECRET');
+  });
+
+  it("when nothing is said about the smoke, then it connects to this host's Caddy (127.0.0.1:443) within 120 s", async () => {
+    expect((await loadConfig(good, readText)).smoke).toEqual({
+      edge: { connect: { address: '127.0.0.1', port: 443 } },
+      stepTimeoutMs: 15_000,
+      timeoutMs: 120_000,
+    });
+  });
+
+  it('when the smoke is pointed elsewhere, at DNS, or given a CA, then the settings carry it', async () => {
+    const c = await loadConfig(
+      {
+        ...good,
+        SUPAFLEET_SMOKE_CONNECT: '10.0.0.5:8443',
+        SUPAFLEET_SMOKE_CA_FILE: '/ca.pem',
+        SUPAFLEET_SMOKE_TIMEOUT_S: '60',
+      },
+      readText,
+    );
+    expect(c.smoke).toEqual({
+      edge: { connect: { address: '10.0.0.5', port: 8443 }, ca: CA_PEM },
+      stepTimeoutMs: 15_000,
+      timeoutMs: 60_000,
+    });
+    expect((await loadConfig({ ...good, SUPAFLEET_SMOKE_CONNECT: 'dns' }, readText)).smoke.edge).toEqual({});
+  });
+
+  it('when the smoke settings are malformed, then each is named with what is expected', async () => {
+    const msg = await problems({
+      ...good,
+      SUPAFLEET_SMOKE_CONNECT: 'caddy',
+      SUPAFLEET_SMOKE_CA_FILE: '/fleet.yaml',
+      SUPAFLEET_SMOKE_TIMEOUT_S: '5',
+    });
+    expect(msg).toContain('SUPAFLEET_SMOKE_CONNECT is "caddy"; expected host:port');
+    expect(msg).toContain('SUPAFLEET_SMOKE_CA_FILE /fleet.yaml holds no PEM certificate');
+    expect(msg).toContain('SUPAFLEET_SMOKE_TIMEOUT_S is "5"; expected an integer from 10 to 900');
   });
 });

@@ -4,6 +4,7 @@ import { Secret, publicKeyOf } from '../../core/seal/index.ts';
 import type { FleetSpec } from '../../core/spec/types.ts';
 import { DEFAULT_CIDR } from '../../core/spec/types.ts';
 import { DEFAULT_OIDC_ENVIRONMENT } from './auth/oidc-policy.ts';
+import { DEFAULT_SMOKE_SETTINGS, type SmokeSettings } from './smoke.ts';
 import { fleetSchemaErrors } from './validation.ts';
 import { masterAddress, parseCidr, type Cidr } from './wg-ip.ts';
 
@@ -53,6 +54,8 @@ export interface Config {
   /** Projects whose health badge the public listener serves. */
   readonly publicBadges: readonly string[];
   readonly logLevel: string;
+  /** The master-side smoke (`smoke.ts`): where it connects for a project's URL, and its limits. */
+  readonly smoke: SmokeSettings;
 }
 
 export interface HostPort {
@@ -288,6 +291,35 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     transaction: int('SUPAFLEET_POOLER_TRANSACTION_PORT', 6543, 1, 65535),
     session: int('SUPAFLEET_POOLER_SESSION_PORT', 5432, 1, 65535),
   };
+  // The smoke reaches https://<project>.<domain> through this host's Caddy (127.0.0.1:443, SNI
+  // the project's host) unless told to connect elsewhere, or to ask DNS ("dns").
+  const smokeConnectText = get('SUPAFLEET_SMOKE_CONNECT') ?? '127.0.0.1:443';
+  const smokeConnect = smokeConnectText === 'dns' ? undefined : parseHostPort(smokeConnectText);
+  if (smokeConnectText !== 'dns' && !smokeConnect) {
+    problems.push(
+      `SUPAFLEET_SMOKE_CONNECT is "${smokeConnectText.slice(0, 64)}"; expected host:port of the master's Caddy (e.g. 127.0.0.1:443) or dns`,
+    );
+  }
+  const smokeCaFile = get('SUPAFLEET_SMOKE_CA_FILE');
+  let smokeCa: string | undefined;
+  if (smokeCaFile !== undefined) {
+    try {
+      smokeCa = await readText(smokeCaFile);
+      if (!smokeCa.includes('-----BEGIN CERTIFICATE-----')) {
+        problems.push(`SUPAFLEET_SMOKE_CA_FILE ${smokeCaFile} holds no PEM certificate`);
+      }
+    } catch (err) {
+      problems.push(`SUPAFLEET_SMOKE_CA_FILE ${smokeCaFile} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  const smoke: SmokeSettings = {
+    edge: {
+      ...(smokeConnect ? { connect: { address: smokeConnect.host, port: smokeConnect.port } } : {}),
+      ...(smokeCa ? { ca: smokeCa } : {}),
+    },
+    stepTimeoutMs: DEFAULT_SMOKE_SETTINGS.stepTimeoutMs,
+    timeoutMs: int('SUPAFLEET_SMOKE_TIMEOUT_S', 120, 10, 900, ' (seconds a whole smoke may take)') * 1000,
+  };
   const poolerReconcileIntervalS = int(
     'SUPAFLEET_POOLER_RECONCILE_INTERVAL_S',
     300,
@@ -325,5 +357,6 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     wgEndpoint,
     publicBadges,
     logLevel,
+    smoke,
   };
 }

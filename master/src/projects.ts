@@ -370,7 +370,7 @@ export async function projectSecrets(
   throw new Error(`the secrets of project "${name}" kept changing while missing ones were being added`);
 }
 
-async function activeProject(deps: Deps, name: string): Promise<ProjectState> {
+export async function activeProject(deps: Deps, name: string): Promise<ProjectState> {
   const s = await deps.registry.getProject(name);
   if (!s || s.status !== 'active') throw new NotFoundError(`project "${name}" is not registered`);
   return s;

@@ -8,6 +8,7 @@ import { createActiveHosts } from './active-hosts.ts';
 import { createAgentCommander } from './agent-client.ts';
 import { createAgentServer } from './agent-listener.ts';
 import { createApp } from './app.ts';
+import { createProjectSmokes } from './smoke.ts';
 import { DEFAULT_CONSOLE_OPTIONS } from './console/routes.ts';
 import { kongProbe } from './console/probes.ts';
 import { createAgentAuthenticator } from './auth/agent.ts';
@@ -149,7 +150,12 @@ export async function startMaster(
   const deps = await buildDeps(config, log, overrides);
   // the console's master health checks the Kong this master configures (not a test's stand-in)
   const probes = overrides.kong ? [] : [kongProbe(config.kongAdminUrl)];
-  const s1 = createServer(createApp(deps, 'public', { console: { ...DEFAULT_CONSOLE_OPTIONS, probes } }));
+  const s1 = createServer(
+    createApp(deps, 'public', {
+      console: { ...DEFAULT_CONSOLE_OPTIONS, probes },
+      smokes: createProjectSmokes(config.smoke),
+    }),
+  );
   s1.keepAliveTimeout = 65_000;
   const s2 = createAgentServer(deps);
   const publicAddress = await listen(s1, config.listen.host, config.listen.port);

@@ -8,8 +8,7 @@ import { runBounded } from '../../../core/apply/parallel.ts';
 import { realClock, type Clock, type Logger } from '../../../core/apply/ports.ts';
 import { provisionProject, type ProvisionResult } from '../../../core/apply/provision.ts';
 import { workerFirewallRules } from '../../../core/apply/firewall.ts';
-import type { SmokeRunner } from '../../../core/apply/smoke.ts';
-import { runSmoke } from '../../../core/smoke/run.ts';
+import { masterSmoke, type SmokeRunner } from '../../../core/apply/smoke.ts';
 import { planFleet } from '../../../core/apply/runner/plan-fleet.ts';
 import {
   coreLogger,
@@ -29,7 +28,7 @@ export interface ProvisionDeps {
   readonly log: Logger;
   /** Time between two health reads of the master (default 10 s). */
   readonly pollMs?: number;
-  /** The smoke check (default: supafleet smoke with supabase-js against the project's URL). */
+  /** The smoke check (default: the master's, `POST /v1/projects/:name/smoke`, with the keys it holds). */
   readonly smoke?: SmokeRunner;
 }
 
@@ -55,9 +54,6 @@ function summaryMarkdown(results: readonly ProvisionResult[], blocked: readonly 
   }
   return `${lines.join('\n')}\n`;
 }
-
-/** supafleet smoke against the project's public URL. */
-const defaultSmoke: SmokeRunner = (project, target) => runSmoke({ project, target });
 
 export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<ProvisionRun | undefined> {
   const deps: ProvisionDeps = { clock: realClock, log: coreLogger, ...overrides };
@@ -118,7 +114,7 @@ export async function run(overrides: Partial<ProvisionDeps> = {}): Promise<Provi
           ...(github ? { github } : {}),
           clock: deps.clock,
           log: deps.log,
-          ...(s.smoke ? { smoke: deps.smoke ?? defaultSmoke } : {}),
+          ...(s.smoke ? { smoke: deps.smoke ?? masterSmoke(master) } : {}),
         },
         {
           fleet: loaded.fleet,

@@ -131,6 +131,16 @@ export function fakeMaster(opts: { healthyAfterPolls?: number; backup?: 'succeed
     async credentials() {
       throw new Error('not in these tests');
     },
+    async smoke(name) {
+      calls.push(`POST ${name}/smoke`);
+      return {
+        project: name,
+        url: `https://${name}.example.com`,
+        ok: true,
+        ms: 1000,
+        steps: [{ name: 'auth: create user', outcome: 'ok', ms: 10 }],
+      };
+    },
   };
   return { master, calls, rows };
 }

@@ -14,6 +14,7 @@ import { createApp } from '../../../master/src/app.ts';
 import { createKongAdminClient } from '../../../master/src/kong/client.ts';
 import { createFakeKong, FAKE_KONG_URL, type FakeKong } from '../../../fakes/kong/fake.ts';
 import { reconcileProject, removeProject } from '../../../master/src/kong/reconcile.ts';
+import { createProjectSmokes, DEFAULT_SMOKE_SETTINGS } from '../../../master/src/smoke.ts';
 import {
   callFrom,
   startFakeAgent,
@@ -75,6 +76,11 @@ export interface ScenarioLab {
   readonly secrets: Set<string>;
   /** Everything captured from action runs, for the secret search. */
   readonly captured: string[];
+  /**
+   * The projects the master's smoke endpoint checked, in order. The workers here are
+   * simulated (no data path), so the check behind the real route is a stand-in that passes.
+   */
+  readonly smokeChecks: string[];
   fleetYaml(): string;
   /** Commits files (null deletes) in the checkout and mirrors the commit into the fake GitHub. */
   commit(changes: Record<string, unknown | null>, message: string): string;
@@ -123,7 +129,18 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
     await new Promise((r) => s.once('listening', r));
     return s;
   };
-  const pub = await listen(createApp(deps, 'public'));
+  const smokeChecks: string[] = [];
+  const smokes = createProjectSmokes(DEFAULT_SMOKE_SETTINGS, async (o) => {
+    smokeChecks.push(o.project);
+    return {
+      project: o.project,
+      url: o.target.url,
+      ok: true,
+      ms: 5,
+      steps: [{ name: 'auth: create user', outcome: 'ok', ms: 5 }],
+    };
+  });
+  const pub = await listen(createApp(deps, 'public', { smokes }));
   const agentApi = await listen(createApp(deps, 'agent'));
   const masterUrl = `http://127.0.0.1:${(pub.address() as AddressInfo).port}`;
   const agentUrl = `http://127.0.0.1:${(agentApi.address() as AddressInfo).port}`;
@@ -304,6 +321,7 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
     workerMode,
     secrets,
     captured: runner.captured,
+    smokeChecks,
     fleetYaml: () => stringify(fleetDoc),
     commit: (changes, message) => checkout.commit(changes, message),
     head: checkout.head,

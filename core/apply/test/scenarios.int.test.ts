@@ -128,6 +128,22 @@ describe.skipIf(skip !== undefined)('actions against the real master and the fak
     expect(statuses('acme').at(-1)).toMatchObject({ state: 'success', sha: s.head() });
   });
 
+  it("when it is merged, then the apply's OIDC principal (write scope, no admin) has the master run the smoke, and its report sets supafleet/acme/smoke", async () => {
+    const smoked = s.github.state.statuses.filter((x) => x.context === 'supafleet/acme/smoke');
+    expect(s.smokeChecks).toEqual(['acme']);
+    expect(smoked).toHaveLength(1);
+    expect(smoked[0]).toMatchObject({
+      state: 'success',
+      sha: s.head(),
+      description: 'smoke passed: 1 steps in 0.0 s',
+    });
+    const audit = await s.l.deps.registry.listAudit('acme');
+    expect(audit.find((a) => a.action === 'project.smoke')).toMatchObject({
+      actor: { kind: 'oidc', workflow: expect.stringContaining('apply.yml'), ref: 'refs/heads/main' },
+    });
+    expect(audit.some((a) => a.action === 'project.credentials')).toBe(false);
+  });
+
   it('when apply runs again with nothing changed, then Hetzner and Kong see no mutating call', async () => {
     const hetznerBefore = s.hetzner.calls().length;
     s.kong.resetCalls();

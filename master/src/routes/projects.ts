@@ -12,6 +12,7 @@ import {
   removeRoutes,
   upsertProject,
 } from '../projects.ts';
+import { createProjectSmokes, DEFAULT_SMOKE_SETTINGS, type ProjectSmokes } from '../smoke.ts';
 
 const NAME_RE = /^[a-z][a-z0-9-]{1,31}$/;
 
@@ -25,8 +26,14 @@ function flag(v: unknown): boolean {
   return v === 'true' || v === '1' || v === '';
 }
 
-/** /v1/projects: thin adapters over projects.ts and agents.ts; every call authenticated. */
-export function projectsRouter(deps: Deps): Router {
+/**
+ * /v1/projects: thin adapters over projects.ts, agents.ts and smoke.ts; every call authenticated.
+ * `smokes` holds the one-smoke-per-project lock, so a master builds it once.
+ */
+export function projectsRouter(
+  deps: Deps,
+  smokes: ProjectSmokes = createProjectSmokes(DEFAULT_SMOKE_SETTINGS),
+): Router {
   const r = Router();
   r.use(authenticate({ oidc: deps.oidc, tokens: deps.registry }));
 
@@ -71,6 +78,11 @@ export function projectsRouter(deps: Deps): Router {
     }
     const out = await sendCommand(deps, nameOf(req), 'restart', body.service, principalOf(res).actor);
     res.status(out.status).json(out.body);
+  });
+
+  r.post('/:name/smoke', needs('write'), async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await smokes.run(deps, nameOf(req), principalOf(res).actor));
   });
 
   r.get('/:name/credentials', needs('admin'), async (req, res) => {
