@@ -25,6 +25,16 @@ describe('supafleet smoke: usage', () => {
       want: /--connect-to "nowhere" is not valid/,
     },
     { name: 'a bad project name', argv: ['smoke', 'Acme!'], want: /not a project name/ },
+    {
+      name: '--via-master without a token',
+      argv: ['smoke', 'acme', '--via-master', '--master', 'https://fleet.example.com'],
+      want: /SUPAFLEET_API_TOKEN is not set: the master runs the smoke for a token with write scope/,
+    },
+    {
+      name: '--via-master with flags only a local smoke uses',
+      argv: ['smoke', 'acme', '--via-master', '--connect-to', '127.0.0.1:8443', '--cacert', 'ca.pem'],
+      want: /--via-master runs the smoke on the master.*--connect-to and --cacert cannot apply/,
+    },
   ];
   for (const c of cases) {
     it(`when called with ${c.name}, then it exits 2 and says what is missing`, async () => {

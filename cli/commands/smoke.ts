@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { SmokeTarget } from '../../core/smoke/index.ts';
+import { MasterApiError } from '../../core/master-client/errors.ts';
+import type { MasterApi } from '../../core/master-client/types.ts';
+import type { SmokeReport, SmokeTarget } from '../../core/smoke/types.ts';
 // target.ts imports only types: it costs nothing at start.
 import { SMOKE_KEY_ENV, smokeTarget } from '../../core/smoke/target.ts';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
@@ -9,6 +11,7 @@ import { progressFor, styleFor } from '../style.ts';
 
 interface SmokeFlags {
   master?: string;
+  viaMaster?: boolean;
   url?: string;
   connectTo?: string;
   cacert?: string;
@@ -34,6 +37,8 @@ function httpsUrl(flag: string, value: string): string {
  * `supafleet smoke <project>`: the project's data path end to end with supabase-js
  * (auth, rest, storage, realtime, functions), each step timed, a failure named by
  * its layer; exits 0 when every step passed, 1 when one failed, 2 on a usage error.
+ * It runs from here with the keys (admin token, or `--url` and the keys in the
+ * environment), or with `--via-master` on the master, which holds the keys (write token).
  */
 export function registerSmoke(program: Command, io: CommandIo): void {
   program
@@ -47,6 +52,10 @@ export function registerSmoke(program: Command, io: CommandIo): void {
       `the master API (default $SUPAFLEET_MASTER_URL); the keys come from its credentials endpoint with $SUPAFLEET_API_TOKEN (admin scope)`,
     )
     .option(
+      '--via-master',
+      'have the master run the smoke with the keys it holds (POST /v1/projects/<project>/smoke; a write token is enough, the keys never leave the master)',
+    )
+    .option(
       '--url <url>',
       `the project's API URL instead of the master's answer; the keys then come from $${SMOKE_KEY_ENV.anon} and $${SMOKE_KEY_ENV.serviceRole}`,
     )
@@ -57,6 +66,18 @@ export function registerSmoke(program: Command, io: CommandIo): void {
     .action(async (project: string, opts: SmokeFlags) => {
       if (!/^[a-z][a-z0-9-]{1,31}$/.test(project)) {
         throw new UsageError(`project "${project}" is not a project name`);
+      }
+      if (opts.viaMaster) {
+        const clash = [
+          ['--url', opts.url],
+          ['--connect-to', opts.connectTo],
+          ['--cacert', opts.cacert],
+        ].filter(([, v]) => v !== undefined);
+        if (clash.length > 0) {
+          throw new UsageError(
+            `--via-master runs the smoke on the master, which connects through its own Caddy; ${clash.map(([f]) => f).join(' and ')} cannot apply`,
+          );
+        }
       }
       const seconds = Number(opts.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
@@ -79,45 +100,33 @@ export function registerSmoke(program: Command, io: CommandIo): void {
         }
       }
       const { createMasterClient } = await import('../../core/master-client/client.ts');
-      const { formatReport, runSmoke } = await import('../../core/smoke/index.ts');
-      let target: SmokeTarget;
-      if (opts.url !== undefined) {
-        target = await smokeTarget(project, {
-          kind: 'env',
-          url: httpsUrl('--url', opts.url),
-          env: io.env,
-        }).catch((err: Error) => {
-          throw new UsageError(err.message);
-        });
-      } else {
+      const { formatReport } = await import('../../core/smoke/format.ts');
+      const masterFrom = (scope: string) => {
         const masterUrl = opts.master ?? io.env.SUPAFLEET_MASTER_URL;
         if (!masterUrl) {
           throw new UsageError(
-            'no master: pass --master (or set SUPAFLEET_MASTER_URL) with an admin token in SUPAFLEET_API_TOKEN, or --url with the keys in the environment',
+            'no master: pass --master (or set SUPAFLEET_MASTER_URL) with an admin token in SUPAFLEET_API_TOKEN (a write token with --via-master), or --url with the keys in the environment',
           );
         }
         const token = io.env.SUPAFLEET_API_TOKEN ?? '';
         if (token === '') {
-          throw new UsageError(
-            'SUPAFLEET_API_TOKEN is not set: the credentials endpoint needs a token with admin scope',
-          );
+          throw new UsageError(`SUPAFLEET_API_TOKEN is not set: ${scope}`);
         }
-        const master = createMasterClient({
+        return createMasterClient({
           baseUrl: httpsUrl('--master', masterUrl),
           token: async () => token,
           tries: 3,
         });
-        target = await smokeTarget(project, { kind: 'master', master });
-      }
+      };
       const progress = progressFor(io, opts.json === true);
-      progress.update(`smoke ${project}: checking ${target.url}…`);
-      const report = await runSmoke({
-        project,
-        target,
-        stepTimeoutMs: seconds * 1000,
-        ...(connect ? { resolve: connect } : {}),
-        ...(ca ? { ca } : {}),
-      }).finally(() => progress.done());
+      let report: SmokeReport;
+      if (opts.viaMaster) {
+        const master = masterFrom('the master runs the smoke for a token with write scope');
+        progress.update(`smoke ${project}: the master is checking it…`);
+        report = await master.smoke(project).finally(() => progress.done());
+      } else {
+        report = await smokeHere(project, opts, { seconds, connect, ca }, masterFrom, progress, io.env);
+      }
       if (opts.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         const style = styleFor(io, 'stdout');
@@ -127,4 +136,46 @@ export function registerSmoke(program: Command, io: CommandIo): void {
       }
       io.setExitCode(report.ok ? EXIT.ok : EXIT.invalid);
     });
+}
+
+/** The smoke from this machine, with the keys from the master (admin) or the environment. */
+async function smokeHere(
+  project: string,
+  opts: SmokeFlags,
+  o: { seconds: number; connect?: { address: string; port: number }; ca?: string },
+  masterFrom: (scope: string) => MasterApi,
+  progress: ReturnType<typeof progressFor>,
+  env: CommandIo['env'],
+): Promise<SmokeReport> {
+  const { runSmoke } = await import('../../core/smoke/run.ts');
+  let target: SmokeTarget;
+  if (opts.url !== undefined) {
+    target = await smokeTarget(project, {
+      kind: 'env',
+      url: httpsUrl('--url', opts.url),
+      env,
+    }).catch((err: Error) => {
+      throw new UsageError(err.message);
+    });
+  } else {
+    const master = masterFrom(
+      'the credentials endpoint needs a token with admin scope (or use --via-master)',
+    );
+    target = await smokeTarget(project, { kind: 'master', master }).catch((err: unknown) => {
+      if (err instanceof MasterApiError && err.status === 403) {
+        throw new Error(
+          `${err.message}; a token without admin can have the master run the smoke: add --via-master`,
+        );
+      }
+      throw err;
+    });
+  }
+  progress.update(`smoke ${project}: checking ${target.url}…`);
+  return runSmoke({
+    project,
+    target,
+    stepTimeoutMs: o.seconds * 1000,
+    ...(o.connect ? { resolve: o.connect } : {}),
+    ...(o.ca ? { ca: o.ca } : {}),
+  }).finally(() => progress.done());
 }

@@ -31,6 +31,8 @@ import { startFakeHetzner, type FakeHetzner } from '../../fakes/hetzner/index.ts
 import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { createApp } from '../../master/src/app.ts';
+import { runSmoke } from '../../core/smoke/run.ts';
+import { createProjectSmokes, DEFAULT_SMOKE_SETTINGS, type SmokeEdge } from '../../master/src/smoke.ts';
 import { createKongAdminClient } from '../../master/src/kong/client.ts';
 import { LAB_STATE_DELAY_MS, LAB_UPSTREAM_TIMEOUT_MS, startFakeKong } from '../../fakes/kong/fake.ts';
 import { reconcileProject, removeProject } from '../../master/src/kong/reconcile.ts';
@@ -206,7 +208,17 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
         remove: (n: string) => removeProject(kongClient, n),
       },
     };
-    const pub = createApp(deps, 'public').listen(0, '127.0.0.1');
+    // the master's smoke, through the edge the test names once its Caddy runs
+    const edge = options.masterSmokeEdge ?? ((): SmokeEdge => ({}));
+    const smokes = createProjectSmokes({ ...DEFAULT_SMOKE_SETTINGS, edge: {} }, (o) => {
+      const e = edge();
+      return runSmoke({
+        ...o,
+        ...(e.connect ? { resolve: e.connect } : {}),
+        ...(e.ca ? { ca: e.ca } : {}),
+      });
+    });
+    const pub = createApp(deps, 'public', { smokes }).listen(0, '127.0.0.1');
     const agents = createApp(deps, 'agent').listen(agentPort, '127.101.0.1');
     // both servers bind at once: wait for each without missing an event that already fired
     await Promise.all(
@@ -217,7 +229,11 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
     }
     const masterUrl = `http://127.0.0.1:${(pub.address() as AddressInfo).port}`;
     const apiToken = await l.token('admin', 'lab');
-    secrets.add(apiToken);
+    const scopedTokens = {
+      write: await l.token('write', 'lab-writer'),
+      read: await l.token('read', 'lab-reader'),
+    };
+    for (const t of [apiToken, scopedTokens.write, scopedTokens.read]) secrets.add(t);
     const masterWgPublicKey = await peers.publicKey();
 
     const hcloudToken = randomBytes(32).toString('hex');
@@ -323,6 +339,7 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
       hetzner,
       hcloudToken,
       apiToken,
+      scopedTokens,
       masterWgPublicKey,
       secrets,
       workers: (): LabWorkerInfo[] =>

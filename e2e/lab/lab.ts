@@ -38,6 +38,7 @@ import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import type { FleetSpec, ProjectSpec } from '../../core/spec/types.ts';
 import { mintApiToken } from '../../master/src/auth/api-tokens.ts';
 import { migrate } from '../../master/src/registry/migrate.ts';
+import type { SmokeEdge } from '../../master/src/smoke.ts';
 import { createPool, Registry } from '../../master/src/registry/registry.ts';
 import { PG_BIN, startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
 import { absentTools, describeTools, type Tool } from '../../test/support/tools.ts';
@@ -98,6 +99,8 @@ export interface FleetLab {
   readonly hcloudToken: string;
   /** An admin API token for the master. */
   readonly apiToken: string;
+  /** API tokens with less than admin: `lab-writer` (write) and `lab-reader` (read). */
+  readonly scopedTokens: { readonly write: string; readonly read: string };
   readonly masterWgPublicKey: string;
   /** Every secret value the lab generated or saw, for leak searches. */
   readonly secrets: ReadonlySet<string>;
@@ -135,6 +138,12 @@ export interface FleetLabOptions {
   readonly log?: (line: string) => void;
   /** The fleet to run (e.g. examples/fleet) with its seal private key; default: a generated `lab` fleet. */
   readonly fleet?: { readonly spec: FleetSpec; readonly sealPrivateKey: string };
+  /**
+   * Where the master's smoke (`POST /v1/projects/:name/smoke`) connects for a project's URL
+   * and which CA it trusts, asked at each smoke (a test starts its Caddy after the lab).
+   * In-process mode only: the namespace master reaches no edge on the host.
+   */
+  readonly masterSmokeEdge?: () => SmokeEdge;
 }
 
 /** What the namespace lab does not run for real. */
@@ -309,14 +318,17 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     const registry = new Registry(createPool(dbUrl, 2));
     let socketDir: string;
     const apiToken = mintApiToken();
+    const writeToken = mintApiToken();
+    const readToken = mintApiToken();
     try {
       await migrate(registry.pool);
-      await registry.insertApiToken({
-        id: apiToken.id,
-        name: 'lab',
-        scope: 'admin',
-        secretHash: apiToken.secretHash,
-      });
+      for (const [t, name, scope] of [
+        [apiToken, 'lab', 'admin'],
+        [writeToken, 'lab-writer', 'write'],
+        [readToken, 'lab-reader', 'read'],
+      ] as const) {
+        await registry.insertApiToken({ id: t.id, name, scope, secretHash: t.secretHash });
+      }
       socketDir = String(
         (await registry.pool.query('show unix_socket_directories')).rows[0].unix_socket_directories,
       );
@@ -325,7 +337,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     } finally {
       await registry.close();
     }
-    secrets.add(apiToken.token);
+    for (const t of [apiToken, writeToken, readToken]) secrets.add(t.token);
 
     const seal = options.fleet
       ? {
@@ -455,6 +467,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
       hetzner,
       hcloudToken,
       apiToken: apiToken.token,
+      scopedTokens: { write: writeToken.token, read: readToken.token },
       masterWgPublicKey: wgKeys.publicKey,
       secrets,
       masterWgInterface: names.wg,
