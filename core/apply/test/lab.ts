@@ -179,7 +179,13 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
   const idTokenUrl = `http://127.0.0.1:${(idTokenServer.address() as AddressInfo).port}/token?api-version=2.0`;
 
   const github = await startFakeGitHub({ owner: 'acme-corp', repo: 'fleet', token: GITHUB_TOKEN });
-  const hetzner = await startFakeHetzner({ token: HCLOUD_TOKEN, actionDurationMs: 50 });
+  // the fleet's Storage Box (a sub-account per project), served by the same fake
+  const box = l.deps.fleet.storage_box;
+  const hetzner = await startFakeHetzner({
+    token: HCLOUD_TOKEN,
+    actionDurationMs: 50,
+    ...(box.id !== undefined ? { storageBoxes: [{ id: box.id, username: box.user }] } : {}),
+  });
 
   const bootWorker = async (server: Record<string, unknown>, userData: string | undefined): Promise<void> => {
     const labels = server.labels as Record<string, string>;
@@ -297,6 +303,7 @@ export async function startScenarioLab(): Promise<ScenarioLab> {
       ACTIONS_ID_TOKEN_REQUEST_URL: idTokenUrl,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
       HCLOUD_ENDPOINT: hetzner.url,
+      HETZNER_ENDPOINT: hetzner.url,
     },
   });
   const runAction = async <T>(
