@@ -84,3 +84,38 @@ describe('resolveSettings', () => {
     });
   });
 });
+
+describe('resolveSettings on a terminal', () => {
+  it('when a value has no flag, then it is asked with its default, types show their monthly price, and an empty answer takes the default', async () => {
+    const asked: string[] = [];
+    const answers: Record<string, string> = {
+      'Domain (projects are served at <project>.<domain>)?': 'example.net',
+      'Storage Box host (uXXXXXX.your-storagebox.de)?': 'u7.your-storagebox.de',
+      'Storage Box id (Hetzner Console → Storage Boxes; each project gets its own sub-account)?': '7',
+      'Required reviewers of production runs (GitHub logins, comma-separated)?': '@alice, bob',
+    };
+    const ask = async (question: string, fallback?: string): Promise<string> => {
+      asked.push(`${question} [${fallback ?? ''}]`);
+      return answers[question] ?? '';
+    };
+    const s = await resolveSettings(
+      { root: '.', repo: 'acme-corp/fleet', sshKey: ['ssh-ed25519 AAAA op'] },
+      env,
+      '/w',
+      undefined,
+      none,
+      ask,
+    );
+    expect(s.fleet).toMatchObject({
+      domain: 'example.net',
+      location: 'fsn1',
+      masterType: 'cx32',
+      storageBox: { id: 7 },
+    });
+    expect(s.reviewers).toEqual(['alice', 'bob']);
+    const typeQuestion = asked.find((q) => q.startsWith('Master server type'))!;
+    expect(typeQuestion).toMatch(/cx32 \d+ vCPU \d+ GB \d+\.\d\d EUR\/month/);
+    expect(typeQuestion).toMatch(/\[cx32\]$/);
+    expect(asked.find((q) => q.startsWith('Location'))).toMatch(/fsn1 Falkenstein.*\[fsn1\]$/);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * `supafleet init` against the GitHub and Hetzner fakes where it must stop before changing
+ * anything: a token of the wrong scope, and `--plan`.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateSealKeypair } from '../../core/seal/seal.ts';
+import { startFakeGitHub, type FakeGitHub } from '../../fakes/github/server.ts';
+import { startFakeHetzner, type FakeHetzner } from '../../fakes/hetzner/index.ts';
+import { runCli } from '../../test/support/cli-io.ts';
+
+const RW = 'w'.repeat(64);
+const RO = 'r'.repeat(64);
+const GH = 'ghp_init_int_token';
+let github: FakeGitHub;
+let hetzner: FakeHetzner;
+let dir: string;
+
+beforeEach(async () => {
+  github = await startFakeGitHub({
+    token: GH,
+    actionsPublicKey: (await generateSealKeypair()).publicKey,
+    repoId: 4242,
+    ownerId: 77,
+  });
+  github.state.push('main', { 'README.md': '# fleet\n' });
+  hetzner = await startFakeHetzner({
+    token: RW,
+    readOnlyTokens: [RO],
+    storageBoxes: [{ id: 4711, username: 'u1' }],
+  });
+  dir = mkdtempSync(join(tmpdir(), 'supafleet-init-int-'));
+});
+afterEach(async () => {
+  await github.close();
+  await hetzner.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const init = (extra: string[], tokens: { rw: string; ro: string }) =>
+  runCli(
+    [
+      'init',
+      '--yes',
+      '--root',
+      'clone',
+      '--repo',
+      'acme-corp/fleet',
+      '--domain',
+      'example.com',
+      '--storage-box-host',
+      'u1.your-storagebox.de',
+      '--storage-box-id',
+      '4711',
+      '--ssh-key',
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE6wtl2gbTW8KRgAkL+j52rRByBRhngJFhQInLaYpzPL op@laptop',
+      '--key-dir',
+      join(dir, 'keys'),
+      ...extra,
+    ],
+    {
+      cwd: dir,
+      env: {
+        GITHUB_TOKEN: GH,
+        GITHUB_API_URL: github.url,
+        HCLOUD_TOKEN: tokens.rw,
+        HCLOUD_TOKEN_READONLY: tokens.ro,
+        HCLOUD_ENDPOINT: hetzner.url,
+        HETZNER_ENDPOINT: hetzner.url,
+        HOME: dir,
+      },
+    },
+  );
+
+const githubWrites = () => github.calls().filter((c) => c.method !== 'GET');
+
+describe('supafleet init stops before any change', () => {
+  it('when HCLOUD_TOKEN is a Read token, then it exits 1 naming HCLOUD_TOKEN and the fix, and writes nothing', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'clone'));
+    const r = await init([], { rw: RO, ro: RO });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: HCLOUD_TOKEN is a Read token, .*create a Read & Write token/);
+    expect(githubWrites()).toEqual([]);
+    expect(existsSync(join(dir, 'clone', 'fleet.yaml'))).toBe(false);
+    expect(existsSync(join(dir, 'keys'))).toBe(false);
+    expect(r.stdout + r.stderr).not.toContain(RO);
+  });
+
+  it('when HCLOUD_TOKEN_READONLY can write, then it exits 1 naming HCLOUD_TOKEN_READONLY', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'clone'));
+    const r = await init(['--json'], { rw: RW, ro: RW });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      problems: string[];
+      tokens: Record<string, string>;
+    };
+    expect(report.ok).toBe(false);
+    expect(report.tokens).toEqual({ HCLOUD_TOKEN: 'read_write', HCLOUD_TOKEN_READONLY: 'read_write' });
+    expect(report.problems).toEqual([expect.stringMatching(/^HCLOUD_TOKEN_READONLY can write/)]);
+    expect(githubWrites()).toEqual([]);
+  });
+
+  it('when --plan is given, then it prints every step as a create and changes nothing in GitHub or locally', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'clone'));
+    const r = await init(['--plan'], { rw: RW, ro: RO });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('+ fleet.yaml');
+    expect(r.stderr).toContain('+ environment production');
+    expect(r.stderr).toContain('+ the master server (run the master.yml workflow (mode create) on main)');
+    expect(r.stderr).toMatch(/9 change\(s\)\./);
+    expect(githubWrites()).toEqual([]);
+    expect(existsSync(join(dir, 'clone', 'fleet.yaml'))).toBe(false);
+  });
+});
