@@ -27,7 +27,7 @@ import { realClock } from '../core/apply/ports.ts';
 import { HetznerClient } from '../core/hetzner/client.ts';
 import { formatSelector } from '../core/hetzner/label-selector.ts';
 import { masterLabels } from '../core/naming/labels.ts';
-import { generateSealKeypair, openBytes } from '../core/seal/seal.ts';
+import { generateSealKeypair, openBytes, publicKeyOf } from '../core/seal/seal.ts';
 import { Secret } from '../core/seal/secret.ts';
 import { loadFleetDir } from '../core/spec/load.ts';
 import { resolveFleet } from '../core/spec/defaults.ts';
@@ -204,8 +204,7 @@ describe.skipIf(skip !== undefined)('supafleet init end to end', () => {
     const keyFile = join(keyDir, 'fleet-seal.key');
     expect(relative(clone, keyFile).startsWith('..')).toBe(true);
     const privateKey = readFileSync(keyFile, 'utf8').trim();
-    const { sealPublicKeyOf } = await import('./init-support.ts');
-    expect(await sealPublicKeyOf(new Secret(privateKey))).toBe(spec.seal.public_key);
+    expect(await publicKeyOf(new Secret(privateKey))).toBe(spec.seal.public_key);
     expect(first.stdout + first.stderr).not.toContain(privateKey);
     for (const [, content] of mainFiles) expect(content).not.toContain(privateKey);
     expect(installs).toEqual([

@@ -118,3 +118,25 @@ describe('supafleet init stops before any change', () => {
     expect(existsSync(join(dir, 'clone', 'fleet.yaml'))).toBe(false);
   });
 });
+
+describe('supafleet init and a key it made before', () => {
+  it('when the key directory already holds a seal private key and fleet.yaml has none, then that key is used, not replaced', async () => {
+    const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const { publicKeyOf } = await import('../../core/seal/seal.ts');
+    mkdirSync(join(dir, 'clone'));
+    mkdirSync(join(dir, 'keys'));
+    const earlier = await generateSealKeypair();
+    writeFileSync(join(dir, 'keys', 'fleet-seal.key'), `${earlier.privateKey.reveal()}\n`, { mode: 0o600 });
+    const r = await init(['--skip-master'], { rw: RW, ro: RO });
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    const fleet = parse(readFileSync(join(dir, 'clone', 'fleet.yaml'), 'utf8')) as {
+      seal: { public_key: string };
+    };
+    expect(fleet.seal.public_key).toBe(await publicKeyOf(earlier.privateKey));
+    expect(readFileSync(join(dir, 'keys', 'fleet-seal.key'), 'utf8').trim()).toBe(
+      earlier.privateKey.reveal(),
+    );
+  });
+});

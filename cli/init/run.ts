@@ -11,6 +11,7 @@ import { schemaIssues } from '../../core/spec/schema-check.ts';
 import { formatSelector } from '../../core/hetzner/label-selector.ts';
 import { tokenScopeProblems, type TokenScope } from '../../core/hetzner/token-scope.ts';
 import { masterLabels } from '../../core/naming/labels.ts';
+import { publicKeyOf } from '../../core/seal/seal.ts';
 import { Secret } from '../../core/seal/secret.ts';
 import { renderFleetFile, type FleetAnswers } from './fleet-file.ts';
 import {
@@ -89,7 +90,13 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
 
   // ---- desired state ----
   const newSealKey = s.fleet.sealPublicKey === undefined;
-  const keypair = newSealKey ? await deps.generateSealKeypair() : undefined;
+  // A key this machine kept from an earlier run (whose fleet.yaml was never written) is used, not replaced.
+  const earlier = newSealKey ? savedKey(deps, keyPath) : undefined;
+  const keypair = !newSealKey
+    ? undefined
+    : earlier
+      ? { publicKey: await publicKeyOf(earlier), privateKey: earlier, kept: true }
+      : { ...(await deps.generateSealKeypair()), kept: false };
   const answers: FleetAnswers = {
     ...s.fleet,
     repository: repo.fullName,
@@ -174,7 +181,8 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     deps.say(`done: ${line}`);
   };
   let sealKeyFile: string | undefined;
-  if (keypair) {
+  if (keypair?.kept) done('seal-key', `seal key from ${keyPath} (made by an earlier run) put in fleet.yaml`);
+  else if (keypair) {
     deps.writeFile(keyPath, `${keypair.privateKey.reveal()}\n`, 0o600);
     sealKeyFile = keyPath;
     done(
