@@ -313,6 +313,13 @@ describe.skipIf(skip !== undefined)('master API', () => {
     const history = await l.deps.registry.heartbeatHistory('pulse');
     expect(history).toHaveLength(l.deps.settings.heartbeatHistory);
     expect(history[0]!.seq).toBe(n);
+    // the console's timeline reads only the newest few, newest first
+    const recent = await l.deps.registry.recentHeartbeats('pulse', 3);
+    expect(recent).toHaveLength(3);
+    expect(recent.map((b) => b.receivedAt.getTime())).toEqual(
+      history.slice(0, 3).map((b) => b.receivedAt.getTime()),
+    );
+    expect(recent[0]!.services).toEqual((history[0]!.report as { services: unknown }).services);
     const g = await request(pub).get('/v1/projects/pulse').set('Authorization', `Bearer ${read}`);
     expect(g.body.health).toMatchObject({ state: 'healthy', applied_revision: 1 });
     await callFrom(ip, url, {

@@ -78,6 +78,24 @@ function serverOf(v: ProjectView): { type: string | null; location: string | nul
   };
 }
 
+/** One project's row of the Fleet page (also the head of its Project page). Pure. */
+export function consoleProject(v: ProjectView, backup: ConsoleBackup | null): ConsoleProject {
+  const server = serverOf(v);
+  const price = server.type === null ? undefined : serverType(server.type)?.price_monthly;
+  return {
+    name: v.name,
+    url: `https://${v.host}`,
+    health: { state: v.health.state, reasons: [...v.health.reasons] },
+    heartbeat_age_s: v.health.heartbeat_age_s,
+    desired_revision: v.revision,
+    applied_revision: v.health.applied_revision,
+    wireguard: wireguardOf(v),
+    server,
+    monthly_cost: price ?? null,
+    backup,
+  };
+}
+
 /** Rounds money to cents so totals do not show float noise. */
 const cents = (n: number): number => Math.round(n * 100) / 100;
 
@@ -96,22 +114,7 @@ export function fleetView(input: {
   const projects = input.projects
     .filter((v) => v.status === 'active')
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((v): ConsoleProject => {
-      const server = serverOf(v);
-      const price = server.type === null ? undefined : serverType(server.type)?.price_monthly;
-      return {
-        name: v.name,
-        url: `https://${v.host}`,
-        health: { state: v.health.state, reasons: [...v.health.reasons] },
-        heartbeat_age_s: v.health.heartbeat_age_s,
-        desired_revision: v.revision,
-        applied_revision: v.health.applied_revision,
-        wireguard: wireguardOf(v),
-        server,
-        monthly_cost: price ?? null,
-        backup: input.backups.get(v.name) ?? null,
-      };
-    });
+    .map((v) => consoleProject(v, input.backups.get(v.name) ?? null));
   const byState: Record<string, number> = {};
   for (const p of projects) byState[p.health.state] = (byState[p.health.state] ?? 0) + 1;
   return {

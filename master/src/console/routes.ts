@@ -1,12 +1,16 @@
 import { Router, type Response } from 'express';
-import { authenticate, needs } from '../auth/middleware.ts';
+import { listBackups } from '../agents.ts';
+import { authenticate, needs, principalOf } from '../auth/middleware.ts';
+import type { Scope } from '../auth/principal.ts';
 import type { Deps } from '../deps.ts';
-import { listProjects } from '../projects.ts';
+import { NotFoundError } from '../errors.ts';
+import { getProject, listProjects, projectSecrets } from '../projects.ts';
 import { CONSOLE_CSS, CONSOLE_HTML, CONSOLE_JS } from './assets.gen.ts';
 import { changeKey, createFleetFeed, type FleetFeed } from './feed.ts';
 import { fleetView, lastBackup, type ConsoleBackup, type ConsoleFleet } from './fleet-view.ts';
 import { namesView } from './names-view.ts';
 import type { MasterCheck, Probe } from './probes.ts';
+import { projectPageView, TIMELINE_LENGTH, type ConsoleProjectPage } from './project-view.ts';
 
 /**
  * How often the feed reads the fleet while a console is open, how often a quiet stream pings,
@@ -66,6 +70,28 @@ export async function loadFleet(deps: Deps, probes: readonly Probe[] = []): Prom
   });
 }
 
+/** Reads one project's registry rows, recent heartbeats and backups into the Project page's data. */
+export async function loadProjectPage(deps: Deps, name: string, scope: Scope): Promise<ConsoleProjectPage> {
+  const view = await getProject(deps, name);
+  const [heartbeats, backups, secrets] = await Promise.all([
+    deps.registry.recentHeartbeats(name, TIMELINE_LENGTH),
+    listBackups(deps, name),
+    projectSecrets(deps, deps.registry, name),
+  ]);
+  return projectPageView({
+    fleet: deps.fleet,
+    now: deps.now(),
+    view,
+    heartbeats,
+    backups: backups.backups,
+    reportedBackup: backups.last_reported,
+    anonKey: secrets.anon_key,
+    scope,
+  });
+}
+
+const PROJECT_NAME = /^[a-z][a-z0-9-]{1,31}$/;
+
 function staticAsset(res: Response, type: string, body: string): void {
   res.setHeader('Content-Type', type);
   res.setHeader('Cache-Control', 'no-cache');
@@ -109,6 +135,13 @@ export function consoleRouter(
   api.get('/names', async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json(namesView(deps.fleet, await deps.registry.listProjects()));
+  });
+  /** One project's page: services, heartbeat timeline, backups, links, the anon key. */
+  api.get('/projects/:name', async (req, res) => {
+    const name = String(req.params.name);
+    if (!PROJECT_NAME.test(name)) throw new NotFoundError(`"${name.slice(0, 64)}" is not a project name`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await loadProjectPage(deps, name, principalOf(res).scope));
   });
   /** Server-sent events: `fleet` with the whole snapshot, first at once, then on every change. */
   api.get('/events', async (req, res) => {

@@ -80,6 +80,8 @@ export const SQL = {
         report = excluded.report)
     select p.name, p.revision from projects p join input i on i.project = p.name`,
   heartbeatHistory: `select seq, received_at, report from heartbeat_history where project = $1 order by seq desc`,
+  recentHeartbeats: `select received_at, report -> 'apply' as apply, report -> 'services' as services
+    from heartbeat_history where project = $1 order by seq desc limit $2`,
 
   insertCommand: `insert into commands (id, project, type, service, state, requested_by) values ($1, $2, $3, $4, 'pending', $5)`,
   finishCommand: `update commands set state = $2, result = $3,
@@ -137,6 +139,13 @@ export interface ProjectState {
   readonly peerPublicKey: string | null;
   readonly enrolledAt: Date | null;
   readonly heartbeatAt: Date | null;
+  readonly apply: HeartbeatApply | null;
+  readonly services: readonly HeartbeatService[] | null;
+}
+
+/** One stored heartbeat, as the console's timeline reads it. */
+export interface RecentHeartbeat {
+  readonly receivedAt: Date;
   readonly apply: HeartbeatApply | null;
   readonly services: readonly HeartbeatService[] | null;
 }
@@ -468,6 +477,19 @@ export class Queries {
       values: [batch.map((b) => b.project), `[${batch.map((b) => b.reportJson).join(',')}]`, historySize],
     });
     return new Map(rows.map((r: Row) => [r.name as string, r.revision as number]));
+  }
+
+  /**
+   * The project's newest `limit` heartbeats, newest first: when each arrived, its apply report and
+   * its services (nothing else of the report).
+   */
+  async recentHeartbeats(project: string, limit: number): Promise<RecentHeartbeat[]> {
+    const { rows } = await this.db.query(SQL.recentHeartbeats, [project, limit]);
+    return rows.map((r: Row) => ({
+      receivedAt: r.received_at as Date,
+      apply: (r.apply as HeartbeatApply | null) ?? null,
+      services: (r.services as HeartbeatService[] | null) ?? null,
+    }));
   }
 
   async heartbeatHistory(project: string): Promise<{ seq: number; receivedAt: Date; report: unknown }[]> {
