@@ -95,10 +95,12 @@ describe('the admin zone in the rendered master', () => {
     expect(caddyfile).not.toMatch(/^(studio|auth)\.example\.com \{/m);
   });
 
-  it("when the Caddyfile is rendered, then the console's page is gated and its token-authenticated data is not", () => {
+  it("when the Caddyfile is rendered, then the console's page is gated and its token-authenticated data and project actions are not", () => {
     for (const f of [fleet, basic]) {
       const admin = block(renderCaddyfile(f), 'fleet.admin.example.com');
-      expect(admin).toContain('\thandle /console/api/* {\n\t\treverse_proxy 127.0.0.1:8080\n\t}');
+      expect(admin).toContain(
+        '\t@token_api path /console/api/* /v1/projects/*\n\thandle @token_api {\n\t\treverse_proxy 127.0.0.1:8080\n\t}',
+      );
       expect(admin).toContain('\thandle {\n\t\timport gate\n\t\treverse_proxy 127.0.0.1:8080\n\t}');
       expect(admin.match(/import gate/g)).toHaveLength(1);
     }

@@ -89,10 +89,12 @@ export function renderCaddyfile(fleet: ResolvedFleet, options: CaddyfileOptions 
       `fleet.${adminDomain}`,
       [
         ...noAsk,
-        // The console's data needs an API token in Authorization (master/src/console); the gate
-        // reads that header for itself (basic auth, Authelia's HeaderAuthorization), so this
-        // path is the master's to authenticate, as every API path is at fleet.<domain>.
-        '\thandle /console/api/* {',
+        // The console's data and the project actions its pages call (backups, restart,
+        // credentials) need an API token in Authorization (master/src/console); the gate reads
+        // that header for itself (basic auth, Authelia's HeaderAuthorization), so these paths are
+        // the master's to authenticate, as every API path is at fleet.<domain>.
+        '\t@token_api path /console/api/* /v1/projects/*',
+        '\thandle @token_api {',
         `\t\treverse_proxy ${apiListen}`,
         '\t}',
         '\thandle {',

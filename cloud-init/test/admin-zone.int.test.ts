@@ -239,6 +239,23 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
       expect(JSON.parse(r.body)).toMatchObject({ authorization: 'Bearer sft_x.y' });
     });
 
+    it("when the console's Project page calls a project action on the admin host with a token, then it reaches the master past the gate", async () => {
+      const r = await get(
+        'fleet.admin.example.com',
+        '/v1/projects/acme/credentials',
+        undefined,
+        'Bearer sft_x.y',
+      );
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.body)).toMatchObject({ authorization: 'Bearer sft_x.y' });
+    });
+
+    it('when any other API path is asked on the admin host, then the gate answers, not the master', async () => {
+      const r = await get('fleet.admin.example.com', '/v1/tokens', undefined, 'Bearer sft_x.y');
+      expect(r.status).not.toBe(200);
+      expect(r.body).not.toContain('"authorization"');
+    });
+
     it("when the console's page is asked on the admin host, then the gate answers, not the master", async () => {
       // Authelia is not running here: the gate's forward_auth fails, and nothing reaches the API.
       const r = await get('fleet.admin.example.com', '/console/', undefined, 'Bearer sft_x.y');
