@@ -6,8 +6,10 @@
  * sessionStorage; a `#token=` fragment (never sent to a server) is taken once and removed.
  */
 import type { ConsoleFleet, ConsoleProject } from '../../master/src/console/fleet-view.ts';
+import { age, el, stateBadge } from './dom.ts';
 import { apiFetch, errorMessage, forgetToken, getToken, setToken } from './api.ts';
 import { mountNewProject } from './new-project.ts';
+import { fleetChanged, initProjectPage, showProject } from './project.ts';
 import { onRoute, routeHref, type Route } from './router.ts';
 import { readEvents } from './sse.ts';
 
@@ -40,40 +42,16 @@ function showPage(): void {
 function go(next: Route, initial: boolean): void {
   route = next;
   showPage();
+  showProject(next.page === 'project' ? next.name : undefined);
+  if (next.page === 'fleet' && current) document.title = `Fleet ${current.fleet.name} · supafleet`;
   if (!initial && signedIn) {
     document.querySelector<HTMLElement>(`[data-page="${next.page}"] h2[tabindex="-1"]`)?.focus();
   }
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  opts: { text?: string; cls?: string; attrs?: Record<string, string> } = {},
-  ...children: Node[]
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (opts.text !== undefined) e.textContent = opts.text;
-  if (opts.cls) e.className = opts.cls;
-  for (const [k, v] of Object.entries(opts.attrs ?? {})) e.setAttribute(k, v);
-  e.append(...children);
-  return e;
-}
-
-/** "42 s", "5 min", "3 h", "2 d". */
-export function age(s: number | null): string {
-  if (s === null) return '—';
-  if (s < 90) return `${s} s`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
-  if (s < 36 * 3600) return `${Math.round(s / 3600)} h`;
-  return `${Math.round(s / 86400)} d`;
-}
-
 function money(n: number | null, currency: string): string {
   if (n === null) return '—';
   return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(n);
-}
-
-function stateBadge(state: string): HTMLElement {
-  return el('span', { text: state, cls: `state state-${state.replace(/\s+/g, '-')}` });
 }
 
 /** Seconds since the snapshot arrived, added to the server's ages. */
@@ -206,7 +184,7 @@ function render(f: ConsoleFleet): void {
   current = f;
   received = performance.now();
   $('fleet-name').textContent = `${f.fleet.name} · ${f.fleet.domain}`;
-  document.title = `Fleet ${f.fleet.name} · supafleet`;
+  if (route.page === 'fleet') document.title = `Fleet ${f.fleet.name} · supafleet`;
   $('projects')
     .querySelector('tbody')!
     .replaceChildren(...f.projects.map((p) => row(p, f.currency)));
@@ -214,6 +192,7 @@ function render(f: ConsoleFleet): void {
   renderTotals(f);
   signedIn = true;
   showPage();
+  fleetChanged(f);
   $('login').hidden = true;
 }
 
@@ -271,6 +250,7 @@ function start(): void {
     void connect();
   });
   mountNewProject();
+  initProjectPage();
   setInterval(tick, 1000);
   let initial = true;
   onRoute((r) => {

@@ -233,7 +233,7 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     // accessibility basics: column headers, row headers, a polite live region
     expect(await page.locator('#projects thead th[scope="col"]').count()).toBe(8);
     expect(await page.locator('#projects tbody th[scope="row"]').count()).toBe(3);
-    expect(await page.locator('[role="status"][aria-live="polite"]').count()).toBe(1);
+    expect(await page.locator('#announce[role="status"][aria-live="polite"]').count()).toBe(1);
 
     await page.screenshot({ path: join(shots, 'console-desktop.png'), fullPage: true });
   });
