@@ -140,3 +140,23 @@ describe('supafleet init and a key it made before', () => {
     );
   });
 });
+
+describe('supafleet init when GitHub refuses a change', () => {
+  it('when the master workflow cannot be dispatched, then exit 2 names the change, and what was done before stays done', async () => {
+    const { mkdirSync } = await import('node:fs');
+    await github.close();
+    github = await startFakeGitHub({
+      token: GH,
+      actionsPublicKey: (await generateSealKeypair()).publicKey,
+      workflows: [], // Actions not allowed in the fork yet: no workflow to dispatch
+    });
+    github.state.push('main', { 'README.md': '# fleet\n' });
+    mkdirSync(join(dir, 'clone'));
+    const r = await init([], { rw: RW, ro: RO });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /running the master\.yml workflow on main \(Actions must be allowed in the fork\) failed: Not Found/,
+    );
+    expect(github.state.environments.get('production')?.secrets.has('HCLOUD_TOKEN')).toBe(true);
+  });
+});

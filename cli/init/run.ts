@@ -195,25 +195,29 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     done('fleet-file', `${fleetPath} written`);
   }
   if (want('fleet-file-main')) {
-    await deps.github.commitFiles(
-      DEPLOY_BRANCH,
-      { [FLEET_FILE]: desiredFleet },
-      'supafleet init: fleet.yaml',
+    await act(
+      `committing fleet.yaml to ${DEPLOY_BRANCH} (with branch protection on, merge it through a pull request, then run init again)`,
+      () =>
+        deps.github.commitFiles(DEPLOY_BRANCH, { [FLEET_FILE]: desiredFleet }, 'supafleet init: fleet.yaml'),
     );
     done('fleet-file-main', `fleet.yaml committed to ${DEPLOY_BRANCH} (run git pull)`);
   }
   if (want('environment')) {
-    await deps.github.putEnvironment(ENVIRONMENT, {
-      reviewers: reviewers ?? environment?.reviewers ?? [],
-      preventSelfReview: true,
-    });
+    await act(`setting up environment ${ENVIRONMENT}`, () =>
+      deps.github.putEnvironment(ENVIRONMENT, {
+        reviewers: reviewers ?? environment?.reviewers ?? [],
+        preventSelfReview: true,
+      }),
+    );
     done(
       'environment',
       `environment ${ENVIRONMENT}: selected branches only, prevent self-review, reviewers set`,
     );
   }
   if (want('branch-policy')) {
-    await deps.github.addBranchPolicy(ENVIRONMENT, DEPLOY_BRANCH);
+    await act(`adding the branch rule ${DEPLOY_BRANCH} to environment ${ENVIRONMENT}`, () =>
+      deps.github.addBranchPolicy(ENVIRONMENT, DEPLOY_BRANCH),
+    );
     done('branch-policy', `environment ${ENVIRONMENT}: only ${DEPLOY_BRANCH} may deploy`);
   }
   if ((reviewers ?? environment?.reviewers ?? []).length === 0)
@@ -221,16 +225,22 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
       `warning: environment ${ENVIRONMENT} has no required reviewers; add some with --reviewer <login>`,
     );
   if (want('env-secret:HCLOUD_TOKEN')) {
-    await deps.github.putSecret('HCLOUD_TOKEN', s.tokens.hcloud!, ENVIRONMENT);
+    await act(`storing HCLOUD_TOKEN in environment ${ENVIRONMENT}`, () =>
+      deps.github.putSecret('HCLOUD_TOKEN', s.tokens.hcloud!, ENVIRONMENT),
+    );
     done('env-secret:HCLOUD_TOKEN', `HCLOUD_TOKEN stored in environment ${ENVIRONMENT}`);
   }
   if (want('secret:HCLOUD_TOKEN_READONLY')) {
-    await deps.github.putSecret('HCLOUD_TOKEN_READONLY', s.tokens.hcloudReadOnly!);
+    await act('storing the repository secret HCLOUD_TOKEN_READONLY', () =>
+      deps.github.putSecret('HCLOUD_TOKEN_READONLY', s.tokens.hcloudReadOnly!),
+    );
     done('secret:HCLOUD_TOKEN_READONLY', 'HCLOUD_TOKEN_READONLY stored as a repository secret');
   }
   for (const step of todo.filter((t) => t.id.startsWith('variable:'))) {
     const name = step.id.slice('variable:'.length);
-    await deps.github.setVariable(name, s.masterUrl, step.action === 'update');
+    await act(`setting the repository variable ${name}`, () =>
+      deps.github.setVariable(name, s.masterUrl, step.action === 'update'),
+    );
     done(step.id, `${name} = ${s.masterUrl}`);
   }
 
@@ -253,7 +263,10 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
 
   // ---- the master ----
   if (want('master')) {
-    await deps.github.dispatchWorkflow(MASTER_WORKFLOW, DEPLOY_BRANCH, { mode: 'create' });
+    await act(
+      `running the ${MASTER_WORKFLOW} workflow on ${DEPLOY_BRANCH} (Actions must be allowed in the fork)`,
+      () => deps.github.dispatchWorkflow(MASTER_WORKFLOW, DEPLOY_BRANCH, { mode: 'create' }),
+    );
     done(
       'master',
       `${MASTER_WORKFLOW} dispatched on ${DEPLOY_BRANCH}; approve the run in GitHub if the environment asks`,
@@ -335,6 +348,15 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
   if (!healthy) problems.push(`${s.masterUrl}/healthz did not answer within ${s.waitMinutes} minute(s)`);
   else deps.say(`${s.masterUrl}/healthz answers: the master is up`);
   return report(extra(healthy, true));
+}
+
+/** Runs one change; a failure says which change and keeps the lower error as its cause. */
+async function act(what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    throw new Error(`${what} failed: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Schema and rule problems of a fleet.yaml text, as `/path: message`. */

@@ -42,6 +42,23 @@ describe('GitHub setup client against the fake', () => {
     await expect(gh.userId('mallory')).rejects.toThrow(/GitHub user "mallory" does not exist/);
   });
 
+  it('when the repository is not there or the token is wrong, then the error names the repository and what is expected', async () => {
+    const other = createGitHubSetupClient({
+      repo: { owner: 'acme-corp', repo: 'nope' },
+      token: new Secret('ghp_test'),
+      baseUrl: fake.url,
+    });
+    await expect(other.getRepository()).rejects.toThrow(
+      /acme-corp\/nope is not found, or the token cannot see it/,
+    );
+    const badToken = createGitHubSetupClient({
+      repo: { owner: 'acme-corp', repo: 'fleet' },
+      token: new Secret('ghp_wrong'),
+      baseUrl: fake.url,
+    });
+    await expect(badToken.getRepository()).rejects.toThrow(/refuses the token/);
+  });
+
   it('when secrets are written to the repository and to an environment, then each is sealed and listed by name only', async () => {
     await gh.putSecret('HCLOUD_TOKEN_READONLY', new Secret('ro-token-value'));
     await gh.putEnvironment('production', { reviewers: [], preventSelfReview: true });

@@ -83,7 +83,18 @@ export function createGitHubSetupClient(options: GitHubSetupOptions): GitHubSetu
 
   return {
     async getRepository() {
-      const { data } = await octokit.rest.repos.get({ owner, repo });
+      let data;
+      try {
+        data = (await octokit.rest.repos.get({ owner, repo })).data;
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 404 || status === 401)
+          throw new Error(
+            `GitHub repository ${owner}/${repo} ${status === 404 ? 'is not found, or the token cannot see it' : 'refuses the token (401 Bad credentials)'}: expected the fleet repository (owner/name) and a token with access to it`,
+            { cause: error },
+          );
+        throw error;
+      }
       return {
         id: data.id,
         ownerId: data.owner.id,
