@@ -263,9 +263,11 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
     const backup = await api('POST', '/v1/projects/acme/backups', read);
     expect(backup.status).toBe(403);
     expect(JSON.stringify(backup.body)).toContain('needs the backup scope');
-    const creds = await api('GET', '/v1/projects/acme/credentials', write);
-    expect(creds.status).toBe(403);
-    expect(JSON.stringify(creds.body)).toContain('needs the admin scope');
+    for (const token of [read, write]) {
+      const creds = await api('GET', '/v1/projects/acme/credentials', token);
+      expect(creds.status).toBe(403);
+      expect(JSON.stringify(creds.body)).toContain('needs the admin scope');
+    }
   });
 
   it('when "Back up now" is pressed, then the agent gets a signed backup command and the page shows it running, then its result', async () => {
@@ -299,6 +301,37 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
     const row = page.locator('#backups tbody tr').first();
     expect(await row.getAttribute('data-state')).toBe('succeeded');
     expect(await row.innerText()).toMatch(/9c8b7a65[\s\S]*41 s[\s\S]*3\.0 MiB/);
+    await page.close();
+  });
+
+  it('when the worker reports a backup failed, then the page says so with the reason', async () => {
+    const page = await open(admin);
+    fakeAgent!.received.length = 0;
+    await page.locator('#backup-now').click();
+    await expect
+      .poll(() => page.locator('#project-status').textContent(), { timeout: 10_000 })
+      .toMatch(/^Backup of acme running/);
+    const command = JSON.parse(fakeAgent!.received[0]!.body) as { id: string };
+    const post = await callFrom(agent.ip, `${agentUrl}/v1/agent/commands/${command.id}/result`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agent.token}` },
+      body: { id: command.id, state: 'failed', duration_s: 2, error: 'repository is locked' },
+    });
+    expect(post.status).toBe(200);
+    await expect
+      .poll(() => page.locator('#project-status').textContent(), { timeout: 10_000 })
+      .toBe('Backup failed: repository is locked.');
+    expect(await page.locator('#project-status').getAttribute('class')).toContain('bad');
+    await page.close();
+  });
+
+  it('when the page names a project that is not registered, then it says so', async () => {
+    const page = await context.newPage();
+    await page.goto(`${base}/console/#/project/nope&token=${encodeURIComponent(read)}`);
+    await expect
+      .poll(() => page.locator('#project-error').textContent(), { timeout: 10_000 })
+      .toBe('project "nope" is not registered');
+    expect(await page.locator('#project-body').isVisible()).toBe(false);
     await page.close();
   });
 
