@@ -8,6 +8,7 @@ import { HetznerClient } from '../../core/hetzner/client.ts';
 import { StorageBoxClient } from '../../core/hetzner/storage-box.ts';
 import { probeTokenScope } from '../../core/hetzner/token-scope.ts';
 import { generateSealKeypair } from '../../core/seal/index.ts';
+import { remoteInstall } from './keys.ts';
 import type { InitDeps, MasterKeyFile } from './ports.ts';
 import type { InitSettings } from './settings.ts';
 
@@ -76,7 +77,7 @@ export function realInitDeps(s: InitSettings, ui: Pick<InitDeps, 'say' | 'progre
 }
 
 /**
- * Installs each key with `ssh <user>@<host> 'sudo install -m 0600 /dev/stdin /etc/supafleet/<name>'`,
+ * Installs each key with `ssh <user>@<host> '<remoteInstall(name)>'` (owner and mode as the master needs),
  * the key on standard input (never on a command line). Retries while the new master boots.
  */
 async function sshInstall(
@@ -90,11 +91,7 @@ async function sshInstall(
       progress(
         `ssh ${target.user}@${target.host}: installing ${file.name} (attempt ${attempt}/${SSH_TRIES})…`,
       );
-      const result = await ssh(
-        target,
-        `sudo install -m 0600 /dev/stdin /etc/supafleet/${file.name}`,
-        file.content.reveal(),
-      );
+      const result = await ssh(target, remoteInstall(file.name), file.content.reveal());
       if (result.code === 0) {
         last = '';
         break;

@@ -24,6 +24,7 @@ import {
   type InitCurrent,
   type InitStep,
 } from './plan.ts';
+import { keyCommand } from './keys.ts';
 import type { InitDeps, MasterKeyFile } from './ports.ts';
 import type { InitSettings } from './settings.ts';
 
@@ -335,14 +336,14 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     }
     for (const name of ['fleet-seal.key', 'backup.key'] as const)
       if (!files.some((f) => f.name === name))
-        next.push(installCommand(target, name, name === 'fleet-seal.key' ? keyPath : 'backup.key'));
+        next.push(keyCommand(target, name, name === 'fleet-seal.key' ? keyPath : 'backup.key'));
     healthy =
       (await waitFor(deps, deadline, `${s.masterUrl}/healthz to answer`, async () =>
         (await deps.masterHealthy(s.masterUrl)) ? true : undefined,
       )) === true;
   } else if (!s.backupKeyFile) {
     next.push(
-      `# if not done yet: ${installCommand({ host: master.ipv4, user: s.fleet.sshUser }, 'backup.key', 'backup.key')}`,
+      `# if not done yet: ${keyCommand({ host: master.ipv4, user: s.fleet.sshUser }, 'backup.key', 'backup.key')}`,
     );
   }
   if (!healthy) problems.push(`${s.masterUrl}/healthz did not answer within ${s.waitMinutes} minute(s)`);
@@ -382,10 +383,6 @@ function dnsChecks(s: Pick<InitSettings, 'fleet'>): string[] {
   const d = s.fleet.domain;
   const admin = s.fleet.adminDomain ?? `admin.${d}`;
   return [`fleet.${d}`, `studio.${admin}`];
-}
-
-function installCommand(target: { host: string; user: string }, name: string, local: string): string {
-  return `ssh ${target.user}@${target.host} 'sudo install -m 0600 /dev/stdin /etc/supafleet/${name}' < ${local}`;
 }
 
 function savedKey(deps: InitDeps, path: string): Secret | undefined {
