@@ -44,6 +44,22 @@ describe('master Supavisor', () => {
     expect(POOLER_PUBLIC_PORTS.transaction).toBe(6543);
   });
 
+  it("when rendered, then each published proxy port forwards to the port Supavisor listens on for that mode, as upstream's compose does", () => {
+    // Supavisor v2.7.4 config/runtime.exs:179-180: PROXY_PORT_TRANSACTION defaults to 6543 and
+    // PROXY_PORT_SESSION to 5432; upstream publishes `${POSTGRES_PORT}:5432` and
+    // `${POOLER_PROXY_PORT_TRANSACTION}:6543` (supabase/supabase docker/docker-compose.yml:558-560
+    // @00069a4c). Ours moves only the session side's host port, since the host's 5432 is the
+    // master database's.
+    const sv = services().supavisor!;
+    const env = sv.environment as Record<string, string>;
+    expect(env.PROXY_PORT_SESSION).toBeUndefined();
+    expect(env.PROXY_PORT_TRANSACTION).toBeUndefined();
+    expect(sv.ports as string[]).toContain(`${POOLER_PUBLIC_PORTS.session}:5432`);
+    expect(sv.ports as string[]).toContain(`${POOLER_PUBLIC_PORTS.transaction}:6543`);
+    expect(POOLER_PUBLIC_PORTS.session).not.toBe(5432);
+    expect(services().db!.ports).toEqual(['127.0.0.1:5432:5432']);
+  });
+
   it('when rendered, then no two services publish the same host port on overlapping addresses', () => {
     const seen = new Map<number, { service: string; address: string }[]>();
     for (const [name, svc] of Object.entries(services())) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateSealKeypair } from '../../core/seal/index.ts';
+import { POOLER_PUBLIC_PORTS } from '../../cloud-init/master/compose.ts';
 import { ConfigError, GITHUB_OIDC_ISSUER, GITHUB_OIDC_JWKS, loadConfig } from './config.ts';
 
 const keys = await generateSealKeypair();
@@ -252,6 +253,19 @@ describe('loadConfig', () => {
     expect(c.supavisor?.jwtSecret.reveal()).toBe('supavisor-secret');
     expect(c.supavisor?.ports).toEqual({ transaction: 6543, session: 5433 });
     expect(c.supavisor?.reconcileIntervalS).toBe(300);
+  });
+
+  it('when the pooler ports are not set, then the connection strings name the ports the master stack publishes (session 5433, transaction 6543)', async () => {
+    const c = await loadConfig(
+      {
+        ...good,
+        SUPAFLEET_SUPAVISOR_URL: 'http://127.0.0.1:4100',
+        SUPAFLEET_SUPAVISOR_JWT_SECRET: 'supavisor-secret',
+      },
+      readText,
+    );
+    expect(c.supavisor?.ports).toEqual({ transaction: 6543, session: 5433 });
+    expect(c.supavisor?.ports).toEqual(POOLER_PUBLIC_PORTS);
   });
 
   it('when the Supavisor URL is set without its secret, or is not a URL, then both are reported', async () => {

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { Secret, publicKeyOf } from '../../core/seal/index.ts';
 import type { FleetSpec } from '../../core/spec/types.ts';
 import { DEFAULT_CIDR } from '../../core/spec/types.ts';
+import { POOLER_PUBLIC_PORTS } from '../../cloud-init/master/compose.ts';
 import { DEFAULT_OIDC_ENVIRONMENT } from './auth/oidc-policy.ts';
 import { DEFAULT_SMOKE_SETTINGS, type SmokeSettings } from './smoke.ts';
 import { fleetSchemaErrors } from './validation.ts';
@@ -287,9 +288,12 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     heartbeatHistory: int('SUPAFLEET_HEARTBEAT_HISTORY', 100, 1, 10_000),
     publicRateLimitPerMinute: int('SUPAFLEET_PUBLIC_RATE_LIMIT', 120, 1, 1_000_000),
   };
+  // The ports the master stack publishes Supavisor on (session mode on 5433: the host's 5432 is
+  // the master database's), so connection strings name them even where the stack's variables
+  // are not set.
   const poolerPorts = {
-    transaction: int('SUPAFLEET_POOLER_TRANSACTION_PORT', 6543, 1, 65535),
-    session: int('SUPAFLEET_POOLER_SESSION_PORT', 5432, 1, 65535),
+    transaction: int('SUPAFLEET_POOLER_TRANSACTION_PORT', POOLER_PUBLIC_PORTS.transaction, 1, 65535),
+    session: int('SUPAFLEET_POOLER_SESSION_PORT', POOLER_PUBLIC_PORTS.session, 1, 65535),
   };
   // The smoke reaches https://<project>.<domain> through this host's Caddy (127.0.0.1:443, SNI
   // the project's host) unless told to connect elsewhere, or to ask DNS ("dns").

@@ -35,7 +35,7 @@ describe.skipIf(skip !== undefined)('Supavisor tenants through the master API', 
     sv = await startFakeSupavisor({ apiJwtSecret: API_SECRET });
     const pooler = createPoolerTenants(
       createSupavisorClient({ baseUrl: sv.url, jwtSecret: new Secret(API_SECRET), timeoutMs: 3000 }),
-      { transaction: 6543, session: 5432 },
+      { transaction: 6543, session: 5433 },
     );
     app = createApp({ ...l.deps, pooler }, 'public');
     write = await l.token('write');
@@ -161,7 +161,7 @@ describe.skipIf(skip !== undefined)('Supavisor tenants through the master API', 
     expect(r.status).toBe(200);
     const pw = r.body.postgres_password as string;
     expect(r.body.postgres_url_pooled).toBe(`postgres://postgres.acme:${pw}@acme.example.com:6543/postgres`);
-    expect(r.body.postgres_url_session).toBe(`postgres://postgres.acme:${pw}@acme.example.com:5432/postgres`);
+    expect(r.body.postgres_url_session).toBe(`postgres://postgres.acme:${pw}@acme.example.com:5433/postgres`);
   });
 
   it('when Supavisor fails during a delete, then the delete fails and the project stays for a retry, which removes the tenant', async () => {
