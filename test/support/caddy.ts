@@ -62,6 +62,26 @@ export function caddySkipReason(): string | undefined {
 const HOST_RE = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const UPSTREAM_RE = /^[a-z0-9.[\]:-]+:\d{1,5}$/i;
 
+/**
+ * The test-safe global options (admin, HTTP and HTTPS on the given loopback ports, the internal
+ * CA, no trust-store install, storage in the given directory), one per line, unindented.
+ */
+export function testGlobals(s: Omit<CaddyfileSettings, 'sites'>): string[] {
+  if (/[\s{}"]/.test(s.storage))
+    throw new Error(`storage path "${s.storage}" must not contain spaces, braces or quotes`);
+  return [
+    `admin 127.0.0.1:${s.adminPort}`,
+    'default_bind 127.0.0.1',
+    'local_certs',
+    'skip_install_trust',
+    `http_port ${s.httpPort}`,
+    `https_port ${s.httpsPort}`,
+    'storage file_system {',
+    `\troot ${s.storage}`,
+    '}',
+  ];
+}
+
 /** The Caddyfile for the given ports, storage and sites. Pure and deterministic. */
 export function renderTestCaddyfile(s: CaddyfileSettings): string {
   const problems: string[] = [];
@@ -77,19 +97,7 @@ export function renderTestCaddyfile(s: CaddyfileSettings): string {
   if (/[\s{}"]/.test(s.storage))
     problems.push(`storage path "${s.storage}" must not contain spaces, braces or quotes`);
   if (problems.length > 0) throw new Error(`test Caddyfile: ${problems.join('; ')}`);
-  const lines = [
-    '{',
-    `\tadmin 127.0.0.1:${s.adminPort}`,
-    '\tdefault_bind 127.0.0.1',
-    '\tlocal_certs',
-    '\tskip_install_trust',
-    `\thttp_port ${s.httpPort}`,
-    `\thttps_port ${s.httpsPort}`,
-    '\tstorage file_system {',
-    `\t\troot ${s.storage}`,
-    '\t}',
-    '}',
-  ];
+  const lines = ['{', ...testGlobals(s).map((g) => `\t${g}`), '}'];
   for (const site of s.sites) {
     lines.push('', `${site.hosts.join(', ')} {`, '\ttls internal', `\treverse_proxy ${site.upstream}`, '}');
   }
@@ -125,6 +133,11 @@ function probeName(site: CaddySite): string {
  */
 export async function startCaddy(options: {
   sites: readonly CaddySite[];
+  /**
+   * A Caddyfile of the caller's own in place of the `sites` one (e.g. the master's, rendered
+   * with `globals` added to its global options); `sites` then only names the hosts to wait for.
+   */
+  caddyfile?: (globals: readonly string[]) => string;
   readyTimeoutMs?: number;
   /** Extra environment for the Caddy process (e.g. a run's marker). */
   env?: Readonly<Record<string, string>>;
@@ -142,6 +155,7 @@ export async function startCaddy(options: {
 
 async function startCaddyOnce(options: {
   sites: readonly CaddySite[];
+  caddyfile?: (globals: readonly string[]) => string;
   readyTimeoutMs?: number;
   /** Extra environment for the Caddy process (e.g. a run's marker). */
   env?: Readonly<Record<string, string>>;
@@ -181,7 +195,9 @@ async function startCaddyOnce(options: {
     const caddyfile = join(dir, 'Caddyfile');
     await writeFile(
       caddyfile,
-      renderTestCaddyfile({ adminPort, httpPort, httpsPort, storage, sites: options.sites }),
+      options.caddyfile
+        ? options.caddyfile(testGlobals({ adminPort, httpPort, httpsPort, storage }))
+        : renderTestCaddyfile({ adminPort, httpPort, httpsPort, storage, sites: options.sites }),
     );
     const spawned = spawn(CADDY_BIN, ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
       cwd: dir,
