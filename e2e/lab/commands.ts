@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /**
  * Bounded, shell-free command calls for the lab: every call has a time limit and
@@ -37,6 +38,20 @@ export function namespacePids(ns: string): number[] {
     .stdout.split('\n')
     .map((l) => Number(l.trim()))
     .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+/**
+ * The process in namespace `ns` that runs the stand-in of `service` (the agent's process runtime
+ * starts each with `SERVICE=<name>` in its environment), or undefined.
+ */
+export function standinPid(ns: string, service: string): number | undefined {
+  return namespacePids(ns).find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`SERVICE=${service}`);
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
 }
 
 export function isAlive(pid: number): boolean {

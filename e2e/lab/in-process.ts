@@ -234,6 +234,8 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
       read: await l.token('read', 'lab-reader'),
     };
     for (const t of [apiToken, scopedTokens.write, scopedTokens.read]) secrets.add(t);
+    const consoleToken = await l.token('write', 'console');
+    secrets.add(consoleToken);
     const masterWgPublicKey = await peers.publicKey();
 
     const hcloudToken = randomBytes(32).toString('hex');
@@ -340,6 +342,7 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
       hcloudToken,
       apiToken,
       scopedTokens,
+      consoleToken,
       masterWgPublicKey,
       secrets,
       workers: (): LabWorkerInfo[] =>

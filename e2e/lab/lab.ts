@@ -42,11 +42,11 @@ import type { SmokeEdge } from '../../master/src/smoke.ts';
 import { createPool, Registry } from '../../master/src/registry/registry.ts';
 import { PG_BIN, startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
 import { absentTools, describeTools, type Tool } from '../../test/support/tools.ts';
-import { isAlive, listNamespaces, namespacePids, sh } from './commands.ts';
+import { isAlive, listNamespaces, namespacePids, sh, standinPid, stopPids } from './commands.ts';
 import { startMasterNs, type MasterNs } from './master-ns.ts';
 import { describeSwept, RunRecorder, sweepLeftovers } from './runs.ts';
 import { buildStandins } from './standins/build.ts';
-import { labSettingsEnv, labWorkerDatabase, pgMetaAppPath } from './standins.ts';
+import { LAB_SERVICES, labSettingsEnv, labWorkerDatabase, pgMetaAppPath } from './standins.ts';
 import { makeCertificate } from './tls.ts';
 import {
   bootWorker,
@@ -101,6 +101,8 @@ export interface FleetLab {
   readonly apiToken: string;
   /** API tokens with less than admin: `lab-writer` (write) and `lab-reader` (read). */
   readonly scopedTokens: { readonly write: string; readonly read: string };
+  /** A write-scope API token named `console`, for the fleet console (read, start backups, restart). */
+  readonly consoleToken: string;
   readonly masterWgPublicKey: string;
   /** Every secret value the lab generated or saw, for leak searches. */
   readonly secrets: ReadonlySet<string>;
@@ -125,6 +127,11 @@ export interface FleetLab {
   holdBoot?(project: string): void;
   /** Kills a worker's agent and starts it again (namespaces mode only). */
   restartAgent?(project: string, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /**
+   * Stops one service of a worker (its stand-in process, by PID, SIGTERM) behind its agent's back,
+   * as a crashed container: the agent reports it at its next heartbeat (namespaces mode only).
+   */
+  stopService?(project: string, service: string): Promise<void>;
   /** Every log the lab's processes wrote so far (master, wireguard-go, each worker's boot, enrollment and agent). */
   logs(): string;
   trace(): LabTrace;
@@ -320,12 +327,14 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     const apiToken = mintApiToken();
     const writeToken = mintApiToken();
     const readToken = mintApiToken();
+    const consoleToken = mintApiToken();
     try {
       await migrate(registry.pool);
       for (const [t, name, scope] of [
         [apiToken, 'lab', 'admin'],
         [writeToken, 'lab-writer', 'write'],
         [readToken, 'lab-reader', 'read'],
+        [consoleToken, 'console', 'write'],
       ] as const) {
         await registry.insertApiToken({ id: t.id, name, scope, secretHash: t.secretHash });
       }
@@ -337,7 +346,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
     } finally {
       await registry.close();
     }
-    for (const t of [apiToken, writeToken, readToken]) secrets.add(t.token);
+    for (const t of [apiToken, writeToken, readToken, consoleToken]) secrets.add(t.token);
 
     const seal = options.fleet
       ? {
@@ -468,6 +477,7 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
       hcloudToken,
       apiToken: apiToken.token,
       scopedTokens: { write: writeToken.token, read: readToken.token },
+      consoleToken: consoleToken.token,
       masterWgPublicKey: wgKeys.publicKey,
       secrets,
       masterWgInterface: names.wg,
@@ -518,6 +528,18 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
         await restartAgent(w, signal);
         if (w.child.pid) made.pids.add(w.child.pid);
         say(`worker ${project}: agent restarted after ${signal ?? 'SIGKILL'}`);
+      },
+      stopService: async (project, service) => {
+        const w = [...workers.values()].find((x) => x.project === project);
+        if (!w) throw new Error(`no worker for project "${project}"`);
+        const pid = standinPid(w.namespace, service);
+        if (pid === undefined)
+          throw new Error(
+            `worker ${project} runs no ${service} service; expected one of ${Object.keys(LAB_SERVICES).join(', ')}`,
+          );
+        const left = await stopPids([pid], 5000);
+        if (left.length) throw new Error(`the ${service} service of ${project} (pid ${pid}) did not stop`);
+        say(`worker ${project}: ${service} stopped (pid ${pid})`);
       },
       logs: () => {
         for (const w of workers.values()) remember(w);
