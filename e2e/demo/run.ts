@@ -18,10 +18,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../core/apply/ports.ts';
 import { pollUntil, routedByKong } from '../../fakes/kong/poll.ts';
-import { startCaddy, httpsOnLoopback, type StartedCaddy } from '../../test/support/caddy.ts';
+import { httpsOnLoopback, type StartedCaddy } from '../../test/support/caddy.ts';
 import { startLab, type FleetLab, type LabTrace } from '../lab/index.ts';
 import { describeSwept, RunRecorder, sweepLeftovers } from '../lab/runs.ts';
 import { applyFleet, labTarget, loadFleet } from './apply.ts';
+import { startConsoleEntry, type ConsoleEntry } from './console-entry.ts';
+import { startDemoEdge, type DemoEdge } from './edge.ts';
 import { demoSmoke } from './smoke.ts';
 import { abbreviate, createMasker, progressLine, statusTable, type StatusRow } from './view.ts';
 
@@ -71,6 +73,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   run.add({ dir });
   let lab: FleetLab | undefined;
   let caddy: StartedCaddy | undefined;
+  let edge: DemoEdge | undefined;
+  let entry: ConsoleEntry | undefined;
   const report: { secrets: string[]; trace?: LabTrace; caddy?: { pid: number; dir: string }; dir: string } = {
     secrets: [],
     dir,
@@ -123,13 +127,21 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     }
     checkInterrupted();
     const proxy = new URL(lab.kongProxyUrl);
-    caddy = await startCaddy({
+    edge = await startDemoEdge({
+      fleet: loaded.fleet,
+      kongProxy: `127.0.0.1:${proxy.port}`,
+      masterApi: new URL(lab.masterUrl).host,
       env: run.marker,
       parentDir: dir,
-      sites: [{ hosts: [`*.${loaded.fleet.domain}`], upstream: `127.0.0.1:${proxy.port}` }],
     });
+    caddy = edge.caddy;
+    masker.add(edge.gate.password);
+    report.secrets.push(edge.gate.password);
     report.caddy = { pid: caddy.pid, dir: caddy.dir };
-    say(`caddy: https on 127.0.0.1:${caddy.httpsPort} (tls internal) → Kong proxy ${lab.kongProxyUrl}`);
+    say(
+      `caddy: the master's Caddyfile (basic gate, tls internal) on https 127.0.0.1:${caddy.httpsPort} → ` +
+        `Kong proxy ${lab.kongProxyUrl}; ${edge.adminHost} → master ${lab.masterUrl}`,
+    );
 
     checkInterrupted();
     const applyStart = Date.now();
@@ -218,7 +230,17 @@ export async function runDemo(o: DemoOptions): Promise<number> {
 
     if (!o.exit) {
       const port = caddy.httpsPort;
+      entry = await startConsoleEntry({
+        caddy: { httpsPort: port, rootCa: caddy.rootCa },
+        adminHost: edge.adminHost,
+        gate: edge.gate,
+        token: lab.consoleToken,
+      });
       o.print('');
+      o.print(`console: ${entry.loginLink()}`);
+      o.print(
+        `  opens the fleet console in a browser on this machine, once (a one-time login through ${edge.adminHost}'s gate)`,
+      );
       o.print(`master API:  ${lab.masterUrl}  (admin token in ${tokenFile}, mode 0600)`);
       o.print(`  curl -H "authorization: Bearer $(cat ${tokenFile})" ${lab.masterUrl}/v1/projects`);
       o.print(
@@ -242,6 +264,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     code = 1;
   } finally {
     cleaning = true;
+    await entry?.stop().catch((e: Error) => say(`console entry stop: ${e.message}`));
     await caddy?.stop().catch((e: Error) => say(`caddy stop: ${e.message}`));
     if (lab) {
       report.trace = lab.trace();

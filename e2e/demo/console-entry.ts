@@ -1,0 +1,214 @@
+/**
+ * The demo's console entry: a plain HTTP server on the host's loopback that a browser on this
+ * machine opens without trusting Caddy's internal CA or resolving the admin host. It stands where
+ * a person stands in front of a master, and does what they would do:
+ *
+ * - `GET /login/<code>` is the one-time login link the demo prints. The first use starts a
+ *   session (an HttpOnly, SameSite=Strict cookie) and redirects to `/console/#token=sft_…`: the
+ *   console takes its API token from the fragment, which browsers never send to a server (the
+ *   token is never in a query string, a log or the demo's output). A second use is refused with
+ *   a page that says so.
+ * - Every other request needs the session and is forwarded over HTTPS to the real Caddy, to the
+ *   console's host in the admin zone, verified against Caddy's internal CA. Like a person at the
+ *   gate, the entry answers the basic gate (Authelia is off in the demo) for the page; the
+ *   console's data (`/console/api/…`) carries the browser's own `Authorization: Bearer`, which
+ *   Caddy passes to the master as on a real master.
+ *
+ * Demo-only: the master has no such entry.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+export const SESSION_COOKIE = 'supafleet_demo_session';
+
+export interface ConsoleEntryOptions {
+  /** Caddy's HTTPS port on 127.0.0.1 and its internal CA's root certificate. */
+  readonly caddy: { readonly httpsPort: number; readonly rootCa: string };
+  /** The console's host in the admin zone, e.g. `fleet.admin.example.com`. */
+  readonly adminHost: string;
+  /** The basic gate's credentials. */
+  readonly gate: { readonly user: string; readonly password: string };
+  /** The API token the console gets (in the redirect's fragment). */
+  readonly token: string;
+}
+
+export interface ConsoleEntry {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** A new one-time login link: `<url>/login/<code>`. */
+  loginLink(): string;
+  /** Closes the server and every connection it holds (event streams included). */
+  stop(): Promise<void>;
+}
+
+/** Request headers that belong to one hop only, or that the entry sets itself. */
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'host',
+  'cookie',
+  'authorization',
+]);
+/**
+ * Response headers not passed on: hop-by-hop ones, HSTS (it means nothing over plain HTTP) and
+ * Caddy's HTTP/3 offer (for its own port, not the entry's).
+ */
+const HOP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'trailer',
+  'upgrade',
+  'strict-transport-security',
+  'alt-svc',
+]);
+
+const same = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+function page(res: ServerResponse, status: number, title: string, text: string): void {
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': "default-src 'none'",
+    'Referrer-Policy': 'no-referrer',
+  });
+  res.end(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head>` +
+      `<body><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>\n`,
+  );
+}
+
+function sessionOf(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === SESSION_COOKIE) return v.join('=');
+  }
+  return undefined;
+}
+
+/** Starts the entry on a free port of 127.0.0.1. */
+export async function startConsoleEntry(o: ConsoleEntryOptions): Promise<ConsoleEntry> {
+  /** Login codes: unused (true) or used (false). */
+  const codes = new Map<string, boolean>();
+  const sessions = new Set<string>();
+  const basic = `Basic ${Buffer.from(`${o.gate.user}:${o.gate.password}`).toString('base64')}`;
+
+  const login = (code: string, res: ServerResponse): void => {
+    const known = [...codes.keys()].find((c) => same(c, code));
+    if (known === undefined) {
+      page(
+        res,
+        404,
+        'Unknown login link',
+        'This is not a login link of this demo. Open the link `npm run demo` printed.',
+      );
+      return;
+    }
+    if (codes.get(known) === false) {
+      page(
+        res,
+        410,
+        'This login link was already used',
+        'Each login link opens the console once; the browser that used it holds the session. ' +
+          'Restart `npm run demo` for a new link.',
+      );
+      return;
+    }
+    codes.set(known, false);
+    const session = randomBytes(32).toString('base64url');
+    sessions.add(session);
+    res.writeHead(303, {
+      'Set-Cookie': `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict`,
+      // the fragment stays in the browser: the console reads the token from it and removes it
+      Location: `/console/#token=${o.token}`,
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+    });
+    res.end();
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = req.url ?? '/';
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k)) headers[k] = v;
+    headers.host = o.adminHost;
+    // the console's data carries its API token; every other path is behind the gate
+    if (path.startsWith('/console/api/')) {
+      if (req.headers.authorization) headers.authorization = req.headers.authorization;
+    } else {
+      headers.authorization = basic;
+    }
+    const up = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: o.caddy.httpsPort,
+        servername: o.adminHost,
+        ca: o.caddy.rootCa,
+        method: req.method,
+        path,
+        headers,
+        agent: false,
+      },
+      (answer) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(answer.headers))
+          if (v !== undefined && !HOP_RESPONSE.has(k)) out[k] = v;
+        res.writeHead(answer.statusCode ?? 502, out);
+        res.flushHeaders();
+        answer.pipe(res);
+      },
+    );
+    up.once('error', (err) => {
+      if (res.headersSent) return void res.destroy();
+      page(res, 502, 'The fleet is not reachable', `Caddy did not answer for ${o.adminHost}: ${err.message}`);
+    });
+    res.once('close', () => up.destroy());
+    req.pipe(up);
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const m = /^\/login\/([A-Za-z0-9_-]{1,100})$/.exec(path);
+    if (m && req.method === 'GET') return login(m[1]!, res);
+    const session = sessionOf(req);
+    if (!session || ![...sessions].some((s) => same(s, session))) {
+      page(res, 401, 'Not logged in', 'Open the console link `npm run demo` printed (each link works once).');
+      return;
+    }
+    if (path === '/') {
+      res.writeHead(302, { Location: '/console/' });
+      return void res.end();
+    }
+    forward(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    loginLink: () => {
+      const code = randomBytes(24).toString('base64url');
+      codes.set(code, true);
+      return `${url}/login/${code}`;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
