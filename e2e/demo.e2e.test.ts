@@ -1,5 +1,6 @@
 /**
- * `npm run demo -- --exit` as an operator runs it: three healthy projects, a
+ * `npm run demo -- --exit` as an operator runs it (and `npm run demo` until Ctrl-C, its console link
+ * opened in headless Chromium): three healthy projects, a
  * request through Caddy → Kong fake → wg → acme's stand-in, blog's key refused,
  * supafleet smoke passing on acme (supabase-js: auth, rest, storage, realtime, functions),
  * no secret in the output, and nothing left behind (namespaces, processes,
@@ -15,6 +16,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { caddySkipReason } from '../test/support/caddy.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { isAlive } from './lab/commands.ts';
+import { SESSION_COOKIE } from './demo/console-entry.ts';
+import { chromiumSkipReason, openBrowser } from './lab/browser.ts';
+import { fleetRows, waitForState } from './lab/console-page.ts';
 import { leftovers, namespaceLabSkipReason, type LabTrace } from './lab/index.ts';
 
 interface Report {
@@ -27,20 +31,37 @@ interface Report {
 const work = mkdtempSync(join(tmpdir(), 'supafleet-demo-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs the demo with --exit as a child process (bounded: 110 s). */
-function runDemo(
+/**
+ * Runs the demo as a child process (bounded: 150 s). With `whileUp`, it runs as a person runs it
+ * (no --exit): once it says Ctrl-C stops it, `whileUp` gets its output so far, then the demo gets
+ * SIGINT; a failure of `whileUp` is thrown after the demo has cleaned up.
+ */
+async function runDemo(
   mode: 'namespaces' | 'in-process',
+  whileUp?: (out: string) => Promise<void>,
 ): Promise<{ code: number | null; out: string; report: Report }> {
   const reportFile = join(work, `${mode}.json`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'e2e/demo.ts', '--exit'], {
+  let upError: unknown;
+  const run = await new Promise<{ code: number | null; out: string; report: Report }>((resolve, reject) => {
+    const args = ['--import', 'tsx', 'e2e/demo.ts', ...(whileUp ? [] : ['--exit'])];
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, SUPAFLEET_DEMO_MODE: mode, SUPAFLEET_DEMO_REPORT: reportFile },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGTERM'), 110_000);
+    let up = false;
+    const onOutput = (c: Buffer) => {
+      out += c.toString();
+      if (whileUp && !up && out.includes('Ctrl-C stops the demo')) {
+        up = true;
+        whileUp(out)
+          .catch((err: unknown) => (upError = err))
+          .finally(() => child.kill('SIGINT'));
+      }
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+    const timer = setTimeout(() => child.kill('SIGTERM'), 150_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -48,6 +69,40 @@ function runDemo(
       resolve({ code, out, report: JSON.parse(readFileSync(reportFile, 'utf8')) as Report });
     });
   });
+  if (upError) throw upError;
+  return run;
+}
+
+/**
+ * Opens the console link the demo printed in headless Chromium (the standard flags, nothing to
+ * trust a certificate or resolve a host): every example project shows with its health, the token
+ * leaves the address bar, the session cookie is HttpOnly and SameSite=Strict, and the link does
+ * not work a second time.
+ */
+async function openTheConsoleLink(out: string): Promise<void> {
+  const link = /^console: (http:\/\/127\.0\.0\.1:\d+\/login\/[A-Za-z0-9_-]+)$/m.exec(out)?.[1];
+  expect(link, out).toBeDefined();
+  const browser = await openBrowser();
+  try {
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await page.goto(link!, { timeout: 20_000 });
+    for (const p of ['acme', 'blog', 'shop']) await waitForState(page, p, 'healthy', 20_000);
+    const rows = await fleetRows(page);
+    expect(rows.map((r) => r.project)).toEqual(['acme', 'blog', 'shop']);
+    expect(rows.find((r) => r.project === 'blog')!.text).toContain('journal.example.com');
+    expect(page.url()).not.toContain('token');
+    const cookies = await browser.context.cookies();
+    expect(cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite }))).toEqual([
+      { name: SESSION_COOKIE, httpOnly: true, sameSite: 'Strict' },
+    ]);
+
+    const again = await browser.context.newPage();
+    const second = await again.goto(link!, { timeout: 20_000 });
+    expect(second?.status()).toBe(410);
+    expect(await again.textContent('h1')).toBe('This login link was already used');
+  } finally {
+    await browser.close();
+  }
 }
 
 function expectTheStory(run: { code: number | null; out: string; report: Report }): void {
@@ -97,6 +152,8 @@ const nsSkip =
 if (nsSkip) console.log(`skipping the namespace demo test: ${nsSkip}`);
 const ipSkip = process.env.CI === 'true' ? undefined : (postgresSkipReason() ?? caddySkipReason());
 if (ipSkip) console.log(`skipping the in-process demo test: ${ipSkip}`);
+const browserSkip = nsSkip ?? chromiumSkipReason('the demo console link test');
+if (browserSkip && !nsSkip) console.log(`skipping the demo console link test: ${browserSkip}`);
 
 describe('npm run demo -- --exit', () => {
   it.skipIf(nsSkip !== undefined)(
@@ -119,5 +176,16 @@ describe('npm run demo -- --exit', () => {
       expectTheStory(run);
     },
     120_000,
+  );
+
+  it.skipIf(browserSkip !== undefined)(
+    'when it runs until Ctrl-C, then it prints a console link that opens once in headless Chromium and shows every example project healthy',
+    async () => {
+      const run = await runDemo('namespaces', openTheConsoleLink);
+      expectTheStory(run);
+      // the console's token travels only in the redirect's fragment: not printed
+      expect(run.out).toMatch(/^console: http:\/\/127\.0\.0\.1:\d+\/login\//m);
+    },
+    170_000,
   );
 });

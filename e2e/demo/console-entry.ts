@@ -10,9 +10,9 @@
  *   a page that says so.
  * - Every other request needs the session and is forwarded over HTTPS to the real Caddy, to the
  *   console's host in the admin zone, verified against Caddy's internal CA. Like a person at the
- *   gate, the entry answers the basic gate (Authelia is off in the demo) for the page; the
- *   console's data (`/console/api/…`) carries the browser's own `Authorization: Bearer`, which
- *   Caddy passes to the master as on a real master.
+ *   gate, the entry answers the basic gate (Authelia is off in the demo) as a browser does: on
+ *   every request without an `Authorization` of its own. The console's API calls carry their
+ *   `Authorization: Bearer`, which Caddy passes to the master (`/console/api/…`) as on a master.
  *
  * Demo-only: the master has no such entry.
  */
@@ -112,7 +112,7 @@ export async function startConsoleEntry(o: ConsoleEntryOptions): Promise<Console
         res,
         404,
         'Unknown login link',
-        'This is not a login link of this demo. Open the link `npm run demo` printed.',
+        'This is not a login link of this demo. Open the link npm run demo printed.',
       );
       return;
     }
@@ -122,7 +122,7 @@ export async function startConsoleEntry(o: ConsoleEntryOptions): Promise<Console
         410,
         'This login link was already used',
         'Each login link opens the console once; the browser that used it holds the session. ' +
-          'Restart `npm run demo` for a new link.',
+          'Run npm run demo again for a new link.',
       );
       return;
     }
@@ -144,12 +144,9 @@ export async function startConsoleEntry(o: ConsoleEntryOptions): Promise<Console
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k)) headers[k] = v;
     headers.host = o.adminHost;
-    // the console's data carries its API token; every other path is behind the gate
-    if (path.startsWith('/console/api/')) {
-      if (req.headers.authorization) headers.authorization = req.headers.authorization;
-    } else {
-      headers.authorization = basic;
-    }
+    // as a browser that passed the basic gate: its credentials go with every request that does
+    // not carry an Authorization of its own (the console's API calls carry their token)
+    headers.authorization = req.headers.authorization ?? basic;
     const up = httpsRequest(
       {
         host: '127.0.0.1',
@@ -184,7 +181,7 @@ export async function startConsoleEntry(o: ConsoleEntryOptions): Promise<Console
     if (m && req.method === 'GET') return login(m[1]!, res);
     const session = sessionOf(req);
     if (!session || ![...sessions].some((s) => same(s, session))) {
-      page(res, 401, 'Not logged in', 'Open the console link `npm run demo` printed (each link works once).');
+      page(res, 401, 'Not logged in', 'Open the console link npm run demo printed (each link works once).');
       return;
     }
     if (path === '/') {

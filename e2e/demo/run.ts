@@ -282,7 +282,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
 }
 
 /** The key line of an EXAMPLE-ONLY seal key file: its last line that is not a `#` comment. */
-function exampleSealKey(text: string, file: string): string {
+export function exampleSealKey(text: string, file: string): string {
   const key = text
     .split('\n')
     .map((l) => l.trim())

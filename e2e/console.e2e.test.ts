@@ -1,0 +1,139 @@
+/**
+ * The fleet console in a real browser against the namespace lab, reached as the demo reaches it:
+ * examples/fleet applied to the lab (real master, real WireGuard, real agents), the real Caddy
+ * running the master's own Caddyfile with its basic gate (e2e/demo/edge.ts), and the demo's
+ * loopback entry with a one-time login link (e2e/demo/console-entry.ts), opened in Debian's
+ * headless Chromium with the standard flags. One lab and one browser serve every case; every wait
+ * is bounded. Needs root, the WireGuard tools, PostgreSQL, Caddy and Chromium (skips with the
+ * reason otherwise; fails instead when CI=true).
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Logger } from '../core/apply/ports.ts';
+import { caddySkipReason, httpsOnLoopback } from '../test/support/caddy.ts';
+import { postgresSkipReason } from '../test/support/postgres.ts';
+import { applyFleet, labTarget, loadFleet } from './demo/apply.ts';
+import { startConsoleEntry, type ConsoleEntry } from './demo/console-entry.ts';
+import { startDemoEdge, type DemoEdge } from './demo/edge.ts';
+import { exampleSealKey } from './demo/run.ts';
+import { chromiumSkipReason, openBrowser, type LabBrowser } from './lab/browser.ts';
+import { documentMarked, fleetRows, markDocument, waitForState } from './lab/console-page.ts';
+import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
+
+const skip =
+  process.env.CI === 'true'
+    ? undefined
+    : (namespaceLabSkipReason() ??
+      postgresSkipReason() ??
+      caddySkipReason() ??
+      chromiumSkipReason('the console lab browser tests'));
+if (skip) console.log(`skipping the console lab browser tests: ${skip}`);
+
+const EXAMPLES = resolve('examples/fleet');
+const PROJECTS = ['acme', 'blog', 'shop'];
+
+describe.skipIf(skip !== undefined)('the fleet console in Chromium, on the namespace lab', () => {
+  let lab: FleetLab | undefined;
+  let edge: DemoEdge | undefined;
+  let entry: ConsoleEntry | undefined;
+  let browser: LabBrowser | undefined;
+  let page: Page;
+  const lines: string[] = [];
+  const log: Logger = {
+    info: (l) => lines.push(l),
+    warn: (l) => lines.push(`warning: ${l}`),
+    error: (l) => lines.push(`error: ${l}`),
+    mask: () => undefined,
+  };
+
+  beforeAll(async () => {
+    const loaded = await loadFleet(EXAMPLES);
+    const keyFile = join(EXAMPLES, 'EXAMPLE-ONLY.seal-private-key');
+    lab = await startFleetLab({
+      log: (l) => lines.push(`lab: ${l}`),
+      fleet: { spec: loaded.fleet, sealPrivateKey: exampleSealKey(readFileSync(keyFile, 'utf8'), keyFile) },
+    });
+    edge = await startDemoEdge({
+      fleet: loaded.fleet,
+      kongProxy: new URL(lab.kongProxyUrl).host,
+      masterApi: new URL(lab.masterUrl).host,
+    });
+    const { results } = await applyFleet(loaded, labTarget(lab), log);
+    expect(
+      results.filter((r) => r.outcome === 'failed'),
+      lines.join('\n'),
+    ).toEqual([]);
+    entry = await startConsoleEntry({
+      caddy: { httpsPort: edge.caddy.httpsPort, rootCa: edge.caddy.rootCa },
+      adminHost: edge.adminHost,
+      gate: edge.gate,
+      token: lab.consoleToken,
+    });
+    browser = await openBrowser();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await page.goto(entry.loginLink(), { timeout: 20_000 });
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await entry?.stop();
+    await edge?.caddy.stop();
+    const trace = lab?.trace();
+    await lab?.stop();
+    if (trace) expect(leftovers(trace)).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
+  }, 60_000);
+
+  it('when the login link is opened, then the Fleet page lists every project of the lab, healthy, with its URL and a connected WireGuard peer', async () => {
+    for (const p of PROJECTS) await waitForState(page, p, 'healthy', 30_000);
+    const rows = await fleetRows(page);
+    expect(rows.map((r) => r.project)).toEqual(PROJECTS);
+    for (const [project, host] of [
+      ['acme', 'acme.example.com'],
+      ['blog', 'journal.example.com'],
+      ['shop', 'shop.example.com'],
+    ] as const) {
+      const row = rows.find((r) => r.project === project)!;
+      expect(row.text).toContain(host);
+      // the master's real WireGuard interface has a fresh handshake with the worker's wireguard-go
+      expect(row.text).toContain('connected');
+    }
+    expect(page.url()).not.toContain('token');
+  });
+
+  it("when a service of blog stops behind its agent's back, then blog turns degraded on the open page without a reload, naming the service", async () => {
+    await waitForState(page, 'blog', 'healthy', 30_000);
+    await markDocument(page);
+    await lab!.stopService!('blog', 'rest');
+    // the agent reports at its next heartbeat (5 s in the lab); the master's feed reads every 2 s
+    await waitForState(page, 'blog', 'degraded', 30_000);
+    const blog = (await fleetRows(page)).find((r) => r.project === 'blog')!;
+    expect(blog.text).toContain('rest');
+    expect(await documentMarked(page)).toBe(true);
+    for (const p of ['acme', 'shop'])
+      expect((await fleetRows(page)).find((r) => r.project === p)!.state).toBe('healthy');
+  });
+
+  it("when the admin host is asked directly, then Caddy's gate refuses the page without the gate's password and passes the console's data to the master, which wants a token", async () => {
+    const ask = (path: string, authorization?: string) =>
+      httpsOnLoopback({
+        host: edge!.adminHost,
+        port: edge!.caddy.httpsPort,
+        path,
+        ca: edge!.caddy.rootCa,
+        ...(authorization ? { headers: { authorization } } : {}),
+      });
+    const basic = (password: string) =>
+      `Basic ${Buffer.from(`${edge!.gate.user}:${password}`).toString('base64')}`;
+    expect((await ask('/console/')).status).toBe(401);
+    expect((await ask('/console/', basic('not-the-password'))).status).toBe(401);
+    expect((await ask('/console/', basic(edge!.gate.password))).status).toBe(200);
+    expect((await ask('/console/api/fleet')).status).toBe(401);
+    const fleet = await ask('/console/api/fleet', `Bearer ${lab!.consoleToken}`);
+    expect(fleet.status).toBe(200);
+    expect((JSON.parse(fleet.text) as { projects: { name: string }[] }).projects.map((p) => p.name)).toEqual(
+      PROJECTS,
+    );
+  });
+});
