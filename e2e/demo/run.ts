@@ -22,6 +22,7 @@ import { httpsOnLoopback, type StartedCaddy } from '../../test/support/caddy.ts'
 import { startLab, type FleetLab, type LabTrace } from '../lab/index.ts';
 import { describeSwept, RunRecorder, sweepLeftovers } from '../lab/runs.ts';
 import { applyFleet, labTarget, loadFleet } from './apply.ts';
+import { healthyOrWait } from './settle.ts';
 import { startConsoleEntry, type ConsoleEntry } from './console-entry.ts';
 import { startDemoEdge, type DemoEdge } from './edge.ts';
 import { demoSmoke } from './smoke.ts';
@@ -163,7 +164,11 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       report.secrets.push(c.anon_key, c.service_role_key, c.jwt_secret, c.postgres_password);
       creds.set(p.name, c.anon_key);
     }
-    const views = await master.listProjects();
+    const views = await healthyOrWait(
+      master,
+      loaded.projects.map((p) => p.name),
+      say,
+    );
     const rows: StatusRow[] = loaded.projects.map((p) => {
       const v = views.find((x) => x.name === p.name);
       return {
