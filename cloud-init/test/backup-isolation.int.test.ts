@@ -52,16 +52,11 @@ function keygen(name: string): string {
  * and known-hosts file in place of the worker's, and `login` as {target}.
  */
 function sftpCommand(key: string, login: string): string {
-  const rendered = (JSON.parse(bundleBackupJson()) as { sftp_command: string }).sftp_command;
+  const rendered = (JSON.parse(renderedBackupJson()) as { sftp_command: string }).sftp_command;
   return rendered
     .replace('-i /etc/supafleet/backup.key', `-i ${key}`)
     .replace(/UserKnownHostsFile=\S+/, `UserKnownHostsFile=${join(dir, 'known_hosts')}`)
     .replace('{target}', login);
-}
-
-let backupJsonText = '';
-function bundleBackupJson(): string {
-  return backupJsonText;
 }
 
 /** restic as `login` with `key`, on `repository` (a path on that account's SFTP view). */
@@ -126,7 +121,6 @@ describe.skipIf(skip !== undefined)('backups on a Storage Box with a sub-account
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sf-backup-isolation-'));
     chmodSync(dir, 0o755);
-    backupJsonText = renderWorkerBundleBackupJson();
     const mainKey = keygen('main');
     const acmeKey = keygen('acme');
     const shopKey = keygen('shop');
@@ -225,7 +219,7 @@ describe.skipIf(skip !== undefined)('backups on a Storage Box with a sub-account
 });
 
 /** backup/backup.json of a worker whose fleet gives each project a sub-account. */
-function renderWorkerBundleBackupJson(): string {
+function renderedBackupJson(): string {
   const fleet = resolveFleet({
     ...fleetSpec,
     storage_box: { host: 'u1.your-storagebox.de', user: MAIN, id: 4711 },
