@@ -185,7 +185,7 @@ describe('master stack', () => {
     expect(composeOf(wildcard).services.caddy!.image).toMatch(/caddy-dns/);
   });
 
-  it('when wg0.conf is rendered, then it has the hub address and port, loads its key and saved peers from files, drops what arrives for any address but its own, and drops worker-to-worker traffic', () => {
+  it("when wg0.conf is rendered, then it has the hub address and port, loads its key and saved peers from files, drops what arrives for any address but its own, drops worker-to-worker traffic, and keeps Kong Admin to the master API's uid", () => {
     expect(renderMasterWgConf(fleet)).toBe(
       [
         '[Interface]',
@@ -197,6 +197,8 @@ describe('master stack', () => {
         'PostDown = iptables -w -t raw -D PREROUTING -i %i ! -d 10.100.0.1/32 -j DROP',
         'PostUp = iptables -I FORWARD -i %i -o %i -j DROP',
         'PostDown = iptables -D FORWARD -i %i -o %i -j DROP',
+        'PostUp = iptables -w -I OUTPUT -d 172.31.255.2/32 -p tcp --dport 8001 -m owner ! --uid-owner 1000 -j REJECT --reject-with tcp-reset',
+        'PostDown = iptables -w -D OUTPUT -d 172.31.255.2/32 -p tcp --dport 8001 -m owner ! --uid-owner 1000 -j REJECT --reject-with tcp-reset',
         '',
       ].join('\n'),
     );

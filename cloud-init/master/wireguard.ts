@@ -10,9 +10,21 @@
  * Docker's subnets over wg therefore still cannot reach a container published on
  * 127.0.0.1 (Docker before 28 accepts such direct-routed packets). The FORWARD
  * rule is the second line for worker-to-worker traffic.
+ *
+ * The file also carries the master's one host rule beyond wg0 (wg-quick applies it at
+ * every boot, before Docker starts): Kong's Admin API, which has no authentication of
+ * its own, answers on its own network only the master API's user. Every other process
+ * on the host network (Caddy, which faces the internet, root, any other user) gets a reset.
  */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
+import { KONG_ADMIN_NETWORK } from './compose.ts';
+import { MASTER_API_UID } from './keys.ts';
 import { masterLayout, WG_PORT } from './layout.ts';
+
+/** The OUTPUT rule (without -I/-D) that keeps Kong Admin to the master API's uid. */
+export const KONG_ADMIN_OWNER_RULE =
+  `OUTPUT -d ${KONG_ADMIN_NETWORK.kong}/32 -p tcp --dport 8001 -m owner ! --uid-owner ${MASTER_API_UID} ` +
+  '-j REJECT --reject-with tcp-reset';
 
 export function renderMasterWgConf(fleet: ResolvedFleet): string {
   const { wgAddress, prefix } = masterLayout(fleet);
@@ -29,6 +41,9 @@ export function renderMasterWgConf(fleet: ResolvedFleet): string {
     // Workers reach the master, never each other: no forwarding from wg0 back into wg0.
     'PostUp = iptables -I FORWARD -i %i -o %i -j DROP',
     'PostDown = iptables -D FORWARD -i %i -o %i -j DROP',
+    // Kong Admin: the master API's user only (see the file comment).
+    `PostUp = iptables -w -I ${KONG_ADMIN_OWNER_RULE}`,
+    `PostDown = iptables -w -D ${KONG_ADMIN_OWNER_RULE}`,
     '',
   ].join('\n');
 }

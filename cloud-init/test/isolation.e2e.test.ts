@@ -42,6 +42,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { placeholderMasterSecrets } from '../master/secrets.ts';
 import { masterComposeDocument } from '../master/compose.ts';
+import { MASTER_API_UID } from '../master/keys.ts';
 import { renderMasterStack } from '../master/stack.ts';
 import { placeholderEnrollment, placeholderOpened, placeholderSecrets } from '../placeholders.ts';
 import { workerComposeDocument } from '../worker/compose.ts';
@@ -62,6 +63,7 @@ const missing = missingTools([
   'docker',
   'busybox',
   'curl',
+  'setpriv',
 ]);
 
 const tag = `${process.pid % 10000}`;
@@ -105,8 +107,12 @@ const dockerEnv = () => ({
 const dk = (args: string[], timeout = 60_000) => must('docker', args, { env: dockerEnv(), timeout });
 
 /** An HTTP GET from inside a namespace (curl): the body, or undefined when nothing answers. */
-function fetchFrom(ns: string, url: string): string | undefined {
-  const r = sh('ip', inNs(ns, 'curl', ['-sf', '--max-time', '3', url]), { timeout: 10_000 });
+function fetchFrom(ns: string, url: string, uid?: number): string | undefined {
+  const curl = ['curl', '-sf', '--max-time', '3', url];
+  const as = uid === undefined ? curl : [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', ...curl];
+  const r = sh('ip', uid === undefined ? inNs(ns, 'curl', curl.slice(1)) : inNs(ns, 'setpriv', as), {
+    timeout: 10_000,
+  });
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -811,9 +817,11 @@ describe.skipIf(missing.length > 0)(
       );
       expect(reached).toEqual([...logs, ...kongProxy.map((o) => `${o} -> kong (kong)`)].sort());
 
-      // The master API on the host network reaches the Admin API; a rooted worker routing
-      // Docker's subnets over wg (as in the attack above) does not.
-      expect(fetchFrom(NS.master, `${adminUrl}/`)).toBe('KONG ADMIN API');
+      // The master API (its user, on the host network) reaches the Admin API; another process
+      // on the host network (root here) does not (wg0.conf's OUTPUT rule), nor does a
+      // rooted worker routing Docker's subnets over wg (as in the attack above).
+      expect(fetchFrom(NS.master, `${adminUrl}/`, MASTER_API_UID)).toBe('KONG ADMIN API');
+      expect(fetchFrom(NS.master, `${adminUrl}/`)).toBeUndefined();
       widenWorkerTunnel();
       expect(fetchFrom(NS.worker, `${adminUrl}/`)).toBeUndefined();
     }, 120_000);
