@@ -304,7 +304,9 @@ export function showProject(name: string | undefined): void {
   if (name !== shown) {
     shown = name;
     data = undefined;
+    // a backup started before the page was left keeps running; this page no longer waits for it
     watchingBackup = false;
+    $('backup-now').removeAttribute('aria-busy');
     hideSecrets();
     status('');
     $('project-name').textContent = name;

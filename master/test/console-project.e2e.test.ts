@@ -325,6 +325,22 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
     await page.close();
   });
 
+  it('when the page is left while a backup runs and opened again, then "Back up now" can be pressed again', async () => {
+    const page = await open(admin);
+    await page.locator('#backup-now').click();
+    await expect
+      .poll(() => page.locator('#project-status').textContent(), { timeout: 10_000 })
+      .toMatch(/^Backup of acme running/);
+    expect(await page.locator('#backup-now').getAttribute('aria-busy')).toBe('true');
+    await page.locator('#project-page a[href="#/"]').click();
+    await page.locator('#fleet').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.locator('tr[data-project="acme"] a.project-link').click();
+    await page.locator('#services tr[data-service="rest"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#backup-now').getAttribute('aria-busy')).toBeNull();
+    expect(await page.locator('#project-status').textContent()).toBe('');
+    await page.close();
+  });
+
   it('when the page names a project that is not registered, then it says so', async () => {
     const page = await context.newPage();
     await page.goto(`${base}/console/#/project/nope&token=${encodeURIComponent(read)}`);
