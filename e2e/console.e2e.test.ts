@@ -3,7 +3,8 @@
  * examples/fleet applied to the lab (real master, real WireGuard, real agents), the real Caddy
  * running the master's own Caddyfile with its basic gate (e2e/demo/edge.ts), and the demo's
  * loopback entry with a one-time login link (e2e/demo/console-entry.ts), opened in Debian's
- * headless Chromium with the standard flags. One lab and one browser serve every case; every wait
+ * headless Chromium with the standard flags. The Fleet page, a live health change, the Project
+ * page's Restart and Back up now reaching the real agents, and the gate itself. One lab and one browser serve every case; every wait
  * is bounded. Needs root, the WireGuard tools, PostgreSQL, Caddy and Chromium (skips with the
  * reason otherwise; fails instead when CI=true).
  */
@@ -19,6 +20,7 @@ import { startConsoleEntry, type ConsoleEntry } from './demo/console-entry.ts';
 import { startDemoEdge, type DemoEdge } from './demo/edge.ts';
 import { exampleSealKey } from './demo/run.ts';
 import { chromiumSkipReason, openBrowser, type LabBrowser } from './lab/browser.ts';
+import { standinPid } from './lab/commands.ts';
 import { documentMarked, fleetRows, markDocument, waitForState } from './lab/console-page.ts';
 import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
 
@@ -32,6 +34,14 @@ const skip =
 if (skip) console.log(`skipping the console lab browser tests: ${skip}`);
 
 const EXAMPLES = resolve('examples/fleet');
+
+/** The PIDs of the stand-in running `service` on `project`'s worker (namespace lab). */
+function standinPids(project: string, service: string, lab: FleetLab): number[] {
+  const w = lab.workers().find((x) => x.name === project);
+  if (!w) throw new Error(`no worker for ${project}`);
+  const pid = standinPid(w.namespace, service);
+  return pid === undefined ? [] : [pid];
+}
 const PROJECTS = ['acme', 'blog', 'shop'];
 
 describe.skipIf(skip !== undefined)('the fleet console in Chromium, on the namespace lab', () => {
@@ -113,6 +123,43 @@ describe.skipIf(skip !== undefined)('the fleet console in Chromium, on the names
     expect(await documentMarked(page)).toBe(true);
     for (const p of ['acme', 'shop'])
       expect((await fleetRows(page)).find((r) => r.project === p)!.state).toBe('healthy');
+  });
+
+  it("when Restart is confirmed for blog's stopped rest on its Project page, then the agent starts it again and blog turns healthy on the page", async () => {
+    await waitForState(page, 'blog', 'degraded', 30_000);
+    const before = standinPids('blog', 'rest', lab!);
+    await page.locator('tr[data-project="blog"] a.project-link').click();
+    const rest = page.locator('#services tr[data-service="rest"]');
+    await rest.waitFor({ timeout: 15_000 });
+    await rest.locator('button').click();
+    await page.locator('#restart-dialog').waitFor({ state: 'visible', timeout: 5_000 });
+    await page.locator('#restart-confirm').click();
+    // the master signs the command, the agent restarts the service over wg and answers
+    await expect
+      .poll(() => page.locator('#project-status').textContent(), { timeout: 30_000 })
+      .toMatch(/^rest restarted/);
+    const after = standinPids('blog', 'rest', lab!);
+    expect(after.length).toBe(1);
+    expect(before).not.toContain(after[0]);
+    await page
+      .locator('#services tr[data-service="rest"][data-state="healthy"]')
+      .waitFor({ timeout: 30_000 });
+    expect(await documentMarked(page)).toBe(true);
+    await page.goto(`${entry!.url}/console/#/`, { timeout: 20_000 });
+    await waitForState(page, 'blog', 'healthy', 30_000);
+  });
+
+  it("when Back up now is pressed on acme's Project page, then acme's agent runs its backup and the page shows the snapshot it reports", async () => {
+    await page.goto(`${entry!.url}/console/#/project/acme`, { timeout: 20_000 });
+    await page.locator('#services tr[data-service="rest"]').waitFor({ timeout: 15_000 });
+    await page.locator('#backup-now').click();
+    // the lab's backup.sh stand-in records a snapshot named lab-<epoch seconds>
+    await expect
+      .poll(() => page.locator('#project-status').textContent(), { timeout: 60_000 })
+      .toMatch(/^Backup finished: snapshot lab-\d+\.$/);
+    const row = page.locator('#backups tbody tr').first();
+    expect(await row.getAttribute('data-state')).toBe('succeeded');
+    expect(await row.innerText()).toMatch(/lab-\d+/);
   });
 
   it("when the admin host is asked directly, then Caddy's gate refuses the page without the gate's password and passes the console's data to the master, which wants a token", async () => {
