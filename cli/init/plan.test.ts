@@ -5,6 +5,7 @@ import { changes, planInit, renderPlan, type InitCurrent, type InitDesired } fro
 const desired: InitDesired = {
   fleetFile: 'name: prod\n',
   newSealKey: false,
+  newBackupKey: false,
   repoSecrets: ['HCLOUD_TOKEN_READONLY'],
   envSecrets: ['HCLOUD_TOKEN'],
   reviewers: [{ type: 'User', id: 501 }],
@@ -31,11 +32,12 @@ const action = (steps: ReturnType<typeof planInit>, id: string) => steps.find((s
 describe('planInit', () => {
   it('when nothing exists yet, then every step is a create', () => {
     const steps = planInit(
-      { ...desired, newSealKey: true },
+      { ...desired, newSealKey: true, newBackupKey: true },
       { repoSecrets: [], envSecrets: [], variables: {} },
     );
     expect(steps.map((s) => [s.id, s.action])).toEqual([
       ['seal-key', 'create'],
+      ['backup-key', 'create'],
       ['fleet-file', 'create'],
       ['fleet-file-main', 'create'],
       ['secret:HCLOUD_TOKEN_READONLY', 'create'],

@@ -33,6 +33,8 @@ export interface InitDesired {
   readonly fleetFile: string;
   /** True when this run makes the seal keypair (fleet.yaml has no public key yet). */
   readonly newSealKey: boolean;
+  /** True when this run makes the Storage Box main account's SSH key (none in the key directory). */
+  readonly newBackupKey: boolean;
   readonly repoSecrets: readonly string[];
   readonly envSecrets: readonly string[];
   /** Undefined: keep the environment's reviewers as they are. */
@@ -44,7 +46,7 @@ export type StepAction = 'create' | 'update' | 'keep';
 
 /** One thing init manages and what it will do to it. */
 export interface InitStep {
-  /** Stable id: `seal-key`, `fleet-file`, `fleet-file-main`, `secret:<name>`, `environment`, `branch-policy`, `env-secret:<name>`, `variable:<name>`, `master`. */
+  /** Stable id: `seal-key`, `backup-key`, `fleet-file`, `fleet-file-main`, `secret:<name>`, `environment`, `branch-policy`, `env-secret:<name>`, `variable:<name>`, `master`. */
   readonly id: string;
   readonly action: StepAction;
   /** What it is, in words. */
@@ -65,6 +67,12 @@ export function planInit(desired: InitDesired, current: InitCurrent): InitStep[]
     desired.newSealKey
       ? 'fleet.yaml has no seal.public_key'
       : 'fleet.yaml names its public key; never replaced',
+  );
+  step(
+    'backup-key',
+    desired.newBackupKey ? 'create' : 'keep',
+    "the Storage Box main account's SSH key",
+    desired.newBackupKey ? 'made on this machine; the master alone holds it' : 'kept as it is',
   );
   step(
     'fleet-file',

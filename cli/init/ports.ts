@@ -20,6 +20,8 @@ export interface InitDeps {
   /** The scope of HCLOUD_TOKEN (`readWrite`) or HCLOUD_TOKEN_READONLY (`readOnly`). */
   probeScope(which: 'readWrite' | 'readOnly'): Promise<TokenScope>;
   generateSealKeypair(): Promise<{ publicKey: string; privateKey: Secret }>;
+  /** Makes an ed25519 SSH keypair without a passphrase at `path` and `path`.pub. */
+  makeSshKey(path: string, comment: string): Promise<void>;
   /** Local files: undefined when missing. */
   readFile(path: string): string | undefined;
   writeFile(path: string, text: string, mode?: number): void;

@@ -1,5 +1,5 @@
 /** The real collaborators of `supafleet init`: GitHub, Hetzner, DNS, the master's health, SSH, files. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve4 } from 'node:dns/promises';
 import { dirname } from 'node:path';
@@ -49,6 +49,17 @@ export function realInitDeps(s: InitSettings, ui: Pick<InitDeps, 'say' | 'progre
       return probeTokenScope(client);
     },
     generateSealKeypair,
+    async makeSshKey(path, comment) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      const result = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+      });
+      if (result.status !== 0)
+        throw new Error(
+          `ssh-keygen could not make ${path}: ${result.error?.message ?? result.stderr.trim()}`,
+        );
+    },
     readFile(path) {
       try {
         return readFileSync(path, 'utf8');

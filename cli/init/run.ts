@@ -30,6 +30,7 @@ import type { InitSettings } from './settings.ts';
 
 export const FLEET_FILE = 'fleet.yaml';
 export const SEAL_KEY_FILE = 'fleet-seal.key';
+export const BACKUP_KEY_FILE = 'backup.key';
 
 /** A DNS record the operator creates. */
 export interface DnsRecord {
@@ -65,6 +66,12 @@ export interface InitReport {
 export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitReport> {
   const fleetPath = join(s.root, FLEET_FILE);
   const keyPath = join(s.keyDir, SEAL_KEY_FILE);
+  const backupPath = s.backupKeyFile ?? join(s.keyDir, BACKUP_KEY_FILE);
+  if (s.backupKeyFile !== undefined && deps.readFile(s.backupKeyFile) === undefined)
+    throw new Error(
+      `--backup-key ${s.backupKeyFile} cannot be read; expected the Storage Box main account's private SSH key`,
+    );
+  const newBackupKey = deps.readFile(backupPath) === undefined;
   const problems: string[] = [];
   const next: string[] = [];
 
@@ -123,6 +130,7 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     {
       fleetFile: desiredFleet,
       newSealKey,
+      newBackupKey,
       repoSecrets: ['HCLOUD_TOKEN_READONLY'],
       envSecrets: ['HCLOUD_TOKEN'],
       ...(reviewers ? { reviewers } : {}),
@@ -189,6 +197,13 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     done(
       'seal-key',
       `seal keypair made; the private key is in ${keyPath} (mode 0600): keep a copy in your password manager`,
+    );
+  }
+  if (want('backup-key')) {
+    await deps.makeSshKey(backupPath, `supafleet-${s.fleet.name}-master`);
+    done('backup-key', `Storage Box key made: ${backupPath} (and .pub)`);
+    next.push(
+      `cat ${backupPath}.pub | ssh -p23 ${s.fleet.storageBox.user}@${s.fleet.storageBox.host} install-ssh-key`,
     );
   }
   if (want('fleet-file')) {
@@ -325,7 +340,7 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
   if (!healthy) {
     const key = keypair?.privateKey ?? savedKey(deps, keyPath);
     const files: MasterKeyFile[] = key ? [{ name: 'fleet-seal.key', content: key }] : [];
-    const backup = s.backupKeyFile !== undefined ? deps.readFile(s.backupKeyFile) : undefined;
+    const backup = deps.readFile(backupPath);
     if (backup !== undefined) files.push({ name: 'backup.key', content: new Secret(backup.trim()) });
     const target = { host: master.ipv4, user: s.fleet.sshUser };
     if (files.length > 0 && deps.installKeys) {
@@ -336,15 +351,11 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     }
     for (const name of ['fleet-seal.key', 'backup.key'] as const)
       if (!files.some((f) => f.name === name))
-        next.push(keyCommand(target, name, name === 'fleet-seal.key' ? keyPath : 'backup.key'));
+        next.push(keyCommand(target, name, name === 'fleet-seal.key' ? keyPath : backupPath));
     healthy =
       (await waitFor(deps, deadline, `${s.masterUrl}/healthz to answer`, async () =>
         (await deps.masterHealthy(s.masterUrl)) ? true : undefined,
       )) === true;
-  } else if (!s.backupKeyFile) {
-    next.push(
-      `# if not done yet: ${keyCommand({ host: master.ipv4, user: s.fleet.sshUser }, 'backup.key', 'backup.key')}`,
-    );
   }
   if (!healthy) problems.push(`${s.masterUrl}/healthz did not answer within ${s.waitMinutes} minute(s)`);
   else deps.say(`${s.masterUrl}/healthz answers: the master is up`);
