@@ -3,7 +3,10 @@
  * error code of a failed connection, or the headers of the answer. Kong marks
  * what it proxied with `Via: 1.1 kong/<version>` and X-Kong-Upstream-Latency, and
  * what it answered itself with `Server: kong/<version>` (Kong 3.9.1
- * kong/constants.lua HEADERS, kong/runloop/handler.lua header_filter).
+ * kong/constants.lua HEADERS, kong/runloop/handler.lua header_filter); every
+ * answer of its carries X-Kong-Request-Id (kong_defaults.lua:71). The master's
+ * Caddy deletes `Server` on project hosts (`header -Server`, cloud-init/master/
+ * caddyfile.ts), so Kong's own answer is known there by X-Kong-Request-Id alone.
  */
 import type { SmokeLayer } from './types.ts';
 
@@ -13,6 +16,8 @@ export interface SeenResponse {
   readonly server?: string;
   readonly via?: string;
   readonly upstreamLatency?: string;
+  /** X-Kong-Request-Id: Kong saw the request (its own answer when nothing says it proxied it). */
+  readonly kongRequestId?: string;
 }
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL']);
@@ -36,7 +41,7 @@ export function layerOfError(err: unknown): SmokeLayer {
 /** The layer of an answer that was not the one expected. */
 export function layerOfResponse(r: SeenResponse): SmokeLayer {
   const proxied = (r.via ?? '').toLowerCase().includes('kong/') || r.upstreamLatency !== undefined;
-  const fromKong = (r.server ?? '').toLowerCase().includes('kong/');
+  const fromKong = (r.server ?? '').toLowerCase().includes('kong/') || r.kongRequestId !== undefined;
   if (proxied) return 'worker-service';
   if (fromKong)
     return r.status === 502 || r.status === 503 || r.status === 504 ? 'worker-service' : 'kong-route';

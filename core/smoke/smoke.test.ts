@@ -23,6 +23,26 @@ describe('naming the layer of a failure', () => {
       want: 'worker-service',
     },
     { name: "the edge answered without Kong's mark", seen: { status: 502, server: 'Caddy' }, want: 'tls' },
+    {
+      name: "Kong matched no route behind the master's Caddy, which deletes Server (X-Kong-Request-Id only)",
+      seen: { status: 404, kongRequestId: '8d2c6a1f' },
+      want: 'kong-route',
+    },
+    {
+      name: "Kong refused the key behind the master's Caddy (X-Kong-Request-Id only)",
+      seen: { status: 401, kongRequestId: '8d2c6a1f' },
+      want: 'kong-route',
+    },
+    {
+      name: "Kong could not reach the worker behind the master's Caddy (X-Kong-Request-Id only)",
+      seen: { status: 502, kongRequestId: '8d2c6a1f' },
+      want: 'worker-service',
+    },
+    {
+      name: "a worker service answered an error behind the master's Caddy (Via and X-Kong-Request-Id)",
+      seen: { status: 406, via: '1.1 kong/3.9.1', kongRequestId: '8d2c6a1f' },
+      want: 'worker-service',
+    },
   ];
   for (const c of cases) {
     it(`when ${c.name}, then the layer is ${c.want}`, () => {

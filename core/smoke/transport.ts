@@ -61,6 +61,7 @@ export function createTransport(o: {
           ...(h.get('server') ? { server: h.get('server')! } : {}),
           ...(h.get('via') ? { via: h.get('via')! } : {}),
           ...(h.get('x-kong-upstream-latency') ? { upstreamLatency: h.get('x-kong-upstream-latency')! } : {}),
+          ...(h.get('x-kong-request-id') ? { kongRequestId: h.get('x-kong-request-id')! } : {}),
         },
       };
       return res;
