@@ -146,6 +146,13 @@ describe("a project's Studio settings", () => {
     expect(studioEnvList(s)).toContain('POSTGRES_PASSWORD=pg-password-of-acme');
   });
 
+  it('when the fleet name holds shell, YAML or env syntax, then Docker gets it verbatim as data', () => {
+    for (const name of ['$(reboot)', 'a\nB=c', "'; rm -rf / #", '${JWT_SECRET}']) {
+      const list = studioEnvList(studioSettings({ ...fleet, name }, project('acme')));
+      expect(list).toContain(`DEFAULT_ORGANIZATION_NAME=${name}`);
+    }
+  });
+
   it('when a name is not a project name, then the container name is refused, naming the value', () => {
     expect(studioContainerName('acme')).toBe('supafleet-studio-acme');
     expect(() => studioContainerName('../x')).toThrow(/"\.\.\/x" is not a project name/);

@@ -50,6 +50,8 @@ export interface StudioFleetInput {
 export type StudioValue = string | Secret;
 
 export interface StudioSettings {
+  /** The project this Studio serves. */
+  readonly project: string;
   /** Container name, `supafleet-studio-<project>`. */
   readonly container: string;
   readonly image: string;
@@ -119,7 +121,7 @@ export function studioSettings(fleet: StudioFleetInput, p: StudioProjectInput): 
   };
   const sorted: Record<string, StudioValue> = {};
   for (const k of Object.keys(env).sort()) sorted[k] = env[k]!;
-  return { container: studioContainerName(p.name), image: images.studio, env: sorted };
+  return { project: p.name, container: studioContainerName(p.name), image: images.studio, env: sorted };
 }
 
 /** `KEY=value` lines for Docker's container create (the only place the secrets are revealed). */
