@@ -6,6 +6,7 @@ import { DEFAULT_CIDR } from '../../core/spec/types.ts';
 import { POOLER_PUBLIC_PORTS } from '../../cloud-init/master/compose.ts';
 import { DEFAULT_OIDC_ENVIRONMENT } from './auth/oidc-policy.ts';
 import { DEFAULT_SMOKE_SETTINGS, type SmokeSettings } from './smoke.ts';
+import type { StudioConfig } from './studio/service.ts';
 import { fleetSchemaErrors } from './validation.ts';
 import { masterAddress, parseCidr, type Cidr } from './wg-ip.ts';
 
@@ -43,6 +44,8 @@ export interface Config {
     /** Seconds between reconciles of every enrolled project's tenant; 0: only the one at start. */
     readonly reconcileIntervalS: number;
   };
+  /** Project Studios started on demand (`studio/`, docs/studio.md); absent: no Studio front. */
+  readonly studio?: StudioConfig;
   /** Empty: WireGuard is not managed (development). */
   readonly wgInterface: string;
   readonly wgConfigPath: string;
@@ -267,6 +270,34 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
     }
   }
 
+  // Project Studios: on when the Docker API that starts them is given (the master stack does).
+  const studioDockerUrl = get('SUPAFLEET_STUDIO_DOCKER_URL');
+  if (studioDockerUrl !== undefined && !isUrl(studioDockerUrl, ['http:'])) {
+    problems.push(
+      `SUPAFLEET_STUDIO_DOCKER_URL is "${studioDockerUrl}"; expected an http URL, e.g. http://127.0.0.1:2376`,
+    );
+  }
+  const studioListenText = get('SUPAFLEET_STUDIO_LISTEN') ?? '127.0.0.1:8090';
+  const studioListen = parseHostPort(studioListenText);
+  if (studioDockerUrl !== undefined && !studioListen) {
+    problems.push(
+      `SUPAFLEET_STUDIO_LISTEN is "${studioListenText}"; expected host:port, e.g. 127.0.0.1:8090`,
+    );
+  }
+  const studio: Omit<StudioConfig, 'dockerUrl' | 'listen'> = {
+    network: get('SUPAFLEET_STUDIO_NETWORK') ?? 'supafleet-studio',
+    max: int('SUPAFLEET_STUDIO_MAX', 1, 1, 100, ' (project Studios running at once)'),
+    memoryMb: int('SUPAFLEET_STUDIO_MEMORY_MB', 384, 128, 65_536, " (one Studio's memory limit, MiB)"),
+    idleMinutes: int(
+      'SUPAFLEET_STUDIO_IDLE_MINUTES',
+      15,
+      1,
+      1440,
+      ' (minutes before an unused Studio stops)',
+    ),
+    portBase: int('SUPAFLEET_STUDIO_PORT_BASE', 3100, 1024, 65_000, ' (first loopback port of the Studios)'),
+  };
+
   const logLevel = get('SUPAFLEET_LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(
@@ -355,6 +386,9 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
             reconcileIntervalS: poolerReconcileIntervalS,
           },
         }
+      : {}),
+    ...(studioDockerUrl !== undefined && studioListen
+      ? { studio: { ...studio, dockerUrl: studioDockerUrl, listen: studioListen } }
       : {}),
     wgInterface,
     wgConfigPath,

@@ -32,6 +32,8 @@ import { createSecretBox } from './registry/secret-box.ts';
 import { createPeerLock } from './wireguard/peer-lock.ts';
 import { createWgPeerManager } from './wireguard/peers.ts';
 import { createPeerReconciler } from './wireguard/reconcile.ts';
+import { tlsAskLabels } from './studio/hosts.ts';
+import { startStudioFront } from './studio/service.ts';
 
 /** The master's public key when WireGuard is not managed (development): 32 zero bytes. */
 export const DEV_WG_PUBLIC_KEY = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
@@ -97,7 +99,7 @@ export async function buildDeps(config: Config, log: Logger, overrides: Override
     }),
     agentAuth: createAgentAuthenticator(registry),
     heartbeats: createHeartbeatWriter(registry, { historySize: config.heartbeatHistory }),
-    hosts: createActiveHosts(() => registry.activeSubdomains()),
+    hosts: createActiveHosts(() => tlsAskLabels(registry)),
     logIngest: logIngestFor(
       config.logflare,
       { registry, secretBox: createSecretBox(config.secretsKey), metrics },
@@ -193,11 +195,14 @@ export async function startMaster(
     void poolerReconciler.run();
     poolerReconciler.start(config.supavisor.reconcileIntervalS);
   }
+  // one Studio per project, started on demand behind the admin gate (docs/studio.md)
+  const studio = config.studio ? await startStudioFront(deps, config.studio, log) : undefined;
   return {
     publicAddress,
     agentAddress,
     async close() {
       clearInterval(purgeTimer);
+      await studio?.close();
       await deps.peerReconciler.stop();
       await poolerReconciler?.stop();
       // stop accepting, let requests in flight finish (at most 5 s), then drop what is left

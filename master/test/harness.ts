@@ -25,6 +25,7 @@ import { createSecretBox } from '../src/registry/secret-box.ts';
 import { parseCidr } from '../src/wg-ip.ts';
 import { createPeerLock } from '../src/wireguard/peer-lock.ts';
 import { createPeerReconciler } from '../src/wireguard/reconcile.ts';
+import { tlsAskLabels } from '../src/studio/hosts.ts';
 
 export const REPO_ID = 424242;
 export const OWNER_ID = 777;
@@ -200,7 +201,7 @@ export async function startLab(): Promise<Lab> {
         heartbeats: createHeartbeatWriter(registry, {
           historySize: opts.settings?.heartbeatHistory ?? DEFAULT_SETTINGS.heartbeatHistory,
         }),
-        hosts: createActiveHosts(() => registry.activeSubdomains()),
+        hosts: createActiveHosts(() => tlsAskLabels(registry)),
         generateSecrets: () => generateProjectSecrets(),
         log,
         metrics,

@@ -62,6 +62,7 @@ export const SQL = {
     from projects p left join peers pe on pe.project = p.name left join heartbeats h on h.project = p.name
     where p.name = $1`,
   activeSubdomains: `select subdomain from projects where status = 'active'`,
+  activeNames: `select name from projects where status = 'active'`,
   agentByIp: `select name, agent_token_hash, revision from projects where wg_ip = $1 and status = 'active'`,
 
   recordHeartbeats: `with input as (
@@ -450,6 +451,12 @@ export class Queries {
   async activeSubdomains(): Promise<string[]> {
     const { rows } = await this.db.query(SQL.activeSubdomains);
     return rows.map((r: Row) => r.subdomain as string);
+  }
+
+  /** The names of every active project (the TLS ask's Studio hosts). */
+  async activeNames(): Promise<string[]> {
+    const { rows } = await this.db.query(SQL.activeNames);
+    return rows.map((r: Row) => r.name as string);
   }
 
   async agentByIp(ip: string): Promise<{ name: string; tokenHash: Buffer; revision: number } | undefined> {

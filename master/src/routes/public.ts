@@ -5,6 +5,8 @@ import type { Deps } from '../deps.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { enroll } from '../enrollment.ts';
 import { getProject } from '../projects.ts';
+import { projectOfStudioHost, studioAskLabel } from '../studio/hosts.ts';
+import { defaultAdminDomain } from '../../../core/spec/rules/admin-zone.ts';
 import { clientKey, createRateLimiter } from '../rate-limit.ts';
 import { validateEnrollRequest } from '../validation.ts';
 
@@ -52,6 +54,18 @@ export function publicRouter(deps: Deps): Router {
     const domain = String(req.query.domain ?? '')
       .toLowerCase()
       .replace(/\.$/, '');
+    // a project's Studio in the admin zone (studio-<name>.<admin_domain>)
+    const studio = projectOfStudioHost(
+      domain,
+      deps.fleet.admin_domain ?? defaultAdminDomain(deps.fleet.domain),
+    );
+    if (studio !== undefined) {
+      if (!(await deps.hosts.has(studioAskLabel(studio)))) {
+        throw new NotFoundError(`"${domain.slice(0, 253)}" is not the Studio host of a registered project`);
+      }
+      res.json({ ok: true });
+      return;
+    }
     const suffix = `.${deps.fleet.domain.toLowerCase()}`;
     const label = domain.endsWith(suffix) ? domain.slice(0, -suffix.length) : '';
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(label) || !(await deps.hosts.has(label))) {

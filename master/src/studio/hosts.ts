@@ -26,3 +26,20 @@ export function projectOfStudioHost(host: string, adminDomain: string): string |
   const name = label.slice(PREFIX.length);
   return PROJECT_NAME.test(name) ? name : undefined;
 }
+
+/** The TLS ask's entry for a project's Studio host (never a host label: it holds a colon). */
+export function studioAskLabel(project: string): string {
+  return `studio:${project}`;
+}
+
+/**
+ * What the TLS ask approves, in one in-memory set: every active project's subdomain (its API
+ * host) and `studio:<name>` (its Studio host in the admin zone).
+ */
+export async function tlsAskLabels(registry: {
+  activeSubdomains(): Promise<string[]>;
+  activeNames(): Promise<string[]>;
+}): Promise<string[]> {
+  const [subdomains, names] = await Promise.all([registry.activeSubdomains(), registry.activeNames()]);
+  return [...subdomains, ...names.map(studioAskLabel)];
+}
