@@ -21,7 +21,10 @@ const wildcard = resolveFleet({
 });
 
 interface AutheliaConfig {
-  access_control: { default_policy: string; rules: { domain: string[]; policy: string }[] };
+  access_control: {
+    default_policy: string;
+    rules: { domain?: string[]; domain_regex?: string[]; policy: string }[];
+  };
   session: { cookies: { name: string; domain: string; authelia_url: string }[] };
 }
 const authelia = (f = fleet) => parse(renderAutheliaConfig(f)) as AutheliaConfig;
@@ -53,8 +56,23 @@ describe('the admin zone in the rendered master', () => {
       }),
     ]);
     expect(config.access_control.default_policy).toBe('deny');
-    const protectedHosts = config.access_control.rules.flatMap((r) => r.domain);
-    expect(protectedHosts.sort()).toEqual(['fleet.admin.example.com', 'studio.admin.example.com']);
+    const protectedHosts = config.access_control.rules.flatMap((r) => r.domain ?? []);
+    expect(protectedHosts.sort()).toEqual(['fleet.admin.example.com']);
+    // every project's Studio, and nothing outside the zone
+    const studios = config.access_control.rules.flatMap((r) =>
+      (r.domain_regex ?? []).map((re) => new RegExp(re)),
+    );
+    expect(studios).toHaveLength(1);
+    expect(config.access_control.rules.every((r) => r.policy === 'two_factor')).toBe(true);
+    for (const host of ['studio-acme.admin.example.com', 'studio-blog-2.admin.example.com'])
+      expect(studios[0]!.test(host), host).toBe(true);
+    for (const host of [
+      'studio.admin.example.com',
+      'studio-acme.example.com',
+      'studio-acme.admin.example.com.evil.test',
+      'studio-acmeXadmin.example.com',
+    ])
+      expect(studios[0]!.test(host), host).toBe(false);
     // Authelia refuses to protect a host outside its cookie domain; none is.
     for (const host of protectedHosts) expect(host.endsWith('.admin.example.com')).toBe(true);
   });
@@ -65,9 +83,11 @@ describe('the admin zone in the rendered master', () => {
       domain: 'ops.example.net',
       authelia_url: 'https://auth.ops.example.net',
     });
-    expect(config.access_control.rules.flatMap((r) => r.domain).sort()).toEqual([
+    expect(config.access_control.rules.flatMap((r) => r.domain ?? []).sort()).toEqual([
       'fleet.ops.example.net',
-      'studio.ops.example.net',
+    ]);
+    expect(config.access_control.rules.flatMap((r) => r.domain_regex ?? [])).toEqual([
+      '^studio-[a-z][a-z0-9-]{1,31}\\.ops\\.example\\.net$',
     ]);
     expect(JSON.stringify([config.access_control, config.session])).not.toContain('example.com');
   });
@@ -78,11 +98,19 @@ describe('the admin zone in the rendered master', () => {
       'auth.admin.example.com',
       'studio.admin.example.com',
       'fleet.admin.example.com',
+      '*.admin.example.com',
       'fleet.example.com',
       'https://',
     ]);
+    // Studio's old address leads to the console; each project's Studio is gated at studio-<name>
     expect(block(caddyfile, 'studio.admin.example.com')).toContain(
-      '\timport gate\n\treverse_proxy 127.0.0.1:3000',
+      '\tredir https://fleet.admin.example.com/console/',
+    );
+    const studios = block(caddyfile, '*.admin.example.com');
+    expect(studios).toContain(
+      '\t@studio header_regexp Host ^studio-[a-z][a-z0-9-]{1,31}\\.admin\\.example\\.com$\n' +
+        '\thandle @studio {\n\t\timport gate\n\t\treverse_proxy 127.0.0.1:8090\n\t}\n' +
+        '\thandle {\n\t\trespond 404\n\t}',
     );
     expect(block(caddyfile, 'fleet.admin.example.com')).toContain('\timport gate\n');
     expect(block(caddyfile, 'fleet.admin.example.com')).toContain('handle /v1/tls/ask {\n\t\trespond 404');
@@ -111,10 +139,14 @@ describe('the admin zone in the rendered master', () => {
     expect(sites(caddyfile)).toEqual([
       'studio.admin.example.com',
       'fleet.admin.example.com',
+      '*.admin.example.com',
       'fleet.example.com',
       'https://',
     ]);
     expect(caddyfile).toContain('basicauth {');
+    expect(block(caddyfile, '*.admin.example.com')).toContain(
+      '\t\timport gate\n\t\treverse_proxy 127.0.0.1:8090',
+    );
   });
 
   it('when a project request carries the Authelia cookie, then Caddy drops the Cookie header before Kong (on demand and wildcard)', () => {

@@ -19,7 +19,14 @@ export function renderAutheliaConfig(fleet: ResolvedFleet): string {
   return toYaml({
     access_control: {
       default_policy: 'deny',
-      rules: [{ domain: [`studio.${adminDomain}`, `fleet.${adminDomain}`], policy: 'two_factor' }],
+      rules: [
+        { domain: [`fleet.${adminDomain}`], policy: 'two_factor' },
+        // every project's Studio, studio-<name>.<admin zone> (master/src/studio/hosts.ts)
+        {
+          domain_regex: [`^studio-[a-z][a-z0-9-]{1,31}\\.${adminDomain.replaceAll('.', '\\.')}$`],
+          policy: 'two_factor',
+        },
+      ],
     },
     authentication_backend: {
       file: { path: '/config/users.yml', password: { algorithm: 'bcrypt', bcrypt: { cost: 12 } } },

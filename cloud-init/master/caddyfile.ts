@@ -3,7 +3,7 @@
  * host is a registered project before getting a certificate) or one wildcard
  * certificate through DNS-01. Every site sends security headers including HSTS.
  *
- * The admin surfaces (Authelia's login, Studio, the dashboard) live in the admin
+ * The admin surfaces (Authelia's login, the project Studios, the dashboard) live in the admin
  * zone (`admin.<domain>` by default), behind Authelia's forward_auth, or basic auth
  * when Authelia is off. Authelia's cookie is scoped to that zone, which holds no
  * project host, so tenant code never receives it. `fleet.<domain>` serves the API
@@ -18,7 +18,7 @@
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
 import { email } from '../shared/checks.ts';
 import { AUTHELIA_COOKIE } from './authelia.ts';
-import { masterLayout } from './layout.ts';
+import { masterLayout, STUDIO_FRONT_LISTEN } from './layout.ts';
 
 export interface CaddyfileOptions {
   /** Extra global options (tests add admin, ports and storage here). */
@@ -84,7 +84,8 @@ export function renderCaddyfile(fleet: ResolvedFleet, options: CaddyfileOptions 
   // The admin zone: Authelia's cookie domain. Everything here is gated.
   if (fleet.authelia.enabled) blocks.push(site(`auth.${adminDomain}`, '\treverse_proxy 127.0.0.1:9091\n'));
   blocks.push(
-    site(`studio.${adminDomain}`, '\timport gate\n\treverse_proxy 127.0.0.1:3000\n'),
+    // Studio's old address leads to the console, where each project's Studio is linked.
+    site(`studio.${adminDomain}`, `\tredir https://fleet.${adminDomain}/console/\n`),
     site(
       `fleet.${adminDomain}`,
       [
@@ -104,6 +105,25 @@ export function renderCaddyfile(fleet: ResolvedFleet, options: CaddyfileOptions 
         '',
       ].join('\n'),
     ),
+  );
+  // One Studio per project at studio-<name>.<admin zone>, gated, through the master API's Studio
+  // front (master/src/studio/), which starts it on demand. Other names in the zone: 404.
+  const studioHost = `^studio-[a-z][a-z0-9-]{1,31}\\.${adminDomain.replaceAll('.', '\\.')}$`;
+  const studioSite = [
+    `\t@studio header_regexp Host ${studioHost}`,
+    '\thandle @studio {',
+    '\t\timport gate',
+    `\t\treverse_proxy ${STUDIO_FRONT_LISTEN}`,
+    '\t}',
+    '\thandle {',
+    '\t\trespond 404',
+    '\t}',
+    '',
+  ].join('\n');
+  blocks.push(
+    wildcard
+      ? site(`*.${adminDomain}`, studioSite)
+      : `*.${adminDomain} {\n\ttls {\n\t\ton_demand\n\t}\n\timport security\n${studioSite}}`,
   );
   // The API host: tokens, not cookies; the dashboard and the console live in the admin zone.
   blocks.push(

@@ -13,10 +13,9 @@
  */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
 import { images } from '../versions.ts';
-import { composeLiteral } from '../shared/env-file.ts';
 import { memoryLimits } from '../shared/memory.ts';
 import { toYaml } from '../shared/yaml.ts';
-import { dockerLogsProxy } from '../shared/docker-api.ts';
+import { dockerLogsProxy, dockerStudioProxy } from '../shared/docker-api.ts';
 import { masterLayout, WG_PORT } from './layout.ts';
 
 const WEIGHTS = {
@@ -32,6 +31,30 @@ const WEIGHTS = {
   supavisor: 6,
   vector: 3,
 } as const;
+
+/**
+ * Project Studios (master/src/studio/): the master starts one per project on demand, on this
+ * network (created by master-up.sh with inter-container traffic off, so no Studio reaches
+ * another), through a Docker API proxy on loopback that allows containers and images only.
+ */
+export const STUDIO_NETWORK = 'supafleet-studio';
+export const STUDIO_DOCKER_PORT = 2376;
+/** A project Studio's memory limit, in MiB. */
+export const STUDIO_INSTANCE_MB = 384;
+
+/**
+ * How many project Studios may run at once: the memory share the master gives Studio (its
+ * weight above) divided by one Studio's limit, at least one. The least recently used Studio is
+ * stopped to make room, and any Studio idle for 15 minutes.
+ */
+export function studioBudget(serverType: string): { max: number; memoryMb: number; shareMb: number } {
+  const shareMb = Number.parseInt(memoryLimits(serverType, WEIGHTS).studio, 10);
+  return {
+    max: Math.max(1, Math.floor(shareMb / STUDIO_INSTANCE_MB)),
+    memoryMb: STUDIO_INSTANCE_MB,
+    shareMb,
+  };
+}
 
 /** Kong's Admin API network: a fixed, small subnet so the master API has a fixed URL. */
 export const KONG_ADMIN_NETWORK = { subnet: '172.31.255.0/29', kong: '172.31.255.2' } as const;
@@ -72,6 +95,7 @@ function hc(test: string[], interval = '10s'): object {
 export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unknown> {
   const layout = masterLayout(fleet);
   const mem = memoryLimits(fleet.master.server.type, WEIGHTS);
+  const studio = studioBudget(fleet.master.server.type);
   const common = { restart: 'unless-stopped' };
   const dbHealthy = { db: { condition: 'service_healthy' } };
   const kongDb = {
@@ -154,31 +178,6 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       },
       ports: ['127.0.0.1:8000:8000'],
     },
-    studio: {
-      ...common,
-      image: images.studio,
-      depends_on: { logflare: { condition: 'service_healthy' } },
-      environment: {
-        DEFAULT_ORGANIZATION_NAME: composeLiteral(fleet.name),
-        DEFAULT_PROJECT_NAME: composeLiteral(fleet.name),
-        HOSTNAME: '0.0.0.0',
-        LOGFLARE_PRIVATE_ACCESS_TOKEN: '${LOGFLARE_PRIVATE_ACCESS_TOKEN}',
-        LOGFLARE_PUBLIC_ACCESS_TOKEN: '${LOGFLARE_PUBLIC_ACCESS_TOKEN}',
-        LOGFLARE_URL: 'http://logflare:4000',
-        NEXT_ANALYTICS_BACKEND_PROVIDER: 'postgres',
-        NEXT_PUBLIC_ENABLE_LOGS: 'true',
-        SUPABASE_PUBLIC_URL: `https://studio.${layout.domain}`,
-        SUPABASE_URL: 'http://kong:8000',
-      },
-      healthcheck: hc([
-        'CMD',
-        'node',
-        '-e',
-        "fetch('http://127.0.0.1:3000/api/platform/profile').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
-      ]),
-      mem_limit: mem.studio,
-      ports: ['127.0.0.1:3000:3000'],
-    },
     master: {
       ...common,
       image: images.master,
@@ -199,6 +198,12 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         // Installed by the operator or the master workflow, never by user_data (see docs/cloud-init.md).
         SUPAFLEET_SEAL_PRIVATE_KEY_FILE: '/etc/supafleet/fleet-seal.key',
         SUPAFLEET_SECRETS_KEY_FILE: SECRETS_KEY_FILE,
+        // One Studio per project, started on demand through the container-only Docker API proxy
+        // (master/src/studio/, docs/studio.md); at most STUDIO_MAX at once, each with its limit.
+        SUPAFLEET_STUDIO_DOCKER_URL: `http://127.0.0.1:${STUDIO_DOCKER_PORT}`,
+        SUPAFLEET_STUDIO_MAX: String(studio.max),
+        SUPAFLEET_STUDIO_MEMORY_MB: String(studio.memoryMb),
+        SUPAFLEET_STUDIO_NETWORK: STUDIO_NETWORK,
         // One Supavisor tenant per project, through Supavisor's management API (master/src/pooler/).
         SUPAFLEET_SUPAVISOR_JWT_SECRET: '${SUPAVISOR_JWT_SECRET}',
         SUPAFLEET_SUPAVISOR_URL: `http://127.0.0.1:${SUPAVISOR_API_PORT}`,
@@ -269,6 +274,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       volumes: ['./vector/vector.yml:/etc/vector/vector.yml:ro'],
     },
     'docker-logs': dockerLogsProxy(images.socketProxy, mem['docker-logs']),
+    'docker-studio': dockerStudioProxy(images.socketProxy, mem['docker-logs'], STUDIO_DOCKER_PORT),
     supavisor: {
       ...common,
       image: images.supavisor,
@@ -360,6 +366,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
   const networks = {
     default: {},
     'docker-logs': {},
+    'docker-studio': {},
     'kong-admin': { ipam: { config: [{ subnet: KONG_ADMIN_NETWORK.subnet }] } },
   };
   return { services, volumes, networks };

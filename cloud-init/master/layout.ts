@@ -5,6 +5,8 @@ import { hostname, ipv4Cidr, masterWgAddress } from '../shared/checks.ts';
 
 export const MASTER_DIR = '/opt/supafleet-master';
 export const WG_PORT = 51820;
+/** The master API's Studio front (host network, loopback): Caddy sends studio-<project> hosts here. */
+export const STUDIO_FRONT_LISTEN = '127.0.0.1:8090';
 
 export interface MasterLayout {
   readonly domain: string;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveFleet } from '../../core/spec/defaults.ts';
@@ -6,7 +7,14 @@ import { MASTER_TARGET } from '../shared/budget.ts';
 import { fleetSpec } from '../test/fixtures/specs.ts';
 import { allUserDataText, decodeUserData } from '../test/decode.ts';
 import { renderCaddyfile } from './caddyfile.ts';
-import { KONG_ADMIN_NETWORK, SECRETS_KEY_FILE } from './compose.ts';
+import {
+  KONG_ADMIN_NETWORK,
+  SECRETS_KEY_FILE,
+  STUDIO_DOCKER_PORT,
+  STUDIO_INSTANCE_MB,
+  STUDIO_NETWORK,
+  studioBudget,
+} from './compose.ts';
 import {
   MASTER_SECRET_SPECS,
   generateMasterSecrets,
@@ -126,13 +134,13 @@ describe('master stack', () => {
     });
   });
 
-  it('when rendered, then no container holds the Docker socket but the read-only log proxy, which only Vector reaches', () => {
+  it('when rendered, then only the two Docker API proxies hold the socket: read-only logs for Vector, containers and images on loopback for the master API', () => {
     const { services, networks } = composeOf();
     expect(services['socket-proxy']).toBeUndefined();
     const withSocket = Object.entries(services)
       .filter(([, s]) => JSON.stringify(s.volumes ?? []).includes('docker.sock'))
       .map(([name]) => name);
-    expect(withSocket).toEqual(['docker-logs']);
+    expect(withSocket.sort()).toEqual(['docker-logs', 'docker-studio']);
     expect(services['docker-logs']!.environment).toMatchObject({ POST: '0', CONTAINERS: '1' });
     expect(services['docker-logs']!.ports).toBeUndefined();
     const onLogs = Object.entries(services)
@@ -141,6 +149,47 @@ describe('master stack', () => {
     expect(onLogs.sort()).toEqual(['docker-logs', 'vector']);
     expect(services.vector!.environment).toMatchObject({ DOCKER_HOST: 'tcp://docker-logs:2375' });
     expect(networks).toHaveProperty('docker-logs');
+    // the Studio proxy: containers and images only, published on loopback, no container beside it
+    expect(services['docker-studio']!.environment).toEqual({
+      CONTAINERS: '1',
+      EXEC: '0',
+      IMAGES: '1',
+      INFO: '0',
+      NETWORKS: '0',
+      POST: '1',
+      VOLUMES: '0',
+    });
+    expect(services['docker-studio']!.ports).toEqual([`127.0.0.1:${STUDIO_DOCKER_PORT}:2375`]);
+    const onStudio = Object.entries(services)
+      .filter(([, s]) => JSON.stringify(s.networks ?? []).includes('docker-studio'))
+      .map(([name]) => name);
+    expect(onStudio).toEqual(['docker-studio']);
+    expect(services.master!.environment).toMatchObject({
+      SUPAFLEET_STUDIO_DOCKER_URL: `http://127.0.0.1:${STUDIO_DOCKER_PORT}`,
+      SUPAFLEET_STUDIO_NETWORK: STUDIO_NETWORK,
+    });
+  });
+
+  it('when rendered, then no Studio runs in the stack; the master starts one per project, as many at once as its memory share holds', () => {
+    const { services } = composeOf();
+    expect(services.studio).toBeUndefined();
+    const env = services.master!.environment as Record<string, string>;
+    const budget = studioBudget(fleet.master.server.type);
+    expect(env.SUPAFLEET_STUDIO_MAX).toBe(String(budget.max));
+    expect(env.SUPAFLEET_STUDIO_MEMORY_MB).toBe(String(STUDIO_INSTANCE_MB));
+    expect(budget.max * budget.memoryMb).toBeLessThanOrEqual(Math.max(budget.shareMb, STUDIO_INSTANCE_MB));
+    // more memory, more Studios at once (the catalogue's types, smallest to largest)
+    expect(studioBudget('cx22').max).toBeLessThanOrEqual(studioBudget('cx42').max);
+    expect(studioBudget('cx42').max).toBeGreaterThan(1);
+  });
+
+  it('when master-up.sh runs, then it makes the Studio network with inter-container traffic off, before the stack', () => {
+    const script = readFileSync(new URL('./static/master-up.sh', import.meta.url), 'utf8');
+    const create = script.indexOf(
+      `docker network create -o com.docker.network.bridge.enable_icc=false ${STUDIO_NETWORK}`,
+    );
+    expect(create).toBeGreaterThan(-1);
+    expect(create).toBeLessThan(script.indexOf('docker compose -p supafleet-master'));
   });
 
   it('when rendered, then Kong Admin listens only on its own network, which only Kong joins, and the master API calls it there', () => {
@@ -175,7 +224,9 @@ describe('master stack', () => {
     expect(caddyfile).toContain('handle /v1/tls/ask {\n\t\trespond 404');
     expect(caddyfile).toContain('Strict-Transport-Security "max-age=31536000; includeSubDomains"');
     expect(caddyfile).toContain('-Server');
-    expect(caddyfile).toMatch(/studio\.admin\.example\.com \{\n\timport security\n\timport gate/);
+    expect(caddyfile).toMatch(
+      /\*\.admin\.example\.com \{\n\ttls \{\n\t\ton_demand\n\t\}\n\timport security\n/,
+    );
   });
 
   it('when TLS is wildcard_dns, then one *.domain site gets its certificate through the DNS provider', () => {

@@ -27,3 +27,38 @@ export function dockerLogsProxy(image: string, memLimit: string): Record<string,
     volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
   };
 }
+
+/**
+ * The master API's Docker API for project Studios (tecnativa/docker-socket-proxy): containers
+ * (create, start, remove, list) and images (pulling Studio's), nothing else: no exec, no
+ * networks, volumes, swarm, system or build. Published on the master's loopback only, for the
+ * master API on the host network; no container joins its network.
+ */
+export function dockerStudioProxy(image: string, memLimit: string, port: number): Record<string, unknown> {
+  return {
+    restart: 'unless-stopped',
+    image,
+    environment: {
+      CONTAINERS: '1',
+      EXEC: '0',
+      IMAGES: '1',
+      INFO: '0',
+      NETWORKS: '0',
+      POST: '1',
+      VOLUMES: '0',
+    },
+    healthcheck: {
+      test: ['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:2375/_ping'],
+      interval: '10s',
+      timeout: '5s',
+      retries: 5,
+      start_period: '20s',
+    },
+    mem_limit: memLimit,
+    networks: ['docker-studio'],
+    ports: [`127.0.0.1:${port}:2375`],
+    read_only: true,
+    tmpfs: ['/run'],
+    volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
+  };
+}

@@ -785,7 +785,7 @@ describe.skipIf(missing.length > 0)(
       expect(fetchFrom(NS.master, 'http://127.0.0.1:2375/')).toBe('DOCKER API');
     }, 120_000);
 
-    it('when the master stack runs on the networks its compose file gives it, then only the master API (host network) reaches Kong Admin, no worker does, and only Vector reaches the log proxy', async () => {
+    it('when the master stack runs on the networks its compose file gives it, then only the master API (host network) reaches Kong Admin, no worker does, and only Vector reaches the log proxy, and nothing the Studio Docker API', async () => {
       const doc = masterComposeDocument(resolveFleet(fleetSpec)) as ComposeDoc;
       const kongEnv = doc.services.kong!.environment as Record<string, string>;
       const admin = kongEnv.KONG_ADMIN_LISTEN!;
@@ -799,13 +799,17 @@ describe.skipIf(missing.length > 0)(
       ];
       const standIns: Record<string, string[]> = { kong };
       if (doc.services['docker-logs']) standIns['docker-logs'] = httpd('2375', '/www/logs');
+      if (doc.services['docker-studio']) standIns['docker-studio'] = httpd('2375', '/www/api');
       const { bridged, ips, gateways } = runStack('m', doc, standIns);
       const others = bridged.filter((name) => !(name in standIns));
-      expect(others).toEqual(expect.arrayContaining(['db', 'studio', 'logflare', 'vector', 'supavisor']));
+      expect(others).toEqual(expect.arrayContaining(['db', 'logflare', 'vector', 'supavisor']));
 
       const reached = await reachable('m', others, [
         { service: 'kong-admin', hosts: ['kong', ...ips.kong!, ...gateways], port: 8001 },
         { service: 'docker-logs', hosts: ['docker-logs', ...(ips['docker-logs'] ?? [])], port: 2375 },
+        // the master API's Docker API for project Studios: no container of the stack reaches it
+        { service: 'docker-studio', hosts: ['docker-studio', ...(ips['docker-studio'] ?? [])], port: 2375 },
+        { service: 'docker-studio', hosts: gateways, port: 2376 },
         // the API port stays where Studio expects it
         { service: 'kong', hosts: ['kong'], port: 8000 },
       ]);
@@ -822,6 +826,9 @@ describe.skipIf(missing.length > 0)(
       // rooted worker routing Docker's subnets over wg (as in the attack above).
       expect(fetchFrom(NS.master, `${adminUrl}/`, MASTER_API_UID)).toBe('KONG ADMIN API');
       expect(fetchFrom(NS.master, `${adminUrl}/`)).toBeUndefined();
+      // ... and its Studio Docker API on loopback
+      if (doc.services['docker-studio'])
+        expect(fetchFrom(NS.master, 'http://127.0.0.1:2376/', MASTER_API_UID)).toBe('DOCKER API');
       widenWorkerTunnel();
       expect(fetchFrom(NS.worker, `${adminUrl}/`)).toBeUndefined();
     }, 120_000);

@@ -89,6 +89,10 @@ systemctl daemon-reload
 systemctl enable --now wg-quick@wg0
 
 phase "stack"
+# Project Studios run on their own network, started by the master API (docs/studio.md);
+# inter-container traffic is off there, so no project's Studio reaches another's.
+docker network inspect supafleet-studio >/dev/null 2>&1 ||
+  docker network create -o com.docker.network.bridge.enable_icc=false supafleet-studio >/dev/null
 docker compose -p supafleet-master --project-directory "$dir" -f "$dir/docker-compose.yml" up -d
 install -m 0644 "$dir/backup/crontab" "$root/etc/cron.d/supafleet-master-backup"
 phase "done"
