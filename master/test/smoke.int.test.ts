@@ -123,6 +123,22 @@ describe.skipIf(skip !== undefined)('the master-side smoke', () => {
     }
   });
 
+  it("when apply.yml's OIDC token from a push to main asks (write scope, no admin), then the smoke runs and the audit row names the run", async () => {
+    const r = await smoke(await lab.oidc.mint());
+    expect(r.status, r.text).toBe(200);
+    expect((await l.deps.registry.listAudit('acme')).at(-1)).toMatchObject({
+      action: 'project.smoke',
+      actor: { kind: 'oidc', repository: 'acme-corp/fleet', run_id: '9001' },
+    });
+  });
+
+  it("when a pull request's OIDC token asks, then it is refused with 403 and no check runs", async () => {
+    seen.length = 0;
+    const r = await smoke(await lab.oidc.mint({ event_name: 'pull_request', ref: 'refs/pull/7/merge' }));
+    expect(r.status).toBe(403);
+    expect(seen).toEqual([]);
+  });
+
   it('when a read-scoped caller asks, then it is refused with 403 and no check runs', async () => {
     seen.length = 0;
     const r = await smoke(read);
