@@ -164,3 +164,19 @@ describe.skipIf(noKeygen !== undefined)('supafleet init when GitHub refuses a ch
     expect(github.state.environments.get('production')?.secrets.has('HCLOUD_TOKEN')).toBe(true);
   });
 });
+
+describe('supafleet init and an older setup', () => {
+  it('when HCLOUD_TOKEN is still a repository secret, then it warns that any branch can read it and says what to do', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'clone'));
+    github.state.secrets.set('HCLOUD_TOKEN', { encrypted_value: 'x', key_id: 'k' });
+    const r = await init(['--plan', '--json'], { rw: RW, ro: RO });
+    const report = JSON.parse(r.stdout) as { warnings: string[] };
+    expect(report.warnings).toEqual([
+      expect.stringMatching(
+        /^HCLOUD_TOKEN is also a repository secret, which a workflow on any branch can read: delete it .* and roll the token/,
+      ),
+    ]);
+    expect(r.stderr).toMatch(/^warning: HCLOUD_TOKEN is also a repository secret/m);
+  });
+});

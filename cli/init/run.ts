@@ -61,6 +61,8 @@ export interface InitReport {
   /** Only with --print-private-key. */
   readonly sealPrivateKey?: string;
   readonly problems: readonly string[];
+  /** Things to fix that do not stop init. */
+  readonly warnings: readonly string[];
 }
 
 export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitReport> {
@@ -74,6 +76,11 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
   const newBackupKey = deps.readFile(backupPath) === undefined;
   const problems: string[] = [];
   const next: string[] = [];
+  const warnings: string[] = [];
+  const warn = (line: string): void => {
+    warnings.push(line);
+    deps.say(`warning: ${line}`);
+  };
 
   // ---- current state ----
   deps.progress('reading the repository, its secrets, variables and environment…');
@@ -124,6 +131,7 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
       dns: { records: [], resolved: false },
       next,
       problems,
+      warnings,
     };
   }
   const steps = planInit(
@@ -142,6 +150,10 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
   deps.say(`supafleet init: ${repo.fullName} (id ${repo.id}, owner id ${repo.ownerId})`);
   deps.say(renderPlan(steps).trimEnd());
   const todo = changes(steps);
+  if (current.repoSecrets.includes('HCLOUD_TOKEN'))
+    warn(
+      'HCLOUD_TOKEN is also a repository secret, which a workflow on any branch can read: delete it (Settings → Secrets and variables → Actions) and roll the token in Hetzner; the production environment holds it',
+    );
   const want = (id: string): boolean => todo.some((t) => t.id === id);
 
   // ---- token scopes: checked before a token is stored (or when asked) ----
@@ -174,6 +186,7 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     dns: { records: dnsRecords(s, current.master?.ipv4), resolved: false },
     next,
     problems,
+    warnings,
     ...extra,
   });
   if (problems.length > 0) return report({});
@@ -237,9 +250,7 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     done('branch-policy', `environment ${ENVIRONMENT}: only ${DEPLOY_BRANCH} may deploy`);
   }
   if ((reviewers ?? environment?.reviewers ?? []).length === 0)
-    deps.say(
-      `warning: environment ${ENVIRONMENT} has no required reviewers; add some with --reviewer <login>`,
-    );
+    warn(`environment ${ENVIRONMENT} has no required reviewers; add some with --reviewer <login>`);
   if (want('env-secret:HCLOUD_TOKEN')) {
     await act(`storing HCLOUD_TOKEN in environment ${ENVIRONMENT}`, () =>
       deps.github.putSecret('HCLOUD_TOKEN', s.tokens.hcloud!, ENVIRONMENT),
