@@ -172,6 +172,13 @@ describe.skipIf(missing.length > 0)('master first-boot script', () => {
     expect(readFileSync(path, 'utf8')).toBe(`${key}\n`);
   });
 
+  it("when user_data wrote the fleet file as root's, then master-up hands it to the master API's user, who must read it to start", () => {
+    const r = runMasterUp(true);
+    expect(r.code).toBe(0);
+    const st = statSync(join(dir, 'root', 'etc', 'supafleet', 'fleet.yaml'));
+    expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o400, MASTER_API_UID, MASTER_API_UID]);
+  });
+
   it("when the seal key is root's (installed so, or restored from a backup), then master-up hands it to the master API's user alone", () => {
     const key = join(dir, 'root', 'etc', 'supafleet', 'fleet-seal.key');
     mkdirSync(dirname(key), { recursive: true });

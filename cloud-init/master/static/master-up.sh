@@ -19,8 +19,11 @@ if [ "$(jq -r '.restore // false' "$etc/master.json")" = true ] && [ ! -e "$etc/
   exit 0
 fi
 
-# The master API (the image's node user, uid 1000) opens sealed values with the seal key,
-# and it alone reads it: a key restored from a backup or installed as root's is handed over.
+# The master API runs as the image's node user (uid 1000): it alone reads the fleet file
+# user_data wrote as root's, and the seal key it opens sealed values with (a key restored
+# from a backup or installed as root's is handed over).
+chown 1000:1000 "$etc/fleet.yaml"
+chmod 0400 "$etc/fleet.yaml"
 if [ -e "$etc/fleet-seal.key" ]; then
   chown 1000:1000 "$etc/fleet-seal.key"
   chmod 0400 "$etc/fleet-seal.key"
