@@ -81,7 +81,7 @@ export function registerInit(program: Command, io: CommandIo): void {
           readText,
           ask,
         );
-        const progress = progressFor(io, false);
+        const progress = progressFor(io, flags.json === true);
         const real = realInitDeps(settings, {
           say: (line) => {
             progress.done();

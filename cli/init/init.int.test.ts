@@ -180,3 +180,62 @@ describe('supafleet init and an older setup', () => {
     expect(r.stderr).toMatch(/^warning: HCLOUD_TOKEN is also a repository secret/m);
   });
 });
+
+describe('supafleet init progress', () => {
+  const onTerminal = async (extra: string[]) => {
+    const { mkdirSync } = await import('node:fs');
+    const { main } = await import('../main.ts');
+    const { fakeIo } = await import('../../test/support/cli-io.ts');
+    mkdirSync(join(dir, 'clone'), { recursive: true });
+    const captured = fakeIo({
+      cwd: dir,
+      env: {
+        GITHUB_TOKEN: GH,
+        GITHUB_API_URL: github.url,
+        HCLOUD_TOKEN: RW,
+        HCLOUD_TOKEN_READONLY: RO,
+        HCLOUD_ENDPOINT: hetzner.url,
+        HETZNER_ENDPOINT: hetzner.url,
+        HOME: dir,
+      },
+    });
+    const io = { ...captured.io, stderrIsTty: true };
+    const code = await main(
+      [
+        'init',
+        '--yes',
+        '--plan',
+        '--root',
+        'clone',
+        '--repo',
+        'acme-corp/fleet',
+        '--domain',
+        'example.com',
+        '--storage-box-host',
+        'u1.your-storagebox.de',
+        '--storage-box-id',
+        '4711',
+        '--ssh-key',
+        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE6wtl2gbTW8KRgAkL+j52rRByBRhngJFhQInLaYpzPL op@laptop',
+        '--key-dir',
+        join(dir, 'keys'),
+        ...extra,
+      ],
+      io,
+    );
+    return { code, stderr: captured.stderr() };
+  };
+
+  it('when stderr is a terminal, then each wait shows a progress line, redrawn in place', async () => {
+    const r = await onTerminal([]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('\r\x1b[2K');
+    expect(r.stderr).toMatch(/checking HCLOUD_TOKEN \(a throwaway SSH key is created and deleted\)/);
+  });
+
+  it('when --json is given on a terminal, then stderr has no progress line', async () => {
+    const r = await onTerminal(['--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('\x1b[');
+  });
+});
