@@ -4,7 +4,9 @@
  * running Caddy with the rendered file (test-safe globals, the internal CA in place of
  * the DNS provider, a loopback echo server in place of Kong) strips Authelia's cookie
  * from project requests, passes a project's own cookies, and sends the old dashboard
- * path at fleet.<domain> to the admin zone. Caddy is stopped by PID; every wait is bounded.
+ * path at fleet.<domain> to the admin zone; behind a stand-in for Authelia's forward_auth,
+ * a project's Studio host (studio-<name>.<admin zone>) reaches the master's Studio front and
+ * any other name in the zone gets 404. Caddy is stopped by PID; every wait is bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -52,6 +54,7 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
   describe('when Caddy runs the rendered Caddyfile', () => {
     let caddy: ChildProcess | undefined;
     let echo: Server;
+    let authelia: Server;
     let dir: string;
     let httpsPort: number;
     let rootCa: string;
@@ -77,6 +80,13 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
       });
       await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
       const kong = `127.0.0.1:${(echo.address() as AddressInfo).port}`;
+      // Authelia's stand-in for forward_auth: a session cookie `authelia_session=ok` passes, else 401.
+      authelia = createServer((req, res) => {
+        res.writeHead(/(?:^|;\s*)authelia_session=ok(?:;|$)/.test(req.headers.cookie ?? '') ? 200 : 401);
+        res.end();
+      });
+      await new Promise<void>((r) => authelia.listen(0, '127.0.0.1', () => r()));
+      const gate = `127.0.0.1:${(authelia.address() as AddressInfo).port}`;
 
       dir = await mkdtemp(join(tmpdir(), 'supafleet-admin-caddy-'));
       const [adminPort, httpPort] = [await freePort(), await freePort()];
@@ -101,7 +111,11 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
       expect(rendered).toContain('reverse_proxy 127.0.0.1:8000');
       await writeFile(
         join(dir, 'Caddyfile'),
-        rendered.replaceAll('127.0.0.1:8000', kong).replaceAll('127.0.0.1:8080', kong),
+        rendered
+          .replaceAll('127.0.0.1:8000', kong)
+          .replaceAll('127.0.0.1:8080', kong)
+          .replaceAll('127.0.0.1:8090', kong)
+          .replaceAll('127.0.0.1:9091', gate),
       );
       const child = spawn(CADDY_BIN, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
         cwd: dir,
@@ -151,6 +165,8 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
       }
       echo?.closeAllConnections();
       await new Promise<void>((r) => (echo ? echo.close(() => r()) : r()));
+      authelia?.closeAllConnections();
+      await new Promise<void>((r) => (authelia ? authelia.close(() => r()) : r()));
       if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
     });
 
@@ -261,6 +277,33 @@ describe.skipIf(skip !== undefined)('the admin zone in the real Caddy', () => {
       const r = await get('fleet.admin.example.com', '/console/', undefined, 'Bearer sft_x.y');
       expect(r.status).not.toBe(200);
       expect(r.body).not.toContain('"authorization"');
+    });
+
+    it("when a project's Studio host is asked with a session, then it reaches the master's Studio front with its Host", async () => {
+      const r = await get('studio-acme.admin.example.com', '/project/default', 'authelia_session=ok');
+      expect(r.status).toBe(200);
+      expect((JSON.parse(r.body) as { host: string }).host).toBe('studio-acme.admin.example.com');
+    });
+
+    it("when a project's Studio host is asked without a session, then the gate answers and the front sees nothing", async () => {
+      const r = await get('studio-acme.admin.example.com', '/project/default');
+      expect(r.status).toBe(401);
+      expect(r.body).not.toContain('"host"');
+    });
+
+    it('when another name in the admin zone is asked, then 404 even with a session; studio. leads to the console', async () => {
+      for (const host of [
+        'other.admin.example.com',
+        'studio-.admin.example.com',
+        'xstudio-acme.admin.example.com',
+      ]) {
+        const r = await get(host, '/', 'authelia_session=ok');
+        expect(r.status, host).toBe(404);
+        expect(r.body, host).not.toContain('"host"');
+      }
+      const old = await get('studio.admin.example.com', '/project/default');
+      expect(old.status).toBe(302);
+      expect(old.location).toBe('https://fleet.admin.example.com/console/');
     });
 
     it("when the console's event stream is open, then Caddy passes each event on at once, before the stream ends", async () => {
