@@ -16,7 +16,7 @@ import { images } from '../versions.ts';
 import { memoryLimits } from '../shared/memory.ts';
 import { toYaml } from '../shared/yaml.ts';
 import { dockerLogsProxy, dockerStudioProxy } from '../shared/docker-api.ts';
-import { masterLayout, WG_PORT } from './layout.ts';
+import { MASTER_PEERS_DIR, MASTER_PEERS_FILE, masterLayout, WG_PORT } from './layout.ts';
 
 const WEIGHTS = {
   authelia: 2,
@@ -208,7 +208,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         SUPAFLEET_SUPAVISOR_JWT_SECRET: '${SUPAVISOR_JWT_SECRET}',
         SUPAFLEET_SUPAVISOR_URL: `http://127.0.0.1:${SUPAVISOR_API_PORT}`,
         // Peers added live are kept in a peers-only file that wg0.conf loads on start.
-        SUPAFLEET_WG_CONFIG: '/etc/wireguard/peers.conf',
+        SUPAFLEET_WG_CONFIG: MASTER_PEERS_FILE,
         SUPAFLEET_WG_ENDPOINT: `fleet.${layout.domain}:${WG_PORT}`,
       },
       healthcheck: hc([
@@ -219,10 +219,10 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       ]),
       mem_limit: mem.master,
       network_mode: 'host',
-      // It reads fleet.yaml and the seal key; it writes only WireGuard's peers.
+      // It reads fleet.yaml and the seal key; it writes only WireGuard's peers, in their own directory.
       volumes: [
         '/etc/supafleet:/etc/supafleet:ro',
-        '/etc/wireguard:/etc/wireguard',
+        `${MASTER_PEERS_DIR}:${MASTER_PEERS_DIR}`,
         `./secrets/secrets-key:${SECRETS_KEY_FILE}:ro`,
       ],
     },

@@ -5,6 +5,13 @@ import { hostname, ipv4Cidr, masterWgAddress } from '../shared/checks.ts';
 
 export const MASTER_DIR = '/opt/supafleet-master';
 export const WG_PORT = 51820;
+/**
+ * Where the master API keeps the peers it adds live (loaded again by wg0.conf's PostUp): a
+ * directory of its own, which its user (uid 1000) may write (it replaces the file atomically),
+ * so it sees nothing else of /etc/wireguard, the master's private key included.
+ */
+export const MASTER_PEERS_DIR = '/etc/wireguard/supafleet';
+export const MASTER_PEERS_FILE = `${MASTER_PEERS_DIR}/peers.conf`;
 /** The master API's Studio front (host network, loopback): Caddy sends studio-<project> hosts here. */
 export const STUDIO_FRONT_LISTEN = '127.0.0.1:8090';
 

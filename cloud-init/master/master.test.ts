@@ -213,7 +213,7 @@ describe('master stack', () => {
     expect(env.SUPAFLEET_SECRETS_KEY_FILE).toBe(SECRETS_KEY_FILE);
     expect(master.volumes).toEqual([
       '/etc/supafleet:/etc/supafleet:ro',
-      '/etc/wireguard:/etc/wireguard',
+      '/etc/wireguard/supafleet:/etc/wireguard/supafleet',
       `./secrets/secrets-key:${SECRETS_KEY_FILE}:ro`,
     ]);
   });
@@ -243,7 +243,7 @@ describe('master stack', () => {
         'Address = 10.100.0.1/24',
         'ListenPort = 51820',
         'PostUp = wg set %i private-key /etc/wireguard/wg0.key',
-        'PostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf',
+        'PostUp = test ! -s /etc/wireguard/supafleet/peers.conf || wg addconf %i /etc/wireguard/supafleet/peers.conf',
         'PostUp = iptables -w -t raw -I PREROUTING -i %i ! -d 10.100.0.1/32 -j DROP',
         'PostDown = iptables -w -t raw -D PREROUTING -i %i ! -d 10.100.0.1/32 -j DROP',
         'PostUp = iptables -I FORWARD -i %i -o %i -j DROP',

@@ -19,7 +19,7 @@
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
 import { KONG_ADMIN_NETWORK } from './compose.ts';
 import { MASTER_API_UID } from './keys.ts';
-import { masterLayout, WG_PORT } from './layout.ts';
+import { MASTER_PEERS_FILE, masterLayout, WG_PORT } from './layout.ts';
 
 /** The OUTPUT rule (without -I/-D) that keeps Kong Admin to the master API's uid. */
 export const KONG_ADMIN_OWNER_RULE =
@@ -34,7 +34,7 @@ export function renderMasterWgConf(fleet: ResolvedFleet): string {
     `Address = ${wgAddress}/${prefix}`,
     `ListenPort = ${WG_PORT}`,
     'PostUp = wg set %i private-key /etc/wireguard/wg0.key',
-    'PostUp = test ! -s /etc/wireguard/peers.conf || wg addconf %i /etc/wireguard/peers.conf',
+    `PostUp = test ! -s ${MASTER_PEERS_FILE} || wg addconf %i ${MASTER_PEERS_FILE}`,
     // Only the master's own wg address is reachable from wg0 (see the file comment).
     `PostUp = iptables -w -t raw -I ${onlyToSelf}`,
     `PostDown = iptables -w -t raw -D ${onlyToSelf}`,

@@ -368,11 +368,11 @@ async function setUp(): Promise<void> {
     'etc/wireguard/wg0.conf',
   )!;
   const etcMaster = `/etc/netns/${NS.master}/wireguard`;
-  mkdirSync(etcMaster, { recursive: true });
+  mkdirSync(join(etcMaster, 'supafleet'), { recursive: true });
   writeFileSync(join(etcMaster, `${IF.master}.conf`), masterConf, { mode: 0o600 });
   writeFileSync(join(etcMaster, 'wg0.key'), masterKey, { mode: 0o600 });
   writeFileSync(
-    join(etcMaster, 'peers.conf'),
+    join(etcMaster, 'supafleet', 'peers.conf'),
     `[Peer]\nPublicKey = ${workerPub}\nAllowedIPs = ${WORKER_WG}/32\n`,
     {
       mode: 0o600,

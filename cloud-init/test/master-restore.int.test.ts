@@ -243,7 +243,7 @@ async function backedUpMaster(): Promise<{ snapshot: string; files: Map<string, 
   layOut(false);
   expect(run('supafleet-master-up').code, read('var/log/supafleet-bootstrap.log')).toBe(0);
   writeFileSync(
-    join(root, 'etc/wireguard/peers.conf'),
+    join(root, 'etc/wireguard/supafleet/peers.conf'),
     '[Peer]\nPublicKey = 4dJg1r6bB0zGm8rDk2qzJmT0m5sBf3t9d1y6kqzQh1k=\nAllowedIPs = 10.100.0.2/32\n',
   );
   installKeys();
@@ -282,7 +282,7 @@ describe.skipIf(missing.length > 0 || pgSkip !== undefined)(
       const { snapshot, files } = await backedUpMaster();
       const env = read(`${MASTER}/.env`);
       const wgKey = read('etc/wireguard/wg0.key');
-      expect(files.has(`${MASTER}/.env`) && files.has('etc/wireguard/peers.conf')).toBe(true);
+      expect(files.has(`${MASTER}/.env`) && files.has('etc/wireguard/supafleet/peers.conf')).toBe(true);
       expect(files.has('root/supafleet-admin-password') && files.has(`${MASTER}/authelia/users.yml`)).toBe(
         true,
       );

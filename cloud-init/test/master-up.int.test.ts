@@ -96,8 +96,7 @@ describe.skipIf(missing.length > 0)('master first-boot script', () => {
     expect(statSync(join(dir, 'root', 'opt', 'supafleet-master', '.env')).mode & 0o777).toBe(0o600);
     expect(existsSync(join(dir, 'root', 'opt', 'supafleet-master', 'backup', 'restic-password'))).toBe(false);
     expect(r.read('etc', 'supafleet', 'wg0.pub')).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
-    expect(r.read('etc', 'wireguard', 'peers.conf')).toBe('');
-    expect(statSync(join(dir, 'root', 'etc', 'wireguard', 'peers.conf')).mode & 0o777).toBe(0o600);
+    expect(r.read('etc', 'wireguard', 'supafleet', 'peers.conf')).toBe('');
     const users = parse(r.read('opt', 'supafleet-master', 'authelia', 'users.yml'));
     expect(users.users.admin.password).toBe('$2b$12$abcdefghijklmnopqrstuv');
     expect(users.users.admin.email).toBe('admin@example.com');
@@ -170,6 +169,32 @@ describe.skipIf(missing.length > 0)('master first-boot script', () => {
     // and again: rewritten from .env (a restore may have replaced it)
     expect(runMasterUp(true).code).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe(`${key}\n`);
+  });
+
+  it("when it runs, then the master API's user alone owns the peers directory and file, which it replaces atomically, and nothing else of /etc/wireguard", () => {
+    expect(runMasterUp(true).code).toBe(0);
+    const peers = join(dir, 'root', 'etc', 'wireguard', 'supafleet');
+    const d = statSync(peers);
+    const f = statSync(join(peers, 'peers.conf'));
+    expect([d.mode & 0o777, d.uid, f.mode & 0o777, f.uid]).toEqual([
+      0o700,
+      MASTER_API_UID,
+      0o600,
+      MASTER_API_UID,
+    ]);
+    expect(statSync(join(dir, 'root', 'etc', 'wireguard')).uid).toBe(0);
+    expect(statSync(join(dir, 'root', 'etc', 'wireguard', 'wg0.key')).uid).toBe(0);
+  });
+
+  it("when a peers file lies beside wg0.conf (a snapshot of an earlier layout), then master-up moves it into the API's directory", () => {
+    const old = join(dir, 'root', 'etc', 'wireguard', 'peers.conf');
+    mkdirSync(dirname(old), { recursive: true });
+    writeFileSync(old, '[Peer]\nPublicKey = x\n', { mode: 0o600 });
+    expect(runMasterUp(true).code).toBe(0);
+    expect(existsSync(old)).toBe(false);
+    expect(readFileSync(join(dir, 'root', 'etc', 'wireguard', 'supafleet', 'peers.conf'), 'utf8')).toBe(
+      '[Peer]\nPublicKey = x\n',
+    );
   });
 
   it("when user_data wrote the fleet file as root's, then master-up hands it to the master API's user, who must read it to start", () => {

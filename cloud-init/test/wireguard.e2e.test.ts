@@ -161,11 +161,11 @@ describe.skipIf(missing.length > 0)('rendered WireGuard configs on real interfac
       secrets: placeholderMasterSecrets(),
     }).get('etc/wireguard/wg0.conf')!;
     const etcMaster = `/etc/netns/${NS.master}/wireguard`;
-    mkdirSync(etcMaster, { recursive: true });
+    mkdirSync(join(etcMaster, 'supafleet'), { recursive: true });
     writeFileSync(join(etcMaster, `${IF.master}.conf`), masterConf, { mode: 0o600 });
     writeFileSync(join(etcMaster, 'wg0.key'), masterKey, { mode: 0o600 });
     writeFileSync(
-      join(etcMaster, 'peers.conf'),
+      join(etcMaster, 'supafleet', 'peers.conf'),
       `[Peer]\nPublicKey = ${workerPub}\nAllowedIPs = 10.100.0.2/32\n`,
       { mode: 0o600 },
     );

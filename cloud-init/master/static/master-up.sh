@@ -84,8 +84,16 @@ mv "$dir/secrets/secrets-key.tmp" "$dir/secrets/secrets-key"
 phase "wireguard"
 [ -s "$root/etc/wireguard/wg0.key" ] || wg genkey >"$root/etc/wireguard/wg0.key"
 wg pubkey <"$root/etc/wireguard/wg0.key" >"$etc/wg0.pub"
-# The master API keeps live-added peers here; it must exist (empty) before the API starts.
-[ -e "$root/etc/wireguard/peers.conf" ] || install -m 0600 /dev/null "$root/etc/wireguard/peers.conf"
+# The master API (uid 1000) keeps the peers it adds live in a directory of its own, where it
+# replaces the file atomically; the file must exist (empty) before the API starts. A peers
+# file beside wg0.conf (an earlier layout, or a snapshot of one) moves in.
+peers="$root/etc/wireguard/supafleet"
+install -d -m 0700 -o 1000 -g 1000 "$peers"
+if [ -e "$root/etc/wireguard/peers.conf" ] && [ ! -e "$peers/peers.conf" ]; then
+  mv "$root/etc/wireguard/peers.conf" "$peers/peers.conf"
+fi
+[ -e "$peers/peers.conf" ] || install -m 0600 /dev/null "$peers/peers.conf"
+chown 1000:1000 "$peers/peers.conf"
 install -d -m 0755 "$root/etc/systemd/system/docker.service.d"
 printf '[Unit]\nAfter=wg-quick@wg0.service\nWants=wg-quick@wg0.service\n' >"$root/etc/systemd/system/docker.service.d/10-supafleet-wg.conf"
 systemctl daemon-reload
