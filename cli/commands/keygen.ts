@@ -12,6 +12,9 @@ export function registerKeygen(program: Command, io: CommandIo): void {
     .action(async (opts: { json?: boolean }) => {
       const { generateSealKeypair } = await import('../../core/seal/index.ts');
       const { publicKey, privateKey } = await generateSealKeypair();
+      // The master reads the private key from a file only its API's user may read, installed as init does.
+      const { MASTER_KEY_FILES, keyInstallCommand } = await import('../../cloud-init/master/keys.ts');
+      const sealKey = MASTER_KEY_FILES.find((k) => k.file === 'fleet-seal.key')!;
       if (opts.json) {
         io.stdout.write(`${JSON.stringify({ publicKey, privateKey: privateKey.reveal() })}\n`);
       } else {
@@ -19,9 +22,13 @@ export function registerKeygen(program: Command, io: CommandIo): void {
           [
             'Public key: put it in fleet.yaml as seal.public_key (safe to commit):',
             `  ${publicKey}`,
-            'Private key: store it as the repository secret SUPAFLEET_SEAL_PRIVATE_KEY, which only the',
-            'master receives. Never commit it; whoever holds it can open every sealed value:',
+            'Private key: it goes to the master only, and a copy into your password manager. Never commit',
+            'it; whoever holds it can open every sealed value:',
             `  ${privateKey.reveal()}`,
+            "Save it as fleet-seal.key in init's key directory (--key-dir, default",
+            '~/.config/supafleet/<fleet>, mode 0600, outside the repository) and `supafleet init` installs',
+            "it on the master; or install it yourself, over SSH as the fleet's SSH user:",
+            `  ${keyInstallCommand('<ssh user>@<master ipv4>', sealKey)}`,
             '',
           ].join('\n'),
         );

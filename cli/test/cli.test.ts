@@ -139,11 +139,16 @@ describe('supafleet keygen, seal, validate, unseal', () => {
     );
   });
 
-  it('when keygen runs without --json, then it says where each key goes', async () => {
+  it('when keygen runs without --json, then it says where each key goes: the private key to the master, as init installs it', async () => {
     const run = await runCli(['keygen'], { cwd: tmpdir() });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/fleet\.yaml as seal\.public_key/);
-    expect(run.stdout).toMatch(/SUPAFLEET_SEAL_PRIVATE_KEY/);
+    expect(run.stdout).toContain('`supafleet init` installs');
+    expect(run.stdout).toContain(
+      "ssh <ssh user>@<master ipv4> 'sudo install -o 1000 -g 1000 -m 0400 /dev/stdin /etc/supafleet/fleet-seal.key' < fleet-seal.key",
+    );
+    // No workflow reads a repository secret of that name: the key never goes to GitHub.
+    expect(run.stdout).not.toMatch(/SUPAFLEET_SEAL_PRIVATE_KEY|repository secret/);
     expect(run.stdout.match(/^ {2}[A-Za-z0-9+/]{43}=$/gm)).toHaveLength(2);
   });
 });
