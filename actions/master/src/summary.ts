@@ -5,15 +5,39 @@ import { MASTER_KEY_FILES, keyInstallCommand } from '../../../cloud-init/master/
 
 const GUIDE = 'docs/running-your-fleet.md';
 
+/**
+ * After a create: `supafleet init` carries on from here (it dispatched this run, or picks the server up
+ * when run again), so the summary names what init does and lists only what stays the operator's.
+ */
 export function createdSummary(fleet: ResolvedFleet, server: Server, ipv4: string): string {
+  const d = fleet.domain;
+  const records = [`fleet.${d}`, `*.${d}`];
+  if (fleet.admin_domain !== `admin.${d}`) records.push(`*.${fleet.admin_domain}`);
+  const box = fleet.storage_box;
   return [
     '### supafleet master',
     '',
     `Server \`${server.name}\` (id ${server.id}) created in ${fleet.master.server.location}, IPv4 \`${ipv4}\`.`,
     '',
-    `Next: point \`fleet.${fleet.domain}\` and \`*.${fleet.domain}\` at it, write the master's secrets on the`,
-    'server, then set the repository variables `SUPAFLEET_MASTER_URL` and `SUPAFLEET_MASTER_WG_PUBLIC_KEY`',
-    `(${GUIDE}).`,
+    '`supafleet init` takes it from here: it prints the DNS records and waits until they resolve, installs',
+    `the fleet seal key and the Storage Box key on the master over SSH as \`${fleet.ssh.user}\`, and waits for`,
+    `\`https://fleet.${d}/healthz\`. If init did not start this run, or stopped, run \`npx supafleet init\``,
+    'again: it keeps this server and carries on.',
+    '',
+    'What stays yours:',
+    '',
+    `1. Create the DNS records (A): ${records.map((r) => `\`${r}\``).join(', ')} → \`${ipv4}\`.`,
+    '2. Once, if init made the Storage Box key: put its public half on the box (init prints this command',
+    "   last; it asks for the box's password):",
+    '',
+    '   ```sh',
+    `   cat ~/.config/supafleet/${fleet.name}/backup.key.pub | ssh -p23 ${box.user}@${box.host} install-ssh-key`,
+    '   ```',
+    '',
+    "3. Optional: pin the master's WireGuard key, `sudo wg show wg0 public-key` on the master, as the",
+    '   repository variable `SUPAFLEET_MASTER_WG_PUBLIC_KEY`.',
+    '',
+    `Each step by hand, without init: ${GUIDE}, "6. The master".`,
     '',
   ].join('\n');
 }
