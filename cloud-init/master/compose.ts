@@ -35,10 +35,16 @@ const WEIGHTS = {
 /**
  * Project Studios (master/src/studio/): the master starts one per project on demand, on this
  * network (created by master-up.sh with inter-container traffic off, so no Studio reaches
- * another), through a Docker API proxy on loopback that allows containers and images only.
+ * another), through a Docker API proxy that allows containers and images only.
  */
 export const STUDIO_NETWORK = 'supafleet-studio';
-export const STUDIO_DOCKER_PORT = 2376;
+/**
+ * The Studio Docker API proxy's network: a fixed, small subnet like Kong Admin's, so the master
+ * API calls it at a fixed address, and wg0.conf's OUTPUT rule keeps it to the master API's user
+ * (Caddy, on the host network and facing the internet, gets a reset).
+ */
+export const STUDIO_DOCKER_NETWORK = { subnet: '172.31.254.0/29', proxy: '172.31.254.2' } as const;
+export const STUDIO_DOCKER_URL = `http://${STUDIO_DOCKER_NETWORK.proxy}:2375`;
 /** A project Studio's memory limit, in MiB. */
 export const STUDIO_INSTANCE_MB = 384;
 
@@ -200,7 +206,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         SUPAFLEET_SECRETS_KEY_FILE: SECRETS_KEY_FILE,
         // One Studio per project, started on demand through the container-only Docker API proxy
         // (master/src/studio/, docs/studio.md); at most STUDIO_MAX at once, each with its limit.
-        SUPAFLEET_STUDIO_DOCKER_URL: `http://127.0.0.1:${STUDIO_DOCKER_PORT}`,
+        SUPAFLEET_STUDIO_DOCKER_URL: STUDIO_DOCKER_URL,
         SUPAFLEET_STUDIO_MAX: String(studio.max),
         SUPAFLEET_STUDIO_MEMORY_MB: String(studio.memoryMb),
         SUPAFLEET_STUDIO_NETWORK: STUDIO_NETWORK,
@@ -274,7 +280,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
       volumes: ['./vector/vector.yml:/etc/vector/vector.yml:ro'],
     },
     'docker-logs': dockerLogsProxy(images.socketProxy, mem['docker-logs']),
-    'docker-studio': dockerStudioProxy(images.socketProxy, mem['docker-logs'], STUDIO_DOCKER_PORT),
+    'docker-studio': dockerStudioProxy(images.socketProxy, mem['docker-logs'], STUDIO_DOCKER_NETWORK.proxy),
     supavisor: {
       ...common,
       image: images.supavisor,
@@ -366,7 +372,7 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
   const networks = {
     default: {},
     'docker-logs': {},
-    'docker-studio': {},
+    'docker-studio': { ipam: { config: [{ subnet: STUDIO_DOCKER_NETWORK.subnet }] } },
     'kong-admin': { ipam: { config: [{ subnet: KONG_ADMIN_NETWORK.subnet }] } },
   };
   return { services, volumes, networks };

@@ -10,7 +10,7 @@ import { renderCaddyfile } from './caddyfile.ts';
 import {
   KONG_ADMIN_NETWORK,
   SECRETS_KEY_FILE,
-  STUDIO_DOCKER_PORT,
+  STUDIO_DOCKER_NETWORK,
   STUDIO_INSTANCE_MB,
   STUDIO_NETWORK,
   studioBudget,
@@ -134,7 +134,7 @@ describe('master stack', () => {
     });
   });
 
-  it('when rendered, then only the two Docker API proxies hold the socket: read-only logs for Vector, containers and images on loopback for the master API', () => {
+  it('when rendered, then only the two Docker API proxies hold the socket: read-only logs for Vector, containers and images at a fixed address for the master API', () => {
     const { services, networks } = composeOf();
     expect(services['socket-proxy']).toBeUndefined();
     const withSocket = Object.entries(services)
@@ -159,13 +159,16 @@ describe('master stack', () => {
       POST: '1',
       VOLUMES: '0',
     });
-    expect(services['docker-studio']!.ports).toEqual([`127.0.0.1:${STUDIO_DOCKER_PORT}:2375`]);
+    expect(services['docker-studio']!.ports).toBeUndefined();
+    expect(services['docker-studio']!.networks).toEqual({
+      'docker-studio': { ipv4_address: STUDIO_DOCKER_NETWORK.proxy },
+    });
     const onStudio = Object.entries(services)
       .filter(([, s]) => JSON.stringify(s.networks ?? []).includes('docker-studio'))
       .map(([name]) => name);
     expect(onStudio).toEqual(['docker-studio']);
     expect(services.master!.environment).toMatchObject({
-      SUPAFLEET_STUDIO_DOCKER_URL: `http://127.0.0.1:${STUDIO_DOCKER_PORT}`,
+      SUPAFLEET_STUDIO_DOCKER_URL: `http://${STUDIO_DOCKER_NETWORK.proxy}:2375`,
       SUPAFLEET_STUDIO_NETWORK: STUDIO_NETWORK,
     });
   });
@@ -250,6 +253,8 @@ describe('master stack', () => {
         'PostDown = iptables -D FORWARD -i %i -o %i -j DROP',
         'PostUp = iptables -w -I OUTPUT -d 172.31.255.2/32 -p tcp --dport 8001 -m owner ! --uid-owner 1000 -j REJECT --reject-with tcp-reset',
         'PostDown = iptables -w -D OUTPUT -d 172.31.255.2/32 -p tcp --dport 8001 -m owner ! --uid-owner 1000 -j REJECT --reject-with tcp-reset',
+        'PostUp = iptables -w -I OUTPUT -d 172.31.254.2/32 -p tcp --dport 2375 -m owner ! --uid-owner 1000 -j REJECT --reject-with tcp-reset',
+        'PostDown = iptables -w -D OUTPUT -d 172.31.254.2/32 -p tcp --dport 2375 -m owner ! --uid-owner 1000 -j REJECT --reject-with tcp-reset',
         '',
       ].join('\n'),
     );

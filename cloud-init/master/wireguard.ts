@@ -13,17 +13,23 @@
  *
  * The file also carries the master's one host rule beyond wg0 (wg-quick applies it at
  * every boot, before Docker starts): Kong's Admin API, which has no authentication of
- * its own, answers on its own network only the master API's user. Every other process
- * on the host network (Caddy, which faces the internet, root, any other user) gets a reset.
+ * its own, answers on its own network only the master API's user, and so does the Studio
+ * Docker API proxy. Every other process on the host network (Caddy, which faces the
+ * internet, root, any other user) gets a reset.
  */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
-import { KONG_ADMIN_NETWORK } from './compose.ts';
+import { KONG_ADMIN_NETWORK, STUDIO_DOCKER_NETWORK } from './compose.ts';
 import { MASTER_API_UID } from './keys.ts';
 import { MASTER_PEERS_FILE, masterLayout, WG_PORT } from './layout.ts';
 
 /** The OUTPUT rule (without -I/-D) that keeps Kong Admin to the master API's uid. */
 export const KONG_ADMIN_OWNER_RULE =
   `OUTPUT -d ${KONG_ADMIN_NETWORK.kong}/32 -p tcp --dport 8001 -m owner ! --uid-owner ${MASTER_API_UID} ` +
+  '-j REJECT --reject-with tcp-reset';
+
+/** The same for the Studio Docker API proxy (creating containers is root on the host). */
+export const STUDIO_DOCKER_OWNER_RULE =
+  `OUTPUT -d ${STUDIO_DOCKER_NETWORK.proxy}/32 -p tcp --dport 2375 -m owner ! --uid-owner ${MASTER_API_UID} ` +
   '-j REJECT --reject-with tcp-reset';
 
 export function renderMasterWgConf(fleet: ResolvedFleet): string {
@@ -44,6 +50,9 @@ export function renderMasterWgConf(fleet: ResolvedFleet): string {
     // Kong Admin: the master API's user only (see the file comment).
     `PostUp = iptables -w -I ${KONG_ADMIN_OWNER_RULE}`,
     `PostDown = iptables -w -D ${KONG_ADMIN_OWNER_RULE}`,
+    // The Studio Docker API: the master API's user only.
+    `PostUp = iptables -w -I ${STUDIO_DOCKER_OWNER_RULE}`,
+    `PostDown = iptables -w -D ${STUDIO_DOCKER_OWNER_RULE}`,
     '',
   ].join('\n');
 }

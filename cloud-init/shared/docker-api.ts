@@ -31,10 +31,10 @@ export function dockerLogsProxy(image: string, memLimit: string): Record<string,
 /**
  * The master API's Docker API for project Studios (tecnativa/docker-socket-proxy): containers
  * (create, start, remove, list) and images (pulling Studio's), nothing else: no exec, no
- * networks, volumes, swarm, system or build. Published on the master's loopback only, for the
- * master API on the host network; no container joins its network.
+ * networks, volumes, swarm, system or build. On its own network at a fixed address, which no
+ * other container joins and only the master API's user reaches from the host (wg0.conf).
  */
-export function dockerStudioProxy(image: string, memLimit: string, port: number): Record<string, unknown> {
+export function dockerStudioProxy(image: string, memLimit: string, address: string): Record<string, unknown> {
   return {
     restart: 'unless-stopped',
     image,
@@ -55,8 +55,7 @@ export function dockerStudioProxy(image: string, memLimit: string, port: number)
       start_period: '20s',
     },
     mem_limit: memLimit,
-    networks: ['docker-studio'],
-    ports: [`127.0.0.1:${port}:2375`],
+    networks: { 'docker-studio': { ipv4_address: address } },
     read_only: true,
     tmpfs: ['/run'],
     volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],

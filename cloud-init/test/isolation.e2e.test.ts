@@ -808,8 +808,11 @@ describe.skipIf(missing.length > 0)(
         { service: 'kong-admin', hosts: ['kong', ...ips.kong!, ...gateways], port: 8001 },
         { service: 'docker-logs', hosts: ['docker-logs', ...(ips['docker-logs'] ?? [])], port: 2375 },
         // the master API's Docker API for project Studios: no container of the stack reaches it
-        { service: 'docker-studio', hosts: ['docker-studio', ...(ips['docker-studio'] ?? [])], port: 2375 },
-        { service: 'docker-studio', hosts: gateways, port: 2376 },
+        {
+          service: 'docker-studio',
+          hosts: ['docker-studio', ...(ips['docker-studio'] ?? []), ...gateways],
+          port: 2375,
+        },
         // the API port stays where Studio expects it
         { service: 'kong', hosts: ['kong'], port: 8000 },
       ]);
@@ -826,9 +829,13 @@ describe.skipIf(missing.length > 0)(
       // rooted worker routing Docker's subnets over wg (as in the attack above).
       expect(fetchFrom(NS.master, `${adminUrl}/`, MASTER_API_UID)).toBe('KONG ADMIN API');
       expect(fetchFrom(NS.master, `${adminUrl}/`)).toBeUndefined();
-      // ... and its Studio Docker API on loopback
-      if (doc.services['docker-studio'])
-        expect(fetchFrom(NS.master, 'http://127.0.0.1:2376/', MASTER_API_UID)).toBe('DOCKER API');
+      // The same for the Studio Docker API (creating containers is root on the host).
+      const studioDocker = (doc.services.master!.environment as Record<string, string>)
+        .SUPAFLEET_STUDIO_DOCKER_URL;
+      if (studioDocker !== undefined) {
+        expect(fetchFrom(NS.master, `${studioDocker}/`, MASTER_API_UID)).toBe('DOCKER API');
+        expect(fetchFrom(NS.master, `${studioDocker}/`)).toBeUndefined();
+      }
       widenWorkerTunnel();
       expect(fetchFrom(NS.worker, `${adminUrl}/`)).toBeUndefined();
     }, 120_000);

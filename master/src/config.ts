@@ -274,7 +274,7 @@ export async function loadConfig(env: Env, readText = (p: string) => readFile(p,
   const studioDockerUrl = get('SUPAFLEET_STUDIO_DOCKER_URL');
   if (studioDockerUrl !== undefined && !isUrl(studioDockerUrl, ['http:'])) {
     problems.push(
-      `SUPAFLEET_STUDIO_DOCKER_URL is "${studioDockerUrl}"; expected an http URL, e.g. http://127.0.0.1:2376`,
+      `SUPAFLEET_STUDIO_DOCKER_URL is "${studioDockerUrl}"; expected an http URL, e.g. http://172.31.254.2:2375`,
     );
   }
   const studioListenText = get('SUPAFLEET_STUDIO_LISTEN') ?? '127.0.0.1:8090';

@@ -11,7 +11,7 @@ import { STUDIO_LABEL, type StudioPlacement, type StudioRuntime } from './runtim
 const API = '/v1.41';
 
 export interface DockerStudioOptions {
-  /** The Docker API, e.g. http://127.0.0.1:2376 (the socket proxy). */
+  /** The Docker API, e.g. http://172.31.254.2:2375 (the socket proxy). */
   readonly baseUrl: string;
   /** The network Studio containers join. */
   readonly network: string;

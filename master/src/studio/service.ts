@@ -19,7 +19,7 @@ import type { StudioRuntime } from './runtime.ts';
 import { studioSettings, type StudioSettings } from './settings.ts';
 
 export interface StudioConfig {
-  /** Docker's API (the master stack's container-only proxy), e.g. http://127.0.0.1:2376. */
+  /** Docker's API (the master stack's container-only proxy), e.g. http://172.31.254.2:2375. */
   readonly dockerUrl: string;
   /** Where the front listens for Caddy. */
   readonly listen: { readonly host: string; readonly port: number };
