@@ -16,7 +16,7 @@ import { images } from '../versions.ts';
 import { memoryLimits } from '../shared/memory.ts';
 import { toYaml } from '../shared/yaml.ts';
 import { dockerLogsProxy, dockerStudioProxy } from '../shared/docker-api.ts';
-import { MASTER_PEERS_DIR, MASTER_PEERS_FILE, masterLayout, WG_PORT } from './layout.ts';
+import { MASTER_PEERS_DIR, MASTER_PEERS_FILE, masterLayout, STUDIO_FRONT_LISTEN, WG_PORT } from './layout.ts';
 
 const WEIGHTS = {
   authelia: 2,
@@ -207,6 +207,8 @@ export function masterComposeDocument(fleet: ResolvedFleet): Record<string, unkn
         // One Studio per project, started on demand through the container-only Docker API proxy
         // (master/src/studio/, docs/studio.md); at most STUDIO_MAX at once, each with its limit.
         SUPAFLEET_STUDIO_DOCKER_URL: STUDIO_DOCKER_URL,
+        // where Caddy sends studio-<project> hosts (caddyfile.ts)
+        SUPAFLEET_STUDIO_LISTEN: STUDIO_FRONT_LISTEN,
         SUPAFLEET_STUDIO_MAX: String(studio.max),
         SUPAFLEET_STUDIO_MEMORY_MB: String(studio.memoryMb),
         SUPAFLEET_STUDIO_NETWORK: STUDIO_NETWORK,

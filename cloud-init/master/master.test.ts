@@ -170,7 +170,10 @@ describe('master stack', () => {
     expect(services.master!.environment).toMatchObject({
       SUPAFLEET_STUDIO_DOCKER_URL: `http://${STUDIO_DOCKER_NETWORK.proxy}:2375`,
       SUPAFLEET_STUDIO_NETWORK: STUDIO_NETWORK,
+      // the address Caddy sends studio-<project> hosts to
+      SUPAFLEET_STUDIO_LISTEN: '127.0.0.1:8090',
     });
+    expect(renderCaddyfile(fleet)).toContain('\t\treverse_proxy 127.0.0.1:8090\n');
   });
 
   it('when rendered, then no Studio runs in the stack; the master starts one per project, as many at once as its memory share holds', () => {
