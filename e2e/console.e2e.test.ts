@@ -19,7 +19,7 @@ import { applyFleet, labTarget, loadFleet } from './demo/apply.ts';
 import { startConsoleEntry, type ConsoleEntry } from './demo/console-entry.ts';
 import { startDemoEdge, type DemoEdge } from './demo/edge.ts';
 import { exampleSealKey } from './demo/run.ts';
-import { chromiumSkipReason, openBrowser, type LabBrowser } from './lab/browser.ts';
+import { chromiumSkipReason, openBrowser, type TestBrowser } from '../test/support/browser.ts';
 import { standinPid } from './lab/commands.ts';
 import { documentMarked, fleetRows, markDocument, waitForState } from './lab/console-page.ts';
 import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
@@ -48,7 +48,7 @@ describe.skipIf(skip !== undefined)('the fleet console in Chromium, on the names
   let lab: FleetLab | undefined;
   let edge: DemoEdge | undefined;
   let entry: ConsoleEntry | undefined;
-  let browser: LabBrowser | undefined;
+  let browser: TestBrowser | undefined;
   let page: Page;
   const lines: string[] = [];
   const log: Logger = {

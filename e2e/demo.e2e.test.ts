@@ -17,7 +17,7 @@ import { caddySkipReason } from '../test/support/caddy.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { isAlive } from './lab/commands.ts';
 import { SESSION_COOKIE } from './demo/console-entry.ts';
-import { chromiumSkipReason, openBrowser } from './lab/browser.ts';
+import { chromiumSkipReason, openBrowser } from '../test/support/browser.ts';
 import { fleetRows, waitForState } from './lab/console-page.ts';
 import { leftovers, namespaceLabSkipReason, type LabTrace } from './lab/index.ts';
 

@@ -3,12 +3,18 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverType } from '../../core/catalogue/catalogue.ts';
+import {
+  chromiumSkipReason,
+  openBrowser,
+  screenshotDir,
+  type ScreenshotDir,
+  type TestBrowser,
+} from '../../test/support/browser.ts';
 import { postgresSkipReason } from '../../test/support/postgres.ts';
 import { runCli } from '../../test/support/cli-io.ts';
-import { toolsSkipReason } from '../../test/support/tools.ts';
 import { createApp } from '../src/app.ts';
 import { spec, startLab, type Lab, type LabDeps } from './harness.ts';
 
@@ -19,20 +25,9 @@ import { spec, startLab, type Lab, type LabDeps } from './harness.ts';
  * validate` beside the examples' fleet.yaml. Screenshots go to $CONSOLE_SCREENSHOTS when set
  * (docs/img/ for docs/console.md), else to a temporary directory.
  */
-const skip = postgresSkipReason() ?? toolsSkipReason(['chromium'], 'the console browser tests');
+const skip = postgresSkipReason() ?? chromiumSkipReason('the console browser tests');
 if (skip) console.log(`skipping the New project browser tests: ${skip}`);
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const REPO = join(import.meta.dirname, '..', '..');
 const EXAMPLES = join(REPO, 'examples', 'fleet');
 
@@ -49,9 +44,9 @@ describe.skipIf(skip !== undefined)('New project page in Chromium', () => {
   let base: string;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
+  let browser: TestBrowser | undefined;
   let shots: string;
-  let ownShots: string | undefined;
+  let shotDir: ScreenshotDir | undefined;
   let read: string;
   const secrets: string[] = [];
   const requests: string[] = [];
@@ -97,18 +92,10 @@ describe.skipIf(skip !== undefined)('New project page in Chromium', () => {
       secrets.push(((await r.json()) as { enrollment: { token: string } }).enrollment.token);
     }
 
-    shots = process.env.CONSOLE_SCREENSHOTS ?? (ownShots = mkdtempSync(join(tmpdir(), 'console-shots-')));
-    mkdirSync(shots, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      colorScheme: 'light',
-      acceptDownloads: true,
-      timeout: 30_000,
-    });
+    shotDir = screenshotDir();
+    shots = shotDir.dir;
+    browser = await openBrowser({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    context = browser.context;
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('request', (req) => requests.push(req.url()));
@@ -126,9 +113,8 @@ describe.skipIf(skip !== undefined)('New project page in Chromium', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    if (ownShots) rmSync(ownShots, { recursive: true, force: true });
+    await browser?.close();
+    shotDir?.close();
     for (const root of roots) rmSync(root, { recursive: true, force: true });
     server?.closeAllConnections();
     server?.close();

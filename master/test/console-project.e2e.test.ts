@@ -1,14 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealKeypair } from '../../core/seal/index.ts';
 import { secretValues } from '../../core/secrets/generate.ts';
+import {
+  chromiumSkipReason,
+  openBrowser,
+  screenshotDir,
+  type ScreenshotDir,
+  type TestBrowser,
+} from '../../test/support/browser.ts';
 import { freePort, postgresSkipReason } from '../../test/support/postgres.ts';
-import { toolsSkipReason } from '../../test/support/tools.ts';
 import { createAgentServer } from '../src/agent-listener.ts';
 import { createApp } from '../src/app.ts';
 import { studioLink } from '../src/console/studio-link.ts';
@@ -30,20 +34,9 @@ import {
  * address (harness.ts `startFakeAgent`, which verifies the signature like the agent). Screenshots
  * go to $CONSOLE_SCREENSHOTS when set (docs/img/ for docs/console.md), else to a temporary directory.
  */
-const skip = postgresSkipReason() ?? toolsSkipReason(['chromium'], 'the console browser tests');
+const skip = postgresSkipReason() ?? chromiumSkipReason('the console browser tests');
 if (skip) console.log(`skipping console Project page browser tests: ${skip}`);
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SERVICES = ['auth', 'db', 'realtime', 'rest', 'storage'];
 type Svc = { name: string; state: string; detail?: string; latency_ms?: number };
 const HEALTHY: Svc[] = SERVICES.map((name) => ({ name, state: 'healthy', latency_ms: 3 }));
@@ -59,9 +52,9 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
   let base: string;
   let agentUrl: string;
   let context: BrowserContext;
-  let profile: string;
+  let browser: TestBrowser | undefined;
   let shots: string;
-  let ownShots: string | undefined;
+  let shotDir: ScreenshotDir | undefined;
   let read: string;
   let write: string;
   let admin: string;
@@ -162,24 +155,16 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
     for (const services of [HEALTHY, HEALTHY, REST_DOWN, HEALTHY, REST_DOWN]) await beat(services);
     fakeAgent = await startFakeAgent(agent.ip, cmdPort, agent.commandKey);
 
-    shots = process.env.CONSOLE_SCREENSHOTS ?? (ownShots = mkdtempSync(join(tmpdir(), 'console-shots-')));
-    mkdirSync(shots, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      colorScheme: 'light',
-      timeout: 30_000,
-    });
+    shotDir = screenshotDir();
+    shots = shotDir.dir;
+    browser = await openBrowser({ viewport: { width: 1280, height: 900 } });
+    context = browser.context;
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await fakeAgent?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    if (ownShots) rmSync(ownShots, { recursive: true, force: true });
+    shotDir?.close();
     server?.closeAllConnections();
     server?.close();
     agentServer?.close();

@@ -1,14 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealKeypair } from '../../core/seal/index.ts';
 import { secretValues } from '../../core/secrets/generate.ts';
+import {
+  chromiumSkipReason,
+  openBrowser,
+  screenshotDir,
+  type ScreenshotDir,
+  type TestBrowser,
+} from '../../test/support/browser.ts';
 import { freePort, postgresSkipReason } from '../../test/support/postgres.ts';
-import { toolsSkipReason } from '../../test/support/tools.ts';
 import { createAgentServer } from '../src/agent-listener.ts';
 import { createApp } from '../src/app.ts';
 import { projectSecrets } from '../src/projects.ts';
@@ -27,20 +31,9 @@ import {
  * master API on loopback with a real Postgres. Screenshots go to $CONSOLE_SCREENSHOTS when set
  * (docs/img/ for docs/console.md), else to a temporary directory.
  */
-const skip = postgresSkipReason() ?? toolsSkipReason(['chromium'], 'the console browser tests');
+const skip = postgresSkipReason() ?? chromiumSkipReason('the console browser tests');
 if (skip) console.log(`skipping console browser tests: ${skip}`);
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const WG_KEY = (n: number) => Buffer.alloc(32, n).toString('base64');
 
 function heartbeat(project: string, services: { name: string; state: string }[], backup?: unknown) {
@@ -64,10 +57,10 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
   let agentUrl: string;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
+  let browser: TestBrowser | undefined;
   let shots: string;
-  /** The screenshot directory this test made (removed afterwards), when $CONSOLE_SCREENSHOTS is not set. */
-  let ownShots: string | undefined;
+  /** Where screenshots go: $CONSOLE_SCREENSHOTS, or a temporary directory removed afterwards. */
+  let shotDir: ScreenshotDir | undefined;
   let read: string;
   let admin: string;
   const secrets: string[] = [];
@@ -161,17 +154,10 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     });
     await beat('blog');
 
-    shots = process.env.CONSOLE_SCREENSHOTS ?? (ownShots = mkdtempSync(join(tmpdir(), 'console-shots-')));
-    mkdirSync(shots, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      colorScheme: 'light',
-      timeout: 30_000,
-    });
+    shotDir = screenshotDir();
+    shots = shotDir.dir;
+    browser = await openBrowser();
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.on('response', (res) => {
       // the event stream never ends; its content is checked below through its own request
@@ -184,10 +170,9 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await fakeAgent?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    if (ownShots) rmSync(ownShots, { recursive: true, force: true });
+    shotDir?.close();
     server?.closeAllConnections();
     server?.close();
     agentServer?.close();
