@@ -21,7 +21,7 @@ interface ChildFigures {
 async function work(): Promise<ChildFigures> {
   const { resolveFleet, resolveProject } = await import('../core/spec/defaults.ts');
   const { fleetSpec, projectSpecs } = await import('../cloud-init/test/fixtures/specs.ts');
-  const { placeholderEnrollment, placeholderOpened, placeholderSecrets } =
+  const { placeholderBackupAccount, placeholderEnrollment, placeholderOpened, placeholderSecrets } =
     await import('../cloud-init/placeholders.ts');
   const { renderWorkerBundle } = await import('../cloud-init/worker/bundle.ts');
   const { renderWorkerUserData } = await import('../cloud-init/worker/user-data.ts');
@@ -47,7 +47,9 @@ async function work(): Promise<ChildFigures> {
   }
   const t1 = performance.now();
   for (const project of projects) {
-    bytes += renderWorkerUserData({ fleet, project, enrollment: placeholderEnrollment(fleet.domain) }).bytes;
+    const backup = placeholderBackupAccount(fleet);
+    const enrollment = placeholderEnrollment(fleet.domain);
+    bytes += renderWorkerUserData({ fleet, project, enrollment, ...(backup ? { backup } : {}) }).bytes;
   }
   const t2 = performance.now();
   return { bundle_ms: t1 - t0, user_data_ms: t2 - t1, max_rss_kb: process.resourceUsage().maxRSS, bytes };

@@ -5,7 +5,9 @@
  */
 import type { ResolvedProject } from '../core/spec/defaults.ts';
 import type { ProjectSecrets } from '../core/secrets/types.ts';
-import type { WorkerEnrollment } from './worker/user-data.ts';
+import type { ResolvedFleet } from '../core/spec/defaults.ts';
+import { Secret } from '../core/seal/secret.ts';
+import type { WorkerBackupAccount, WorkerEnrollment } from './worker/user-data.ts';
 
 /** `PLACEHOLDER_<label>_xxxx…`, padded to the real secret's length. */
 const hexOf = (label: string, length: number): string => `PLACEHOLDER_${label}_`.padEnd(length, 'x');
@@ -60,5 +62,18 @@ export function placeholderEnrollment(domain: string): WorkerEnrollment {
     token: 'PLACEHOLDER_enrollment_token_minted_by_the_master',
     masterUrl: `https://fleet.${domain}`,
     masterWgPublicKey: 'PLACEHOLDERmasterWireGuardPublicKeyAAAAAAAA=',
+  };
+}
+
+/**
+ * The project's Storage Box sub-account, for fleets that set `storage_box.id`: apply creates
+ * the real one (user, host, one-time password); nothing else exists before it.
+ */
+export function placeholderBackupAccount(fleet: ResolvedFleet): WorkerBackupAccount | undefined {
+  if (fleet.storage_box.id === undefined) return undefined;
+  return {
+    user: 'placeholder-subaccount',
+    host: 'placeholder-subaccount.storage-box.invalid',
+    password: new Secret('PLACEHOLDER_subaccount_password'),
   };
 }

@@ -8,7 +8,12 @@ import type { FleetSpec, ProjectSpec } from '../core/spec/types.ts';
 import { USER_DATA_LIMIT, MASTER_TARGET, WORKER_TARGET } from './shared/budget.ts';
 import { ipv4Cidr, ipv4ToString } from './shared/checks.ts';
 import type { UserData } from './shared/cloud-config.ts';
-import { placeholderEnrollment, placeholderOpened, placeholderSecrets } from './placeholders.ts';
+import {
+  placeholderBackupAccount,
+  placeholderEnrollment,
+  placeholderOpened,
+  placeholderSecrets,
+} from './placeholders.ts';
 import { placeholderMasterSecrets } from './master/secrets.ts';
 import { renderMasterStack } from './master/stack.ts';
 import { renderMasterUserData } from './master/user-data.ts';
@@ -26,7 +31,13 @@ export interface RenderOutput {
 export function renderWorkerOutput(fleetSpec: FleetSpec, projectSpec: ProjectSpec): RenderOutput {
   const fleet = resolveFleet(fleetSpec);
   const project = resolveProject(projectSpec);
-  const userData = renderWorkerUserData({ fleet, project, enrollment: placeholderEnrollment(fleet.domain) });
+  const backup = placeholderBackupAccount(fleet);
+  const userData = renderWorkerUserData({
+    fleet,
+    project,
+    enrollment: placeholderEnrollment(fleet.domain),
+    ...(backup ? { backup } : {}),
+  });
   const bundle = renderWorkerBundle({
     fleet,
     project,

@@ -4,13 +4,14 @@
  * the size table, and stays within the budget targets.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MASTER_TARGET, WORKER_TARGET } from '../shared/budget.ts';
 import { EXAMPLES_ROOT } from './cases.ts';
+import { decodeUserData } from './decode.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/supafleet.js', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'sf-render-'));
@@ -44,6 +45,23 @@ describe('supafleet render', () => {
       expect(readFileSync(join(dir, 'bundle', '.env'), 'utf8')).toContain('PLACEHOLDER_');
     },
   );
+
+  it('when the fleet gives each project a Storage Box sub-account, then the worker renders with a placeholder sub-account', () => {
+    const root = join(out, 'subaccounts');
+    cpSync(EXAMPLES_ROOT, root, { recursive: true });
+    const fleetYaml = readFileSync(join(root, 'fleet.yaml'), 'utf8');
+    writeFileSync(join(root, 'fleet.yaml'), fleetYaml.replace('shared_credential: true', 'id: 4711'));
+    const dir = join(out, 'subaccounts-acme');
+    const r = cli('render', 'worker', '--root', root, '--project', 'acme', '--out', dir);
+    expect(r.code, r.stderr).toBe(0);
+    const { files } = decodeUserData(readFileSync(join(dir, 'user-data.yaml'), 'utf8'));
+    const account = files.find((f) => f.path === '/etc/supafleet/backup-account.json');
+    expect(JSON.parse(account!.content)).toMatchObject({
+      target: 'placeholder-subaccount@placeholder-subaccount.storage-box.invalid',
+      password: 'PLACEHOLDER_subaccount_password',
+    });
+    expect(totalFrom(r.stdout)).toBeLessThanOrEqual(WORKER_TARGET);
+  });
 
   it('when the master is rendered, then its stack is written and the table shows user_data within 18 KiB', () => {
     const dir = join(out, 'master');

@@ -55,7 +55,7 @@ function backupAccountFile(fleet: ResolvedFleet, backup: WorkerBackupAccount | u
   }
   if (!backup) {
     throw new Error(
-      `backup: the fleet's Storage Box ${fleet.storage_box.id} gives each project a sub-account; pass the project's`,
+      `backup: the fleet's Storage Box ${fleet.storage_box.id} gives each project a sub-account; pass the project's (user, host, one-time password), as apply does`,
     );
   }
   const user = posixUser('backup.user', backup.user);
