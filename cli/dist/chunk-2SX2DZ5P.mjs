@@ -1,2 +1,0 @@
-import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);
-import{b as f,c as g,d as h,e as i,f as j,g as k,h as l}from"./chunk-SL2WUNFD.mjs";import{a as e}from"./chunk-FTGM4D3Z.mjs";import{a,b,c,d}from"./chunk-LII22ZKM.mjs";import"./chunk-VVCO2P3F.mjs";export{a as SEALED_PREFIX,f as SealError,e as Secret,d as formatSealed,g as generateSealKeypair,b as isSealedString,l as openBytes,c as parseSealed,h as publicKeyOf,i as seal,k as sealBytes,j as unseal};
