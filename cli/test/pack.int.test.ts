@@ -95,5 +95,22 @@ describe('the published package', () => {
     });
     expect(render.status, render.stderr).toBe(0);
     expect(existsSync(join(out, 'user-data.yaml'))).toBe(true);
+
+    // `npx supafleet init` outside a clone: the command loads from the package and, with no
+    // GitHub token in its environment, stops before any call and names what it needs.
+    const env = { ...process.env };
+    delete env.GITHUB_TOKEN;
+    delete env.GH_TOKEN;
+    const init = spawnSync('npx', ['--no-install', 'supafleet', 'init', '--yes', '--json'], {
+      cwd: app,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(init.status, init.stderr).toBe(2);
+    expect(JSON.parse(init.stdout)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('GITHUB_TOKEN'),
+    });
   }, 420_000);
 });
