@@ -1,0 +1,2 @@
+import { createRequire as __sfRequire } from 'node:module'; const require = __sfRequire(import.meta.url);
+import"./chunk-7CFNT64D.mjs";import{c as f,d as g,e as h,f as i,g as j,h as k,i as l}from"./chunk-YLO4Q2ET.mjs";import{a,b,c,d}from"./chunk-LII22ZKM.mjs";import{a as e}from"./chunk-FTGM4D3Z.mjs";import"./chunk-VVCO2P3F.mjs";export{a as SEALED_PREFIX,f as SealError,e as Secret,d as formatSealed,g as generateSealKeypair,b as isSealedString,l as openBytes,c as parseSealed,h as publicKeyOf,i as seal,k as sealBytes,j as unseal};
