@@ -1,6 +1,4 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -15,7 +13,7 @@ import {
 } from '../../test/support/browser.ts';
 import { postgresSkipReason } from '../../test/support/postgres.ts';
 import { runCli } from '../../test/support/cli-io.ts';
-import { createApp } from '../src/app.ts';
+import { createProject, serveConsole, type ConsoleMaster } from './console-lab.ts';
 import { spec, startLab, type Lab, type LabDeps } from './harness.ts';
 
 /**
@@ -40,7 +38,7 @@ interface ValidateJson {
 describe.skipIf(skip !== undefined)('New project page in Chromium', () => {
   let lab: Lab;
   let l: LabDeps;
-  let server: Server;
+  let master: ConsoleMaster | undefined;
   let base: string;
   let context: BrowserContext;
   let page: Page;
@@ -74,23 +72,14 @@ describe.skipIf(skip !== undefined)('New project page in Chromium', () => {
   beforeAll(async () => {
     lab = await startLab();
     l = await lab.newDeps();
-    const app = createApp(l.deps, 'public', { console: { pollMs: 200, pingMs: 5000 } });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    master = await serveConsole(l);
+    base = master.base;
 
     const write = await l.token('write', 'ci-writer');
     read = await l.token('read', 'console');
     secrets.push(write, read, l.fleetKeys.privateKey.reveal());
-    for (const p of [spec('acme'), spec('blog', { subdomain: 'journal' })]) {
-      const r = await fetch(`${base}/v1/projects/${String(p.name)}?enrollment_token=true`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${write}`, 'content-type': 'application/json' },
-        body: JSON.stringify(p),
-      });
-      expect(r.status).toBe(201);
-      secrets.push(((await r.json()) as { enrollment: { token: string } }).enrollment.token);
-    }
+    for (const p of [spec('acme'), spec('blog', { subdomain: 'journal' })])
+      secrets.push(await createProject(base, write, p));
 
     shotDir = screenshotDir();
     shots = shotDir.dir;
@@ -116,8 +105,7 @@ describe.skipIf(skip !== undefined)('New project page in Chromium', () => {
     await browser?.close();
     shotDir?.close();
     for (const root of roots) rmSync(root, { recursive: true, force: true });
-    server?.closeAllConnections();
-    server?.close();
+    master?.close();
     await l?.close();
     await lab?.close();
   });

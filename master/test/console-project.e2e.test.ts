@@ -1,9 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSealKeypair } from '../../core/seal/index.ts';
 import { secretValues } from '../../core/secrets/generate.ts';
 import {
   chromiumSkipReason,
@@ -13,10 +10,16 @@ import {
   type TestBrowser,
 } from '../../test/support/browser.ts';
 import { freePort, postgresSkipReason } from '../../test/support/postgres.ts';
-import { createAgentServer } from '../src/agent-listener.ts';
-import { createApp } from '../src/app.ts';
 import { studioLink } from '../src/console/studio-link.ts';
 import { projectSecrets } from '../src/projects.ts';
+import {
+  collectBodies,
+  createProject,
+  enrollWorker,
+  serveConsole,
+  type ConsoleMaster,
+  type EnrolledAgent,
+} from './console-lab.ts';
 import {
   callFrom,
   spec,
@@ -47,8 +50,7 @@ const REST_DOWN: Svc[] = HEALTHY.map((s) =>
 describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
   let lab: Lab;
   let l: LabDeps;
-  let server: Server;
-  let agentServer: Server;
+  let master: ConsoleMaster | undefined;
   let base: string;
   let agentUrl: string;
   let context: BrowserContext;
@@ -58,7 +60,7 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
   let read: string;
   let write: string;
   let admin: string;
-  let agent: { ip: string; token: string; commandKey: string };
+  let agent: EnrolledAgent;
   let fakeAgent: FakeAgent | undefined;
   let anonKey: string;
   const secrets: string[] = [];
@@ -90,15 +92,7 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
   /** A new tab on the project's page, signed in with `token` through the fragment. */
   const open = async (token: string, bodies?: { url: string; text: string }[]): Promise<Page> => {
     const page = await context.newPage();
-    if (bodies) {
-      page.on('response', (res) => {
-        if ((res.headers()['content-type'] ?? '').startsWith('text/event-stream')) return;
-        void res
-          .text()
-          .then((text) => bodies.push({ url: res.url(), text }))
-          .catch(() => undefined);
-      });
-    }
+    if (bodies) collectBodies(page, bodies);
     await page.goto(`${base}/console/#/project/acme&token=${encodeURIComponent(token)}`);
     await page.locator('#services tr[data-service="rest"]').waitFor({ timeout: 15_000 });
     return page;
@@ -108,46 +102,22 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
     lab = await startLab();
     const cmdPort = await freePort();
     l = await lab.newDeps({ settings: { agentCommandPort: cmdPort } });
-    const app = createApp(l.deps, 'public', { console: { pollMs: 200, pingMs: 5000 } });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    agentServer = createAgentServer(l.deps).listen(0, '127.0.0.1');
-    await new Promise((r) => agentServer.once('listening', r));
-    agentUrl = `http://127.0.0.1:${(agentServer.address() as AddressInfo).port}`;
+    master = await serveConsole(l);
+    ({ base, agentUrl } = master);
 
     read = await l.token('read', 'console');
     write = await l.token('write', 'ci-writer');
     admin = await l.token('admin', 'ops');
     secrets.push(write, read, admin, l.fleetKeys.privateKey.reveal());
 
-    const put = await api('PUT', '/v1/projects/acme?enrollment_token=true', write, {
-      ...spec('acme', { server: { type: 'cx22', location: 'fsn1' } }),
-    });
-    expect(put.status).toBe(201);
-    const enrollmentToken = (put.body.enrollment as { token: string }).token;
+    const enrollmentToken = await createProject(
+      base,
+      write,
+      spec('acme', { server: { type: 'cx22', location: 'fsn1' } }),
+    );
     secrets.push(enrollmentToken);
-    const seal = await generateSealKeypair();
-    const e = await fetch(`${base}/v1/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        token: enrollmentToken,
-        wg_public_key: Buffer.alloc(32, 1).toString('base64'),
-        seal_public_key: seal.publicKey,
-      }),
-    });
-    expect(e.status).toBe(200);
-    const enrolled = (await e.json()) as {
-      agent: { token: string; command_key: string };
-      wg: { address: string };
-    };
-    secrets.push(enrolled.agent.token, enrolled.agent.command_key, seal.privateKey.reveal());
-    agent = {
-      ip: enrolled.wg.address.split('/')[0]!,
-      token: enrolled.agent.token,
-      commandKey: enrolled.agent.command_key,
-    };
+    agent = await enrollWorker(base, enrollmentToken, Buffer.alloc(32, 1).toString('base64'));
+    secrets.push(...agent.secrets);
     const projectKeys = await projectSecrets(l.deps, l.deps.registry, 'acme');
     anonKey = projectKeys.anon_key;
     // the anon key is on the page by design (Supabase hands it to every browser of the project's apps)
@@ -165,9 +135,7 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
     await browser?.close();
     await fakeAgent?.close();
     shotDir?.close();
-    server?.closeAllConnections();
-    server?.close();
-    agentServer?.close();
+    master?.close();
     await l?.close();
     await lab?.close();
   });

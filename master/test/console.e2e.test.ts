@@ -1,9 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSealKeypair } from '../../core/seal/index.ts';
 import { secretValues } from '../../core/secrets/generate.ts';
 import {
   chromiumSkipReason,
@@ -13,9 +10,14 @@ import {
   type TestBrowser,
 } from '../../test/support/browser.ts';
 import { freePort, postgresSkipReason } from '../../test/support/postgres.ts';
-import { createAgentServer } from '../src/agent-listener.ts';
-import { createApp } from '../src/app.ts';
 import { projectSecrets } from '../src/projects.ts';
+import {
+  collectBodies,
+  createProject,
+  enrollWorker,
+  serveConsole,
+  type ConsoleMaster,
+} from './console-lab.ts';
 import {
   callFrom,
   spec,
@@ -51,8 +53,7 @@ const HEALTHY = ['db', 'auth', 'rest', 'realtime', 'storage'].map((name) => ({ n
 describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
   let lab: Lab;
   let l: LabDeps;
-  let server: Server;
-  let agentServer: Server;
+  let master: ConsoleMaster | undefined;
   let base: string;
   let agentUrl: string;
   let context: BrowserContext;
@@ -92,13 +93,8 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     lab = await startLab();
     cmdPort = await freePort();
     l = await lab.newDeps({ settings: { agentCommandPort: cmdPort } });
-    const app = createApp(l.deps, 'public', { console: { pollMs: 200, pingMs: 5000 } });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    agentServer = createAgentServer(l.deps).listen(0, '127.0.0.1');
-    await new Promise((r) => agentServer.once('listening', r));
-    agentUrl = `http://127.0.0.1:${(agentServer.address() as AddressInfo).port}`;
+    master = await serveConsole(l);
+    ({ base, agentUrl } = master);
 
     const write = await l.token('write', 'ci-writer');
     read = await l.token('read', 'console');
@@ -113,32 +109,13 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     let n = 0;
     for (const p of projects) {
       const name = String(p.name);
-      const put = await api('PUT', `/v1/projects/${name}?enrollment_token=true`, write, p);
-      expect(put.status).toBe(201);
-      secrets.push(put.body.enrollment.token);
+      const enrollmentToken = await createProject(base, write, p);
+      secrets.push(enrollmentToken);
       if (name === 'shop') continue; // stays provisioning: never enrolled
-      const seal = await generateSealKeypair();
       const wgKey = WG_KEY(++n);
-      const e = await fetch(`${base}/v1/enroll`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          token: put.body.enrollment.token,
-          wg_public_key: wgKey,
-          seal_public_key: seal.publicKey,
-        }),
-      });
-      expect(e.status).toBe(200);
-      const enrolled = (await e.json()) as {
-        agent: { token: string; command_key: string };
-        wg: { address: string };
-      };
-      secrets.push(enrolled.agent.token, enrolled.agent.command_key, seal.privateKey.reveal());
-      agents.set(name, {
-        ip: enrolled.wg.address.split('/')[0]!,
-        token: enrolled.agent.token,
-        commandKey: enrolled.agent.command_key,
-      });
+      const agent = await enrollWorker(base, enrollmentToken, wgKey);
+      secrets.push(...agent.secrets);
+      agents.set(name, agent);
       // the peer handshook a few seconds ago
       const peer = l.peers.peers.get(wgKey)!;
       l.peers.peers.set(wgKey, { ...peer, latestHandshake: Math.floor(Date.now() / 1000) - 5 });
@@ -159,23 +136,15 @@ describe.skipIf(skip !== undefined)('fleet console in Chromium', () => {
     browser = await openBrowser();
     context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('response', (res) => {
-      // the event stream never ends; its content is checked below through its own request
-      if ((res.headers()['content-type'] ?? '').startsWith('text/event-stream')) return;
-      void res
-        .text()
-        .then((text) => bodies.push({ url: res.url(), text }))
-        .catch(() => undefined);
-    });
+    // the event stream never ends; its content is checked below through its own request
+    collectBodies(page, bodies);
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
     await fakeAgent?.close();
     shotDir?.close();
-    server?.closeAllConnections();
-    server?.close();
-    agentServer?.close();
+    master?.close();
     await l?.close();
     await lab?.close();
   });
