@@ -40,40 +40,40 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The answers every run here gives as flags: the repository, domain, Storage Box, SSH key and key directory. */
+const answers = (): string[] => [
+  '--root',
+  'clone',
+  '--repo',
+  'acme-corp/fleet',
+  '--domain',
+  'example.com',
+  '--storage-box-host',
+  'u1.your-storagebox.de',
+  '--storage-box-id',
+  '4711',
+  '--ssh-key',
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE6wtl2gbTW8KRgAkL+j52rRByBRhngJFhQInLaYpzPL op@laptop',
+  '--key-dir',
+  join(dir, 'keys'),
+];
+
+/** The tokens from the environment, the fakes' addresses, and a home of its own. */
+const initEnv = (tokens: { rw: string; ro: string }) => ({
+  GITHUB_TOKEN: GH,
+  GITHUB_API_URL: github.url,
+  HCLOUD_TOKEN: tokens.rw,
+  HCLOUD_TOKEN_READONLY: tokens.ro,
+  HCLOUD_ENDPOINT: hetzner.url,
+  HETZNER_ENDPOINT: hetzner.url,
+  HOME: dir,
+});
+
 const init = (extra: string[], tokens: { rw: string; ro: string }) =>
-  runCli(
-    [
-      'init',
-      '--yes',
-      '--root',
-      'clone',
-      '--repo',
-      'acme-corp/fleet',
-      '--domain',
-      'example.com',
-      '--storage-box-host',
-      'u1.your-storagebox.de',
-      '--storage-box-id',
-      '4711',
-      '--ssh-key',
-      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE6wtl2gbTW8KRgAkL+j52rRByBRhngJFhQInLaYpzPL op@laptop',
-      '--key-dir',
-      join(dir, 'keys'),
-      ...extra,
-    ],
-    {
-      cwd: dir,
-      env: {
-        GITHUB_TOKEN: GH,
-        GITHUB_API_URL: github.url,
-        HCLOUD_TOKEN: tokens.rw,
-        HCLOUD_TOKEN_READONLY: tokens.ro,
-        HCLOUD_ENDPOINT: hetzner.url,
-        HETZNER_ENDPOINT: hetzner.url,
-        HOME: dir,
-      },
-    },
-  );
+  runCli(['init', '--yes', ...answers(), ...extra], {
+    cwd: dir,
+    env: initEnv(tokens),
+  });
 
 const githubWrites = () => github.calls().filter((c) => c.method !== 'GET');
 
@@ -189,40 +189,10 @@ describe('supafleet init progress', () => {
     mkdirSync(join(dir, 'clone'), { recursive: true });
     const captured = fakeIo({
       cwd: dir,
-      env: {
-        GITHUB_TOKEN: GH,
-        GITHUB_API_URL: github.url,
-        HCLOUD_TOKEN: RW,
-        HCLOUD_TOKEN_READONLY: RO,
-        HCLOUD_ENDPOINT: hetzner.url,
-        HETZNER_ENDPOINT: hetzner.url,
-        HOME: dir,
-      },
+      env: initEnv({ rw: RW, ro: RO }),
     });
     const io = { ...captured.io, stderrIsTty: true };
-    const code = await main(
-      [
-        'init',
-        '--yes',
-        '--plan',
-        '--root',
-        'clone',
-        '--repo',
-        'acme-corp/fleet',
-        '--domain',
-        'example.com',
-        '--storage-box-host',
-        'u1.your-storagebox.de',
-        '--storage-box-id',
-        '4711',
-        '--ssh-key',
-        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE6wtl2gbTW8KRgAkL+j52rRByBRhngJFhQInLaYpzPL op@laptop',
-        '--key-dir',
-        join(dir, 'keys'),
-        ...extra,
-      ],
-      io,
-    );
+    const code = await main(['init', '--yes', '--plan', ...answers(), ...extra], io);
     return { code, stderr: captured.stderr() };
   };
 
