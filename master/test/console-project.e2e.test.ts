@@ -98,6 +98,26 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
     return page;
   };
 
+  /** Presses "Back up now", waits until the page says the backup runs; the command the agent got. */
+  const backUpNow = async (page: Page): Promise<{ id: string; type: string }> => {
+    fakeAgent!.received.length = 0;
+    await page.locator('#backup-now').click();
+    await expect
+      .poll(() => page.locator('#project-status').textContent(), { timeout: 10_000 })
+      .toMatch(/^Backup of acme running/);
+    return JSON.parse(fakeAgent!.received[0]!.body) as { id: string; type: string };
+  };
+
+  /** The worker reports a command's result, as the agent does. */
+  const reportResult = async (id: string, result: Record<string, unknown>) => {
+    const post = await callFrom(agent.ip, `${agentUrl}/v1/agent/commands/${id}/result`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agent.token}` },
+      body: { id, ...result },
+    });
+    expect(post.status).toBe(200);
+  };
+
   beforeAll(async () => {
     lab = await startLab();
     const cmdPort = await freePort();
@@ -225,29 +245,18 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
 
   it('when "Back up now" is pressed, then the agent gets a signed backup command and the page shows it running, then its result', async () => {
     const page = await open(admin);
-    fakeAgent!.received.length = 0;
-    await page.locator('#backup-now').click();
-    await expect
-      .poll(() => page.locator('#project-status').textContent(), { timeout: 10_000 })
-      .toMatch(/^Backup of acme running/);
+    const command = await backUpNow(page);
     expect(fakeAgent!.received.map((x) => x.verdict)).toEqual(['ok']);
-    const command = JSON.parse(fakeAgent!.received[0]!.body) as { id: string; type: string };
     expect(command.type).toBe('backup');
     await page.locator('#backups tbody tr[data-state="running"]').waitFor({ timeout: 10_000 });
 
     // the worker reports the result; the page learns it from the fleet's live stream
-    const post = await callFrom(agent.ip, `${agentUrl}/v1/agent/commands/${command.id}/result`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${agent.token}` },
-      body: {
-        id: command.id,
-        state: 'succeeded',
-        duration_s: 41.2,
-        snapshot_id: '9c8b7a65',
-        size_bytes: 3145728,
-      },
+    await reportResult(command.id, {
+      state: 'succeeded',
+      duration_s: 41.2,
+      snapshot_id: '9c8b7a65',
+      size_bytes: 3145728,
     });
-    expect(post.status).toBe(200);
     await expect
       .poll(() => page.locator('#project-status').textContent(), { timeout: 10_000 })
       .toBe('Backup finished: snapshot 9c8b7a65.');
@@ -259,18 +268,8 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
 
   it('when the worker reports a backup failed, then the page says so with the reason', async () => {
     const page = await open(admin);
-    fakeAgent!.received.length = 0;
-    await page.locator('#backup-now').click();
-    await expect
-      .poll(() => page.locator('#project-status').textContent(), { timeout: 10_000 })
-      .toMatch(/^Backup of acme running/);
-    const command = JSON.parse(fakeAgent!.received[0]!.body) as { id: string };
-    const post = await callFrom(agent.ip, `${agentUrl}/v1/agent/commands/${command.id}/result`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${agent.token}` },
-      body: { id: command.id, state: 'failed', duration_s: 2, error: 'repository is locked' },
-    });
-    expect(post.status).toBe(200);
+    const command = await backUpNow(page);
+    await reportResult(command.id, { state: 'failed', duration_s: 2, error: 'repository is locked' });
     await expect
       .poll(() => page.locator('#project-status').textContent(), { timeout: 10_000 })
       .toBe('Backup failed: repository is locked.');
@@ -280,10 +279,7 @@ describe.skipIf(skip !== undefined)('console Project page in Chromium', () => {
 
   it('when the page is left while a backup runs and opened again, then "Back up now" can be pressed again', async () => {
     const page = await open(admin);
-    await page.locator('#backup-now').click();
-    await expect
-      .poll(() => page.locator('#project-status').textContent(), { timeout: 10_000 })
-      .toMatch(/^Backup of acme running/);
+    await backUpNow(page);
     expect(await page.locator('#backup-now').getAttribute('aria-busy')).toBe('true');
     await page.locator('#project-page a[href="#/"]').click();
     await page.locator('#fleet').waitFor({ state: 'visible', timeout: 10_000 });
