@@ -1,8 +1,9 @@
 /**
  * The master API opens sealed values with the fleet seal key at run time, as the master
- * image's `node` user. The key is installed by the operator with the command the master
- * workflow prints: run for real here (as root, under a scratch directory), the file must be
- * readable by the API's uid and by no other unprivileged user.
+ * image's `node` user. The key is installed with the command the rebuild summary prints (the
+ * one `supafleet init` runs and `supafleet keygen` shows, all from cloud-init/master/keys.ts):
+ * run for real here (as root, under a scratch directory), the file must be readable by the
+ * API's uid and by no other unprivileged user.
  */
 import { spawnSync } from 'node:child_process';
 import {
