@@ -95,6 +95,13 @@ export interface FleetLab {
   readonly kongUrl: string;
   /** The Kong fake's proxy (Kong's 8000) on the host's loopback; it reaches the workers' wg addresses. */
   readonly kongProxyUrl: string;
+  /**
+   * The master's Studio front on the host's loopback, running each project's Studio stand-in
+   * (e2e/lab/studio/) in place of Studio's container (namespaces mode only).
+   */
+  readonly studioFrontUrl?: string;
+  /** Lets the Studio stand-ins reach the fleet's edge, Caddy on the host's loopback (namespaces mode only). */
+  connectStudioEdge?(edge: { readonly httpsPort: number; readonly rootCa: string }): Promise<void>;
   readonly hetzner: FakeHetzner;
   readonly hcloudToken: string;
   /** An admin API token for the master. */
@@ -161,6 +168,7 @@ export const NAMESPACE_SIMULATED: readonly string[] = [
   'backups: a stand-in backup.sh records a snapshot (no restic, no Storage Box)',
   'Kong: the Kong fake',
   "TLS for enrollment: a self-signed certificate for fleet.<domain>, trusted by the workers' curl",
+  "Studio: the master's Studio front starts a stand-in process per project (e2e/lab/studio/) in place of Studio's container, with the settings the master renders for it",
 ];
 
 /** The system tools the namespace lab runs (each maps to a package on .ci/packages). */
@@ -473,6 +481,8 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
       masterUrl: master.publicUrl,
       kongUrl: master.kongUrl,
       kongProxyUrl: master.kongProxyUrl,
+      studioFrontUrl: master.studioFrontUrl,
+      connectStudioEdge: (edge) => master!.connectStudioEdge(edge),
       hetzner,
       hcloudToken,
       apiToken: apiToken.token,

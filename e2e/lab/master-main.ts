@@ -7,7 +7,8 @@
  * - the bundle renderer adds the stand-in services (see standins.ts), so the
  *   agent's process runtime can run the bundle (where the stand-in program,
  *   postgres-meta and the lab's Postgres are comes from LAB_* variables);
- * - the Kong Admin API is the Kong fake (kong-main.ts) on 127.0.0.1:8001 of this namespace.
+ * - the Kong Admin API is the Kong fake (kong-main.ts) on 127.0.0.1:8001 of this namespace;
+ * - the Studio front runs with the lab's runtime (studio/front.ts) when LAB_STUDIO_* are set.
  *
  * It listens on the master's wg address (agents), on HTTPS :443 (workers enroll at
  * https://fleet.<domain>, the name resolving to the bridge address), and on unix
@@ -26,6 +27,7 @@ import { loadConfig } from '../../master/src/config.ts';
 import { createLogger } from '../../master/src/log.ts';
 import { buildDeps } from '../../master/src/server.ts';
 import { labBundleRenderer, labSettingsFromEnv } from './standins.ts';
+import { labStudioFromEnv, startLabStudioFront } from './studio/front.ts';
 
 const env = process.env;
 const need = (k: string): string => {
@@ -59,6 +61,14 @@ const tls = createHttpsServer(
 );
 await listen(tls, 443, '0.0.0.0');
 servers.push(tls);
+// the master's Studio front with the lab's runtime (stand-in processes in place of containers)
+const studioSettings = labStudioFromEnv(env);
+const studio = studioSettings
+  ? await startLabStudioFront(deps, studioSettings, log, {
+      PATH: env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      ...(env.SUPAFLEET_LAB_RUN ? { SUPAFLEET_LAB_RUN: env.SUPAFLEET_LAB_RUN } : {}),
+    })
+  : undefined;
 const agents = createAgentServer(deps);
 await listen(agents, config.agentListen.port, config.agentListen.host);
 servers.push(agents);
@@ -74,6 +84,7 @@ const stop = async (): Promise<void> => {
     s.close();
     if ('closeAllConnections' in s) s.closeAllConnections();
   }
+  await studio?.close();
   await deps.registry.close();
   process.exit(0);
 };

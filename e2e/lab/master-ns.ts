@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { delay, GiveUp, must, sh, stopPids, until } from './commands.ts';
@@ -32,6 +32,13 @@ export interface MasterNs {
   readonly kongUrl: string;
   /** The Kong fake's proxy, forwarded from the host's loopback to port 8000 in the namespace. */
   readonly kongProxyUrl: string;
+  /** The master's Studio front (lab runtime), forwarded from the host's loopback to 127.0.0.1:8090 in the namespace. */
+  readonly studioFrontUrl: string;
+  /**
+   * Lets the master's Studio stand-ins reach the fleet's edge: a unix socket in the lab's folder
+   * forwarded to Caddy's HTTPS port on the host's loopback, and Caddy's root certificate beside it.
+   */
+  connectStudioEdge(edge: { readonly httpsPort: number; readonly rootCa: string }): Promise<void>;
   readonly pids: () => { master?: number; kong?: number; wireguardGo?: number };
   /** Stops the master process (SIGTERM, or SIGKILL for a crash) and starts it again; resolves once it listens. */
   restartMaster(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
@@ -44,9 +51,24 @@ export interface MasterNs {
   stop(): Promise<string[]>;
 }
 
+/** Open connections per forwarding server, destroyed when the lab stops (a keep-alive would hold `close`). */
+const open = new WeakMap<Server, Set<Socket>>();
+function track(server: Server, c: Socket): void {
+  const set = open.get(server) ?? new Set<Socket>();
+  open.set(server, set);
+  set.add(c);
+  c.once('close', () => set.delete(c));
+}
+function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  for (const c of open.get(server) ?? []) c.destroy();
+  return closed;
+}
+
 /** Forwards connections on a loopback port to a unix socket. */
 async function forward(socketPath: string): Promise<{ url: string; server: Server }> {
   const server = createServer((c) => {
+    track(server, c);
     const up = connect(socketPath);
     c.pipe(up).pipe(c);
     const end = () => {
@@ -111,7 +133,7 @@ export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
   const servers: Server[] = [];
   const stop = async (): Promise<string[]> => {
     const problems: string[] = [];
-    for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
+    for (const s of servers) await closeServer(s);
     const pids = children
       .map((c) => c.pid)
       .filter(
@@ -159,6 +181,9 @@ export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
     const publicSocket = join(o.dir, 'master-public.sock');
     const kongSocket = join(o.dir, 'kong-admin.sock');
     const kongProxySocket = join(o.dir, 'kong-proxy.sock');
+    const studioFrontSocket = join(o.dir, 'studio-front.sock');
+    const edgeSocket = join(o.dir, 'edge.sock');
+    const edgeCa = join(o.dir, 'edge-root.crt');
     const base = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
     const kongProcess = await startChild(o, 'kong-main.ts', 'kong.log', {
       ...base,
@@ -178,18 +203,41 @@ export async function startMasterNs(o: MasterNsOptions): Promise<MasterNs> {
       SUPAFLEET_LISTEN: '127.0.0.1:8080',
       KONG_ADMIN_URL: 'http://127.0.0.1:8001',
       LAB_PUBLIC_SOCKET: publicSocket,
+      LAB_STUDIO_FRONT_SOCKET: studioFrontSocket,
+      LAB_STUDIO_EDGE_SOCKET: edgeSocket,
+      LAB_STUDIO_EDGE_CA: edgeCa,
+      LAB_STUDIO_LOG_DIR: o.dir,
     };
     let master = await startChild(o, 'master-main.ts', 'master.log', masterEnv);
     children.push(master);
     const pub = await forward(publicSocket);
     const kong = await forward(kongSocket);
     const kongProxy = await forward(kongProxySocket);
-    servers.push(pub.server, kong.server, kongProxy.server);
+    const studioFront = await forward(studioFrontSocket);
+    servers.push(pub.server, kong.server, kongProxy.server, studioFront.server);
     await delay(0);
     return {
       publicUrl: pub.url,
       kongUrl: kong.url,
       kongProxyUrl: kongProxy.url,
+      studioFrontUrl: studioFront.url,
+      async connectStudioEdge(edge) {
+        writeFileSync(edgeCa, edge.rootCa);
+        rmSync(edgeSocket, { force: true });
+        const server = createServer((c) => {
+          track(server, c);
+          const up = connect(edge.httpsPort, '127.0.0.1');
+          c.pipe(up).pipe(c);
+          const end = () => {
+            c.destroy();
+            up.destroy();
+          };
+          c.on('error', end);
+          up.on('error', end);
+        });
+        await new Promise<void>((r) => server.listen(edgeSocket, () => r()));
+        servers.push(server);
+      },
       pids: () => ({
         ...(master.exitCode === null && master.pid ? { master: master.pid } : {}),
         ...(kongProcess.exitCode === null && kongProcess.pid ? { kong: kongProcess.pid } : {}),
