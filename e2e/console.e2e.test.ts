@@ -4,7 +4,9 @@
  * running the master's own Caddyfile with its basic gate (e2e/demo/edge.ts), and the demo's
  * loopback entry with a one-time login link (e2e/demo/console-entry.ts), opened in Debian's
  * headless Chromium with the standard flags. The Fleet page, a live health change, the Project
- * page's Restart and Back up now reaching the real agents, and the gate itself. One lab and one browser serve every case; every wait
+ * page's Restart and Back up now reaching the real agents, "Open in Studio" showing each
+ * project's own tables through the master's Studio front (with the lab's Studio stand-ins,
+ * e2e/lab/studio/), and the gate itself. One lab and one browser serve every case; every wait
  * is bounded. Needs root, the WireGuard tools, PostgreSQL, Caddy and Chromium (skips with the
  * reason otherwise; fails instead when CI=true).
  */
@@ -15,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../core/apply/ports.ts';
 import { caddySkipReason, httpsOnLoopback } from '../test/support/caddy.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
-import { applyFleet, labTarget, loadFleet } from './demo/apply.ts';
+import { applyFleet, demoMasterClient, labTarget, loadFleet } from './demo/apply.ts';
+import { memoryLogger } from '../core/apply/ports.ts';
 import { startConsoleEntry, type ConsoleEntry } from './demo/console-entry.ts';
 import { startDemoEdge, type DemoEdge } from './demo/edge.ts';
 import { exampleSealKey } from './demo/run.ts';
@@ -69,7 +72,9 @@ describe.skipIf(skip !== undefined)('the fleet console in Chromium, on the names
       fleet: loaded.fleet,
       kongProxy: new URL(lab.kongProxyUrl).host,
       masterApi: new URL(lab.masterUrl).host,
+      studioFront: new URL(lab.studioFrontUrl!).host,
     });
+    await lab.connectStudioEdge!({ httpsPort: edge.caddy.httpsPort, rootCa: edge.caddy.rootCa });
     const { results } = await applyFleet(loaded, labTarget(lab), log);
     expect(
       results.filter((r) => r.outcome === 'failed'),
@@ -80,6 +85,7 @@ describe.skipIf(skip !== undefined)('the fleet console in Chromium, on the names
       adminHost: edge.adminHost,
       gate: edge.gate,
       token: lab.consoleToken,
+      studioAdminDomain: edge.adminDomain,
     });
     browser = await openBrowser();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -161,6 +167,54 @@ describe.skipIf(skip !== undefined)('the fleet console in Chromium, on the names
     expect(await row.getAttribute('data-state')).toBe('succeeded');
     expect(await row.innerText()).toMatch(/lab-\d+/);
   });
+
+  /** Creates `public.<table>` in `project`'s database through its own /pg/ route (Caddy → Kong → wg → pg-meta). */
+  async function createTable(project: string, host: string, table: string): Promise<void> {
+    const c = await demoMasterClient(labTarget(lab!), memoryLogger()).credentials(project);
+    const answer = await httpsOnLoopback({
+      host,
+      port: edge!.caddy.httpsPort,
+      path: '/pg/query',
+      ca: edge!.caddy.rootCa,
+      method: 'POST',
+      headers: { apikey: c.service_role_key, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `create table if not exists public.${table} (id bigint primary key)` }),
+      timeoutMs: 20_000,
+    });
+    expect(answer.status, answer.text).toBe(200);
+  }
+
+  for (const [project, own, other] of [
+    ['acme', 'acme_orders', 'shop_products'],
+    ['shop', 'shop_products', 'acme_orders'],
+  ] as const) {
+    it(`when "Open in Studio" is clicked on ${project}'s Project page, then ${project}'s Studio opens from the demo's entry and lists ${project}'s tables and not the other project's`, async () => {
+      await createTable('acme', 'acme.example.com', 'acme_orders');
+      await createTable('shop', 'shop.example.com', 'shop_products');
+      await page.goto(`${entry!.url}/console/#/project/${project}`, { timeout: 20_000 });
+      const link = page.locator('#open-studio');
+      await link.waitFor({ timeout: 15_000 });
+      expect(await link.getAttribute('href')).toMatch(
+        new RegExp(`^http://studio-${project}\\.localhost:\\d+/login/[A-Za-z0-9_-]+$`),
+      );
+      const [studio] = await Promise.all([
+        browser!.context.waitForEvent('page', { timeout: 15_000 }),
+        link.click(),
+      ]);
+      try {
+        // the front shows "Starting Studio" and reloads every 2 s until the stand-in answers
+        await studio.locator(`#tables li[data-table="public.${own}"]`).waitFor({ timeout: 60_000 });
+        expect(new URL(studio.url()).host).toMatch(new RegExp(`^studio-${project}\\.localhost:\\d+$`));
+        expect(new URL(studio.url()).pathname).toBe('/project/default');
+        expect(await studio.locator('#studio-project').textContent()).toBe(project);
+        const tables = await studio.locator('#tables li').allTextContents();
+        expect(tables).toContain(`public.${own}`);
+        expect(tables).not.toContain(`public.${other}`);
+      } finally {
+        await studio.close();
+      }
+    });
+  }
 
   it("when the admin host is asked directly, then Caddy's gate refuses the page without the gate's password and passes the console's data to the master, which wants a token", async () => {
     const ask = (path: string, authorization?: string) =>

@@ -2,18 +2,25 @@
  * The demo's console entry in front of a real Caddy (internal CA, loopback) whose admin host
  * proxies to an echo server that stands in for the master and answers with what it received.
  * The gate itself is checked against the master's Caddyfile in e2e/console.e2e.test.ts; here:
- * the one-time code, the session, and what the entry sends on.
+ * the one-time code, the session, and what the entry sends on; and the Studio hosts
+ * (`studio-<name>.localhost`), which reach `studio-<name>.<admin zone>` on the same Caddy.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caddySkipReason, startCaddy, type StartedCaddy } from '../../test/support/caddy.ts';
-import { SESSION_COOKIE, startConsoleEntry, type ConsoleEntry } from './console-entry.ts';
+import {
+  SESSION_COOKIE,
+  startConsoleEntry,
+  STUDIO_SESSION_COOKIE,
+  type ConsoleEntry,
+} from './console-entry.ts';
 
 const skip = caddySkipReason();
 if (skip) console.log(`skipping the console entry tests: ${skip}`);
 
 const ADMIN_HOST = 'fleet.admin.entry.test';
+const ADMIN_DOMAIN = 'admin.entry.test';
 const TOKEN = `sft_0123456789abcdef_${'t'.repeat(43)}`;
 const GATE = { user: 'admin', password: 'gate-password-for-this-test' };
 
@@ -54,17 +61,28 @@ describe.skipIf(skip !== undefined)('the demo console entry', () => {
       }
       res.setHeader('content-type', 'application/json');
       res.setHeader('strict-transport-security', 'max-age=31536000');
-      res.end(JSON.stringify({ url: req.url, host: req.headers.host, headers: req.headers }));
+      const project = /^\/console\/api\/projects\/([a-z]+)$/.exec(req.url ?? '')?.[1];
+      // the console's project answer carries the master's Studio link
+      const studio = project
+        ? { studio_url: `https://studio-${project}.${ADMIN_DOMAIN}/project/default` }
+        : {};
+      res.end(JSON.stringify({ url: req.url, host: req.headers.host, headers: req.headers, ...studio }));
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     caddy = await startCaddy({
-      sites: [{ hosts: [ADMIN_HOST], upstream: `127.0.0.1:${(echo.address() as AddressInfo).port}` }],
+      sites: [
+        {
+          hosts: [ADMIN_HOST, `studio-acme.${ADMIN_DOMAIN}`, `studio-shop.${ADMIN_DOMAIN}`],
+          upstream: `127.0.0.1:${(echo.address() as AddressInfo).port}`,
+        },
+      ],
     });
     entry = await startConsoleEntry({
       caddy: { httpsPort: caddy.httpsPort, rootCa: caddy.rootCa },
       adminHost: ADMIN_HOST,
       gate: GATE,
       token: TOKEN,
+      studioAdminDomain: ADMIN_DOMAIN,
     });
   }, 30_000);
 
@@ -153,5 +171,73 @@ describe.skipIf(skip !== undefined)('the demo console entry', () => {
       req.end();
     });
     expect(first).toBe('event: fleet\ndata: {}\n\n');
+  });
+
+  describe('Studio hosts', () => {
+    const studioHost = (p: string) => `studio-${p}.localhost:${new URL(entry.url).port}`;
+    let ticketPath: string;
+    let studioSession: string;
+
+    it("when the session asks for a project's page data, then its studio_url leads to the project's Studio host on the entry, with a ticket, and the rest is the master's answer", async () => {
+      const r = await get(`${entry.url}/console/api/projects/acme`, {
+        cookie: session,
+        authorization: `Bearer ${TOKEN}`,
+      });
+      expect(r.status).toBe(200);
+      const body = JSON.parse(r.body) as { studio_url: string; host: string; url: string };
+      expect(body.host).toBe(ADMIN_HOST);
+      expect(body.url).toBe('/console/api/projects/acme');
+      const m = new RegExp(`^http://${studioHost('acme')}(/login/[A-Za-z0-9_-]{32})$`).exec(body.studio_url);
+      expect(m, body.studio_url).not.toBeNull();
+      ticketPath = m![1]!;
+      expect(Number(r.headers['content-length'])).toBe(Buffer.byteLength(r.body));
+      const again = await get(`${entry.url}/console/api/projects/acme`, {
+        cookie: session,
+        authorization: `Bearer ${TOKEN}`,
+      });
+      expect((JSON.parse(again.body) as { studio_url: string }).studio_url).toBe(body.studio_url);
+    });
+
+    it("when a Studio host is asked without its session, then it gets 401, and another project's ticket or a made-up one gets 404", async () => {
+      expect((await get(`${entry.url}/project/default`, { host: studioHost('acme') })).status).toBe(401);
+      // the console's session is not a Studio host's
+      expect(
+        (await get(`${entry.url}/project/default`, { host: studioHost('acme'), cookie: session })).status,
+      ).toBe(401);
+      expect((await get(`${entry.url}${ticketPath}`, { host: studioHost('shop') })).status).toBe(404);
+      expect((await get(`${entry.url}/login/${'y'.repeat(32)}`, { host: studioHost('acme') })).status).toBe(
+        404,
+      );
+    });
+
+    it("when acme's ticket is opened on acme's Studio host, then it starts an HttpOnly SameSite=Lax session there and redirects to Studio's project page", async () => {
+      const r = await get(`${entry.url}${ticketPath}`, { host: studioHost('acme') });
+      expect(r.status).toBe(303);
+      expect(r.headers.location).toBe('/project/default');
+      const cookie = r.headers['set-cookie']![0]!;
+      expect(cookie).toMatch(
+        new RegExp(`^${STUDIO_SESSION_COOKIE}=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Lax$`),
+      );
+      studioSession = cookie.split(';')[0]!;
+    });
+
+    it("when acme's Studio session asks for a page, then Caddy's acme Studio host gets it with the gate's credentials and no cookie of the entry's; shop's host refuses that session", async () => {
+      const r = await get(`${entry.url}/project/default/editor`, {
+        host: studioHost('acme'),
+        cookie: studioSession,
+      });
+      expect(r.status).toBe(200);
+      const seen = JSON.parse(r.body) as { url: string; host: string; headers: IncomingHttpHeaders };
+      expect(seen.url).toBe('/project/default/editor');
+      expect(seen.host).toBe(`studio-acme.${ADMIN_DOMAIN}`);
+      expect(seen.headers.authorization).toBe(
+        `Basic ${Buffer.from(`${GATE.user}:${GATE.password}`).toString('base64')}`,
+      );
+      expect(seen.headers.cookie).toBeUndefined();
+      expect(
+        (await get(`${entry.url}/project/default`, { host: studioHost('shop'), cookie: studioSession }))
+          .status,
+      ).toBe(401);
+    });
   });
 });

@@ -25,8 +25,19 @@ describe('the demo edge Caddyfile', () => {
     expect(text).toContain('fleet.admin.example.com {');
     expect(text).toContain(`reverse_proxy ${upstreams.kongProxy}`);
     expect(text).toContain(`reverse_proxy ${upstreams.masterApi}`);
-    expect(text).not.toMatch(/127\.0\.0\.1:80[08]0\b/);
+    expect(text).not.toMatch(/127\.0\.0\.1:80[089]0\b/);
     expect(text).toContain('\thttp_port 40003');
+  });
+
+  it("when the lab runs the master's Studio front, then the Studio hosts go there and nowhere a master's own port; without one, to a closed port", async () => {
+    const { fleet } = await loadFleet('examples/fleet');
+    const withFront = edgeCaddyfile(fleet, { ...upstreams, studioFront: '127.0.0.1:40004' }, []);
+    expect(withFront).toContain('\t@studio header_regexp Host ^studio-');
+    expect(withFront).toContain('\t\timport gate\n\t\treverse_proxy 127.0.0.1:40004\n');
+    expect(withFront).not.toContain('127.0.0.1:8090');
+    const without = edgeCaddyfile(fleet, upstreams, []);
+    expect(without).toContain('\t\timport gate\n\t\treverse_proxy 127.0.0.1:9\n');
+    expect(without).not.toContain('127.0.0.1:8090');
   });
 
   it('when the fleet has Authelia on and on-demand TLS, then the edge fleet turns both off and keeps the rest', async () => {

@@ -5,8 +5,9 @@
  *
  * - the fleet is rendered with Authelia off (the basic gate, `admin` and a password made for this
  *   run) and one wildcard certificate, issued by Caddy's internal CA in place of a DNS provider;
- * - Kong's proxy (`127.0.0.1:8000` on a master) and the master API (`127.0.0.1:8080`) are the
- *   lab's loopback addresses;
+ * - Kong's proxy (`127.0.0.1:8000` on a master), the master API (`127.0.0.1:8080`) and the
+ *   master's Studio front (`127.0.0.1:8090`) are the lab's loopback addresses (a lab without a
+ *   Studio front gets a closed port there, so Studio hosts answer 502);
  * - Caddy gets test-safe global options (loopback ports, private storage; test/support/caddy.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -14,17 +15,21 @@ import { randomBytes } from 'node:crypto';
 import { resolveFleet } from '../../core/spec/defaults.ts';
 import type { FleetSpec } from '../../core/spec/types.ts';
 import { renderCaddyfile } from '../../cloud-init/master/caddyfile.ts';
-import { masterLayout } from '../../cloud-init/master/layout.ts';
+import { masterLayout, STUDIO_FRONT_LISTEN } from '../../cloud-init/master/layout.ts';
 import { CADDY_BIN, startCaddy, type StartedCaddy } from '../../test/support/caddy.ts';
 
 /** Where a master's Caddyfile sends Kong's proxy and the master API. */
 const MASTER_KONG = '127.0.0.1:8000';
 const MASTER_API = '127.0.0.1:8080';
+/** Where Studio hosts go when the lab runs no Studio front: port 9 (discard), closed on loopback. */
+const NO_STUDIO_FRONT = '127.0.0.1:9';
 
 export interface DemoEdge {
   readonly caddy: StartedCaddy;
   /** The console's host in the admin zone, e.g. `fleet.admin.example.com`. */
   readonly adminHost: string;
+  /** The admin zone, e.g. `admin.example.com` (Studio hosts are `studio-<name>.` under it). */
+  readonly adminDomain: string;
   /** The basic gate's user and password (Authelia is off in the demo). */
   readonly gate: { readonly user: string; readonly password: string };
 }
@@ -49,7 +54,7 @@ export function edgeFleet(spec: FleetSpec): FleetSpec {
  */
 export function edgeCaddyfile(
   spec: FleetSpec,
-  upstreams: { readonly kongProxy: string; readonly masterApi: string },
+  upstreams: { readonly kongProxy: string; readonly masterApi: string; readonly studioFront?: string },
   globals: readonly string[],
 ): string {
   const rendered = renderCaddyfile(resolveFleet(edgeFleet(spec)), { extraGlobals: globals });
@@ -57,6 +62,7 @@ export function edgeCaddyfile(
   for (const [what, re] of [
     ['Kong proxy', MASTER_KONG],
     ['master API', MASTER_API],
+    ['Studio front', STUDIO_FRONT_LISTEN],
   ] as const) {
     if (!rendered.includes(`reverse_proxy ${re}`))
       throw new Error(`the master's Caddyfile no longer proxies to ${re} (${what}); update e2e/demo/edge.ts`);
@@ -68,7 +74,8 @@ export function edgeCaddyfile(
   return rendered
     .replaceAll(dns, 'issuer internal')
     .replaceAll(MASTER_KONG, upstreams.kongProxy)
-    .replaceAll(MASTER_API, upstreams.masterApi);
+    .replaceAll(MASTER_API, upstreams.masterApi)
+    .replaceAll(STUDIO_FRONT_LISTEN, upstreams.studioFront ?? NO_STUDIO_FRONT);
 }
 
 /** bcrypt of `password` by `caddy hash-password`, the password on stdin (never in argv). */
@@ -89,6 +96,8 @@ export async function startDemoEdge(options: {
   readonly fleet: FleetSpec;
   readonly kongProxy: string;
   readonly masterApi: string;
+  /** The master's Studio front, when the lab runs one. */
+  readonly studioFront?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly parentDir?: string;
 }): Promise<DemoEdge> {
@@ -102,9 +111,17 @@ export async function startDemoEdge(options: {
       { hosts: [adminHost], upstream: options.masterApi },
     ],
     caddyfile: (globals) =>
-      edgeCaddyfile(options.fleet, { kongProxy: options.kongProxy, masterApi: options.masterApi }, globals),
+      edgeCaddyfile(
+        options.fleet,
+        {
+          kongProxy: options.kongProxy,
+          masterApi: options.masterApi,
+          ...(options.studioFront ? { studioFront: options.studioFront } : {}),
+        },
+        globals,
+      ),
     env: { ...options.env, DASHBOARD_PASSWORD_HASH: caddyHash(gate.password) },
     ...(options.parentDir ? { parentDir: options.parentDir } : {}),
   });
-  return { caddy, adminHost, gate };
+  return { caddy, adminHost, adminDomain, gate };
 }

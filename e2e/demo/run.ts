@@ -132,10 +132,13 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       fleet: loaded.fleet,
       kongProxy: `127.0.0.1:${proxy.port}`,
       masterApi: new URL(lab.masterUrl).host,
+      ...(lab.studioFrontUrl ? { studioFront: new URL(lab.studioFrontUrl).host } : {}),
       env: run.marker,
       parentDir: dir,
     });
     caddy = edge.caddy;
+    // the master's Studio stand-ins reach the projects' /pg/ through this Caddy (namespaces mode)
+    await lab.connectStudioEdge?.({ httpsPort: caddy.httpsPort, rootCa: caddy.rootCa });
     masker.add(edge.gate.password);
     report.secrets.push(edge.gate.password);
     report.caddy = { pid: caddy.pid, dir: caddy.dir };
@@ -240,12 +243,18 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         adminHost: edge.adminHost,
         gate: edge.gate,
         token: lab.consoleToken,
+        ...(lab.studioFrontUrl ? { studioAdminDomain: edge.adminDomain } : {}),
       });
       o.print('');
       o.print(`console: ${entry.loginLink()}`);
       o.print(
         `  opens the fleet console in a browser on this machine, once (a one-time login through ${edge.adminHost}'s gate)`,
       );
+      if (lab.studioFrontUrl)
+        o.print(
+          `  a Project page's "Open in Studio" opens that project's Studio (a stand-in listing its tables) at ` +
+            `${entry.url.replace('127.0.0.1', 'studio-<name>.localhost')}, through studio-<name>.${edge.adminDomain}'s gate`,
+        );
       o.print(`master API:  ${lab.masterUrl}  (admin token in ${tokenFile}, mode 0600)`);
       o.print(`  curl -H "authorization: Bearer $(cat ${tokenFile})" ${lab.masterUrl}/v1/projects`);
       o.print(
