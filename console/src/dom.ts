@@ -6,7 +6,7 @@
 /** An element with text, class and attributes, and children. */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  opts: { text?: string; cls?: string; attrs?: Record<string, string> } = {},
+  opts: { text?: string; cls?: string; attrs?: Readonly<Record<string, string>> } = {},
   ...children: Node[]
 ): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);

@@ -10,6 +10,7 @@ import { catalogue, locationNames, serverType, serverTypeNames } from '../../cor
 import { checkNewProject, projectFile, type TakenProject } from '../../core/spec/check-new-project.ts';
 import type { ConsoleNames } from '../../master/src/console/names-view.ts';
 import { apiFetch, errorMessage, getToken } from './api.ts';
+import { el } from './dom.ts';
 import { placeError, type FieldName } from './new-project-fields.ts';
 import { githubNewFileUrl } from './new-project-links.ts';
 import { EMPTY_FORM, projectYaml, specFromForm, type NewProjectForm } from './new-project-spec.ts';
@@ -146,19 +147,6 @@ const GROUPS: readonly { readonly legend: string; readonly fields: readonly Fiel
 ];
 
 const ALL_FIELDS: readonly FieldDef[] = GROUPS.flatMap((g) => g.fields);
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  opts: { text?: string; cls?: string; attrs?: Readonly<Record<string, string>> } = {},
-  ...children: Node[]
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (opts.text !== undefined) e.textContent = opts.text;
-  if (opts.cls) e.className = opts.cls;
-  for (const [k, v] of Object.entries(opts.attrs ?? {})) e.setAttribute(k, v);
-  e.append(...children);
-  return e;
-}
 
 const id = (f: FieldName): string => `np-${f}`;
 
