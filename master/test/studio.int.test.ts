@@ -5,11 +5,12 @@
  * ask approves the Studio host of a registered project only. The Docker runtime is a recorder
  * that stands a loopback server in for each started Studio (the Studio image cannot run here).
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpOnLoopback } from '../../test/support/http-on-loopback.ts';
 import { postgresSkipReason } from '../../test/support/postgres.ts';
 import { createApp } from '../src/app.ts';
 import { projectSecrets } from '../src/projects.ts';
@@ -93,26 +94,10 @@ describe.skipIf(skip !== undefined)('the master’s Studio front, with a real re
     await lab?.close();
   });
 
-  const get = (
-    host: string,
-    path: string,
-  ): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> =>
-    new Promise((resolve, reject) => {
-      const [h, p] = front.address.split(':');
-      const req = httpRequest({ host: h, port: Number(p), path, headers: { host } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString(),
-          }),
-        );
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  const get = (host: string, path: string) => {
+    const [, port] = front.address.split(':');
+    return httpOnLoopback({ host, port: Number(port), path });
+  };
 
   /** Asks until the Studio serves (bounded: 100 tries, 50 ms apart). */
   const open = async (host: string, path: string) => {

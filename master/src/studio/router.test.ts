@@ -1,7 +1,8 @@
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpOnLoopback } from '../../../test/support/http-on-loopback.ts';
 import type { StudioState } from './pool.ts';
 import { createStudioRouter, keptCookies } from './router.ts';
 
@@ -89,31 +90,7 @@ describe('the Studio front, by host', () => {
     host: string,
     path: string,
     init: { method?: string; headers?: Record<string, string>; body?: string } = {},
-  ): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: (front.address() as AddressInfo).port,
-          method: init.method ?? 'GET',
-          path,
-          headers: { host, ...init.headers },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              text: Buffer.concat(chunks).toString(),
-            }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(init.body);
-    });
+  ) => httpOnLoopback({ host, port: (front.address() as AddressInfo).port, path, ...init });
 
   it.each(['acme', 'blog'])(
     "when studio-%s is asked, then that project's Studio answers, with method, path and body",
