@@ -25,7 +25,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
-  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -37,9 +36,10 @@ import {
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
+import { writeBusyboxRoot } from '../../test/support/busybox-root.ts';
 import { placeholderMasterSecrets } from '../master/secrets.ts';
 import { masterComposeDocument } from '../master/compose.ts';
 import { MASTER_API_UID } from '../master/keys.ts';
@@ -162,19 +162,7 @@ function hookLines(conf: string, needle: string): { up: string; down: string } {
 /** A directory tree with busybox and the shared libraries it links, as an image tarball. */
 function busyboxImageTar(): string {
   const root = join(dir, 'img');
-  const busybox = must('bash', ['-c', 'command -v busybox']).trim();
-  const files = [busybox];
-  // Debian's busybox links libc (busybox-static would need nothing): ship what ldd names.
-  for (const line of sh('ldd', [busybox]).stdout.split('\n')) {
-    const m = /(\/\S+) \(0x/.exec(line) ?? /^\s*(\/\S+)/.exec(line);
-    if (m) files.push(m[1]!);
-  }
-  for (const f of files) {
-    const target = f === busybox ? join(root, 'bin', 'busybox') : join(root, f);
-    mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(f, target);
-    chmodSync(target, 0o755);
-  }
+  writeBusyboxRoot(root);
   for (const [name, body] of Object.entries({
     admin: 'KONG ADMIN API',
     api: 'DOCKER API',

@@ -8,13 +8,14 @@
  * ip, nsenter, dockerd, docker and busybox; skips otherwise, fails in CI.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../../core/seal/secret.ts';
 import { missingTools } from '../../../cloud-init/test/validators.ts';
+import { writeBusyboxRoot } from '../../../test/support/busybox-root.ts';
 import { createDockerStudioRuntime } from './docker.ts';
 import type { StudioRuntime } from './runtime.ts';
 import { studioSettings, type StudioSettings } from './settings.ts';
@@ -49,18 +50,7 @@ const inspect = (c: string, format: string) => dk(['inspect', '-f', format, c]).
 /** busybox and the libraries it links, as an image tarball. */
 function busyboxTar(): string {
   const root = join(dir, 'img');
-  const busybox = must('bash', ['-c', 'command -v busybox']).trim();
-  const files = [busybox];
-  for (const line of sh('ldd', [busybox]).stdout.split('\n')) {
-    const m = /(\/\S+) \(0x/.exec(line) ?? /^\s*(\/\S+)/.exec(line);
-    if (m) files.push(m[1]!);
-  }
-  for (const f of files) {
-    const target = f === busybox ? join(root, 'bin', 'busybox') : join(root, f);
-    mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(f, target);
-    chmodSync(target, 0o755);
-  }
+  writeBusyboxRoot(root);
   const tar = join(dir, 'img.tar');
   must('tar', ['-C', root, '-cf', tar, '.']);
   return tar;
