@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../core/seal/secret.ts';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { startSshBox, type SshBox } from '../../test/support/ssh-box.ts';
-import { toolsSkipReason } from '../../test/support/tools.ts';
+import { rootToolsSkipReason } from '../../test/support/tools.ts';
 import { placeholderEnrollment, placeholderOpened, placeholderSecrets } from '../placeholders.ts';
 import { renderWorkerBundle } from '../worker/bundle.ts';
 import { AGENT_UID } from '../worker/compose.ts';
@@ -32,25 +32,11 @@ import { renderWorkerUserData } from '../worker/user-data.ts';
 import { decodeUserData } from './decode.ts';
 import { fleetSpec, projectSpecs } from './fixtures/specs.ts';
 
-const skip =
-  process.getuid?.() !== 0 && process.env.CI !== 'true'
-    ? 'the Storage Box lab needs root (namespaces, chroot)'
-    : toolsSkipReason(
-        [
-          'sshd',
-          'ssh',
-          'sftp',
-          'ssh-keygen',
-          'restic',
-          'unshare',
-          'nsenter',
-          'setpriv',
-          'openssl',
-          'jq',
-          'flock',
-        ],
-        'the backup-as-agent test',
-      );
+const skip = rootToolsSkipReason(
+  'the Storage Box lab needs root (namespaces, chroot)',
+  ['sshd', 'ssh', 'sftp', 'ssh-keygen', 'restic', 'unshare', 'nsenter', 'setpriv', 'openssl', 'jq', 'flock'],
+  'the backup-as-agent test',
+);
 
 const SUB = 'u1-sub1';
 const ONE_TIME = 'oneTimePassw0rd_for-acme-Aa1';

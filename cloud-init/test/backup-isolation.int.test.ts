@@ -13,19 +13,17 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshBox, type SshBox } from '../../test/support/ssh-box.ts';
-import { toolsSkipReason } from '../../test/support/tools.ts';
+import { rootToolsSkipReason } from '../../test/support/tools.ts';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { placeholderOpened, placeholderSecrets } from '../placeholders.ts';
 import { renderWorkerBundle } from '../worker/bundle.ts';
 import { fleetSpec, projectSpecs } from './fixtures/specs.ts';
 
-const skip =
-  process.getuid?.() !== 0 && process.env.CI !== 'true'
-    ? 'the Storage Box lab needs root (namespaces, chroot)'
-    : toolsSkipReason(
-        ['sshd', 'ssh', 'sftp', 'ssh-keygen', 'restic', 'unshare', 'nsenter', 'setpriv', 'openssl'],
-        'the backup isolation test',
-      );
+const skip = rootToolsSkipReason(
+  'the Storage Box lab needs root (namespaces, chroot)',
+  ['sshd', 'ssh', 'sftp', 'ssh-keygen', 'restic', 'unshare', 'nsenter', 'setpriv', 'openssl'],
+  'the backup isolation test',
+);
 
 const MAIN = 'u1';
 const ACME = 'u1-sub1';

@@ -9,19 +9,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFleet } from '../../core/spec/defaults.ts';
-import { toolsSkipReason } from '../../test/support/tools.ts';
+import { rootToolsSkipReason } from '../../test/support/tools.ts';
 import { KONG_ADMIN_NETWORK, STUDIO_DOCKER_NETWORK } from '../master/compose.ts';
 import { MASTER_API_UID } from '../master/keys.ts';
 import { renderMasterWgConf } from '../master/wireguard.ts';
 import { fleetSpec } from './fixtures/specs.ts';
 
-const skip =
-  process.getuid?.() !== 0 && process.env.CI !== 'true'
-    ? 'network namespaces and iptables need root'
-    : toolsSkipReason(
-        ['iptables', 'ip', 'unshare', 'nsenter', 'setpriv', 'bash'],
-        'the Kong Admin owner test',
-      );
+const skip = rootToolsSkipReason(
+  'network namespaces and iptables need root',
+  ['iptables', 'ip', 'unshare', 'nsenter', 'setpriv', 'bash'],
+  'the Kong Admin owner test',
+);
 
 /** What wg0.conf keeps to the master API's uid: Kong Admin and the Studio Docker API. */
 const TARGETS = [

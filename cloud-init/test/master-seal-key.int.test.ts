@@ -22,15 +22,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { rebuiltSummary } from '../../actions/master/src/summary.ts';
 import { resolveFleet } from '../../core/spec/defaults.ts';
-import { toolsSkipReason } from '../../test/support/tools.ts';
+import { rootToolsSkipReason } from '../../test/support/tools.ts';
 import { masterFiles } from '../master/stack.ts';
 import { MASTER_API_UID } from '../master/keys.ts';
 import { fleetSpec } from './fixtures/specs.ts';
 
-const skip =
-  process.getuid?.() !== 0 && process.env.CI !== 'true'
-    ? 'installing a file for another owner needs root'
-    : toolsSkipReason(['bash', 'setpriv'], 'the seal key install test');
+const skip = rootToolsSkipReason(
+  'installing a file for another owner needs root',
+  ['bash', 'setpriv'],
+  'the seal key install test',
+);
 const KEY = `${'s'.repeat(43)}=`;
 
 let dir = '';

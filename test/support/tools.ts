@@ -153,3 +153,17 @@ export function toolsSkipReason(tools: readonly Tool[], what = 'these tests'): s
   }
   return `${message} (install them as .ci/run does)`;
 }
+
+/**
+ * Why a test needing root and these tools cannot run here, or undefined when it can: without
+ * root, `needsRoot` (the test then runs anyway under `CI=true`, where .ci/run is root, and fails
+ * instead of skipping); with root, as toolsSkipReason.
+ */
+export function rootToolsSkipReason(
+  needsRoot: string,
+  tools: readonly Tool[],
+  what = 'these tests',
+): string | undefined {
+  if (process.getuid?.() !== 0 && process.env.CI !== 'true') return needsRoot;
+  return toolsSkipReason(tools, what);
+}
