@@ -61,8 +61,7 @@ export const SQL = {
       h.received_at as hb_received_at, h.report -> 'apply' as hb_apply, h.report -> 'services' as hb_services
     from projects p left join peers pe on pe.project = p.name left join heartbeats h on h.project = p.name
     where p.name = $1`,
-  activeSubdomains: `select subdomain from projects where status = 'active'`,
-  activeNames: `select name from projects where status = 'active'`,
+  activeHosts: `select name, subdomain from projects where status = 'active'`,
   agentByIp: `select name, agent_token_hash, revision from projects where wg_ip = $1 and status = 'active'`,
 
   recordHeartbeats: `with input as (
@@ -447,16 +446,10 @@ export class Queries {
     return rows[0] ? toState(rows[0] as Row) : undefined;
   }
 
-  /** The subdomains of every active project (the TLS ask's set). */
-  async activeSubdomains(): Promise<string[]> {
-    const { rows } = await this.db.query(SQL.activeSubdomains);
-    return rows.map((r: Row) => r.subdomain as string);
-  }
-
-  /** The names of every active project (the TLS ask's Studio hosts). */
-  async activeNames(): Promise<string[]> {
-    const { rows } = await this.db.query(SQL.activeNames);
-    return rows.map((r: Row) => r.name as string);
+  /** The name and subdomain of every active project, in one read (the TLS ask's set). */
+  async activeHosts(): Promise<{ name: string; subdomain: string }[]> {
+    const { rows } = await this.db.query(SQL.activeHosts);
+    return rows.map((r: Row) => ({ name: r.name as string, subdomain: r.subdomain as string }));
   }
 
   async agentByIp(ip: string): Promise<{ name: string; tokenHash: Buffer; revision: number } | undefined> {

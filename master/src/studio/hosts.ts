@@ -37,9 +37,8 @@ export function studioAskLabel(project: string): string {
  * host) and `studio:<name>` (its Studio host in the admin zone).
  */
 export async function tlsAskLabels(registry: {
-  activeSubdomains(): Promise<string[]>;
-  activeNames(): Promise<string[]>;
+  activeHosts(): Promise<{ name: string; subdomain: string }[]>;
 }): Promise<string[]> {
-  const [subdomains, names] = await Promise.all([registry.activeSubdomains(), registry.activeNames()]);
-  return [...subdomains, ...names.map(studioAskLabel)];
+  const hosts = await registry.activeHosts();
+  return [...hosts.map((h) => h.subdomain), ...hosts.map((h) => studioAskLabel(h.name))];
 }
