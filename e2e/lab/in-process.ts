@@ -26,6 +26,7 @@ import { start, type AgentHandle } from '../../agent/src/run.ts';
 import { execFileExec } from '../../agent/src/runtime/exec.ts';
 import { ProcessRuntime } from '../../agent/src/runtime/process-runtime.ts';
 import { decodeUserData } from '../../cloud-init/test/decode.ts';
+import { placeholderBackupAccount } from '../../cloud-init/placeholders.ts';
 import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
 import { startFakeHetzner, type FakeHetzner } from '../../fakes/hetzner/index.ts';
 import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
@@ -359,12 +360,17 @@ export async function startInProcessLab(options: FleetLabOptions = {}): Promise<
             logFile: join(w.dir, 'agent.log'),
           };
         }),
-      workerUserData: (project, token) =>
-        renderWorkerUserData({
-          fleet: resolveFleet(fleet),
+      workerUserData: (project, token) => {
+        const resolved = resolveFleet(fleet);
+        // a fleet with sub-accounts: apply makes the project's; the lab's boot never reads it
+        const backup = placeholderBackupAccount(resolved);
+        return renderWorkerUserData({
+          fleet: resolved,
           project: resolveProject(project),
           enrollment: { token, masterUrl: `https://fleet.${fleet.domain}`, masterWgPublicKey },
-        }).text,
+          ...(backup ? { backup } : {}),
+        }).text;
+      },
       getFromMaster: async (url) => {
         const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
         return { status: r.status, body: await r.text() };

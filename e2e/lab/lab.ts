@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import pgLib from 'pg';
 import { stringify } from 'yaml';
 import { buildAgent } from '../../agent/build.ts';
+import { placeholderBackupAccount } from '../../cloud-init/placeholders.ts';
 import { renderWorkerUserData } from '../../cloud-init/worker/user-data.ts';
 import { startFakeHetzner, type FakeHetzner } from '../../fakes/hetzner/index.ts';
 import { generateSealKeypair, Secret } from '../../core/seal/index.ts';
@@ -505,12 +506,17 @@ export async function startFleetLab(options: FleetLabOptions = {}): Promise<Flee
             logFile: join(w.dir, 'lab.log'),
           };
         }),
-      workerUserData: (project, token) =>
-        renderWorkerUserData({
-          fleet: resolveFleet(fleet),
+      workerUserData: (project, token) => {
+        const resolved = resolveFleet(fleet);
+        // a fleet with sub-accounts: apply makes the project's; the lab's boot never reads it
+        const backup = placeholderBackupAccount(resolved);
+        return renderWorkerUserData({
+          fleet: resolved,
           project: resolveProject(project),
           enrollment: { token, masterUrl: `https://${masterHost}`, masterWgPublicKey: wgKeys.publicKey },
-        }).text,
+          ...(backup ? { backup } : {}),
+        }).text;
+      },
       getFromMaster: async (url) => {
         const r = m.exec('curl', ['-sS', '--max-time', '5', '-o', '-', '-w', '\n%{http_code}', url], 10_000);
         const i = r.stdout.lastIndexOf('\n');
