@@ -6,10 +6,10 @@
  * Hetzner API calls, and the Kong Admin API calls and entities written (from the
  * routes reports the master returns).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { memoryLogger } from '../core/apply/ports.ts';
 import { applyFleet, labTarget, loadFleet } from '../e2e/demo/apply.ts';
+import { readExampleSealKey } from '../e2e/lab/behind-caddy.ts';
 import { startLab } from '../e2e/lab/index.ts';
 import type { BenchResult } from './types.ts';
 
@@ -18,11 +18,7 @@ const TARGET_MS = 20_000;
 export async function run(): Promise<BenchResult[]> {
   const root = resolve('examples/fleet');
   const loaded = await loadFleet(root);
-  const key = readFileSync(join(root, 'EXAMPLE-ONLY.seal-private-key'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
-    .at(-1)!
-    .trim();
+  const key = readExampleSealKey(root);
   const lab = await startLab({ fleet: { spec: loaded.fleet, sealPrivateKey: key } });
   try {
     let masterCalls = 0;

@@ -10,8 +10,7 @@
  * is bounded. Needs root, the WireGuard tools, PostgreSQL, Caddy and Chromium (skips with the
  * reason otherwise; fails instead when CI=true).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../core/apply/ports.ts';
@@ -21,7 +20,7 @@ import { applyFleet, demoMasterClient, labTarget, loadFleet } from './demo/apply
 import { memoryLogger } from '../core/apply/ports.ts';
 import { startConsoleEntry, type ConsoleEntry } from './demo/console-entry.ts';
 import { startDemoEdge, type DemoEdge } from './demo/edge.ts';
-import { exampleSealKey } from './demo/run.ts';
+import { readExampleSealKey } from './lab/behind-caddy.ts';
 import { chromiumSkipReason, openBrowser, type TestBrowser } from '../test/support/browser.ts';
 import { standinPid } from './lab/commands.ts';
 import { documentMarked, fleetRows, markDocument, waitForState } from './lab/console-page.ts';
@@ -63,10 +62,9 @@ describe.skipIf(skip !== undefined)('the fleet console in Chromium, on the names
 
   beforeAll(async () => {
     const loaded = await loadFleet(EXAMPLES);
-    const keyFile = join(EXAMPLES, 'EXAMPLE-ONLY.seal-private-key');
     lab = await startFleetLab({
       log: (l) => lines.push(`lab: ${l}`),
-      fleet: { spec: loaded.fleet, sealPrivateKey: exampleSealKey(readFileSync(keyFile, 'utf8'), keyFile) },
+      fleet: { spec: loaded.fleet, sealPrivateKey: readExampleSealKey(EXAMPLES) },
     });
     edge = await startDemoEdge({
       fleet: loaded.fleet,

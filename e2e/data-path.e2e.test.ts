@@ -10,18 +10,19 @@
  * Needs PostgreSQL and Caddy (and root with the WireGuard tools for the namespace
  * lab); skips with the reason otherwise (fails instead when CI=true).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Credentials } from '../core/master-client/types.ts';
 import { memoryLogger } from '../core/apply/ports.ts';
 import { runSmoke, type SmokeReport } from '../core/smoke/index.ts';
-import { caddySkipReason, httpsOnLoopback, startCaddy, type StartedCaddy } from '../test/support/caddy.ts';
+import { caddySkipReason, httpsOnLoopback, type StartedCaddy } from '../test/support/caddy.ts';
 import { runCli } from '../test/support/cli-io.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { applyFleet, demoClients, labTarget, loadFleet } from './demo/apply.ts';
-import { leftovers, startLab, type FleetLab } from './lab/index.ts';
+import { readExampleSealKey, startLabBehindCaddy, stopLabBehindCaddy } from './lab/behind-caddy.ts';
+import type { FleetLab } from './lab/index.ts';
 import { pollUntil, routedByKong } from '../fakes/kong/poll.ts';
 
 const skip = process.env.CI === 'true' ? undefined : (postgresSkipReason() ?? caddySkipReason());
@@ -37,13 +38,9 @@ describe.skipIf(skip !== undefined)('the data path through Caddy â†’ Kong fake â
 
   beforeAll(async () => {
     const loaded = await loadFleet(root);
-    const keyLines = readFileSync(join(root, 'EXAMPLE-ONLY.seal-private-key'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '' && !l.startsWith('#'));
-    lab = await startLab({ fleet: { spec: loaded.fleet, sealPrivateKey: keyLines.at(-1)!.trim() } });
-    caddy = await startCaddy({
-      sites: [{ hosts: [`*.${loaded.fleet.domain}`], upstream: new URL(lab.kongProxyUrl).host }],
-    });
+    ({ lab, caddy } = await startLabBehindCaddy({
+      fleet: { spec: loaded.fleet, sealPrivateKey: readExampleSealKey(root) },
+    }));
     const target = labTarget(lab);
     const projects = loaded.projects.filter((p) => p.name === 'acme' || p.name === 'blog');
     const applied = await applyFleet({ fleet: loaded.fleet, projects }, target, log);
@@ -63,11 +60,8 @@ describe.skipIf(skip !== undefined)('the data path through Caddy â†’ Kong fake â
   }, 120_000);
 
   afterAll(async () => {
-    await caddy?.stop();
-    if (!lab) return;
-    const trace = lab.trace();
-    await lab.stop();
-    expect(leftovers(trace)).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
+    const left = await stopLabBehindCaddy(lab, caddy);
+    if (left) expect(left).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
   }, 60_000);
 
   const ask = (path: string, key: string, method = 'GET', body?: string) =>

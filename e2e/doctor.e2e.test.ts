@@ -8,19 +8,20 @@
  * - one of acme's services killed: doctor names the services layer for acme, status exits 1.
  * Needs PostgreSQL and Caddy; skips with the reason otherwise (fails instead when CI=true).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../core/apply/ports.ts';
 import type { DoctorReport } from '../core/doctor/types.ts';
 import { pollUntil, routedByKong } from '../fakes/kong/poll.ts';
-import { caddySkipReason, httpsOnLoopback, startCaddy, type StartedCaddy } from '../test/support/caddy.ts';
+import { caddySkipReason, httpsOnLoopback, type StartedCaddy } from '../test/support/caddy.ts';
 import { runCli, type CliRun } from '../test/support/cli-io.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { applyFleet, labTarget, loadFleet } from './demo/apply.ts';
 import { until } from './lab/commands.ts';
-import { leftovers, startLab, type FleetLab } from './lab/index.ts';
+import { readExampleSealKey, startLabBehindCaddy, stopLabBehindCaddy } from './lab/behind-caddy.ts';
+import type { FleetLab } from './lab/index.ts';
 
 const skip = process.env.CI === 'true' ? undefined : (postgresSkipReason() ?? caddySkipReason());
 if (skip) console.log(`skipping the status and doctor e2e test: ${skip}`);
@@ -36,19 +37,11 @@ describe.skipIf(skip !== undefined)('supafleet status and doctor against a live 
 
   beforeAll(async () => {
     const loaded = await loadFleet(root);
-    const keyLines = readFileSync(join(root, 'EXAMPLE-ONLY.seal-private-key'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '' && !l.startsWith('#'));
-    lab = await startLab({
+    ({ lab, caddy } = await startLabBehindCaddy({
       mode: 'in-process',
-      fleet: { spec: loaded.fleet, sealPrivateKey: keyLines.at(-1)!.trim() },
-    });
-    caddy = await startCaddy({
-      sites: [
-        { hosts: [`fleet.${loaded.fleet.domain}`], upstream: new URL(lab.masterUrl).host },
-        { hosts: [`*.${loaded.fleet.domain}`], upstream: new URL(lab.kongProxyUrl).host },
-      ],
-    });
+      fleet: { spec: loaded.fleet, sealPrivateKey: readExampleSealKey(root) },
+      masterSite: true,
+    }));
     dir = mkdtempSync(join(tmpdir(), 'supafleet-doctor-'));
     writeFileSync(join(dir, 'ca.pem'), caddy.rootCa);
     const projects = loaded.projects.filter((p) => p.name === 'acme');
@@ -63,15 +56,15 @@ describe.skipIf(skip !== undefined)('supafleet status and doctor against a live 
   }, 120_000);
 
   afterAll(async () => {
-    await caddy?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (!lab) return;
-    // no secret of the lab (the API token among them) in anything status or doctor printed
-    const printed = runs.map((r) => r.stdout + r.stderr).join('\n');
-    for (const secret of lab.secrets) expect(printed.includes(secret), 'a secret in the output').toBe(false);
-    const trace = lab.trace();
-    await lab.stop();
-    expect(leftovers(trace)).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
+    if (lab) {
+      // no secret of the lab (the API token among them) in anything status or doctor printed
+      const printed = runs.map((r) => r.stdout + r.stderr).join('\n');
+      for (const secret of lab.secrets)
+        expect(printed.includes(secret), 'a secret in the output').toBe(false);
+    }
+    const left = await stopLabBehindCaddy(lab, caddy);
+    if (left) expect(left).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
   }, 60_000);
 
   const ask = (path: string) =>

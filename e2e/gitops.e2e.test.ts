@@ -35,6 +35,7 @@ import { createActionRunner, type ActionRunner } from '../test/support/action-ru
 import { createGitWorkspace, type GitWorkspace } from '../test/support/git-workspace.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { demoMasterClient, labTarget, loadFleet } from './demo/apply.ts';
+import { readExampleSealKey } from './lab/behind-caddy.ts';
 import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
 
 const skip = process.env.CI === 'true' ? undefined : (namespaceLabSkipReason() ?? postgresSkipReason());
@@ -54,11 +55,7 @@ describe.skipIf(skip !== undefined)('the GitOps loop through the actions on the 
 
   beforeAll(async () => {
     const loaded = await loadFleet(root);
-    sealKey = readFileSync(join(root, 'EXAMPLE-ONLY.seal-private-key'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '' && !l.startsWith('#'))
-      .at(-1)!
-      .trim();
+    sealKey = readExampleSealKey(root);
     lab = await startFleetLab({ fleet: { spec: loaded.fleet, sealPrivateKey: sealKey } });
     github = await startFakeGitHub({ owner: 'example-org', repo: 'fleet', token: GITHUB_TOKEN });
     checkout = createGitWorkspace(github);

@@ -8,19 +8,19 @@
  * refused. Needs PostgreSQL and Caddy; skips with the reason otherwise (fails
  * instead when CI=true).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../core/apply/ports.ts';
 import type { Credentials } from '../core/master-client/types.ts';
 import type { SmokeReport } from '../core/smoke/types.ts';
 import type { SmokeEdge } from '../master/src/smoke.ts';
 import { pollUntil, routedByKong } from '../fakes/kong/poll.ts';
-import { caddySkipReason, httpsOnLoopback, startCaddy, type StartedCaddy } from '../test/support/caddy.ts';
+import { caddySkipReason, httpsOnLoopback, type StartedCaddy } from '../test/support/caddy.ts';
 import { runCli } from '../test/support/cli-io.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { applyFleet, demoClients, labTarget, loadFleet } from './demo/apply.ts';
-import { leftovers, startLab, type FleetLab } from './lab/index.ts';
+import { readExampleSealKey, startLabBehindCaddy, stopLabBehindCaddy } from './lab/behind-caddy.ts';
+import type { FleetLab } from './lab/index.ts';
 
 const skip = process.env.CI === 'true' ? undefined : (postgresSkipReason() ?? caddySkipReason());
 if (skip) console.log(`skipping the master smoke e2e test: ${skip}`);
@@ -36,17 +36,11 @@ describe.skipIf(skip !== undefined)("the master's smoke through Caddy → Kong f
 
   beforeAll(async () => {
     const loaded = await loadFleet(root);
-    const keyLines = readFileSync(join(root, 'EXAMPLE-ONLY.seal-private-key'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '' && !l.startsWith('#'));
-    lab = await startLab({
+    ({ lab, caddy } = await startLabBehindCaddy({
       mode: 'in-process',
-      fleet: { spec: loaded.fleet, sealPrivateKey: keyLines.at(-1)!.trim() },
+      fleet: { spec: loaded.fleet, sealPrivateKey: readExampleSealKey(root) },
       masterSmokeEdge: () => edge,
-    });
-    caddy = await startCaddy({
-      sites: [{ hosts: [`*.${loaded.fleet.domain}`], upstream: new URL(lab.kongProxyUrl).host }],
-    });
+    }));
     // as SUPAFLEET_SMOKE_CONNECT and SUPAFLEET_SMOKE_CA_FILE tell a real master
     edge = { connect: { address: '127.0.0.1', port: caddy.httpsPort }, ca: caddy.rootCa };
     const target = labTarget(lab);
@@ -75,11 +69,8 @@ describe.skipIf(skip !== undefined)("the master's smoke through Caddy → Kong f
   }, 120_000);
 
   afterAll(async () => {
-    await caddy?.stop();
-    if (!lab) return;
-    const trace = lab.trace();
-    await lab.stop();
-    expect(leftovers(trace)).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
+    const left = await stopLabBehindCaddy(lab, caddy);
+    if (left) expect(left).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
   }, 60_000);
 
   const post = (token: string) =>

@@ -8,19 +8,19 @@
  * Needs root and the WireGuard tools, PostgreSQL and Caddy; skips with the
  * reason otherwise (fails instead when CI=true).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../core/apply/ports.ts';
 import { ProtectedProjectError, teardownProject } from '../core/apply/teardown.ts';
 import { realClock } from '../core/apply/ports.ts';
 import type { ProjectSpec } from '../core/spec/types.ts';
-import { caddySkipReason, httpsOnLoopback, startCaddy, type StartedCaddy } from '../test/support/caddy.ts';
+import { caddySkipReason, httpsOnLoopback, type StartedCaddy } from '../test/support/caddy.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
 import { pollUntil } from '../fakes/kong/poll.ts';
 import { applyFleet, demoClients, loadFleet, type ApplyTarget, labTarget } from './demo/apply.ts';
 import { until } from './lab/commands.ts';
-import { leftovers, namespaceLabSkipReason, startFleetLab, type FleetLab } from './lab/index.ts';
+import { readExampleSealKey, startLabBehindCaddy, stopLabBehindCaddy } from './lab/behind-caddy.ts';
+import { namespaceLabSkipReason, type FleetLab } from './lab/index.ts';
 
 const skip =
   process.env.CI === 'true'
@@ -39,22 +39,16 @@ describe.skipIf(skip !== undefined)('the fleet story on examples/fleet', () => {
 
   beforeAll(async () => {
     loaded = await loadFleet(root);
-    const keyLines = readFileSync(join(root, 'EXAMPLE-ONLY.seal-private-key'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '' && !l.startsWith('#'));
-    lab = await startFleetLab({ fleet: { spec: loaded.fleet, sealPrivateKey: keyLines.at(-1)!.trim() } });
-    caddy = await startCaddy({
-      sites: [{ hosts: [`*.${loaded.fleet.domain}`], upstream: new URL(lab.kongProxyUrl).host }],
-    });
+    ({ lab, caddy } = await startLabBehindCaddy({
+      mode: 'namespaces',
+      fleet: { spec: loaded.fleet, sealPrivateKey: readExampleSealKey(root) },
+    }));
     target = labTarget(lab);
   }, 90_000);
 
   afterAll(async () => {
-    await caddy?.stop();
-    if (!lab) return;
-    const trace = lab.trace();
-    await lab.stop();
-    expect(leftovers(trace)).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
+    const left = await stopLabBehindCaddy(lab, caddy);
+    if (left) expect(left).toEqual({ namespaces: [], pids: [], sockets: [], dirs: [] });
   }, 60_000);
 
   const ask = (host: string, path: string, headers: Record<string, string>, method = 'GET') =>

@@ -13,12 +13,13 @@
  * host loopback port for Caddy; in-process the wg addresses are loopback ones.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../core/apply/ports.ts';
 import { pollUntil, routedByKong } from '../../fakes/kong/poll.ts';
 import { httpsOnLoopback, type StartedCaddy } from '../../test/support/caddy.ts';
+import { readExampleSealKey } from '../lab/behind-caddy.ts';
 import { startLab, type FleetLab, type LabTrace } from '../lab/index.ts';
 import { describeSwept, RunRecorder, sweepLeftovers } from '../lab/runs.ts';
 import { applyFleet, labTarget, loadFleet } from './apply.ts';
@@ -110,8 +111,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const loaded = await loadFleet(o.root);
-    const sealKeyFile = join(o.root, 'EXAMPLE-ONLY.seal-private-key');
-    const sealPrivateKey = exampleSealKey(readFileSync(sealKeyFile, 'utf8'), sealKeyFile);
+    const sealPrivateKey = readExampleSealKey(o.root);
     masker.add(sealPrivateKey);
     say(`fleet ${loaded.fleet.name} (${o.root}): ${loaded.projects.map((p) => p.name).join(', ')}`);
     lab = await startLab({
@@ -293,16 +293,4 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
   return code;
-}
-
-/** The key line of an EXAMPLE-ONLY seal key file: its last line that is not a `#` comment. */
-export function exampleSealKey(text: string, file: string): string {
-  const key = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .at(-1);
-  if (!key)
-    throw new Error(`${file} holds no key line; expected the base64 seal private key as its last line`);
-  return key;
 }
