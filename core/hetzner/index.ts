@@ -10,7 +10,13 @@ export {
   backupSubaccountLabels,
   generateSubaccountPassword,
 } from './storage-box.ts';
-export type { EnsureSubaccountResult, StorageBoxClientOptions, Subaccount } from './storage-box.ts';
+export type {
+  EnsureSubaccountResult,
+  StorageBox,
+  StorageBoxAccessSettings,
+  StorageBoxClientOptions,
+  Subaccount,
+} from './storage-box.ts';
 export {
   HetznerActionError,
   HetznerApiError,

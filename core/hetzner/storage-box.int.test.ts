@@ -126,3 +126,36 @@ describe('StorageBoxClient against the fake', () => {
     expect(JSON.stringify({ a })).not.toContain(a.reveal());
   });
 });
+
+describe('StorageBoxClient and the box itself', () => {
+  it('when the box exists, then getStorageBox gives its main account, host and access settings', async () => {
+    const { boxes } = await setup();
+    expect(await boxes.getStorageBox(BOX)).toMatchObject({
+      id: BOX,
+      username: 'u123456',
+      server: 'u123456.your-storagebox.de',
+      access_settings: { ssh_enabled: false, reachable_externally: false },
+    });
+  });
+
+  it('when no box has the id, then getStorageBox gives undefined', async () => {
+    const { boxes } = await setup();
+    expect(await boxes.getStorageBox(999)).toBeUndefined();
+  });
+
+  it('when SSH is turned on, then the call waits for the action and the box shows SSH on, the rest unchanged', async () => {
+    const { fake, boxes, sleeps } = await setup({
+      storageBoxes: [{ id: BOX, username: 'u123456', accessSettings: { samba_enabled: true } }],
+    });
+    await boxes.updateAccessSettings(BOX, { ssh_enabled: true });
+    expect(sleeps.length).toBeGreaterThan(0);
+    expect(posts(fake)).toHaveLength(1);
+    expect((await boxes.getStorageBox(BOX))?.access_settings).toEqual({
+      reachable_externally: false,
+      samba_enabled: true,
+      ssh_enabled: true,
+      webdav_enabled: false,
+      zfs_enabled: false,
+    });
+  });
+});

@@ -40,6 +40,30 @@ export interface Subaccount {
   readonly storage_box: number;
 }
 
+/** Which ways in a Storage Box's main account allows (hcloud-go v2.47.0 `schema/storage_box.go:24-30`). */
+export interface StorageBoxAccessSettings {
+  /** Reachable from outside Hetzner's network. */
+  readonly reachable_externally: boolean;
+  readonly samba_enabled: boolean;
+  /** SSH, SFTP and SCP on port 23 (and rsync, BorgBackup, restic over it). */
+  readonly ssh_enabled: boolean;
+  readonly webdav_enabled: boolean;
+  readonly zfs_enabled: boolean;
+}
+
+/** A Storage Box as the API shows it: the fields supafleet reads (hcloud-go v2.47.0 `schema/storage_box.go:6-21`). */
+export interface StorageBox {
+  readonly id: number;
+  readonly name: string;
+  /** The main account's login, `u<N>`; null while the box is being set up. */
+  readonly username: string | null;
+  readonly status: string;
+  /** The host name to log in at, `<username>.your-storagebox.de`; null while the box is being set up. */
+  readonly server: string | null;
+  readonly access_settings: StorageBoxAccessSettings;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /** Labels of a project's backup sub-account. */
 export function backupSubaccountLabels(fleet: string, project: string): Record<string, string> {
   return { [LABEL_FLEET]: fleet, [LABEL_PROJECT]: project, [LABEL_ROLE]: BACKUP_ROLE };
@@ -99,6 +123,30 @@ export class StorageBoxClient {
   /** Requests made so far by kind, retries included. */
   calls(): Record<string, number> {
     return this.http.calls();
+  }
+
+  /** `GET /storage_boxes/{id}`; undefined when no box has that id (or the token's project does not hold it). */
+  async getStorageBox(id: number): Promise<StorageBox | undefined> {
+    try {
+      return (await this.http.request<{ storage_box: StorageBox }>('GET', `/storage_boxes/${id}`))
+        .storage_box;
+    } catch (err) {
+      if (err instanceof HetznerApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * `POST /storage_boxes/{id}/actions/update_access_settings` with only the settings given
+   * (the others stay as they are); waits for the action.
+   */
+  async updateAccessSettings(id: number, settings: Partial<StorageBoxAccessSettings>): Promise<void> {
+    const answer = await this.http.request<{ action: Action }>(
+      'POST',
+      `/storage_boxes/${id}/actions/update_access_settings`,
+      { body: settings },
+    );
+    await this.waitForAction(answer.action);
   }
 
   /** `GET /storage_boxes/{id}/subaccounts` (one answer, no pages), filtered by label selector. */

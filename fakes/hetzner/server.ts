@@ -388,6 +388,18 @@ export async function startFakeHetzner(options: FakeHetznerOptions = {}): Promis
     if (boxText === 'actions' && sub !== undefined && subText === undefined && method === 'GET') {
       return [200, { action: model.actionShape(model.getAction(num(sub), 'storage_box')) }];
     }
+    if (boxText !== undefined && sub === undefined && method === 'GET') {
+      return [200, { storage_box: boxes.boxShape(num(boxText)) }];
+    }
+    if (
+      boxText !== undefined &&
+      sub === 'actions' &&
+      subText === 'update_access_settings' &&
+      actions === undefined &&
+      method === 'POST'
+    ) {
+      return [201, boxes.updateAccessSettings(num(boxText), await readJson())];
+    }
     if (boxText === undefined || sub !== 'subaccounts') return notFound();
     const boxId = num(boxText);
     if (subText === undefined) {

@@ -17,10 +17,11 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function start(actionDurationMs = 0) {
+async function start(actionDurationMs = 0, now?: () => number) {
   fake = await startFakeHetzner({
     token: TOKEN,
     actionDurationMs,
+    ...(now ? { now } : {}),
     storageBoxes: [{ id: BOX, username: 'u123456' }],
   });
   const call = async (method: string, path: string, body?: unknown) => {
@@ -164,5 +165,62 @@ describe('fake Storage Box sub-accounts', () => {
     const res = await call('POST', `/storage_boxes/${BOX}/subaccounts`, subaccount('supafleet/acme'));
     const cloud = await call('GET', `/actions/${res.body!.action.id}`);
     expect(cloud.status).toBe(404);
+  });
+});
+
+describe('fake Storage Boxes', () => {
+  it('when a box is read, then it names its main account, its host and its access settings, each false unless seeded', async () => {
+    const { call } = await start();
+    const res = await call('GET', `/storage_boxes/${BOX}`);
+    expect(res.status).toBe(200);
+    expect(res.body!.storage_box).toMatchObject({
+      id: BOX,
+      username: 'u123456',
+      status: 'active',
+      server: 'u123456.your-storagebox.de',
+      access_settings: {
+        reachable_externally: false,
+        samba_enabled: false,
+        ssh_enabled: false,
+        webdav_enabled: false,
+        zfs_enabled: false,
+      },
+    });
+  });
+
+  it('when a box is unknown, then reading it is 404 not_found', async () => {
+    const { call } = await start();
+    const res = await call('GET', '/storage_boxes/999');
+    expect(res.status).toBe(404);
+    expect(res.body!.error.code).toBe('not_found');
+  });
+
+  it('when access settings are updated, then the answer is 201 with a running action, and only the settings given change once it ends', async () => {
+    let clock = 1_800_000_000_000;
+    const { call } = await start(60_000, () => clock);
+    const res = await call('POST', `/storage_boxes/${BOX}/actions/update_access_settings`, {
+      ssh_enabled: true,
+    });
+    expect(res.status).toBe(201);
+    expect(res.body!.action).toMatchObject({ command: 'update_access_settings', status: 'running' });
+    expect((await call('GET', `/storage_boxes/${BOX}`)).body!.storage_box.access_settings.ssh_enabled).toBe(
+      false,
+    );
+    clock += 60_000;
+    const action = await call('GET', `/storage_boxes/actions/${res.body!.action.id}`);
+    expect(action.body!.action.status).toBe('success');
+    expect((await call('GET', `/storage_boxes/${BOX}`)).body!.storage_box.access_settings).toMatchObject({
+      ssh_enabled: true,
+      reachable_externally: false,
+    });
+  });
+
+  it('when an access setting is not a boolean, then the update is 422 invalid_input', async () => {
+    const { call } = await start();
+    const res = await call('POST', `/storage_boxes/${BOX}/actions/update_access_settings`, {
+      ssh_enabled: 'yes',
+    });
+    expect(res.status).toBe(422);
+    expect(res.body!.error.code).toBe('invalid_input');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The fake's Storage Boxes and their sub-accounts, as the Hetzner API
  * (`https://api.hetzner.com/v1`) serves them: see CONFORMANCE.md, "Storage Box API".
- * Boxes are seeded (the API cannot order one here); sub-accounts are created, listed,
+ * Boxes are seeded (the API cannot order one here), read, and get new access settings;
+ * sub-accounts are created, listed,
  * read, deleted and get new passwords, each write answered with an action that the
  * shared model runs like the Cloud API's.
  */
@@ -15,7 +16,28 @@ export interface FakeStorageBoxSeed {
   readonly username: string;
   /** Its host name (default `<username>.your-storagebox.de`). */
   readonly server?: string;
+  /** Its name (default `storage-box-<id>`). */
+  readonly name?: string;
+  /** Its main account's access settings; each one not given is false (a box ordered without them). */
+  readonly accessSettings?: Partial<FakeBoxAccess>;
 }
+
+/** A box's main account access settings (`access_settings` of `GET /storage_boxes/{id}`). */
+export interface FakeBoxAccess {
+  reachable_externally: boolean;
+  samba_enabled: boolean;
+  ssh_enabled: boolean;
+  webdav_enabled: boolean;
+  zfs_enabled: boolean;
+}
+
+const BOX_ACCESS_KEYS = [
+  'reachable_externally',
+  'samba_enabled',
+  'ssh_enabled',
+  'webdav_enabled',
+  'zfs_enabled',
+] as const;
 
 export interface FakeSubaccount {
   id: number;
@@ -40,8 +62,11 @@ export interface FakeSubaccount {
 
 interface FakeBox {
   readonly id: number;
+  readonly name: string;
   readonly username: string;
   readonly server: string;
+  readonly access: FakeBoxAccess;
+  readonly created: string;
   /** Directories under the main account's root (created by sub-accounts' home_directory). */
   readonly directories: Set<string>;
   /** The last `-sub<N>` handed out. */
@@ -78,8 +103,13 @@ export class FakeStorageBoxes {
     for (const seed of seeds) {
       this.boxes.set(seed.id, {
         id: seed.id,
+        name: seed.name ?? `storage-box-${seed.id}`,
         username: seed.username,
         server: seed.server ?? `${seed.username}.your-storagebox.de`,
+        access: Object.fromEntries(
+          BOX_ACCESS_KEYS.map((k) => [k, seed.accessSettings?.[k] ?? false]),
+        ) as unknown as FakeBoxAccess,
+        created: iso(now()),
         directories: new Set(),
         lastSub: 0,
       });
@@ -90,6 +120,40 @@ export class FakeStorageBoxes {
     const box = this.boxes.get(id);
     if (!box) throw new FakeApiError(404, 'not_found', `storage box with ID '${id}' not found`);
     return box;
+  }
+
+  /** `GET /storage_boxes/{id}`: the box with the fields the fake models. */
+  boxShape(id: number): Record<string, unknown> {
+    const box = this.box(id);
+    return {
+      id: box.id,
+      name: box.name,
+      username: box.username,
+      status: 'active',
+      server: box.server,
+      access_settings: { ...box.access },
+      labels: {},
+      created: box.created,
+    };
+  }
+
+  /** `POST /storage_boxes/{id}/actions/update_access_settings`: the settings given change when the action ends. */
+  updateAccessSettings(id: number, body: Record<string, unknown>): Record<string, unknown> {
+    const box = this.box(id);
+    const change: Partial<FakeBoxAccess> = {};
+    for (const [k, v] of Object.entries(body)) {
+      if (!(BOX_ACCESS_KEYS as readonly string[]).includes(k)) throw invalid(k, 'is not an access setting');
+      if (typeof v !== 'boolean') throw invalid(k, 'must be a boolean');
+      change[k as keyof FakeBoxAccess] = v;
+    }
+    const action = this.model.startAction(
+      'update_access_settings',
+      [{ id, type: 'storage_box' }],
+      () => Object.assign(box.access, change),
+      undefined,
+      'storage_box',
+    );
+    return { action: this.model.actionShape(action, true) };
   }
 
   /** The directories that exist under a box's root (what sub-account creation made). */
