@@ -191,7 +191,16 @@ describe.skipIf(skip !== undefined)('supafleet init end to end', () => {
     expect(first.report.dns.resolved).toBe(true);
     expect(first.report.dns.records.map((r) => r.name)).toEqual(['fleet.example.com', '*.example.com']);
     expect(first.report.tokens).toEqual({ HCLOUD_TOKEN: 'read_write', HCLOUD_TOKEN_READONLY: 'read' });
-    expect(first.report.storageBox).toEqual({ id: 4711, subaccounts: 0 });
+    // the Storage Box: read by its id, SSH access turned on (it was off)
+    expect(first.report.storageBox).toEqual({
+      id: 4711,
+      user: 'u123456',
+      host: 'u123456.your-storagebox.de',
+      sshEnabled: true,
+      reachableExternally: false,
+      subaccounts: 0,
+    });
+    expect(first.report.changed).toContain('storage-box-ssh');
 
     // fleet.yaml: written here and committed to main, with the ids GitHub gave and the new public key
     const fleetYaml = readFileSync(join(clone, 'fleet.yaml'), 'utf8');

@@ -114,7 +114,8 @@ describe('supafleet init stops before any change', () => {
     expect(r.stderr).toContain('+ fleet.yaml');
     expect(r.stderr).toContain('+ environment production');
     expect(r.stderr).toContain('+ the master server (run the master.yml workflow (mode create) on main)');
-    expect(r.stderr).toMatch(/10 change\(s\)\./);
+    expect(r.stderr).toContain('~ SSH access to Storage Box 4711 (off now; turned on');
+    expect(r.stderr).toMatch(/11 change\(s\)\./);
     expect(githubWrites()).toEqual([]);
     expect(existsSync(join(dir, 'clone', 'fleet.yaml'))).toBe(false);
   });
@@ -162,6 +163,55 @@ describe.skipIf(noKeygen !== undefined)('supafleet init when GitHub refuses a ch
       /running the master\.yml workflow on main \(Actions must be allowed in the fork\) failed: Not Found/,
     );
     expect(github.state.environments.get('production')?.secrets.has('HCLOUD_TOKEN')).toBe(true);
+  });
+});
+
+describe('supafleet init and the Storage Box', () => {
+  const mkClone = async () => (await import('node:fs')).mkdirSync(join(dir, 'clone'));
+  const hetznerWrites = () => hetzner.calls().filter((c) => c.method !== 'GET');
+
+  it('when no Storage Box has storage_box.id, then it exits 1 naming the id, and changes nothing', async () => {
+    await mkClone();
+    const r = await runCli(['init', '--yes', ...answers().map((a) => (a === '4711' ? '999' : a))], {
+      cwd: dir,
+      env: initEnv({ rw: RW, ro: RO }),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: storage_box\.id 999: no Storage Box has this id/m);
+    expect(githubWrites()).toEqual([]);
+    expect(hetznerWrites().filter((c) => c.path.startsWith('/storage_boxes'))).toEqual([]);
+  });
+
+  it("when storage_box.host is not the box's host, then it exits 1 naming both hosts and both users", async () => {
+    await mkClone();
+    const r = await runCli(
+      [
+        'init',
+        '--yes',
+        ...answers().map((a) => (a === 'u1.your-storagebox.de' ? 'u9.your-storagebox.de' : a)),
+      ],
+      { cwd: dir, env: initEnv({ rw: RW, ro: RO }) },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'storage_box.host is u9.your-storagebox.de but Storage Box 4711 is at u1.your-storagebox.de',
+    );
+    expect(r.stderr).toContain("storage_box.user is u9 but Storage Box 4711's main account is u1");
+    expect(githubWrites()).toEqual([]);
+  });
+
+  it('when SSH access is on already, then --plan keeps it and no change is asked of the box', async () => {
+    await hetzner.close();
+    hetzner = await startFakeHetzner({
+      token: RW,
+      readOnlyTokens: [RO],
+      storageBoxes: [{ id: 4711, username: 'u1', accessSettings: { ssh_enabled: true } }],
+    });
+    await mkClone();
+    const r = await init(['--plan', '--json'], { rw: RW, ro: RO });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { plan: { id: string; action: string }[] };
+    expect(report.plan.find((p) => p.id === 'storage-box-ssh')?.action).toBe('keep');
   });
 });
 

@@ -25,6 +25,7 @@ const settled: InitCurrent = {
   envSecrets: ['HCLOUD_TOKEN'],
   variables: { SUPAFLEET_MASTER_URL: 'https://fleet.example.com' },
   master: { name: 'prod-master', ipv4: '203.0.113.9' },
+  storageBox: { id: 4711, sshEnabled: true },
 };
 
 const action = (steps: ReturnType<typeof planInit>, id: string) => steps.find((s) => s.id === id)?.action;
@@ -53,6 +54,25 @@ describe('planInit', () => {
     const steps = planInit(desired, settled);
     expect(changes(steps)).toEqual([]);
     expect(renderPlan(steps)).toMatch(/Nothing to change\.\n$/);
+  });
+
+  it("when the Storage Box's SSH access is off, then the plan turns it on; when it is on, then it is kept", () => {
+    const off = planInit(desired, { ...settled, storageBox: { id: 4711, sshEnabled: false } });
+    expect(changes(off)).toEqual([
+      {
+        id: 'storage-box-ssh',
+        action: 'update',
+        what: 'SSH access to Storage Box 4711',
+        detail: 'off now; turned on (SFTP on port 23, which the backups use)',
+      },
+    ]);
+    expect(renderPlan(off)).toContain('  ~ SSH access to Storage Box 4711 (off now; turned on');
+    expect(action(planInit(desired, settled), 'storage-box-ssh')).toBe('keep');
+  });
+
+  it('when the Storage Box was not read, then the plan has no step for it', () => {
+    const { storageBox: _unread, ...unread } = settled;
+    expect(action(planInit(desired, unread), 'storage-box-ssh')).toBeUndefined();
   });
 
   it('when a secret exists, then it is kept whatever value the run was given (never rotated)', () => {

@@ -26,6 +26,8 @@ export interface InitCurrent {
   readonly variables: Readonly<Record<string, string>>;
   /** The master server Hetzner has for the fleet, when there is one. */
   readonly master?: { readonly name: string; readonly ipv4: string };
+  /** The Storage Box named by `storage_box.id`, when it was read. */
+  readonly storageBox?: { readonly id: number; readonly sshEnabled: boolean };
 }
 
 /** What init wants. */
@@ -46,7 +48,7 @@ export type StepAction = 'create' | 'update' | 'keep';
 
 /** One thing init manages and what it will do to it. */
 export interface InitStep {
-  /** Stable id: `seal-key`, `backup-key`, `fleet-file`, `fleet-file-main`, `secret:<name>`, `environment`, `branch-policy`, `env-secret:<name>`, `variable:<name>`, `master`. */
+  /** Stable id: `seal-key`, `backup-key`, `storage-box-ssh`, `fleet-file`, `fleet-file-main`, `secret:<name>`, `environment`, `branch-policy`, `env-secret:<name>`, `variable:<name>`, `master`. */
   readonly id: string;
   readonly action: StepAction;
   /** What it is, in words. */
@@ -74,6 +76,14 @@ export function planInit(desired: InitDesired, current: InitCurrent): InitStep[]
     "the Storage Box main account's SSH key",
     desired.newBackupKey ? 'made on this machine; the master alone holds it' : 'kept as it is',
   );
+  const box = current.storageBox;
+  if (box)
+    step(
+      'storage-box-ssh',
+      box.sshEnabled ? 'keep' : 'update',
+      `SSH access to Storage Box ${box.id}`,
+      box.sshEnabled ? undefined : 'off now; turned on (SFTP on port 23, which the backups use)',
+    );
   step(
     'fleet-file',
     current.fleetFile === undefined ? 'create' : current.fleetFile === desired.fleetFile ? 'keep' : 'update',

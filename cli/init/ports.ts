@@ -1,6 +1,6 @@
 /** What `supafleet init` touches outside itself: each behind a small interface, so tests pass fakes. */
 import type { GitHubSetupApi } from '../../core/github/setup.ts';
-import type { Subaccount } from '../../core/hetzner/storage-box.ts';
+import type { StorageBox, StorageBoxAccessSettings, Subaccount } from '../../core/hetzner/storage-box.ts';
 import type { TokenScope } from '../../core/hetzner/token-scope.ts';
 import type { Server } from '../../core/hetzner/types.ts';
 import type { Secret } from '../../core/seal/secret.ts';
@@ -16,7 +16,13 @@ export interface InitDeps {
   /** Hetzner Cloud with the Read & Write token (absent when HCLOUD_TOKEN is not given). */
   readonly hetzner?: { listServers(filter: { labelSelector?: string }): Promise<Server[]> };
   /** The Storage Box API with the same token. */
-  readonly storageBox?: { listSubaccounts(box: number): Promise<Subaccount[]> };
+  readonly storageBox?: {
+    /** Undefined when no box has the id. */
+    getStorageBox(id: number): Promise<StorageBox | undefined>;
+    /** Changes only the settings given; waits until they hold. */
+    updateAccessSettings(id: number, settings: Partial<StorageBoxAccessSettings>): Promise<void>;
+    listSubaccounts(box: number): Promise<Subaccount[]>;
+  };
   /** The scope of HCLOUD_TOKEN (`readWrite`) or HCLOUD_TOKEN_READONLY (`readOnly`). */
   probeScope(which: 'readWrite' | 'readOnly'): Promise<TokenScope>;
   generateSealKeypair(): Promise<{ publicKey: string; privateKey: Secret }>;

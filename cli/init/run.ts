@@ -46,7 +46,17 @@ export interface InitReport {
   /** Ids of the steps carried out. */
   readonly changed: readonly string[];
   readonly tokens: { readonly HCLOUD_TOKEN?: TokenScope; readonly HCLOUD_TOKEN_READONLY?: TokenScope };
-  readonly storageBox?: { readonly id: number; readonly subaccounts: number };
+  readonly storageBox?: {
+    readonly id: number;
+    /** The main account and host the box names (as fleet.yaml's `storage_box.user` and `.host`). */
+    readonly user: string;
+    readonly host: string;
+    /** SSH (SFTP on port 23) after this run. */
+    readonly sshEnabled: boolean;
+    /** Reachable from outside Hetzner's network. */
+    readonly reachableExternally: boolean;
+    readonly subaccounts: number;
+  };
   readonly master?: {
     readonly name: string;
     readonly ipv4: string;
@@ -87,7 +97,7 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
   const fleetFile = deps.readFile(fleetPath);
   const repo = await deps.github.getRepository();
   const environment = await deps.github.getEnvironment(ENVIRONMENT);
-  const current: InitCurrent = {
+  let current: InitCurrent = {
     ...(fleetFile !== undefined ? { fleetFile } : {}),
     ...(await optional('mainFleetSha', deps.github.fileSha(FLEET_FILE, DEPLOY_BRANCH))),
     repoSecrets: await deps.github.listSecretNames(),
@@ -96,6 +106,9 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     variables: await deps.github.listVariables(),
     ...(await findMaster(s, deps)),
   };
+  const box = await readStorageBox(s, deps);
+  if ('problem' in box) problems.push(box.problem);
+  else if (box.box) current = { ...current, storageBox: { id: box.box.id, sshEnabled: box.box.sshEnabled } };
   const reviewers =
     s.reviewers.length === 0
       ? undefined
@@ -271,21 +284,30 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     done(step.id, `${name} = ${s.masterUrl}`);
   }
 
-  // ---- the Storage Box answers ----
+  // ---- the Storage Box: SSH on, and it answers ----
   let storageBox: InitReport['storageBox'];
-  if (s.fleet.storageBox.id !== undefined && deps.storageBox) {
-    deps.progress(`asking Storage Box ${s.fleet.storageBox.id} for its sub-accounts…`);
-    try {
-      const subs = await deps.storageBox.listSubaccounts(s.fleet.storageBox.id);
-      storageBox = { id: s.fleet.storageBox.id, subaccounts: subs.length };
-      deps.progress('');
-      deps.say(`Storage Box ${s.fleet.storageBox.id} answers (${subs.length} sub-account(s))`);
-    } catch (error) {
-      deps.progress('');
-      problems.push(
-        `Storage Box ${s.fleet.storageBox.id} does not answer with HCLOUD_TOKEN (${(error as Error).message}): check storage_box.id and that the box is in this token's Hetzner project`,
+  if (!('problem' in box) && box.box && deps.storageBox) {
+    const id = box.box.id;
+    if (want('storage-box-ssh')) {
+      deps.progress(`turning on SSH access to Storage Box ${id}…`);
+      await act(`turning on SSH access to Storage Box ${id}`, () =>
+        deps.storageBox!.updateAccessSettings(id, { ssh_enabled: true }),
       );
+      deps.progress('');
+      done('storage-box-ssh', `Storage Box ${id}: SSH access on (SFTP on port 23)`);
     }
+    deps.progress(`asking Storage Box ${id} for its sub-accounts…`);
+    const subs = await deps.storageBox.listSubaccounts(id);
+    deps.progress('');
+    storageBox = {
+      id,
+      user: box.box.user,
+      host: box.box.host,
+      sshEnabled: true,
+      reachableExternally: box.box.reachableExternally,
+      subaccounts: subs.length,
+    };
+    deps.say(`Storage Box ${id} (${box.box.user}@${box.box.host}): SSH on, ${subs.length} sub-account(s)`);
   }
 
   // ---- the master ----
@@ -405,6 +427,68 @@ function dnsChecks(s: Pick<InitSettings, 'fleet'>): string[] {
   const d = s.fleet.domain;
   const admin = s.fleet.adminDomain ?? `admin.${d}`;
   return [`fleet.${d}`, `studio.${admin}`];
+}
+
+/** The box as init needs it, or the one problem that stops init. */
+type BoxRead =
+  | { readonly problem: string }
+  | {
+      readonly box?: {
+        readonly id: number;
+        readonly user: string;
+        readonly host: string;
+        readonly sshEnabled: boolean;
+        readonly reachableExternally: boolean;
+      };
+    };
+
+/**
+ * Reads the box fleet.yaml names by `storage_box.id` and checks that it is the box
+ * `storage_box.host` and `.user` name. Nothing to read without HCLOUD_TOKEN.
+ */
+async function readStorageBox(s: InitSettings, deps: InitDeps): Promise<BoxRead> {
+  const { id, host, user } = s.fleet.storageBox;
+  if (!deps.storageBox) return {};
+  deps.progress(`reading Storage Box ${id}…`);
+  let found: Awaited<ReturnType<NonNullable<InitDeps['storageBox']>['getStorageBox']>>;
+  try {
+    found = await deps.storageBox.getStorageBox(id);
+  } catch (error) {
+    return {
+      problem: `Storage Box ${id} does not answer with HCLOUD_TOKEN (${(error as Error).message}): check storage_box.id and that the box is in this token's Hetzner project`,
+    };
+  } finally {
+    deps.progress('');
+  }
+  if (!found)
+    return {
+      problem: `storage_box.id ${id}: no Storage Box has this id in HCLOUD_TOKEN's Hetzner project; expected the id shown in the Hetzner Console under Storage Boxes`,
+    };
+  if (found.server === null || found.username === null)
+    return {
+      problem: `Storage Box ${id} is not set up yet (status ${found.status}, no host or user): run init again once Hetzner shows it active`,
+    };
+  const mismatch = [
+    ...(found.server !== host
+      ? [`storage_box.host is ${host} but Storage Box ${id} is at ${found.server}`]
+      : []),
+    ...(found.username !== user
+      ? [`storage_box.user is ${user} but Storage Box ${id}'s main account is ${found.username}`]
+      : []),
+  ];
+  if (mismatch.length > 0)
+    return {
+      problem: `${mismatch.join('; ')}: fix fleet.yaml (or --storage-box-host/--storage-box-user) or storage_box.id`,
+    };
+  return {
+    box: {
+      id,
+      user,
+      host,
+      sshEnabled: found.access_settings.ssh_enabled,
+      reachableExternally: found.access_settings.reachable_externally,
+    },
+  };
 }
 
 function savedKey(deps: InitDeps, path: string): Secret | undefined {
