@@ -3,10 +3,10 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
+import { readAnswer, type HttpAnswer } from './http-on-loopback.ts';
 import { freePort } from './postgres.ts';
 
 /**
@@ -257,11 +257,8 @@ async function startCaddyOnce(options: {
   }
 }
 
-export interface HttpsAnswer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-}
+/** An answer over HTTPS: status, headers and the body as text. */
+export type HttpsAnswer = HttpAnswer;
 
 /**
  * An HTTPS request to `https://<host>:<port><path>` that connects to 127.0.0.1 whatever `host`
@@ -291,18 +288,7 @@ export function httpsOnLoopback(options: {
         agent: false,
         timeout: options.timeoutMs ?? 10_000,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
+      (res) => readAnswer(res).then(resolve, reject),
     );
     req.once('timeout', () =>
       req.destroy(new Error(`https://${options.host}${options.path}: no answer in time`)),

@@ -3,12 +3,28 @@
  * front that routes by host (the Studio front, Caddy's upstreams) is reached in a test. The
  * HTTPS form, with a CA and SNI, is httpsOnLoopback in caddy.ts.
  */
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 
 export interface HttpAnswer {
   status: number;
   headers: IncomingHttpHeaders;
   text: string;
+}
+
+/** The status, headers and whole body (as UTF-8 text) of a response, once it has ended. */
+export function readAnswer(res: IncomingMessage): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () =>
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        text: Buffer.concat(chunks).toString('utf8'),
+      }),
+    );
+    res.on('error', reject);
+  });
 }
 
 /** `method` (GET unless given) `path` on 127.0.0.1:`port` with `host: <host>`; an answer within `timeoutMs`. */
@@ -31,18 +47,7 @@ export function httpOnLoopback(options: {
         headers: { host: options.host, ...options.headers },
         timeout: options.timeoutMs ?? 10_000,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
+      (res) => readAnswer(res).then(resolve, reject),
     );
     req.once('timeout', () =>
       req.destroy(
