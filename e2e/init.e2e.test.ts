@@ -13,13 +13,18 @@
  *   API in this process, in-process lab mode) starts with it, as the master's API starts once
  *   /etc/supafleet/fleet-seal.key exists;
  * - DNS: a resolver that answers nothing at first, then the master's IPv4 (the operator created
- *   the printed records); https://fleet.<domain> is the lab master's loopback URL.
+ *   the printed records); https://fleet.<domain> is the lab master's loopback URL;
+ * - the Storage Box's SFTP port: a real OpenSSH sshd on port 23 in its own network namespace
+ *   (test/support/ssh-box.ts), which init's real probe (`sftp` with backup.key) reaches there; the
+ *   operator's `install-ssh-key` between the two runs is the public key written to the box's
+ *   authorized_keys.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMaster } from '../actions/master/src/create.ts';
+import { probeStorageBox } from '../cli/init/box-probe.ts';
 import type { InitDeps } from '../cli/init/ports.ts';
 import type { InitReport } from '../cli/init/run.ts';
 import { main } from '../cli/main.ts';
@@ -36,10 +41,18 @@ import { startFakeGitHub, type FakeGitHub } from '../fakes/github/server.ts';
 import { startFakeHetzner, type FakeHetzner } from '../fakes/hetzner/index.ts';
 import { fakeIo } from '../test/support/cli-io.ts';
 import { postgresSkipReason } from '../test/support/postgres.ts';
-import { toolsSkipReason } from '../test/support/tools.ts';
+import { startSshBox, type SshBox } from '../test/support/ssh-box.ts';
+import { rootToolsSkipReason, toolsSkipReason } from '../test/support/tools.ts';
 import { startLab, type FleetLab } from './lab/index.ts';
 
-const skip = postgresSkipReason() ?? toolsSkipReason(['ssh-keygen'], 'the init end-to-end test');
+const skip =
+  postgresSkipReason() ??
+  toolsSkipReason(['ssh-keygen'], 'the init end-to-end test') ??
+  rootToolsSkipReason(
+    'the Storage Box stand-in needs root (namespaces, chroot)',
+    ['sshd', 'sftp', 'unshare', 'nsenter', 'openssl'],
+    'the init end-to-end test',
+  );
 if (skip) console.log(`skipping the init end-to-end test: ${skip}`);
 
 const GH_TOKEN = 'ghp_init_test_token_0123456789';
@@ -57,8 +70,13 @@ describe.skipIf(skip !== undefined)('supafleet init end to end', () => {
   const runs: Promise<void>[] = [];
   const installs: { host: string; user: string; files: string[] }[] = [];
   let resolveCalls = 0;
+  let box: SshBox;
 
   beforeAll(async () => {
+    const boxDir = mkdtempSync(join(tmpdir(), 'supafleet-init-box-'));
+    chmodSync(boxDir, 0o755); // the box's account reads its authorized_keys below it
+    dirs.push(boxDir);
+    box = await startSshBox(boxDir, [{ user: 'u123456', home: '' }]);
     actionsKey = await generateSealKeypair();
     hetzner = await startFakeHetzner({
       token: RW,
@@ -101,6 +119,7 @@ describe.skipIf(skip !== undefined)('supafleet init end to end', () => {
   afterAll(async () => {
     await Promise.allSettled(runs);
     await lab?.stop();
+    await box?.stop();
     await github?.close();
     await hetzner?.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -122,6 +141,17 @@ describe.skipIf(skip !== undefined)('supafleet init end to end', () => {
       });
       return host.endsWith('example.com') && master?.public_net.ipv4 ? [master.public_net.ipv4.ip] : [];
     },
+    // The box's name resolves to the sshd standing in for it; the probe runs in its network namespace.
+    probeStorageBox: (target, keyPath) =>
+      probeStorageBox(
+        { ...target, host: box.host },
+        keyPath,
+        join(keyDir, 'storage-box.known_hosts'),
+        async (cmd, args, input, timeoutMs) => {
+          const r = box.run(cmd, args, { input, timeoutMs });
+          return { code: r.status, stderr: r.stderr };
+        },
+      ),
     masterHealthy: async (url) =>
       url === 'https://fleet.example.com' && lab !== undefined ? real.masterHealthy(lab.masterUrl) : false,
     async installKeys(target, files) {
@@ -199,6 +229,7 @@ describe.skipIf(skip !== undefined)('supafleet init end to end', () => {
       sshEnabled: true,
       reachableExternally: false,
       subaccounts: 0,
+      probe: 'key-not-installed',
     });
     expect(first.report.changed).toContain('storage-box-ssh');
 
@@ -249,7 +280,15 @@ describe.skipIf(skip !== undefined)('supafleet init end to end', () => {
     expect(((await health.json()) as { ok: boolean }).ok).toBe(true);
   });
 
-  it('when init runs again, then the plan is empty and neither fake records a write', async () => {
+  it('when init runs again after the backup key was put on the box, then the plan is empty, the box answers and neither fake records a write', async () => {
+    // the operator ran the printed install-ssh-key command
+    const uid = box.uidOf('u123456');
+    mkdirSync(join(box.root, '.ssh'), { mode: 0o700 });
+    writeFileSync(join(box.root, '.ssh', 'authorized_keys'), readFileSync(join(keyDir, 'backup.key.pub')), {
+      mode: 0o600,
+    });
+    chownSync(join(box.root, '.ssh'), uid, uid);
+    chownSync(join(box.root, '.ssh', 'authorized_keys'), uid, uid);
     const ghBefore = github.calls().length;
     const hzBefore = hetzner.calls().length;
     const again = await init();
@@ -257,6 +296,10 @@ describe.skipIf(skip !== undefined)('supafleet init end to end', () => {
     expect(again.report.plan.filter((s) => s.action !== 'keep')).toEqual([]);
     expect(again.report.changed).toEqual([]);
     expect(again.report.master?.healthy).toBe(true);
+    expect(again.report.storageBox?.probe).toBe('ok');
+    expect(again.stderr).toContain(
+      `Storage Box u123456@u123456.your-storagebox.de:23 answers over SFTP with ${join(keyDir, 'backup.key')}`,
+    );
     expect(
       github
         .calls()
@@ -270,7 +313,6 @@ describe.skipIf(skip !== undefined)('supafleet init end to end', () => {
         .filter((c) => c.method !== 'GET'),
     ).toEqual([]);
     expect(installs).toHaveLength(1);
-    expect(again.report.next).toEqual([]);
     expect(again.report.next).toEqual([]);
     expect(github.state.dispatches).toHaveLength(1);
   });

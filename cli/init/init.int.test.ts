@@ -10,6 +10,7 @@ import { generateSealKeypair } from '../../core/seal/seal.ts';
 import { startFakeGitHub, type FakeGitHub } from '../../fakes/github/server.ts';
 import { startFakeHetzner, type FakeHetzner } from '../../fakes/hetzner/index.ts';
 import { runCli } from '../../test/support/cli-io.ts';
+import type { InitDeps } from './ports.ts';
 import { toolsSkipReason } from '../../test/support/tools.ts';
 
 const RW = 'w'.repeat(64);
@@ -69,11 +70,22 @@ const initEnv = (tokens: { rw: string; ro: string }) => ({
   HOME: dir,
 });
 
-const init = (extra: string[], tokens: { rw: string; ro: string }) =>
-  runCli(['init', '--yes', ...answers(), ...extra], {
-    cwd: dir,
-    env: initEnv(tokens),
+/** A loopback port nothing listens on: where the Storage Box probe goes here, so no test leaves the machine. */
+const CLOSED_PORT = 1;
+
+/** Runs init in-process with its real collaborators, its Storage Box probe aimed at {@link CLOSED_PORT}. */
+const init = async (extra: string[], tokens: { rw: string; ro: string }) => {
+  const { main } = await import('../main.ts');
+  const { fakeIo } = await import('../../test/support/cli-io.ts');
+  const captured = fakeIo({ cwd: dir, env: initEnv(tokens) });
+  const initDeps = (real: InitDeps): InitDeps => ({
+    ...real,
+    probeStorageBox: (target, key) =>
+      real.probeStorageBox({ ...target, host: '127.0.0.1', port: CLOSED_PORT }, key),
   });
+  const code = await main(['init', '--yes', ...answers(), ...extra], { ...captured.io, initDeps });
+  return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+};
 
 const githubWrites = () => github.calls().filter((c) => c.method !== 'GET');
 
@@ -142,6 +154,13 @@ describe.skipIf(noKeygen !== undefined)('supafleet init and a key it made before
     expect(fleet.seal.public_key).toBe(await publicKeyOf(earlier.privateKey));
     expect(readFileSync(join(dir, 'keys', 'fleet-seal.key'), 'utf8').trim()).toBe(
       earlier.privateKey.reveal(),
+    );
+    // the box does not answer from here: a warning names its host and port, and the key's install command is left
+    expect(r.stderr).toMatch(
+      /^warning: Storage Box u1\.your-storagebox\.de:23 does not answer from this machine \(.*Connection refused\): its access settings allow only Hetzner networks/m,
+    );
+    expect(r.stdout).toContain(
+      `cat ${join(dir, 'keys', 'backup.key')}.pub | ssh -p23 u1@u1.your-storagebox.de install-ssh-key`,
     );
   });
 });

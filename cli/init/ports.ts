@@ -1,4 +1,5 @@
 /** What `supafleet init` touches outside itself: each behind a small interface, so tests pass fakes. */
+import type { BoxProbe, BoxTarget } from './box-probe.ts';
 import type { GitHubSetupApi } from '../../core/github/setup.ts';
 import type { StorageBox, StorageBoxAccessSettings, Subaccount } from '../../core/hetzner/storage-box.ts';
 import type { TokenScope } from '../../core/hetzner/token-scope.ts';
@@ -25,6 +26,8 @@ export interface InitDeps {
   };
   /** The scope of HCLOUD_TOKEN (`readWrite`) or HCLOUD_TOKEN_READONLY (`readOnly`). */
   probeScope(which: 'readWrite' | 'readOnly'): Promise<TokenScope>;
+  /** One SFTP session to the Storage Box with the key at `keyPath` (bounded in time): does it answer? */
+  probeStorageBox(target: BoxTarget, keyPath: string): Promise<BoxProbe>;
   generateSealKeypair(): Promise<{ publicKey: string; privateKey: Secret }>;
   /** Makes an ed25519 SSH keypair without a passphrase at `path` and `path`.pub. */
   makeSshKey(path: string, comment: string): Promise<void>;

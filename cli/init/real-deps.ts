@@ -2,15 +2,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve4 } from 'node:dns/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createGitHubSetupClient } from '../../core/github/setup.ts';
 import { HetznerClient } from '../../core/hetzner/client.ts';
 import { StorageBoxClient } from '../../core/hetzner/storage-box.ts';
 import { probeTokenScope } from '../../core/hetzner/token-scope.ts';
 import { generateSealKeypair } from '../../core/seal/index.ts';
+import { probeStorageBox } from './box-probe.ts';
 import { remoteInstall } from './keys.ts';
 import type { InitDeps, MasterKeyFile } from './ports.ts';
 import type { InitSettings } from './settings.ts';
+
+/** The Storage Box's host key, pinned on first contact, in the key directory. */
+export const BOX_KNOWN_HOSTS = 'storage-box.known_hosts';
 
 /** How often and how long SSH is tried while the new master finishes its first boot. */
 const SSH_TRIES = 20;
@@ -47,6 +51,11 @@ export function realInitDeps(s: InitSettings, ui: Pick<InitDeps, 'say' | 'progre
       if (!client)
         throw new Error(`${which === 'readWrite' ? 'HCLOUD_TOKEN' : 'HCLOUD_TOKEN_READONLY'} is not set`);
       return probeTokenScope(client);
+    },
+    probeStorageBox(target, keyPath) {
+      // The box's host key is pinned beside the fleet's keys, not in the operator's known_hosts.
+      mkdirSync(s.keyDir, { recursive: true, mode: 0o700 });
+      return probeStorageBox(target, keyPath, join(s.keyDir, BOX_KNOWN_HOSTS));
     },
     generateSealKeypair,
     async makeSshKey(path, comment) {

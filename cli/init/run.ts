@@ -24,6 +24,7 @@ import {
   type InitCurrent,
   type InitStep,
 } from './plan.ts';
+import { BOX_SSH_PORT, describeProbe, installKeyCommand, type BoxProbe } from './box-probe.ts';
 import { keyCommand } from './keys.ts';
 import type { InitDeps, MasterKeyFile } from './ports.ts';
 import type { InitSettings } from './settings.ts';
@@ -56,6 +57,8 @@ export interface InitReport {
     /** Reachable from outside Hetzner's network. */
     readonly reachableExternally: boolean;
     readonly subaccounts: number;
+    /** What the SFTP check with the master's key found (`ok`, `key-not-installed`, `unreachable`, `failed`). */
+    readonly probe: BoxProbe['status'];
   };
   readonly master?: {
     readonly name: string;
@@ -228,9 +231,6 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
   if (want('backup-key')) {
     await deps.makeSshKey(backupPath, `supafleet-${s.fleet.name}-master`);
     done('backup-key', `Storage Box key made: ${backupPath} (and .pub)`);
-    next.push(
-      `cat ${backupPath}.pub | ssh -p23 ${s.fleet.storageBox.user}@${s.fleet.storageBox.host} install-ssh-key`,
-    );
   }
   if (want('fleet-file')) {
     deps.writeFile(fleetPath, desiredFleet);
@@ -299,6 +299,14 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
     deps.progress(`asking Storage Box ${id} for its sub-accounts…`);
     const subs = await deps.storageBox.listSubaccounts(id);
     deps.progress('');
+    deps.say(`Storage Box ${id} (${box.box.user}@${box.box.host}): SSH on, ${subs.length} sub-account(s)`);
+    const target = { host: box.box.host, user: box.box.user, port: BOX_SSH_PORT };
+    deps.progress(`connecting to ${target.user}@${target.host}:${target.port} over SFTP with ${backupPath}…`);
+    const probe = await deps.probeStorageBox(target, backupPath);
+    deps.progress('');
+    const line = describeProbe(probe, target, backupPath, box.box.reachableExternally);
+    if (probe.status === 'ok' || probe.status === 'key-not-installed') deps.say(line);
+    else warn(line);
     storageBox = {
       id,
       user: box.box.user,
@@ -306,9 +314,16 @@ export async function runInit(s: InitSettings, deps: InitDeps): Promise<InitRepo
       sshEnabled: true,
       reachableExternally: box.box.reachableExternally,
       subaccounts: subs.length,
+      probe: probe.status,
     };
-    deps.say(`Storage Box ${id} (${box.box.user}@${box.box.host}): SSH on, ${subs.length} sub-account(s)`);
   }
+  // The one command left for the box: when it refuses the key, or when the key is new and the box was not asked.
+  if (
+    storageBox
+      ? storageBox.probe === 'key-not-installed' || (storageBox.probe !== 'ok' && want('backup-key'))
+      : want('backup-key')
+  )
+    next.push(installKeyCommand(backupPath, s.fleet.storageBox));
 
   // ---- the master ----
   if (want('master')) {
