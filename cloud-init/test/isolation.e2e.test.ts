@@ -40,6 +40,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFleet, resolveProject } from '../../core/spec/defaults.ts';
 import { writeBusyboxRoot } from '../../test/support/busybox-root.ts';
+import { startNamespacedDockerd } from '../../test/support/dockerd.ts';
 import { placeholderMasterSecrets } from '../master/secrets.ts';
 import { masterComposeDocument } from '../master/compose.ts';
 import { MASTER_API_UID } from '../master/keys.ts';
@@ -371,35 +372,17 @@ async function setUp(): Promise<void> {
   writeFileSync(join(etcWorker, `${IF.worker}.conf`), workerConf, { mode: 0o600 });
   writeFileSync(join(etcWorker, 'wg0.key'), worker.key, { mode: 0o600 });
 
-  // The master's Docker, in the master's namespace (nsenter keeps the host's cgroup mounts,
-  // which `ip netns exec` would hide by remounting /sys). daemon.json as harden.sh writes it,
-  // minus live-restore, so that stopping the daemon stops its containers.
-  const d = join(dir, 'd');
-  docker.pid = startProcess(
-    'nsenter',
-    [
-      `--net=/var/run/netns/${NS.master}`,
-      'dockerd',
-      '--data-root',
-      join(d, 'data'),
-      '--exec-root',
-      join(d, 'exec'),
-      '--pidfile',
-      join(d, 'dockerd.pid'),
-      '-H',
-      `unix://${docker.sock}`,
-      '--bridge=none',
-      '--storage-driver=vfs',
-      '--userland-proxy=false',
-      '--no-new-privileges',
-      '--log-driver=json-file',
-    ],
-    join(dir, 'dockerd.log'),
-  );
-  waitFor(
-    'dockerd',
-    () => existsSync(docker.sock) && sh('docker', ['version'], { env: dockerEnv() }).code === 0,
-  );
+  // The master's Docker, in the master's namespace (test/support/dockerd.ts). daemon.json as
+  // harden.sh writes it, minus live-restore, so that stopping the daemon stops its containers.
+  docker.pid = startNamespacedDockerd({
+    netns: NS.master,
+    root: join(dir, 'd'),
+    sock: docker.sock,
+    env: dockerEnv(),
+    extraArgs: ['--no-new-privileges', '--log-driver=json-file'],
+    log: join(dir, 'dockerd.log'),
+  });
+  pids.push(docker.pid);
   dockerMajor = Number(dk(['version', '--format', '{{.Server.Version}}']).trim().split('.')[0]);
   dk(['import', busyboxImageTar(), IMAGE]);
 

@@ -7,7 +7,7 @@
  * the pull of a missing image is attempted for real and fails, naming the image. Needs root,
  * ip, nsenter, dockerd, docker and busybox; skips otherwise, fails in CI.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../../core/seal/secret.ts';
 import { missingTools } from '../../../cloud-init/test/validators.ts';
 import { writeBusyboxRoot } from '../../../test/support/busybox-root.ts';
+import { startNamespacedDockerd } from '../../../test/support/dockerd.ts';
 import { createDockerStudioRuntime } from './docker.ts';
 import type { StudioRuntime } from './runtime.ts';
 import { studioSettings, type StudioSettings } from './settings.ts';
@@ -79,31 +80,12 @@ describe.skipIf(missing.length > 0)('project Studios as real Docker containers',
     mkdirSync(join(dir, 'cli'));
     must('ip', ['netns', 'add', NS]);
     must('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-    // nsenter keeps the host's cgroup mounts, which `ip netns exec` would hide
-    const child = spawn(
-      'nsenter',
-      [
-        `--net=/var/run/netns/${NS}`,
-        'dockerd',
-        '--data-root',
-        join(dir, 'data'),
-        '--exec-root',
-        join(dir, 'exec'),
-        '--pidfile',
-        join(dir, 'dockerd.pid'),
-        '-H',
-        `unix://${sock}`,
-        '--bridge=none',
-        '--storage-driver=vfs',
-        '--userland-proxy=false',
-      ],
-      { stdio: 'ignore' },
-    );
-    dockerd = child.pid ?? 0;
-    child.on('error', () => undefined);
-    for (let i = 0; i < 120 && !(existsSync(sock) && sh('docker', ['version']).code === 0); i++) {
-      spawnSync('sleep', ['0.25']);
-    }
+    dockerd = startNamespacedDockerd({
+      netns: NS,
+      root: dir,
+      sock,
+      env: { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(dir, 'cli') },
+    });
     // its own command, as Studio's image has (the runtime gives none)
     dk(['import', '--change', 'CMD ["/bin/busybox", "sleep", "600"]', busyboxTar(), IMAGE]);
     // as master-up.sh makes it
