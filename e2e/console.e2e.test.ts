@@ -122,11 +122,14 @@ describe.skipIf(skip !== undefined)('the fleet console in Chromium, on the names
     await lab!.stopService!('blog', 'rest');
     // the agent reports at its next heartbeat (5 s in the lab); the master's feed reads every 2 s
     await waitForState(page, 'blog', 'degraded', 30_000);
-    const blog = (await fleetRows(page)).find((r) => r.project === 'blog')!;
-    expect(blog.text).toContain('rest');
+    // on a busy machine another probe may time out first; the stopped service is named once reported
+    await expect
+      .poll(async () => (await fleetRows(page)).find((r) => r.project === 'blog')?.text ?? '', {
+        timeout: 30_000,
+      })
+      .toContain('rest');
     expect(await documentMarked(page)).toBe(true);
-    for (const p of ['acme', 'shop'])
-      expect((await fleetRows(page)).find((r) => r.project === p)!.state).toBe('healthy');
+    for (const p of ['acme', 'shop']) await waitForState(page, p, 'healthy', 30_000);
   });
 
   it("when Restart is confirmed for blog's stopped rest on its Project page, then the agent starts it again and blog turns healthy on the page", async () => {
