@@ -13,6 +13,7 @@ import type { PoolerTenants } from './pooler/types.ts';
 import type { AgentCommander, KongRoutes, PeerManager } from './ports.ts';
 import type { Registry } from './registry/registry.ts';
 import type { SecretBox } from './registry/secret-box.ts';
+import type { ProjectStudios } from './studio/project-studios.ts';
 import type { ProjectValidator } from './validation.ts';
 import type { Cidr } from './wg-ip.ts';
 import type { PeerLock } from './wireguard/peer-lock.ts';
@@ -39,6 +40,8 @@ export interface Deps {
   readonly heartbeats: HeartbeatWriter;
   /** Active projects' subdomains, in memory, for the TLS ask; project writes invalidate it. */
   readonly hosts: ActiveHosts;
+  /** Stops a deleted project's Studio at once; the Studio front attaches its pool (docs/studio.md). */
+  readonly studios: ProjectStudios;
   /** Worker log shipping (`POST /v1/agent/logs`); absent when the master has no Logflare settings. */
   readonly logIngest?: LogIngest;
   /** One Supavisor tenant per project (`pooler/`); absent when the master has no Supavisor settings. */

@@ -344,6 +344,8 @@ export async function deleteProject(deps: Deps, name: string, actor: Actor): Pro
   });
   deps.agentAuth.forget();
   deps.hosts.invalidate();
+  // after the tombstone, so a Studio start racing this delete finds the project gone
+  await deps.studios.stop(name);
   deps.log.info({ project: name }, 'project deleted');
   return { deleted: true };
 }

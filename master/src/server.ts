@@ -33,6 +33,7 @@ import { createPeerLock } from './wireguard/peer-lock.ts';
 import { createWgPeerManager } from './wireguard/peers.ts';
 import { createPeerReconciler } from './wireguard/reconcile.ts';
 import { tlsAskLabels } from './studio/hosts.ts';
+import { createProjectStudios } from './studio/project-studios.ts';
 import { startStudioFront } from './studio/service.ts';
 
 /** The master's public key when WireGuard is not managed (development): 32 zero bytes. */
@@ -100,6 +101,7 @@ export async function buildDeps(config: Config, log: Logger, overrides: Override
     agentAuth: createAgentAuthenticator(registry),
     heartbeats: createHeartbeatWriter(registry, { historySize: config.heartbeatHistory }),
     hosts: createActiveHosts(() => tlsAskLabels(registry)),
+    studios: createProjectStudios(),
     logIngest: logIngestFor(
       config.logflare,
       { registry, secretBox: createSecretBox(config.secretsKey), metrics },

@@ -26,6 +26,7 @@ import { parseCidr } from '../src/wg-ip.ts';
 import { createPeerLock } from '../src/wireguard/peer-lock.ts';
 import { createPeerReconciler } from '../src/wireguard/reconcile.ts';
 import { tlsAskLabels } from '../src/studio/hosts.ts';
+import { createProjectStudios } from '../src/studio/project-studios.ts';
 
 export const REPO_ID = 424242;
 export const OWNER_ID = 777;
@@ -202,6 +203,7 @@ export async function startLab(): Promise<Lab> {
           historySize: opts.settings?.heartbeatHistory ?? DEFAULT_SETTINGS.heartbeatHistory,
         }),
         hosts: createActiveHosts(() => tlsAskLabels(registry)),
+        studios: createProjectStudios(),
         generateSecrets: () => generateProjectSecrets(),
         log,
         metrics,

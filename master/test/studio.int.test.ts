@@ -171,6 +171,21 @@ describe.skipIf(skip !== undefined)('the master’s Studio front, with a real re
     expect((await request(pub).get('/v1/tls/ask?domain=studio-acme.example.com')).status).toBe(404);
   });
 
+  it('when acme is deleted from the registry, then its running Studio is removed with the delete, and its Studio host is no longer served', async () => {
+    const write = await l.token('write', 'ci');
+    expect(rec.servers.has('supafleet-studio-acme')).toBe(true);
+    const r = await request(createApp(l.deps, 'public'))
+      .delete('/v1/projects/acme')
+      .set('Authorization', `Bearer ${write}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ deleted: true });
+    expect(rec.servers.has('supafleet-studio-acme')).toBe(false);
+    expect(front.pool.running()).toEqual(['blog']);
+    const before = rec.started.length;
+    expect((await get('studio-acme.admin.example.com', '/')).status).toBe(404);
+    expect(rec.started).toHaveLength(before);
+  });
+
   it('when the front closes, then every Studio it started is removed', async () => {
     await front.close();
     expect(rec.servers.size).toBe(0);

@@ -152,6 +152,47 @@ describe('the Studio pool', () => {
     expect(s.state === 'failed' && s.reason).toMatch(/did not answer on 127\.0\.0\.1:3100 within/);
   });
 
+  it("when a project's Studio is removed (its project deleted), then its container goes at once, not at the idle sweep", async () => {
+    const r = recorder();
+    const p = pool(r);
+    await settle(p, 'acme');
+    await settle(p, 'blog');
+    await p.remove('acme', 'project deleted');
+    expect(r.containers.has('supafleet-studio-acme')).toBe(false);
+    expect(r.containers.has('supafleet-studio-blog')).toBe(true);
+    expect(p.running()).toEqual(['blog']);
+  });
+
+  it('when a Studio is removed while its container is still being created, then the container is removed once created', async () => {
+    const r = recorder();
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    const slowStart: StudioRuntime = {
+      ...r.runtime,
+      async start(s, at) {
+        await gate;
+        await r.runtime.start(s, at);
+      },
+    };
+    const p = pool({ ...r, runtime: slowStart });
+    expect(p.open('acme').state).toBe('starting');
+    await new Promise((res) => setTimeout(res, 10)); // the start is now waiting on Docker
+    await p.remove('acme', 'project deleted');
+    release();
+    const removedAfterStart = () =>
+      r.calls.some((c) => c.startsWith('start')) && r.calls.at(-1) === 'remove supafleet-studio-acme';
+    for (let n = 0; n < 100 && !removedAfterStart(); n++) await new Promise((res) => setTimeout(res, 5));
+    expect(r.containers.size).toBe(0);
+    expect(p.running()).toEqual([]);
+  });
+
+  it('when a project without a Studio is removed, then nothing is asked of the runtime', async () => {
+    const r = recorder();
+    const p = pool(r);
+    await p.remove('acme', 'project deleted');
+    expect(r.calls).toEqual([]);
+  });
+
   it('when the master starts, then Studio containers of a previous run are removed', async () => {
     const r = recorder();
     r.containers.set('supafleet-studio-old', 3100);

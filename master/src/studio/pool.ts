@@ -52,6 +52,8 @@ export interface StudioPool {
   sweep(): Promise<void>;
   /** Removes Studio containers a previous master run left behind; call once at start. */
   adopt(): Promise<void>;
+  /** Stops the project's Studio now, whatever its state (its project was deleted). */
+  remove(project: string, why: string): Promise<void>;
   /** Stops every Studio this pool started. */
   close(): Promise<void>;
   /** Projects with a Studio, for metrics and tests. */
@@ -88,6 +90,11 @@ export function createStudioPool(o: StudioPoolOptions): StudioPool {
       await after; // the slot's previous Studio is gone, so its port is free
       const settings = await o.settingsFor(i.project);
       await o.runtime.start(settings, { port: port(i), memoryMb: o.memoryMb });
+      // stopped while the container was being created: the stop found nothing to remove yet
+      if (instances.get(i.project) !== i) {
+        if (!instances.has(i.project)) await stop(i, 'stopped while starting');
+        return;
+      }
       const deadline = i.startedAt + startTimeoutMs;
       for (let n = 0; n < Math.ceil(startTimeoutMs / pollMs) + 1; n++) {
         if (instances.get(i.project) !== i) return; // stopped meanwhile
@@ -155,6 +162,10 @@ export function createStudioPool(o: StudioPoolOptions): StudioPool {
           .remove(name)
           .catch((err: Error) => log('studio.stop_failed', { container: name, error: err.message }));
       }
+    },
+    async remove(project, why) {
+      const i = instances.get(project);
+      if (i) await stop(i, why);
     },
     async close() {
       await Promise.all([...instances.values()].map((i) => stop(i, 'master stopping')));

@@ -71,7 +71,7 @@ export interface RunningStudioFront {
 }
 
 export async function startStudioFront(
-  deps: Pick<Deps, 'registry' | 'secretBox' | 'fleet'>,
+  deps: Pick<Deps, 'registry' | 'secretBox' | 'fleet' | 'studios'>,
   config: StudioConfig,
   log: Logger,
   runtime: StudioRuntime = createDockerStudioRuntime({ baseUrl: config.dockerUrl, network: config.network }),
@@ -110,6 +110,11 @@ export async function startStudioFront(
   await once(server, 'listening');
   const a = server.address();
   const address = typeof a === 'object' && a ? `${a.address}:${a.port}` : String(a);
+  // a deleted project's Studio stops with the delete, not at the next idle sweep
+  const detach = deps.studios.attach(async (p) => {
+    known.delete(p);
+    await pool.remove(p, 'project deleted');
+  });
   const sweep = setInterval(() => void pool.sweep(), 60_000);
   sweep.unref();
   log.info({ studio: address, max: config.max, memory_mb: config.memoryMb }, 'studio front listening');
@@ -118,6 +123,7 @@ export async function startStudioFront(
     pool,
     async close() {
       clearInterval(sweep);
+      detach();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await closed;
