@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli-io.ts';
 
@@ -43,4 +45,41 @@ describe('supafleet smoke: usage', () => {
       expect(run.stderr).toMatch(c.want);
     });
   }
+});
+
+describe('supafleet smoke --via-master', () => {
+  it("when --timeout is given, then the master is asked to hold each step to it, and the master's report is printed", async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(`${req.method} ${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            project: 'acme',
+            url: 'https://acme.example.com',
+            ok: true,
+            ms: 7,
+            steps: [{ name: 'auth: create user', outcome: 'ok', ms: 7 }],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const run = await runCli(
+        ['smoke', 'acme', '--via-master', '--master', `http://127.0.0.1:${port}`, '--timeout', '4', '--json'],
+        { cwd: process.cwd(), env: { SUPAFLEET_API_TOKEN: 'write-token' } },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(bodies).toEqual(['POST /v1/projects/acme/smoke {"step_timeout_s":4}']);
+      expect(JSON.parse(run.stdout)).toMatchObject({ project: 'acme', ok: true });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });

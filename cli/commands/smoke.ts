@@ -61,7 +61,11 @@ export function registerSmoke(program: Command, io: CommandIo): void {
     )
     .option('--connect-to <address:port>', 'connect to this address and port instead of what DNS answers')
     .option('--cacert <file>', 'also trust the CA certificate(s) in this PEM file')
-    .option('--timeout <seconds>', "each step's time limit", '15')
+    .option(
+      '--timeout <seconds>',
+      "each step's time limit (with --via-master: on the master, at most its SUPAFLEET_SMOKE_TIMEOUT_S)",
+      '15',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (project: string, opts: SmokeFlags) => {
       if (!/^[a-z][a-z0-9-]{1,31}$/.test(project)) {
@@ -99,7 +103,7 @@ export function registerSmoke(program: Command, io: CommandIo): void {
           throw new UsageError(`--cacert ${opts.cacert}: ${(err as Error).message}`);
         }
       }
-      const { createMasterClient } = await import('../../core/master-client/client.ts');
+      const { createMasterClient, smokeWaitMs } = await import('../../core/master-client/client.ts');
       const { formatReport } = await import('../../core/smoke/format.ts');
       const masterFrom = (scope: string) => {
         const masterUrl = opts.master ?? io.env.SUPAFLEET_MASTER_URL;
@@ -123,7 +127,17 @@ export function registerSmoke(program: Command, io: CommandIo): void {
       if (opts.viaMaster) {
         const master = masterFrom('the master runs the smoke for a token with write scope');
         progress.update(`smoke ${project}: the master is checking it…`);
-        report = await master.smoke(project).finally(() => progress.done());
+        const waitMs = smokeWaitMs(seconds);
+        report = await master
+          .smoke(project, { stepTimeoutS: seconds, waitMs })
+          .catch((err: Error) => {
+            if ((err.cause as Error | undefined)?.name !== 'TimeoutError') throw err;
+            throw new Error(
+              `the master did not answer the smoke of ${project} within ${waitMs / 1000} s (--timeout ${seconds} s a step, for every step); see the master's log, or raise --timeout`,
+              { cause: err },
+            );
+          })
+          .finally(() => progress.done());
       } else {
         report = await smokeHere(project, opts, { seconds, connect, ca }, masterFrom, progress, io.env);
       }

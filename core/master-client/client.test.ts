@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMasterClient } from './client.ts';
+import { createMasterClient, SMOKE_REQUEST_TIMEOUT_MS, smokeWaitMs } from './client.ts';
 import { MasterApiError, MasterNetworkError } from './errors.ts';
 
 interface Seen {
@@ -144,6 +144,23 @@ describe('master client', () => {
       expect(() => createMasterClient({ baseUrl, token: async () => 't' })).toThrow(/is not valid/);
     },
   );
+
+  it('when a smoke is asked with a step limit, then the limit is sent as step_timeout_s; without one, no body is sent', async () => {
+    const report = { project: 'acme', url: 'https://acme.example.com', ok: true, ms: 1, steps: [] };
+    const { c, seen } = client([json(200, report), json(200, report)]);
+    expect(await c.smoke('acme', { stepTimeoutS: 3 })).toEqual(report);
+    await c.smoke('acme');
+    expect(seen.map((x) => [x.method, x.url, x.body])).toEqual([
+      ['POST', 'https://fleet.example.com/v1/projects/acme/smoke', '{"step_timeout_s":3}'],
+      ['POST', 'https://fleet.example.com/v1/projects/acme/smoke', null],
+    ]);
+  });
+
+  it("when the wait for the master's smoke is derived from a step limit, then it covers every step plus 30 s, never past the master's longest run", () => {
+    expect(smokeWaitMs(1)).toBe(16 * 1000 + 30_000);
+    expect(smokeWaitMs(15)).toBe(16 * 15_000 + 30_000);
+    expect(smokeWaitMs(600)).toBe(SMOKE_REQUEST_TIMEOUT_MS);
+  });
 
   it('when an error is printed, then the bearer token is not in it', async () => {
     const { c } = client([json(401, { error: { code: 'unauthorized', message: 'bad token' } })]);

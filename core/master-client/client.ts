@@ -56,6 +56,17 @@ interface Call {
 /** How long the client waits for the master's smoke (the master's own limit is 10 to 900 s). */
 export const SMOKE_REQUEST_TIMEOUT_MS = 960_000;
 
+/** The smoke's steps, cleanup included (core/smoke/run.ts has 14), with room to spare. */
+const SMOKE_STEPS_MAX = 16;
+
+/**
+ * How long to wait for the master's smoke when each step may take `stepTimeoutS`: every step at
+ * its limit, plus 30 s for the master's own work, and never longer than the master's longest run.
+ */
+export function smokeWaitMs(stepTimeoutS: number): number {
+  return Math.min(SMOKE_REQUEST_TIMEOUT_MS, Math.ceil(SMOKE_STEPS_MAX * stepTimeoutS * 1000) + 30_000);
+}
+
 const NAME_RE = /^[a-z][a-z0-9-]{1,31}$/;
 
 function projectPath(name: string, rest = ''): string {
@@ -207,13 +218,14 @@ export function createMasterClient(options: MasterClientOptions): MasterApi {
         idempotent: true,
       });
     },
-    smoke(name) {
+    smoke(name, opts = {}) {
       // not repeated on a lost answer: a second call while the first runs gets 409
       return request<SmokeReport>({
         method: 'POST',
         path: projectPath(name, '/smoke'),
+        ...(opts.stepTimeoutS !== undefined ? { body: { step_timeout_s: opts.stepTimeoutS } } : {}),
         idempotent: false,
-        timeoutMs: SMOKE_REQUEST_TIMEOUT_MS,
+        timeoutMs: opts.waitMs ?? SMOKE_REQUEST_TIMEOUT_MS,
       });
     },
   };

@@ -119,5 +119,13 @@ export interface MasterApi {
    * `POST /v1/projects/:name/smoke` (write): the master runs `supafleet smoke` against the
    * project with the keys it holds and answers the report (no key in it); 409 while one runs.
    */
-  smoke(name: string): Promise<SmokeReport>;
+  smoke(name: string, opts?: SmokeRequest): Promise<SmokeReport>;
+}
+
+/** Limits of one master-side smoke. */
+export interface SmokeRequest {
+  /** Each step's limit on the master, in seconds (the master caps it at its whole-run limit). */
+  readonly stepTimeoutS?: number;
+  /** How long the client waits for the master's answer, in ms (default: the master's longest run). */
+  readonly waitMs?: number;
 }

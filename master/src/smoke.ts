@@ -56,8 +56,16 @@ export function redactReport(report: SmokeReport, secrets: readonly string[]): S
 }
 
 export interface ProjectSmokes {
-  /** Runs the smoke of one project; ConflictError while one of the same project runs. */
-  run(deps: Deps, name: string, actor: Actor): Promise<SmokeReport>;
+  /**
+   * Runs the smoke of one project; ConflictError while one of the same project runs. A caller's
+   * `stepTimeoutMs` replaces the default step limit, capped at the whole run's limit.
+   */
+  run(
+    deps: Deps,
+    name: string,
+    actor: Actor,
+    opts?: { readonly stepTimeoutMs?: number },
+  ): Promise<SmokeReport>;
 }
 
 /** core/smoke's check, loaded on the first smoke (supabase-js stays out of the master's start). */
@@ -71,7 +79,7 @@ export function createProjectSmokes(
   /** Projects whose smoke runs, with when it started. */
   const running = new Map<string, number>();
   return {
-    async run(deps, name, actor) {
+    async run(deps, name, actor, opts = {}) {
       const startedAt = running.get(name);
       if (startedAt !== undefined) {
         throw new ConflictError(
@@ -91,7 +99,7 @@ export function createProjectSmokes(
         checked = check({
           project: name,
           target: { url, anonKey: secrets.anon_key, serviceRoleKey: secrets.service_role_key },
-          stepTimeoutMs: settings.stepTimeoutMs,
+          stepTimeoutMs: Math.min(opts.stepTimeoutMs ?? settings.stepTimeoutMs, settings.timeoutMs),
           ...(settings.edge.connect ? { resolve: settings.edge.connect } : {}),
           ...(settings.edge.ca ? { ca: settings.edge.ca } : {}),
         });

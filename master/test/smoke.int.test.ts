@@ -217,6 +217,30 @@ describe.skipIf(skip !== undefined)('the master-side smoke', () => {
     }
   });
 
+  it("when the caller gives a step limit, then the check runs with it, capped at the whole run's limit; without one, the master's own", async () => {
+    const cases = [
+      { body: { step_timeout_s: 0.1 }, want: 100 },
+      { body: { step_timeout_s: 60 }, want: 300 }, // the whole run's limit here is 300 ms
+      { body: undefined, want: 300 }, // the default 5 s step, capped the same way
+    ];
+    for (const c of cases) {
+      seen.length = 0;
+      const r = c.body ? await smoke(write).send(c.body) : await smoke(write);
+      expect(r.status, r.text).toBe(200);
+      expect(seen.map((o) => o.stepTimeoutMs)).toEqual([c.want]);
+    }
+  });
+
+  it('when the step limit is not a number of seconds up to 600, then 400 naming the value, and no check runs', async () => {
+    for (const bad of [0, -1, 601, '15', null]) {
+      seen.length = 0;
+      const r = await smoke(write).send({ step_timeout_s: bad });
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.error.message).toContain(`step_timeout_s ${JSON.stringify(bad)} is not valid`);
+      expect(seen).toEqual([]);
+    }
+  });
+
   it('when the project is not registered, then 404 and no check runs', async () => {
     seen.length = 0;
     const r = await smoke(write, 'nothere');

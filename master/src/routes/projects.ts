@@ -82,7 +82,21 @@ export function projectsRouter(
 
   r.post('/:name/smoke', needs('write'), async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await smokes.run(deps, nameOf(req), principalOf(res).actor));
+    const body = (req.body ?? {}) as { step_timeout_s?: unknown };
+    const stepS = body.step_timeout_s;
+    if (stepS !== undefined && (typeof stepS !== 'number' || !(stepS > 0 && stepS <= 600))) {
+      throw new BadRequestError(
+        `step_timeout_s ${JSON.stringify(stepS)} is not valid; expected seconds above 0 and at most 600, or absent for the master's default`,
+      );
+    }
+    res.json(
+      await smokes.run(
+        deps,
+        nameOf(req),
+        principalOf(res).actor,
+        stepS === undefined ? {} : { stepTimeoutMs: Math.round(stepS * 1000) },
+      ),
+    );
   });
 
   r.get('/:name/credentials', needs('admin'), async (req, res) => {
