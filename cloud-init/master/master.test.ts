@@ -289,6 +289,31 @@ describe('master stack', () => {
     );
   });
 
+  it('when rendered, then the backup lists every file user_data renders under a backed-up path, which a restore keeps from the new render', () => {
+    const written = decodeUserData(renderMasterUserData({ fleet, restore: true }).text).files;
+    const files = written.map((f) => f.path);
+    const backup = JSON.parse(
+      written.find((f) => f.path === '/opt/supafleet-master/backup/backup.json')!.content,
+    );
+    const under = (path: string) =>
+      (backup.paths as string[]).some((p) => {
+        const abs = p.startsWith('/') ? p : `/opt/supafleet-master/${p}`;
+        return path === abs || path.startsWith(`${abs}/`);
+      });
+    const absolute = (backup.rendered as string[]).map((p) =>
+      p.startsWith('/') ? p : `/opt/supafleet-master/${p}`,
+    );
+    expect(absolute.sort()).toEqual(files.filter(under).sort());
+    expect(absolute).toEqual(
+      expect.arrayContaining([
+        '/etc/supafleet/fleet.yaml',
+        '/etc/supafleet/images.json',
+        '/opt/supafleet-master/docker-compose.yml',
+      ]),
+    );
+    expect(absolute).not.toContain('/opt/supafleet-master/.env');
+  });
+
   it('when the master env is rendered, then every secret has its own variable', () => {
     const secrets = generateMasterSecrets();
     const env = parseEnvFile(renderMasterEnv(secrets));

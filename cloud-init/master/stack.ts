@@ -6,6 +6,7 @@
  */
 import type { ResolvedFleet } from '../../core/spec/defaults.ts';
 import { hostname, posixUser } from '../shared/checks.ts';
+import { HOST_JSON } from '../shared/host.ts';
 import { staticFile } from '../shared/static-file.ts';
 import { toYaml } from '../shared/yaml.ts';
 import { renderAutheliaConfig } from './authelia.ts';
@@ -37,7 +38,37 @@ export function renderMasterBootstrapData(fleet: ResolvedFleet, restore = false)
   );
 }
 
-function backupJson(fleet: ResolvedFleet): string {
+/** Files user_data writes beside the stack (user-data.ts): the secrets' names and sizes, the images master-up runs. */
+export const MASTER_SECRETS_SPEC_FILE = '/etc/supafleet/secrets.json';
+export const MASTER_IMAGES_FILE = '/etc/supafleet/images.json';
+const BOOT_FILES = [HOST_JSON, MASTER_SECRETS_SPEC_FILE, MASTER_IMAGES_FILE];
+
+/** What the master's backup keeps: absolute paths, or paths relative to MASTER_DIR. */
+const BACKUP_PATHS = [
+  '/etc/wireguard',
+  '/etc/supafleet',
+  '/root/supafleet-admin-password',
+  'caddy',
+  'authelia',
+  'docker-compose.yml',
+  '.env',
+] as const;
+
+/**
+ * The files user_data renders that lie under a backed-up path, written as backup.json's
+ * paths are: a restore keeps these from the new render, not from the snapshot, so a
+ * fleet changed since the backup reaches the restored master.
+ */
+function renderedBackupPaths(rendered: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const file of rendered) {
+    const path = file.startsWith(`${MASTER_DIR}/`) ? file.slice(MASTER_DIR.length + 1) : file;
+    if (BACKUP_PATHS.some((p) => path === p || path.startsWith(`${p}/`))) out.push(path);
+  }
+  return out.sort();
+}
+
+function backupJson(fleet: ResolvedFleet, rendered: readonly string[]): string {
   const host = hostname('storage_box.host', fleet.storage_box.host);
   const user = posixUser('storage_box.user', fleet.storage_box.user);
   return (
@@ -61,15 +92,8 @@ function backupJson(fleet: ResolvedFleet): string {
         },
       ],
       keep: { daily: 7, monthly: 6, weekly: 4 },
-      paths: [
-        '/etc/wireguard',
-        '/etc/supafleet',
-        '/root/supafleet-admin-password',
-        'caddy',
-        'authelia',
-        'docker-compose.yml',
-        '.env',
-      ],
+      paths: BACKUP_PATHS,
+      rendered,
       repository: `sftp://${user}@${host}:23/supafleet/_master`,
       sftp_command: `ssh -p 23 -i /etc/supafleet/backup.key -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${MASTER_DIR}/.ssh_known_hosts ${user}@${host} -s sftp`,
       state_dir: MASTER_DIR,
@@ -87,7 +111,6 @@ export const MASTER_BACKUP_COMMAND = '/usr/local/sbin/supafleet-master-backup';
  */
 export function masterFiles(fleet: ResolvedFleet, restore = false): Map<string, string> {
   const files: [string, string][] = [
-    [`${MASTER_DIR}/backup/backup.json`, backupJson(fleet)],
     [`${MASTER_DIR}/backup/backup.sh`, STATIC.backup],
     [
       `${MASTER_DIR}/backup/crontab`,
@@ -104,6 +127,10 @@ export function masterFiles(fleet: ResolvedFleet, restore = false): Map<string, 
   ];
   if (fleet.authelia.enabled)
     files.push([`${MASTER_DIR}/authelia/configuration.yml`, renderAutheliaConfig(fleet)]);
+  files.push([
+    `${MASTER_DIR}/backup/backup.json`,
+    backupJson(fleet, renderedBackupPaths([...files.map(([path]) => path), ...BOOT_FILES])),
+  ]);
   return new Map(files.sort(([a], [b]) => a.localeCompare(b)));
 }
 

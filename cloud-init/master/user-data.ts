@@ -13,7 +13,7 @@ import { hostFiles, type UfwRule } from '../shared/host.ts';
 import { staticFile } from '../shared/static-file.ts';
 import { masterLayout, WG_PORT } from './layout.ts';
 import { MASTER_SECRET_SPECS } from './secrets.ts';
-import { MASTER_BACKUP_COMMAND, masterFiles } from './stack.ts';
+import { MASTER_BACKUP_COMMAND, MASTER_IMAGES_FILE, MASTER_SECRETS_SPEC_FILE, masterFiles } from './stack.ts';
 
 const HARDEN = staticFile(import.meta.url, '../shared/static/harden.sh');
 const MASTER_UP = staticFile(import.meta.url, './static/master-up.sh');
@@ -56,12 +56,12 @@ export function renderMasterUserData(input: MasterUserDataInput): UserData {
       }),
       ...stack,
       {
-        path: '/etc/supafleet/secrets.json',
+        path: MASTER_SECRETS_SPEC_FILE,
         content: JSON.stringify(MASTER_SECRET_SPECS.map((s) => [s.env, s.bytes, s.encoding ?? 'hex'])) + '\n',
         permissions: '0600',
       },
       {
-        path: '/etc/supafleet/images.json',
+        path: MASTER_IMAGES_FILE,
         content: JSON.stringify({ authelia: images.authelia, caddy: images.caddy }) + '\n',
         permissions: '0600',
       },

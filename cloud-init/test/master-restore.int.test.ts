@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resolveFleet } from '../../core/spec/defaults.ts';
+import { resolveFleet, type ResolvedFleet } from '../../core/spec/defaults.ts';
 import { PG_BIN, postgresSkipReason, startPostgres, type TestPostgres } from '../../test/support/postgres.ts';
 import { masterBackupPassword } from '../master/backup-password.ts';
 import { MASTER_API_UID, MASTER_KEY_FILES } from '../master/keys.ts';
@@ -147,10 +147,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A fresh server: the files of the master's user_data under the scratch root. */
-function layOut(restore: boolean): void {
+function layOut(restore: boolean, from: ResolvedFleet = fleet): void {
   rmSync(root, { recursive: true, force: true });
   for (const d of ['var/log', 'root', 'etc/cron.d']) mkdirSync(join(root, d), { recursive: true });
-  for (const f of decodeUserData(renderMasterUserData({ fleet, restore }).text).files) {
+  for (const f of decodeUserData(renderMasterUserData({ fleet: from, restore }).text).files) {
     const path = join(root, f.path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.content, { mode: Number.parseInt(f.permissions, 8) });
@@ -160,8 +160,20 @@ function layOut(restore: boolean): void {
   const conf = JSON.parse(readFileSync(confPath, 'utf8'));
   conf.repository = join(dir, 'repo');
   conf.state_dir = join(root, MASTER);
-  conf.paths = conf.paths.map((p: string) => (p.startsWith('/') ? join(root, p) : p));
+  const inRoot = (p: string) => (p.startsWith('/') ? join(root, p) : p);
+  conf.paths = conf.paths.map(inRoot);
+  conf.rendered = conf.rendered.map(inRoot);
   writeFileSync(confPath, JSON.stringify(conf));
+}
+
+/** The files the rebuilt master's user_data renders under a backed-up path (backup.json "rendered"): path → content. */
+function renderedForRestore(from: ResolvedFleet): Map<string, string> {
+  const written = decodeUserData(renderMasterUserData({ fleet: from, restore: true }).text).files;
+  const conf = JSON.parse(written.find((f) => f.path === `/${MASTER}/backup/backup.json`)!.content);
+  const paths = new Set(
+    (conf.rendered as string[]).map((p) => (p.startsWith('/') ? p.slice(1) : `${MASTER}/${p}`)),
+  );
+  return new Map(written.filter((f) => paths.has(f.path.slice(1))).map((f) => [f.path.slice(1), f.content]));
 }
 
 /** What the operator installs over SSH. */
@@ -322,11 +334,18 @@ describe.skipIf(missing.length > 0 || pgSkip !== undefined)(
       );
       expect(restore.out).toMatch(/supafleet-restore: \S+Z done: snapshot \w{8} taken \S+ is restored/);
       const now = tree();
+      const rendered = renderedForRestore(fleet);
+      expect(rendered.has('etc/supafleet/fleet.yaml') && rendered.has(`${MASTER}/docker-compose.yml`)).toBe(
+        true,
+      );
       for (const [path, content] of files) {
+        // the files the rebuild rendered are the new render's (here the same fleet; master.json says restore)
+        if (rendered.has(path)) continue;
         // the seal key comes back as the master API's alone (supafleet-master-up hands it over)
         const want = path === 'etc/supafleet/fleet-seal.key' ? content.replace(/^600 /, '400 ') : content;
         expect(now.get(path), path).toBe(want);
       }
+      for (const [path, content] of rendered) expect(read(path), path).toBe(content);
       expect(lstatSync(join(root, 'etc/supafleet/fleet-seal.key')).uid).toBe(MASTER_API_UID);
       expect(read(`${MASTER}/.env`)).toBe(env);
       expect(read('etc/wireguard/wg0.key')).toBe(wgKey);
@@ -360,6 +379,40 @@ describe.skipIf(missing.length > 0 || pgSkip !== undefined)(
       // The next nightly backup of the restored master writes to the same repository.
       expect(run('supafleet-master-backup').code).toBe(0);
       expectNoSecretIn([...outputs, read('var/log/supafleet-bootstrap.log')]);
+    }, 180_000);
+
+    it('when the fleet file changed since the backup, then the restored master runs the newly rendered fleet file and everything else the snapshot holds', async () => {
+      const { files } = await backedUpMaster();
+      const env = read(`${MASTER}/.env`);
+      const oldFleetFile = read('etc/supafleet/fleet.yaml');
+      // Since the backup, the fleet moved from the shared credential to per-project sub-accounts.
+      const { shared_credential: _, ...box } = fleetSpec.storage_box;
+      const changed = resolveFleet({ ...fleetSpec, storage_box: { ...box, id: 4242 } });
+
+      await dropDatabases();
+      layOut(true, changed);
+      expect(run('supafleet-master-up').code).toBe(0);
+      installKeys();
+      const restore = run('supafleet-master-restore');
+
+      expect(restore.code, restore.out).toBe(0);
+      const fleetFile = read('etc/supafleet/fleet.yaml');
+      expect(fleetFile).toBe(renderedForRestore(changed).get('etc/supafleet/fleet.yaml'));
+      expect(fleetFile).not.toBe(oldFleetFile);
+      expect(fleetFile).toMatch(/id: 4242/);
+      expect(fleetFile).not.toMatch(/shared_credential: true/);
+      expect(lstatSync(join(root, 'etc/supafleet/fleet.yaml')).uid).toBe(MASTER_API_UID);
+      // what the new render does not provide comes from the snapshot
+      expect(read(`${MASTER}/.env`)).toBe(env);
+      const now = tree();
+      for (const path of [
+        'etc/wireguard/wg0.key',
+        'etc/wireguard/supafleet/peers.conf',
+        `${MASTER}/authelia/users.yml`,
+      ])
+        expect(now.get(path), path).toBe(files.get(path));
+      expect(await sql('supafleet', 'SELECT count(*)::int AS n FROM projects')).toEqual([{ n: 3 }]);
+      expectNoSecretIn(outputs);
     }, 180_000);
 
     it('when --snapshot names an older snapshot, then that one is restored, not the latest', async () => {

@@ -4,7 +4,8 @@
 # (sudo supafleet-master-restore [--snapshot ID]), after installing the fleet seal
 # private key and the Storage Box key. Every step prints a phase line; a failure
 # names the step. Nothing is replaced before the whole snapshot is restored to a
-# staging directory on the same disk; the files the snapshot replaces are moved
+# staging directory on the same disk, where the freshly rendered files (backup.json
+# "rendered") replace the snapshot's copies; the files the snapshot replaces are moved
 # aside (and moved back when putting the snapshot's files in place fails).
 set -euo pipefail
 umask 077
@@ -86,6 +87,14 @@ restic "${opts[@]}" restore "$id" --target "$work/files" >"$work/restic.log" 2>&
 for name in $(jq -r '.dumps[].name' "$conf"); do
   [ -s "$work/files$state/backup-staging/$name.sql.gz" ] || fail "snapshot ${id:0:8} has no dump $name"
 done
+# The files this master's user_data just rendered (the fleet file, the compose file, ...)
+# win over the snapshot's copies: a change to the fleet made since the backup reaches
+# the restored master. Everything else the snapshot holds comes back as it was.
+while read -r f; do
+  [ -e "$f" ] || continue
+  mkdir -p "$(dirname "$work/files$f")"
+  cp -p "$f" "$work/files$f"
+done < <(jq -r --arg d "$dir" '.rendered // [] | .[] | if startswith("/") then . else "\($d)/\(.)" end' "$conf")
 
 phase stop
 after=""
