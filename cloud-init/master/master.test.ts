@@ -314,6 +314,21 @@ describe('master stack', () => {
     expect(absolute).not.toContain('/opt/supafleet-master/.env');
   });
 
+  it.each(['master/Dockerfile', 'master/README.md'])(
+    'when %s shows how to run the image, then it mounts the host paths the rendered compose mounts and points the API at the peers file',
+    (doc) => {
+      const master = composeOf().services.master!;
+      const volumes = (master.volumes as string[]).filter((v) => v.startsWith('/'));
+      const text = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8');
+      const run = /docker run --network host --cap-add NET_ADMIN(?:[^\n]*\\\n)*[^\n]*/.exec(text)![0];
+      expect([...run.matchAll(/-v (\S+)/g)].map((m) => m[1]).sort()).toEqual(volumes.sort());
+      expect(run).toContain(
+        `-e SUPAFLEET_WG_CONFIG=${(master.environment as Record<string, string>).SUPAFLEET_WG_CONFIG}`,
+      );
+      expect(run).not.toMatch(/-v \/etc\/wireguard:/);
+    },
+  );
+
   it('when the master env is rendered, then every secret has its own variable', () => {
     const secrets = generateMasterSecrets();
     const env = parseEnvFile(renderMasterEnv(secrets));
