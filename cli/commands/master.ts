@@ -27,7 +27,7 @@ async function withRegistry<T>(io: CommandIo, fn: (r: Registry) => Promise<T>): 
   }
 }
 
-/** `supafleet master migrate|serve|token create|backup-password`: run and administer the master. */
+/** `supafleet master migrate|serve|token create|list|revoke|backup-password`: run and administer the master. */
 export function registerMaster(program: Command, io: CommandIo): void {
   const master = program.command('master').description('run and administer the master API');
 
@@ -139,6 +139,68 @@ export function registerMaster(program: Command, io: CommandIo): void {
           : `${t.token}\n`,
       );
       io.stderr.write(`created ${scope} token "${opts.name}" (id ${t.id}); it is shown only this once\n`);
+      io.setExitCode(EXIT.ok);
+    });
+
+  token
+    .command('list')
+    .description('list the API tokens not revoked: name, scope, id, created (never a secret)')
+    .option('--json', 'print {"tokens": [{"id", "name", "scope", "created_at"}]}')
+    .action(async (opts: { json?: boolean }) => {
+      const tokens = await withRegistry(io, (r) => r.listApiTokens());
+      if (opts.json) {
+        const out = tokens.map((t) => ({
+          id: t.id,
+          name: t.name,
+          scope: t.scope,
+          created_at: t.createdAt.toISOString(),
+        }));
+        io.stdout.write(`${JSON.stringify({ tokens: out })}\n`);
+      } else if (tokens.length === 0) {
+        io.stdout.write('no API tokens (create one with supafleet master token create)\n');
+      } else {
+        const rows = [
+          ['NAME', 'SCOPE', 'ID', 'CREATED'],
+          ...tokens.map((t) => [t.name, t.scope, t.id, t.createdAt.toISOString()]),
+        ];
+        const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+        for (const row of rows) {
+          io.stdout.write(
+            `${row
+              .map((v, c) => v.padEnd(widths[c]!))
+              .join('  ')
+              .trimEnd()}\n`,
+          );
+        }
+      }
+      io.setExitCode(EXIT.ok);
+    });
+
+  token
+    .command('revoke')
+    .description('revoke the API tokens of that name; the master refuses them from the next request on')
+    .requiredOption('--name <name>', 'the name the token was created with (see master token list)')
+    .option('--json', 'print {"name", "revoked": [ids]}')
+    .action(async (opts: { name: string; json?: boolean }) => {
+      const revoked = await withRegistry(io, async (r) => {
+        const ids = await r.tx(async (q) => {
+          const ids = await q.revokeApiTokensNamed(opts.name);
+          if (ids.length > 0) await q.audit({ kind: 'cli' }, 'token.revoke', null, { name: opts.name, ids });
+          return ids;
+        });
+        if (ids.length === 0) {
+          const known = [...new Set((await r.listApiTokens()).map((t) => `"${t.name}"`))];
+          throw new UsageError(
+            `no API token is named "${opts.name.slice(0, 64)}"; ${known.length > 0 ? `the tokens are named ${known.join(', ')}` : 'there are no tokens'} (supafleet master token list)`,
+          );
+        }
+        return ids;
+      });
+      io.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ name: opts.name, revoked })}\n`
+          : `revoked ${revoked.length === 1 ? 'the token' : `${revoked.length} tokens`} named "${opts.name}" (id ${revoked.join(', ')})\n`,
+      );
       io.setExitCode(EXIT.ok);
     });
 }

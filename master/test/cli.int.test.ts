@@ -84,6 +84,81 @@ describe.skipIf(skip !== undefined)('supafleet master', () => {
     expect(c.err()).toMatch(want);
   });
 
+  /** Creates a token with the real command; answers the printed token. */
+  const create = async (name: string, scope: string): Promise<string> => {
+    const c = io({ DATABASE_URL: url });
+    expect(await main(['master', 'token', 'create', '--name', name, '--scope', scope], c.io)).toBe(0);
+    return c.out().trim();
+  };
+
+  it('when tokens are listed, then each shows its name, scope, id and creation time, and no secret or hash', async () => {
+    const token = await create('list viewer', 'read');
+    const id = token.slice(4, 20);
+    const table = io({ DATABASE_URL: url });
+    expect(await main(['master', 'token', 'list'], table.io)).toBe(0);
+    expect(table.out().split('\n')[0]).toMatch(/^NAME +SCOPE +ID +CREATED$/);
+    expect(table.out()).toMatch(new RegExp(`^list viewer +read +${id} +\\d{4}-\\d\\d-\\d\\dT`, 'm'));
+    const json = io({ DATABASE_URL: url });
+    expect(await main(['master', 'token', 'list', '--json'], json.io)).toBe(0);
+    const listed = (JSON.parse(json.out()) as { tokens: Record<string, unknown>[] }).tokens;
+    expect(listed.find((t) => t.id === id)).toEqual({
+      id,
+      name: 'list viewer',
+      scope: 'read',
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+    });
+    const registry = new Registry(createPool(url, 1));
+    try {
+      const { rows } = await registry.pool.query(
+        `select encode(secret_hash, 'hex') as h, encode(secret_hash, 'base64') as b from api_tokens`,
+      );
+      const printed = table.out() + json.out() + table.err() + json.err();
+      expect(printed).not.toContain(token.slice('sft_0123456789abcdef_'.length));
+      for (const r of rows as Record<string, string>[]) {
+        expect(printed).not.toContain(r.h);
+        expect(printed).not.toContain(r.b);
+      }
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('when a token is revoked by name, then the master refuses it, the list no longer shows it, and the revocation is audit-logged', async () => {
+    const token = await create('deploy bot', 'write');
+    const other = await create('keeps working', 'read');
+    const c = io({ DATABASE_URL: url });
+    expect(await main(['master', 'token', 'revoke', '--name', 'deploy bot'], c.io)).toBe(0);
+    const id = token.slice(4, 20);
+    expect(c.out()).toBe(`revoked the token named "deploy bot" (id ${id})\n`);
+    const registry = new Registry(createPool(url, 1));
+    try {
+      await expect(verifyApiToken(registry, token)).rejects.toThrow(/unknown or revoked API token/);
+      expect(await verifyApiToken(registry, other)).toMatchObject({ scope: 'read' });
+      expect((await registry.listApiTokens()).map((t) => t.name)).not.toContain('deploy bot');
+      expect((await registry.listAudit()).at(-1)).toMatchObject({
+        action: 'token.revoke',
+        actor: { kind: 'cli' },
+        detail: { name: 'deploy bot', ids: [id] },
+      });
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('when the name to revoke is unknown, then exit 2 naming it and the known names, and nothing is revoked', async () => {
+    const kept = await create('still here', 'read');
+    const c = io({ DATABASE_URL: url });
+    expect(await main(['master', 'token', 'revoke', '--name', 'nobody'], c.io)).toBe(2);
+    expect(c.err()).toMatch(/no API token is named "nobody"; the tokens are named .*"still here"/);
+    expect(c.out()).toBe('');
+    const registry = new Registry(createPool(url, 1));
+    try {
+      expect(await verifyApiToken(registry, kept)).toMatchObject({ scope: 'read' });
+    } finally {
+      await registry.close();
+    }
+  });
+
   it('when serve starts without its settings, then it exits 2 naming each missing one', async () => {
     const c = io({});
     expect(await main(['master', 'serve'], c.io)).toBe(2);

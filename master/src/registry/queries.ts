@@ -108,6 +108,10 @@ export const SQL = {
 
   insertApiToken: `insert into api_tokens (id, name, scope, secret_hash) values ($1, $2, $3, $4)`,
   apiTokenById: `select id, name, scope, secret_hash from api_tokens where id = $1 and revoked_at is null`,
+  listApiTokens: `select id, name, scope, created_at from api_tokens where revoked_at is null
+    order by name, created_at, id`,
+  revokeApiTokensNamed: `update api_tokens set revoked_at = now() where name = $1 and revoked_at is null
+    returning id`,
 } as const;
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
@@ -215,6 +219,14 @@ export interface CommandRow {
   readonly result: unknown;
   readonly createdAt: Date;
   readonly finishedAt: Date | null;
+}
+
+/** An operator API token as listed: never its secret or the secret's hash. */
+export interface ApiTokenRow {
+  readonly id: string;
+  readonly name: string;
+  readonly scope: string;
+  readonly createdAt: Date;
 }
 
 export interface AuditRow {
@@ -629,5 +641,22 @@ export class Queries {
           secretHash: r.secret_hash as Buffer,
         }
       : undefined;
+  }
+
+  /** The tokens not revoked, by name then age. */
+  async listApiTokens(): Promise<ApiTokenRow[]> {
+    const { rows } = await this.db.query(SQL.listApiTokens);
+    return rows.map((r: Row) => ({
+      id: r.id as string,
+      name: r.name as string,
+      scope: r.scope as string,
+      createdAt: r.created_at as Date,
+    }));
+  }
+
+  /** Revokes every token of that name not revoked yet; answers their ids (none: no such token). */
+  async revokeApiTokensNamed(name: string): Promise<string[]> {
+    const { rows } = await this.db.query(SQL.revokeApiTokensNamed, [name]);
+    return rows.map((r: Row) => r.id as string).sort();
   }
 }
