@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UsageError, type CliIo } from './io.ts';
 
 /** Where `status` and `doctor` find the master: `--master` or $SUPAFLEET_MASTER_URL, the token in $SUPAFLEET_API_TOKEN. */
@@ -60,4 +62,14 @@ export function connectToFlag(value: string): { address: string; port: number } 
     throw new UsageError(`--connect-to "${value}" is not valid; expected address:port`);
   }
   return { address: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** `--cacert <file>`: the PEM text of a CA to trust, read relative to the working directory. */
+export function cacertFlag(value: string | undefined, io: Pick<CliIo, 'cwd'>): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return readFileSync(resolve(io.cwd, value), 'utf8');
+  } catch (err) {
+    throw new UsageError(`--cacert ${value}: ${(err as Error).message}`);
+  }
 }

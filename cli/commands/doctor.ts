@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
-import { connectToFlag, masterAccess, timeoutFlag } from '../master-flags.ts';
+import { cacertFlag, connectToFlag, masterAccess, timeoutFlag } from '../master-flags.ts';
 import { progressFor, styleFor } from '../style.ts';
 
 interface DoctorFlags {
@@ -54,14 +52,7 @@ export function registerDoctor(program: Command, io: CommandIo): void {
         );
       }
       const connectTo = opts.connectTo === undefined ? undefined : connectToFlag(opts.connectTo);
-      let ca: string | undefined;
-      if (opts.cacert !== undefined) {
-        try {
-          ca = readFileSync(resolve(io.cwd, opts.cacert), 'utf8');
-        } catch (err) {
-          throw new UsageError(`--cacert ${opts.cacert}: ${(err as Error).message}`);
-        }
-      }
+      const ca = cacertFlag(opts.cacert, io);
       const access = masterAccess(opts.master, io, 'read');
       const { createDoctorIo } = await import('../../core/doctor/probes.ts');
       const { runDoctor } = await import('../../core/doctor/run.ts');

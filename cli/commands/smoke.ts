@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MasterApiError } from '../../core/master-client/errors.ts';
 import type { MasterApi } from '../../core/master-client/types.ts';
@@ -7,6 +5,7 @@ import type { SmokeReport, SmokeTarget } from '../../core/smoke/types.ts';
 // target.ts imports only types: it costs nothing at start.
 import { SMOKE_KEY_ENV, smokeTarget } from '../../core/smoke/target.ts';
 import { EXIT, UsageError, type CommandIo } from '../io.ts';
+import { cacertFlag, connectToFlag, timeoutFlag } from '../master-flags.ts';
 import { progressFor, styleFor } from '../style.ts';
 
 interface SmokeFlags {
@@ -83,26 +82,9 @@ export function registerSmoke(program: Command, io: CommandIo): void {
           );
         }
       }
-      const seconds = Number(opts.timeout);
-      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
-        throw new UsageError(`--timeout "${opts.timeout}" is not valid; expected seconds between 1 and 600`);
-      }
-      let connect: { address: string; port: number } | undefined;
-      if (opts.connectTo !== undefined) {
-        const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(opts.connectTo);
-        if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-          throw new UsageError(`--connect-to "${opts.connectTo}" is not valid; expected address:port`);
-        }
-        connect = { address: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-      }
-      let ca: string | undefined;
-      if (opts.cacert !== undefined) {
-        try {
-          ca = readFileSync(resolve(io.cwd, opts.cacert), 'utf8');
-        } catch (err) {
-          throw new UsageError(`--cacert ${opts.cacert}: ${(err as Error).message}`);
-        }
-      }
+      const seconds = timeoutFlag(opts.timeout) / 1000;
+      const connect = opts.connectTo === undefined ? undefined : connectToFlag(opts.connectTo);
+      const ca = cacertFlag(opts.cacert, io);
       const { createMasterClient, smokeWaitMs } = await import('../../core/master-client/client.ts');
       const { formatReport } = await import('../../core/smoke/format.ts');
       const masterFrom = (scope: string) => {

@@ -2,6 +2,15 @@
  * The Docker API as the stacks' containers may see it: never the socket itself.
  */
 
+/** docker-socket-proxy answers `/_ping` on its own port once it can reach the daemon. */
+const PROXY_HEALTHCHECK = {
+  test: ['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:2375/_ping'],
+  interval: '10s',
+  timeout: '5s',
+  retries: 5,
+  start_period: '20s',
+};
+
 /**
  * A read-only Docker API (tecnativa/docker-socket-proxy: GET only, POST=0) for
  * Vector's `docker_logs` source, which lists containers, inspects them, follows
@@ -13,13 +22,7 @@ export function dockerLogsProxy(image: string, memLimit: string): Record<string,
     restart: 'unless-stopped',
     image,
     environment: { CONTAINERS: '1', EVENTS: '1', INFO: '0', POST: '0' },
-    healthcheck: {
-      test: ['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:2375/_ping'],
-      interval: '10s',
-      timeout: '5s',
-      retries: 5,
-      start_period: '20s',
-    },
+    healthcheck: PROXY_HEALTHCHECK,
     mem_limit: memLimit,
     networks: ['docker-logs'],
     read_only: true,
@@ -47,13 +50,7 @@ export function dockerStudioProxy(image: string, memLimit: string, address: stri
       POST: '1',
       VOLUMES: '0',
     },
-    healthcheck: {
-      test: ['CMD', 'wget', '-q', '--spider', 'http://127.0.0.1:2375/_ping'],
-      interval: '10s',
-      timeout: '5s',
-      retries: 5,
-      start_period: '20s',
-    },
+    healthcheck: PROXY_HEALTHCHECK,
     mem_limit: memLimit,
     networks: { 'docker-studio': { ipv4_address: address } },
     read_only: true,
